@@ -1,0 +1,344 @@
+"""Typed configuration: ``config.toml`` → frozen dataclasses, one table per stage (reads one file).
+
+Every key has a default and help text (``field(metadata={"help": …})``), so ``check-config``
+and the docs test can list them. Unknown keys and bad values raise :class:`ConfigError`
+naming the key path (``fetch.timeout_s``); the CLI turns that into exit status 2.
+Relative paths are resolved against the folder of the config file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+MIB = 1024 * 1024
+
+
+class ConfigError(ValueError):
+    """A config file that cannot be used; the message names the key path."""
+
+
+def _f(default: Any, help: str, **kw: Any) -> Any:
+    """A config field with a default and help text (``choices``/``min`` optional)."""
+    meta = {"help": help, **kw}
+    if isinstance(default, list | tuple):
+        return field(default_factory=lambda: tuple(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True)
+class FeedsConfig:
+    opml: str = _f("feeds.opml", "Subscription list (OPML 2.0), relative to the config file.")
+    default_timezone: str = _f(
+        "UTC",
+        "IANA zone for naive dates in feeds that do not set one; outlets on .cn hosts "
+        "default to Asia/Shanghai.",
+    )
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    path: str = _f("db/aggregator.db", "SQLite database file, relative to the config file.")
+    busy_timeout_ms: int = _f(10_000, "How long a writer waits for a lock before failing.", min=0)
+    journal_size_limit_bytes: int = _f(
+        64 * MIB, "WAL file is truncated back to this size after checkpoints.", min=0
+    )
+    wal_warn_bytes: int = _f(
+        256 * MIB, "Log a warning when the WAL grows past this (a reader holding it open).", min=0
+    )
+
+
+@dataclass(frozen=True)
+class PublishConfig:
+    dir: str = _f("public", "Output folder for the feeds and index.html, relative to config.")
+    title: str = _f("Aggregator", "Title of the published feeds.")
+    base_url: str = _f(
+        "http://127.0.0.1:8080/", "Public URL of the output folder (self links in the feeds)."
+    )
+    max_entries: int = _f(200, "Entries per published feed.", min=1)
+    preferred_language: str = _f(
+        "en", "Language of event headlines when an event has members in it (en, zh, …)."
+    )
+    tag_authority: str = _f(
+        "aggregator.localhost,2026",
+        "Authority part of the tag: URIs used as entry ids (RFC 4151), e.g. example.org,2026.",
+    )
+
+
+@dataclass(frozen=True)
+class FetchConfig:
+    allow_private_networks: bool = _f(
+        False,
+        "true lets feeds on 127.0.0.1 / private ranges be fetched (tests, demo, intranets).",
+    )
+    allowed_networks: tuple[str, ...] = _f(
+        [], "CIDR ranges allowed even though private (e.g. 10.1.0.0/16 for an intranet bridge)."
+    )
+    user_agent: str = _f(
+        "aggregator/0.1 (+https://github.com/aggregator; self-hosted news aggregator)",
+        "User-Agent sent with every request; name the project and a contact.",
+    )
+    connect_timeout_s: float = _f(15.0, "TCP+TLS connect timeout per attempt.", min=0.1)
+    read_timeout_s: float = _f(20.0, "Longest silence between two reads.", min=0.1)
+    deadline_s: float = _f(
+        45.0, "Overall wall-clock limit for one fetch, redirects included.", min=0.5
+    )
+    max_bytes: int = _f(15 * MIB, "Cap on the decoded (inflated) body size.", min=1024)
+    max_redirects: int = _f(5, "Redirect hops followed before giving up.", min=0)
+    concurrency: int = _f(32, "Fetches in flight at once, all hosts together.", min=1)
+    per_host_concurrency: int = _f(2, "Fetches in flight at once to one host.", min=1)
+    per_host_min_gap_s: float = _f(1.0, "Minimum gap between two requests to one host.", min=0.0)
+
+
+@dataclass(frozen=True)
+class ScheduleConfig:
+    min_interval_s: int = _f(600, "Shortest time between two polls of a feed.", min=1)
+    max_interval_s: int = _f(6 * 3600, "Longest time between two polls of a feed.", min=1)
+    default_interval_s: int = _f(1800, "Interval for a feed with no history.", min=1)
+    jitter_fraction: float = _f(0.1, "Random spread added to each interval (0.1 = ±10%).", min=0.0)
+    max_backoff_s: int = _f(24 * 3600, "Longest wait after repeated errors.", min=1)
+    disable_after_s: int = _f(
+        7 * 24 * 3600, "Disable a feed after it has failed continuously this long.", min=1
+    )
+    per_host_due_cap: int = _f(10, "Feeds of one host taken per poll tick.", min=1)
+
+
+@dataclass(frozen=True)
+class ParseConfig:
+    max_entries_per_feed: int = _f(500, "Entries read from one document; the rest are dropped.")
+    max_field_chars: int = _f(200_000, "Longest text kept for one field (content, summary).")
+    max_title_chars: int = _f(1000, "Longest title kept.")
+    timeout_s: float = _f(20.0, "Parse time budget per document.", min=0.1)
+
+
+@dataclass(frozen=True)
+class DedupeConfig:
+    enabled: bool = _f(True, "Mark exact duplicates across feeds (GUID, canonical URL, hash).")
+    near_duplicates: bool = _f(True, "Also mark near-duplicate text (MinHash-LSH).")
+    window_days: int = _f(7, "Only items this recent are candidates for near-duplicates.", min=1)
+
+
+@dataclass(frozen=True)
+class ClusterConfig:
+    backend: str = _f(
+        "use",
+        "Embedding backend for cross-lingual events: use (multilingual USE, default), e5 "
+        "(optional extra), or none (same-language lexical clustering only).",
+        choices=("use", "e5", "none"),
+    )
+    threads: int = _f(1, "BLAS/compute threads for the embedding model.", min=1)
+    window_days: float = _f(3.0, "Events older than this (last update) take no new members.")
+
+
+@dataclass(frozen=True)
+class BridgesConfig:
+    rsshub: str = _f(
+        "https://rsshub.app",
+        "Base URL of the RSSHub instance used for outlets without a feed. The public "
+        "instance blocks readers: self-host one and set its URL here.",
+    )
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    host: str = _f("127.0.0.1", "Address the HTTP server binds; loopback unless you mean it.")
+    port: int = _f(8080, "HTTP port.", min=0)
+    max_connections: int = _f(100, "Open client connections at once.", min=1)
+    idle_timeout_s: float = _f(15.0, "Close a client connection idle this long.", min=0.1)
+
+
+@dataclass(frozen=True)
+class DaemonConfig:
+    tick_s: int = _f(60, "How often the daemon asks the store for due feeds.", min=1)
+    publish_interval_s: int = _f(300, "Rewrite the output feeds at least this often.", min=1)
+    retention_days: int = _f(90, "Delete items and events older than this (0 keeps all).")
+    checkpoint_interval_s: int = _f(300, "WAL checkpoint interval.", min=1)
+    stop_timeout_s: float = _f(20.0, "On SIGTERM, wait this long for in-flight fetches.")
+
+
+@dataclass(frozen=True)
+class LogConfig:
+    level: str = _f("INFO", "Log level.", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+
+
+@dataclass(frozen=True)
+class Config:
+    feeds: FeedsConfig = field(default_factory=FeedsConfig)
+    store: StoreConfig = field(default_factory=StoreConfig)
+    publish: PublishConfig = field(default_factory=PublishConfig)
+    fetch: FetchConfig = field(default_factory=FetchConfig)
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    parse: ParseConfig = field(default_factory=ParseConfig)
+    dedupe: DedupeConfig = field(default_factory=DedupeConfig)
+    cluster: ClusterConfig = field(default_factory=ClusterConfig)
+    bridges: BridgesConfig = field(default_factory=BridgesConfig)
+    server: ServerConfig = field(default_factory=ServerConfig)
+    daemon: DaemonConfig = field(default_factory=DaemonConfig)
+    log: LogConfig = field(default_factory=LogConfig)
+    #: Folder of the config file; relative paths resolve against it. Not a TOML key.
+    base_dir: Path = field(default=Path("."), metadata={"internal": True})
+
+    def resolve(self, p: str) -> Path:
+        path = Path(p).expanduser()
+        return path if path.is_absolute() else (self.base_dir / path)
+
+    @property
+    def store_path(self) -> Path:
+        return self.resolve(self.store.path)
+
+    @property
+    def publish_dir(self) -> Path:
+        return self.resolve(self.publish.dir)
+
+    @property
+    def opml_path(self) -> Path:
+        return self.resolve(self.feeds.opml)
+
+
+def _coerce(path: str, value: Any, tp: Any, meta: typing.Mapping[str, Any]) -> Any:
+    """Check ``value`` against the annotated type, allowing int → float."""
+    origin = typing.get_origin(tp)
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{path}: expected true or false, got {value!r}")
+    elif tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{path}: expected an integer, got {value!r}")
+    elif tp is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{path}: expected a number, got {value!r}")
+        value = float(value)
+    elif tp is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{path}: expected a string, got {value!r}")
+    elif origin is tuple:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{path}: expected a list of strings, got {value!r}")
+        value = tuple(value)
+    else:  # pragma: no cover - a programming error in this module
+        raise TypeError(f"unsupported config type {tp} for {path}")
+    if "min" in meta and value < meta["min"]:
+        raise ConfigError(f"{path}: must be at least {meta['min']}, got {value!r}")
+    if "choices" in meta and value not in meta["choices"]:
+        raise ConfigError(f"{path}: must be one of {', '.join(meta['choices'])}; got {value!r}")
+    return value
+
+
+def _build(cls: type[Any], data: dict[str, Any], prefix: str) -> Any:
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if not f.metadata.get("internal")}
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        where = f"[{prefix}]" if prefix else "top level"
+        raise ConfigError(
+            f"{prefix + '.' if prefix else ''}{unknown[0]}: unknown key in {where}; "
+            f"known keys: {', '.join(sorted(fields))}"
+        )
+    kwargs: dict[str, Any] = {}
+    for name, value in data.items():
+        key = f"{prefix}.{name}" if prefix else name
+        tp = hints[name]
+        if dataclasses.is_dataclass(tp):
+            if not isinstance(value, dict):
+                raise ConfigError(f"{key}: expected a table [{key}]")
+            kwargs[name] = _build(typing.cast(type, tp), value, key)
+        else:
+            kwargs[name] = _coerce(key, value, tp, fields[name].metadata)
+    return cls(**kwargs)
+
+
+def _check(cfg: Config) -> None:
+    """Cross-field checks that types alone cannot express."""
+    s = cfg.schedule
+    if s.min_interval_s > s.max_interval_s:
+        raise ConfigError("schedule.min_interval_s: must not exceed schedule.max_interval_s")
+    try:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(cfg.feeds.default_timezone)
+    except Exception as exc:
+        raise ConfigError(
+            f"feeds.default_timezone: unknown time zone {cfg.feeds.default_timezone!r}"
+        ) from exc
+    import ipaddress
+
+    for net in cfg.fetch.allowed_networks:
+        try:
+            ipaddress.ip_network(net, strict=False)
+        except ValueError as exc:
+            raise ConfigError(f"fetch.allowed_networks: {net!r} is not a CIDR range") from exc
+    if not cfg.publish.base_url.endswith("/"):
+        raise ConfigError("publish.base_url: must end with '/'")
+
+
+def load_config(path: str | os.PathLike[str] | None, *, must_exist: bool = False) -> Config:
+    """Read and validate a config file. A missing file gives the embedded defaults unless
+    ``must_exist`` (an explicit ``--config``)."""
+    p = Path(path) if path is not None else Path("config.toml")
+    if not p.exists():
+        if must_exist:
+            raise ConfigError(f"{p}: config file not found")
+        cfg = Config(base_dir=p.resolve().parent)
+        _check(cfg)
+        return cfg
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{p}: not valid TOML: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{p}: not UTF-8 text") from exc
+    cfg = _build(Config, data, "")
+    cfg = dataclasses.replace(cfg, base_dir=p.resolve().parent)
+    _check(cfg)
+    return typing.cast(Config, cfg)
+
+
+def from_dict(data: dict[str, Any], base_dir: Path | None = None) -> Config:
+    """Build a config from a dict shaped like the TOML (tests, demo)."""
+    cfg = _build(Config, data, "")
+    cfg = dataclasses.replace(cfg, base_dir=base_dir or Path("."))
+    _check(cfg)
+    return typing.cast(Config, cfg)
+
+
+def iter_settings(cfg: Config) -> typing.Iterator[tuple[str, Any, Any, str]]:
+    """Yield ``(key_path, value, default, help)`` for every key, in declaration order."""
+    for sect in dataclasses.fields(Config):
+        if sect.metadata.get("internal"):
+            continue
+        sub = getattr(cfg, sect.name)
+        for f in dataclasses.fields(sub):
+            default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+            yield f"{sect.name}.{f.name}", getattr(sub, f.name), default, f.metadata["help"]
+
+
+def to_toml(cfg: Config, *, with_help: bool = True) -> str:
+    """Render the effective config as TOML (``check-config``)."""
+    import json
+
+    out: list[str] = []
+    current = None
+    for key, value, _default, help in iter_settings(cfg):
+        sect, name = key.split(".", 1)
+        if sect != current:
+            out.append(f"\n[{sect}]")
+            current = sect
+        if with_help:
+            out.append(f"# {help}")
+        if isinstance(value, bool):
+            rendered = "true" if value else "false"
+        elif isinstance(value, tuple):
+            rendered = json.dumps(list(value), ensure_ascii=False)
+        elif isinstance(value, str):
+            rendered = json.dumps(value, ensure_ascii=False)
+        else:
+            rendered = repr(value)
+        out.append(f"{name} = {rendered}")
+    return "\n".join(out).lstrip() + "\n"
+
+

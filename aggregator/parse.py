@@ -1,0 +1,301 @@
+"""Parse stage: response bytes + headers → :class:`ParsedFeed` (pure; CPU only).
+
+The only module that calls feedparser, and only on ``io.BytesIO`` (a ``str`` or ``bytes``
+argument is treated as a path or URL: reliability catalogue NET-05). Before feedparser sees
+a document we (1) decode it ourselves — BOM, then HTTP charset, then the XML declaration,
+then UTF-8, then GB18030 — because declared GB2312 feeds routinely contain GBK/GB18030
+characters (ENC-01) and Latin-1 declarations often hide UTF-8 (ENC-02); (2) refuse any
+document with ``<!ENTITY`` or an internal DTD subset (XML-01..05: feedparser expands a
+quadratic blow-up without limit and falls back to a loose parser that ignores expat's guard);
+(3) pin the expat SAX driver (libxml2's driver resolves external entities: XML-01/02).
+JSON Feed 1.0/1.1 is read here directly (feedparser 6 does not support it).
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import json
+import re
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import feedparser
+import feedparser.api
+
+from aggregator.config import ParseConfig
+from aggregator.models import Enclosure, ParsedEntry, ParsedFeed
+
+# Pin expat: an empty preference list makes xml.sax.make_parser() use the stdlib default
+# (xml.sax.expatreader), never drv_libxml2 (XXE, reliability catalogue XML-01/02).
+feedparser.api.PREFERRED_XML_PARSERS = []
+EXPECTED_SAX_DRIVER = "xml.sax.expatreader"
+
+#: Bytes of the document inspected for an XML declaration and the DTD.
+PROLOG_SCAN_BYTES = 4096
+
+#: Charset names mapped to the decoder that actually reads what such feeds contain.
+#: GB2312/GBK are subsets of GB18030 (ENC-01); Big5 feeds use HKSCS extensions; the WHATWG
+#: encoding standard maps Latin-1/ASCII labels to windows-1252.
+CHARSET_ALIASES = {
+    "gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "gb_2312-80": "gb18030",
+    "cp936": "gb18030", "euc-cn": "gb18030", "big5": "big5hkscs", "x-big5": "big5hkscs",
+    "iso-8859-1": "cp1252", "latin-1": "cp1252", "latin1": "cp1252", "us-ascii": "cp1252",
+    "ascii": "cp1252", "iso8859-1": "cp1252", "shift_jis": "cp932", "sjis": "cp932",
+    "euc-kr": "cp949", "ks_c_5601-1987": "cp949",
+}
+_SINGLE_BYTE_LATIN = {"cp1252", "iso-8859-15", "cp1251", "koi8-r", "iso-8859-2"}
+
+_XML_DECL = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._:-]+)[\"']", re.I)
+_XML_DECL_TEXT = re.compile(r"^(\s*<\?xml[^>]*?encoding\s*=\s*)([\"'])[A-Za-z0-9._:-]+\2", re.I)
+_ENTITY_DECL = re.compile(r"<!ENTITY", re.I)
+_INTERNAL_SUBSET = re.compile(r"<!DOCTYPE[^>\[]*\[", re.I)
+_SKIP_HOURS = re.compile(r"<skipHours>(.*?)</skipHours>", re.I | re.S)
+_SKIP_DAYS = re.compile(r"<skipDays>(.*?)</skipDays>", re.I | re.S)
+_HOUR = re.compile(r"<hour>\s*(\d{1,2})\s*</hour>", re.I)
+_DAY = re.compile(r"<day>\s*([A-Za-z]+)\s*</day>", re.I)
+_CHARSET_PARAM = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", re.I)
+_INVALID_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+class ParseError(ValueError):
+    """A document we will not or cannot read; the message goes to ``feeds.last_error``."""
+
+
+def _codec(name: str | None) -> str | None:
+    if not name:
+        return None
+    n = name.strip().lower()
+    n = CHARSET_ALIASES.get(n, n)
+    try:
+        return codecs.lookup(n).name
+    except LookupError:
+        return None
+
+
+def decode_document(body: bytes, content_type: str | None) -> tuple[str, str]:
+    """Decode a feed to text; returns ``(text, encoding_used)``. Never raises: the last resort
+    is UTF-8 with replacement characters."""
+    for bom, enc in (
+        (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+        (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+    ):
+        if body.startswith(bom):
+            return body[len(bom):].decode(enc, "replace"), enc
+    # BOM-less UTF-16/32: '<' encoded with zero bytes around it.
+    for sig, enc in ((b"<\0\0\0", "utf-32-le"), (b"\0\0\0<", "utf-32-be"),
+                     (b"<\0?\0", "utf-16-le"), (b"\0<\0?", "utf-16-be")):
+        if body.startswith(sig):
+            return body.decode(enc, "replace"), enc
+    candidates: list[str] = []
+    m = _CHARSET_PARAM.search(content_type or "")
+    http_cs = _codec(m.group(1)) if m else None
+    m2 = _XML_DECL.match(body[:PROLOG_SCAN_BYTES])
+    decl_cs = _codec(m2.group(1).decode("ascii", "replace")) if m2 else None
+    for c in (http_cs, decl_cs, "utf-8", "gb18030", "cp1252"):
+        if c and c not in candidates:
+            candidates.append(c)
+    # A single-byte Latin declaration over bytes that are valid, non-ASCII UTF-8 is almost
+    # always a mislabelled UTF-8 feed (ENC-02): valid multi-byte UTF-8 is rarely accidental.
+    if candidates[0] in _SINGLE_BYTE_LATIN and not body.isascii():
+        try:
+            return body.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            pass
+    for c in candidates:
+        try:
+            return body.decode(c), c
+        except UnicodeDecodeError:
+            continue
+    return body.decode("utf-8", "replace"), "utf-8"
+
+
+def check_xml_safety(text: str) -> None:
+    """Refuse entity declarations and internal DTD subsets (XML-01..05). External DTD
+    references alone (old RSS 0.91 feeds) are allowed: expat is told not to fetch them."""
+    if _ENTITY_DECL.search(text) or _INTERNAL_SUBSET.search(text):
+        raise ParseError("DTD entities not allowed (possible entity expansion or XXE attack)")
+
+
+def _is_json(text: str, content_type: str | None) -> bool:
+    ct = (content_type or "").lower()
+    return "json" in ct or text.lstrip()[:1] == "{"
+
+
+def _dt(st: Any) -> datetime | None:
+    if not st:
+        return None
+    try:
+        return datetime(*st[:6], tzinfo=UTC)
+    except (TypeError, ValueError):
+        return None
+
+
+def _s(v: Any) -> str | None:
+    if v is None:
+        return None
+    s = str(v).strip()
+    return s or None
+
+
+def _int(v: Any) -> int | None:
+    try:
+        return int(str(v).strip())
+    except (TypeError, ValueError):
+        return None
+
+
+def parse_feed(
+    body: bytes,
+    *,
+    url: str,
+    headers: Mapping[str, str] | None = None,
+    cfg: ParseConfig | None = None,
+) -> ParsedFeed:
+    """Parse one fetched document. Raises :class:`ParseError` for documents that are not
+    feeds, are unsafe, or break feedparser; a merely ill-formed feed parses best-effort and
+    carries ``warning``."""
+    cfg = cfg or ParseConfig()
+    headers = {k.lower(): v for k, v in (headers or {}).items()}
+    content_type = headers.get("content-type")
+    if not body or not body.strip():
+        raise ParseError("empty document")
+    text, _enc = decode_document(body, content_type)
+    if _is_json(text, content_type):
+        return _parse_json_feed(text, url, cfg)
+    check_xml_safety(text)
+    # Hand feedparser clean UTF-8 whose declaration says so; strip characters XML forbids
+    # (XML-07) so one stray control byte does not push the document to the loose parser.
+    text = _INVALID_XML_CHARS.sub("", text)
+    text = _XML_DECL_TEXT.sub(r"\1\2utf-8\2", text, count=1)
+    data = text.encode("utf-8")
+    fp_headers = {"content-type": "application/xml; charset=utf-8", "content-location": url}
+    started = time.monotonic()
+    try:
+        d = feedparser.parse(io.BytesIO(data), response_headers=fp_headers, sanitize_html=False)
+    except Exception as exc:  # feedparser raises on some bad character references (XML-06)
+        raise ParseError(f"parser failed: {type(exc).__name__}: {exc}"[:500]) from exc
+    if time.monotonic() - started > cfg.timeout_s:
+        raise ParseError(f"parse exceeded the {cfg.timeout_s:g} s budget")
+    version = d.get("version") or ""
+    entries_raw = d.get("entries") or []
+    warning = None
+    if d.get("bozo"):
+        exc = d.get("bozo_exception")
+        warning = f"{type(exc).__name__}: {exc}"[:500] if exc else "ill-formed document"
+    if not version and not entries_raw:
+        head = text.lstrip()[:200].lower()
+        if head.startswith("<!doctype html") or "<html" in head:
+            raise ParseError("not a feed: the server sent an HTML page")
+        raise ParseError(f"not a feed{': ' + warning if warning else ''}")
+    feed = d.get("feed", {})
+    entries = tuple(
+        _entry(e, cfg) for e in entries_raw[: cfg.max_entries_per_feed]
+    )
+    hours: tuple[int, ...] = ()
+    days: tuple[str, ...] = ()
+    if m := _SKIP_HOURS.search(text):
+        hours = tuple(sorted({int(h) % 24 for h in _HOUR.findall(m.group(1))}))
+    if m := _SKIP_DAYS.search(text):
+        days = tuple(sorted({d.capitalize() for d in _DAY.findall(m.group(1))}))
+    return ParsedFeed(
+        title=_s(feed.get("title")),
+        site_url=_s(feed.get("link")),
+        lang=_s(feed.get("language")) or _s(headers.get("content-language")),
+        entries=entries,
+        version=version,
+        warning=warning,
+        ttl_minutes=_int(feed.get("ttl")),
+        sy_update_period=_s(feed.get("sy_updateperiod")),
+        sy_update_frequency=_int(feed.get("sy_updatefrequency")),
+        skip_hours=hours,
+        skip_days=days,
+    )
+
+
+def _entry(e: Any, cfg: ParseConfig) -> ParsedEntry:
+    content = None
+    if e.get("content"):
+        # Prefer an HTML body over a plain-text one when a feed gives both.
+        parts = sorted(e["content"], key=lambda c: "html" not in (c.get("type") or ""))
+        content = _s(parts[0].get("value"))
+    enclosures = []
+    for enc in e.get("enclosures") or []:
+        href = _s(enc.get("href"))
+        if href:
+            enclosures.append(Enclosure(href, _s(enc.get("type")), _int(enc.get("length"))))
+    source = e.get("source") or {}
+    return ParsedEntry(
+        guid=_s(e.get("id"))[:2000] if _s(e.get("id")) else None,
+        link=_s(e.get("link")),
+        title=_s(e.get("title")),
+        summary_html=_s(e.get("summary")),
+        content_html=content,
+        author=_s(e.get("author")),
+        published_raw=_s(e.get("published") or e.get("created")),
+        published=_dt(e.get("published_parsed") or e.get("created_parsed")),
+        updated_raw=_s(e.get("updated")),
+        updated=_dt(e.get("updated_parsed")),
+        enclosures=tuple(enclosures),
+        categories=tuple(t for t in (_s(x.get("term")) for x in e.get("tags") or []) if t),
+        lang=_s((e.get("title_detail") or {}).get("language")),
+        source_title=_s(source.get("title")) if hasattr(source, "get") else None,
+    )
+
+
+def _json_date(v: Any) -> datetime | None:
+    if not isinstance(v, str):
+        return None
+    try:
+        dt = datetime.fromisoformat(v.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return dt.astimezone(UTC) if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def _parse_json_feed(text: str, url: str, cfg: ParseConfig) -> ParsedFeed:
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ParseError(f"not a feed: invalid JSON ({exc.msg} at line {exc.lineno})") from exc
+    if not isinstance(doc, dict) or not str(doc.get("version", "")).startswith(
+        "https://jsonfeed.org/version/"
+    ):
+        raise ParseError("not a feed: JSON without a JSON Feed version")
+    items = doc.get("items") if isinstance(doc.get("items"), list) else []
+    entries = []
+    for it in items[: cfg.max_entries_per_feed]:
+        if not isinstance(it, dict):
+            continue
+        author = it.get("author") or (it.get("authors") or [None])[0]
+        encl = []
+        for a in it.get("attachments") or []:
+            if isinstance(a, dict) and _s(a.get("url")):
+                encl.append(Enclosure(str(a["url"]), _s(a.get("mime_type")),
+                                      _int(a.get("size_in_bytes"))))
+        entries.append(ParsedEntry(
+            guid=_s(it.get("id")),
+            link=_s(it.get("url")) or _s(it.get("external_url")),
+            title=_s(it.get("title")),
+            summary_html=_s(it.get("summary")),
+            content_html=_s(it.get("content_html")) or _s(it.get("content_text")),
+            author=_s(author.get("name")) if isinstance(author, dict) else None,
+            published_raw=_s(it.get("date_published")),
+            published=_json_date(it.get("date_published")),
+            updated_raw=_s(it.get("date_modified")),
+            updated=_json_date(it.get("date_modified")),
+            enclosures=tuple(encl),
+            categories=tuple(str(t) for t in it.get("tags") or [] if isinstance(t, str)),
+            lang=_s(it.get("language")),
+        ))
+    ver = str(doc["version"]).rsplit("/", 1)[-1]
+    return ParsedFeed(
+        title=_s(doc.get("title")),
+        site_url=_s(doc.get("home_page_url")),
+        lang=_s(doc.get("language")),
+        entries=tuple(entries),
+        version=f"json{ver.replace('.', '')}",
+    )

@@ -1,0 +1,561 @@
+"""Store stage: the SQLite database (I/O: disk). One writer; WAL; numbered migrations.
+
+Schema contract (DESIGN.md): ``feeds``, ``items``, ``events``, ``decisions``, ``fetches`` plus
+``items_fts`` (FTS5, trigram tokenizer, so Chinese words of three or more characters match
+as substrings; one- and two-character terms fall back to ``LIKE`` — see :meth:`Store.search`).
+Times are ISO-8601 UTC text in ``*_at`` columns. Every write of one feed update happens in
+one transaction (:meth:`Store.transaction`), so a crash leaves each update in full or not at
+all, and a feed's ETag never moves ahead of its stored entries.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import re
+import sqlite3
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from aggregator.config import StoreConfig
+from aggregator.models import Decision, FeedRecord, Item
+
+log = logging.getLogger(__name__)
+
+#: Queries shorter than this many characters cannot use the trigram index.
+FTS_TRIGRAM_MIN_CHARS = 3
+#: Rows scanned by the LIKE fallback for short (1–2 character) queries.
+SEARCH_FALLBACK_SCAN_LIMIT = 200_000
+
+
+def utc_iso(dt: datetime) -> str:
+    """``2026-11-22T01:02:03Z`` for an aware or naive-UTC datetime."""
+    if dt.tzinfo is not None:
+        dt = dt.astimezone(UTC)
+    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_iso(s: str) -> datetime:
+    return datetime.fromisoformat(s.replace("Z", "+00:00"))
+
+
+MIGRATIONS: list[tuple[int, str, str]] = [
+    (
+        1,
+        "initial schema",
+        """
+CREATE TABLE feeds (
+    id INTEGER PRIMARY KEY,
+    url TEXT NOT NULL UNIQUE,
+    title TEXT,
+    site_url TEXT,
+    lang TEXT,
+    timezone TEXT,
+    bridged TEXT,
+    etag TEXT,
+    last_modified TEXT,
+    last_body_hash TEXT,
+    next_check_at TEXT,
+    last_fetched_at TEXT,
+    last_success_at TEXT,
+    last_new_item_at TEXT,
+    last_status INTEGER,
+    interval_s INTEGER,
+    schedule_reason TEXT,
+    error_count INTEGER NOT NULL DEFAULT 0,
+    first_error_at TEXT,
+    last_error TEXT,
+    disabled INTEGER NOT NULL DEFAULT 0,
+    disabled_reason TEXT,
+    id_policy TEXT NOT NULL DEFAULT 'guid',
+    added_at TEXT NOT NULL
+);
+CREATE INDEX feeds_due ON feeds(disabled, next_check_at);
+
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    title TEXT NOT NULL,
+    alt_title TEXT,
+    first_seen_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    item_count INTEGER NOT NULL DEFAULT 0,
+    languages TEXT NOT NULL DEFAULT '',
+    sources TEXT NOT NULL DEFAULT '[]',
+    representative_item_id INTEGER
+);
+CREATE INDEX events_updated ON events(updated_at);
+
+CREATE TABLE items (
+    id INTEGER PRIMARY KEY,
+    feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+    guid TEXT NOT NULL,
+    url TEXT,
+    canonical_url TEXT,
+    title TEXT NOT NULL,
+    summary TEXT NOT NULL DEFAULT '',
+    content_html TEXT NOT NULL DEFAULT '',
+    content_text TEXT NOT NULL DEFAULT '',
+    lang TEXT NOT NULL DEFAULT 'und',
+    author TEXT,
+    published_at TEXT,
+    fetched_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    revision INTEGER NOT NULL DEFAULT 1,
+    content_hash TEXT NOT NULL,
+    match_text TEXT NOT NULL DEFAULT '',
+    enclosures TEXT NOT NULL DEFAULT '[]',
+    categories TEXT NOT NULL DEFAULT '[]',
+    duplicate_of INTEGER REFERENCES items(id) ON DELETE SET NULL,
+    event_id INTEGER REFERENCES events(id) ON DELETE SET NULL,
+    UNIQUE (feed_id, guid)
+);
+CREATE INDEX items_canonical_url ON items(canonical_url);
+CREATE INDEX items_content_hash ON items(content_hash);
+CREATE INDEX items_duplicate_of ON items(duplicate_of);
+CREATE INDEX items_event_id ON items(event_id);
+CREATE INDEX items_fetched_at ON items(fetched_at);
+CREATE INDEX items_published_at ON items(published_at);
+
+CREATE TABLE decisions (
+    id INTEGER PRIMARY KEY,
+    item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+    stage TEXT NOT NULL,
+    rule TEXT NOT NULL,
+    target_item_id INTEGER REFERENCES items(id) ON DELETE SET NULL,
+    target_event_id INTEGER REFERENCES events(id) ON DELETE SET NULL,
+    score REAL,
+    features TEXT NOT NULL DEFAULT '{}',
+    at TEXT NOT NULL
+);
+CREATE INDEX decisions_item ON decisions(item_id);
+
+CREATE TABLE fetches (
+    id INTEGER PRIMARY KEY,
+    feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+    started_at TEXT NOT NULL,
+    status INTEGER,
+    bytes INTEGER,
+    elapsed_ms REAL,
+    not_modified INTEGER NOT NULL DEFAULT 0,
+    parsed INTEGER NOT NULL DEFAULT 0,
+    new_items INTEGER NOT NULL DEFAULT 0,
+    updated_items INTEGER NOT NULL DEFAULT 0,
+    duplicates INTEGER NOT NULL DEFAULT 0,
+    error TEXT
+);
+CREATE INDEX fetches_feed ON fetches(feed_id, started_at);
+
+-- Wrong merges a user undid: never merge this pair again.
+CREATE TABLE unmerges (
+    item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+    target_item_id INTEGER,
+    target_event_id INTEGER,
+    stage TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE INDEX unmerges_item ON unmerges(item_id);
+
+CREATE VIRTUAL TABLE items_fts USING fts5(
+    title, content_text, content='items', content_rowid='id', tokenize='trigram'
+);
+CREATE TRIGGER items_fts_ai AFTER INSERT ON items BEGIN
+    INSERT INTO items_fts(rowid, title, content_text)
+    VALUES (new.id, new.title, new.content_text);
+END;
+CREATE TRIGGER items_fts_ad AFTER DELETE ON items BEGIN
+    INSERT INTO items_fts(items_fts, rowid, title, content_text)
+    VALUES ('delete', old.id, old.title, old.content_text);
+END;
+CREATE TRIGGER items_fts_au AFTER UPDATE OF title, content_text ON items BEGIN
+    INSERT INTO items_fts(items_fts, rowid, title, content_text)
+    VALUES ('delete', old.id, old.title, old.content_text);
+    INSERT INTO items_fts(rowid, title, content_text)
+    VALUES (new.id, new.title, new.content_text);
+END;
+""",
+    ),
+]
+
+
+class StoreError(RuntimeError):
+    """The database cannot be opened or migrated (a clear message, no traceback)."""
+
+
+@dataclass(frozen=True)
+class ExistingItem:
+    id: int
+    feed_id: int
+    guid: str
+    content_hash: str
+    duplicate_of: int | None
+    event_id: int | None
+
+
+class Store:
+    """The one writer. Construct with :meth:`open`; use :meth:`transaction` for writes."""
+
+    def __init__(self, db: sqlite_utils.Database, path: Path, cfg: StoreConfig) -> None:
+        self.db = db
+        self.conn: sqlite3.Connection = db.conn
+        self.path = path
+        self.cfg = cfg
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: Path, cfg: StoreConfig | None = None, *, migrate: bool = True) -> Store:
+        cfg = cfg or StoreConfig()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            conn = sqlite3.connect(str(path), timeout=cfg.busy_timeout_ms / 1000)
+            db = sqlite_utils.Database(conn)
+            conn.execute(f"PRAGMA busy_timeout = {int(cfg.busy_timeout_ms)}")
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                log.warning("journal_mode is %s, not wal", mode)
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute(f"PRAGMA journal_size_limit = {int(cfg.journal_size_limit_bytes)}")
+            store = cls(db, path, cfg)
+            if migrate:
+                store.migrate()
+            return store
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot open database {path}: {exc}") from exc
+
+    def close(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            self.conn.execute("PRAGMA optimize")
+        self.conn.close()
+
+    def migrate(self) -> list[int]:
+        """Apply pending numbered migrations, each in its own transaction (DB-08: a kill
+        mid-migration rolls it back; the version table agrees with the schema)."""
+        self.conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations "
+            "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+        )
+        done = {r[0] for r in self.conn.execute("SELECT version FROM schema_migrations")}
+        applied = []
+        for version, name, sql in MIGRATIONS:
+            if version in done:
+                continue
+            with self.db.atomic():
+                for stmt in _split_sql(sql):
+                    self.conn.execute(stmt)
+                self.conn.execute(
+                    "INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                    (version, name, utc_iso(datetime.now(UTC))),
+                )
+            applied.append(version)
+        return applied
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self.db.atomic():
+            yield
+
+    # -- feeds ------------------------------------------------------------------------------
+    def add_feed(
+        self,
+        url: str,
+        *,
+        now: datetime,
+        title: str | None = None,
+        site_url: str | None = None,
+        lang: str | None = None,
+        timezone: str | None = None,
+        bridged: str | None = None,
+    ) -> int:
+        """Insert a subscription or refresh its metadata; returns the feed id."""
+        row = self.conn.execute("SELECT id FROM feeds WHERE url = ?", (url,)).fetchone()
+        if row:
+            self.db.execute(
+                "UPDATE feeds SET title = COALESCE(?, title), site_url = COALESCE(?, site_url),"
+                " lang = COALESCE(?, lang), timezone = COALESCE(?, timezone), bridged = ?"
+                " WHERE id = ?",
+                (title, site_url, lang, timezone, bridged, row[0]),
+            )
+            return int(row[0])
+        cur = self.db.execute(
+            "INSERT INTO feeds (url, title, site_url, lang, timezone, bridged, next_check_at,"
+            " added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (url, title, site_url, lang, timezone, bridged, utc_iso(now), utc_iso(now)),
+        )
+        return int(cur.lastrowid or 0)
+
+    def remove_feed(self, url_or_id: str) -> bool:
+        cur = self.db.execute(
+            "DELETE FROM feeds WHERE url = ? OR CAST(id AS TEXT) = ?", (url_or_id, url_or_id)
+        )
+        return cur.rowcount > 0
+
+    def set_feed_enabled(self, url_or_id: str, enabled: bool, *, now: datetime) -> bool:
+        cur = self.db.execute(
+            "UPDATE feeds SET disabled = ?, disabled_reason = NULL, error_count = 0,"
+            " first_error_at = NULL, next_check_at = ? WHERE url = ? OR CAST(id AS TEXT) = ?",
+            (0 if enabled else 1, utc_iso(now), url_or_id, url_or_id),
+        )
+        return cur.rowcount > 0
+
+    def feeds(self, *, include_disabled: bool = True) -> list[dict[str, Any]]:
+        sql = "SELECT * FROM feeds"
+        if not include_disabled:
+            sql += " WHERE disabled = 0"
+        return self._rows(sql + " ORDER BY id")
+
+    def feed(self, feed_id: int) -> FeedRecord:
+        row = self._rows("SELECT * FROM feeds WHERE id = ?", (feed_id,))
+        if not row:
+            raise KeyError(feed_id)
+        return feed_record(row[0])
+
+    def due_feeds(self, now: datetime, *, per_host_cap: int, limit: int = 10_000) -> list[FeedRecord]:
+        """Feeds whose ``next_check_at`` has passed, oldest first, at most ``per_host_cap``
+        per host (so one host's 200 feeds do not fill a tick)."""
+        rows = self._rows(
+            "SELECT * FROM feeds WHERE disabled = 0 AND (next_check_at IS NULL OR"
+            " next_check_at <= ?) ORDER BY next_check_at LIMIT ?",
+            (utc_iso(now), limit * 4),
+        )
+        per_host: dict[str, int] = {}
+        out: list[FeedRecord] = []
+        for r in rows:
+            host = _host(r["url"])
+            if per_host.get(host, 0) >= per_host_cap:
+                continue
+            per_host[host] = per_host.get(host, 0) + 1
+            out.append(feed_record(r))
+            if len(out) >= limit:
+                break
+        return out
+
+    def update_feed(self, feed_id: int, **fields: Any) -> None:
+        if not fields:
+            return
+        cols = ", ".join(f"{k} = ?" for k in fields)
+        self.db.execute(f"UPDATE feeds SET {cols} WHERE id = ?", (*fields.values(), feed_id))
+
+    def record_fetch(self, feed_id: int, **fields: Any) -> None:
+        cols = ["feed_id", *fields]
+        self.db.execute(
+            f"INSERT INTO fetches ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+            (feed_id, *fields.values()),
+        )
+
+    def recent_publish_times(self, feed_id: int, limit: int = 20) -> list[str]:
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT COALESCE(published_at, fetched_at) AS t FROM items WHERE feed_id = ?"
+                " ORDER BY id DESC LIMIT ?",
+                (feed_id, limit),
+            )
+        ]
+
+    # -- items ------------------------------------------------------------------------------
+    def existing_by_guid(self, feed_id: int, guids: Sequence[str]) -> dict[str, ExistingItem]:
+        out: dict[str, ExistingItem] = {}
+        for chunk in _chunks(list(guids), 500):
+            q = ",".join("?" * len(chunk))
+            for r in self.conn.execute(
+                "SELECT id, feed_id, guid, content_hash, duplicate_of, event_id FROM items"
+                f" WHERE feed_id = ? AND guid IN ({q})",
+                (feed_id, *chunk),
+            ):
+                out[r[2]] = ExistingItem(*r)
+        return out
+
+    def find_by_canonical_url(self, url: str) -> ExistingItem | None:
+        r = self.conn.execute(
+            "SELECT id, feed_id, guid, content_hash, duplicate_of, event_id FROM items"
+            " WHERE canonical_url = ? ORDER BY id LIMIT 1",
+            (url,),
+        ).fetchone()
+        return ExistingItem(*r) if r else None
+
+    def find_by_content_hash(self, h: str) -> ExistingItem | None:
+        r = self.conn.execute(
+            "SELECT id, feed_id, guid, content_hash, duplicate_of, event_id FROM items"
+            " WHERE content_hash = ? ORDER BY id LIMIT 1",
+            (h,),
+        ).fetchone()
+        return ExistingItem(*r) if r else None
+
+    def insert_item(self, item: Item) -> int:
+        cur = self.conn.execute(
+            "INSERT INTO items (feed_id, guid, url, canonical_url, title, summary, content_html,"
+            " content_text, lang, author, published_at, fetched_at, updated_at, content_hash,"
+            " match_text, enclosures, categories, duplicate_of, event_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                item.feed_id, item.guid, item.url, item.canonical_url, item.title, item.summary,
+                item.content_html, item.content_text, item.lang, item.author, item.published_at,
+                item.fetched_at, item.fetched_at, item.content_hash, item.match_text,
+                json.dumps([e.__dict__ for e in item.enclosures], ensure_ascii=False),
+                json.dumps(list(item.categories), ensure_ascii=False),
+                item.duplicate_of, item.event_id,
+            ),
+        )
+        item.id = int(cur.lastrowid or 0)
+        return item.id
+
+    def revise_item(self, item_id: int, item: Item) -> None:
+        """A known item came back with a changed title or body: update it in place."""
+        self.conn.execute(
+            "UPDATE items SET url = ?, canonical_url = ?, title = ?, summary = ?,"
+            " content_html = ?, content_text = ?, lang = ?, author = ?,"
+            " published_at = COALESCE(?, published_at), updated_at = ?, content_hash = ?,"
+            " match_text = ?, revision = revision + 1 WHERE id = ?",
+            (
+                item.url, item.canonical_url, item.title, item.summary, item.content_html,
+                item.content_text, item.lang, item.author, item.published_at, item.fetched_at,
+                item.content_hash, item.match_text, item_id,
+            ),
+        )
+
+    def set_item_event(self, item_id: int, event_id: int | None) -> None:
+        self.conn.execute("UPDATE items SET event_id = ? WHERE id = ?", (event_id, item_id))
+
+    def set_duplicate_of(self, item_id: int, original_id: int | None) -> None:
+        self.conn.execute("UPDATE items SET duplicate_of = ? WHERE id = ?", (original_id, item_id))
+
+    def add_decision(self, d: Decision) -> None:
+        self.conn.execute(
+            "INSERT INTO decisions (item_id, stage, rule, target_item_id, target_event_id,"
+            " score, features, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                d.item_id, d.stage, d.rule, d.target_item_id, d.target_event_id, d.score,
+                json.dumps(dict(d.features), ensure_ascii=False, default=str), d.at,
+            ),
+        )
+
+    def is_unmerged(self, item_id: int, *, target_item_id: int | None = None,
+                    target_event_id: int | None = None) -> bool:
+        r = self.conn.execute(
+            "SELECT 1 FROM unmerges WHERE item_id = ? AND (target_item_id = ? OR"
+            " target_event_id = ?) LIMIT 1",
+            (item_id, target_item_id, target_event_id),
+        ).fetchone()
+        return r is not None
+
+    # -- events -----------------------------------------------------------------------------
+    def create_event(self, *, title: str, at: str, representative_item_id: int) -> int:
+        cur = self.conn.execute(
+            "INSERT INTO events (title, first_seen_at, updated_at, representative_item_id)"
+            " VALUES (?, ?, ?, ?)",
+            (title, at, at, representative_item_id),
+        )
+        return int(cur.lastrowid or 0)
+
+    def refresh_event(self, event_id: int, *, updated_at: str, title: str | None = None,
+                      alt_title: str | None = None) -> None:
+        """Recompute an event's counts, languages and sources from its members."""
+        members = self.conn.execute(
+            "SELECT i.lang, COALESCE(f.title, f.url) FROM items i JOIN feeds f ON f.id = i.feed_id"
+            " WHERE i.event_id = ? AND i.duplicate_of IS NULL",
+            (event_id,),
+        ).fetchall()
+        langs = ",".join(sorted({m[0] for m in members}))
+        sources = json.dumps(sorted({m[1] for m in members}), ensure_ascii=False)
+        self.conn.execute(
+            "UPDATE events SET item_count = ?, languages = ?, sources = ?, updated_at = ?,"
+            " title = COALESCE(?, title), alt_title = COALESCE(?, alt_title) WHERE id = ?",
+            (len(members), langs, sources, updated_at, title, alt_title, event_id),
+        )
+
+    # -- reading ----------------------------------------------------------------------------
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        cur = self.conn.execute(sql, params)
+        cols = [c[0] for c in cur.description]
+        return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """Read-only query helper for CLI and publish."""
+        return self._rows(sql, params)
+
+    def search(self, query: str, limit: int = 50) -> list[dict[str, Any]]:
+        """Full-text search over titles and text. Terms of ≥ 3 characters use the trigram
+        index (substring match, so 稀土价格 and "rare earth" both work); a query made only of
+        1–2 character terms (稀土, 利率) falls back to a bounded LIKE scan of recent items."""
+        terms = [t for t in re.split(r"\s+", query.strip()) if t]
+        if not terms:
+            return []
+        long_terms = [t for t in terms if len(t) >= FTS_TRIGRAM_MIN_CHARS]
+        short_terms = [t for t in terms if len(t) < FTS_TRIGRAM_MIN_CHARS]
+        params: list[Any] = []
+        where = []
+        if long_terms:
+            match = " AND ".join('"' + t.replace('"', '""') + '"' for t in long_terms)
+            where.append("i.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)")
+            params.append(match)
+        for t in short_terms:
+            where.append("(i.title LIKE ? ESCAPE '\\' OR i.content_text LIKE ? ESCAPE '\\')")
+            pat = "%" + t.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            params += [pat, pat]
+        scope = ""
+        if short_terms and not long_terms:
+            scope = f" AND i.id > (SELECT COALESCE(MAX(id), 0) FROM items) - {SEARCH_FALLBACK_SCAN_LIMIT}"
+        sql = (
+            "SELECT i.id, i.title, i.url, i.lang, i.published_at, i.feed_id FROM items i WHERE "
+            + " AND ".join(where) + scope + " ORDER BY i.id DESC LIMIT ?"
+        )
+        return self._rows(sql, (*params, limit))
+
+    def counts(self) -> dict[str, int]:
+        out = {}
+        for t in ("feeds", "items", "events", "decisions", "fetches"):
+            out[t] = int(self.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0])
+        out["duplicates"] = int(
+            self.conn.execute("SELECT COUNT(*) FROM items WHERE duplicate_of IS NOT NULL")
+            .fetchone()[0]
+        )
+        return out
+
+
+def feed_record(r: dict[str, Any]) -> FeedRecord:
+    return FeedRecord(
+        id=r["id"], url=r["url"], title=r["title"], site_url=r["site_url"], lang=r["lang"],
+        timezone=r["timezone"], etag=r["etag"], last_modified=r["last_modified"],
+        last_body_hash=r["last_body_hash"], next_check_at=r["next_check_at"],
+        last_fetched_at=r["last_fetched_at"], last_status=r["last_status"],
+        error_count=r["error_count"], last_error=r["last_error"], disabled=bool(r["disabled"]),
+        id_policy=r["id_policy"],
+    )
+
+
+def _host(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return (urlsplit(url).hostname or "").lower()
+
+
+def _chunks(seq: list[str], n: int) -> Iterator[list[str]]:
+    for i in range(0, len(seq), n):
+        yield seq[i : i + n]
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a migration into statements; trigger bodies (BEGIN … END;) stay whole."""
+    out: list[str] = []
+    buf: list[str] = []
+    in_trigger = False
+    for line in script.splitlines():
+        if line.strip().startswith("--") or not line.strip():
+            continue
+        buf.append(line)
+        up = line.strip().upper()
+        if up.startswith("CREATE TRIGGER"):
+            in_trigger = True
+        if (in_trigger and up == "END;") or (not in_trigger and up.endswith(";")):
+            out.append("\n".join(buf))
+            buf = []
+            in_trigger = False
+    if buf:
+        out.append("\n".join(buf))
+    return out
