@@ -31,10 +31,14 @@ class FeedRecord:
     last_fetched_at: str | None = None
     last_status: int | None = None
     error_count: int = 0
+    #: Start of the current failure streak (None while the feed works).
+    first_error_at: str | None = None
     last_error: str | None = None
     disabled: bool = False
     #: GUID policy chosen for this feed: ``guid`` (trust it), ``link``, ``link_date``, ``title``.
     id_policy: str = "guid"
+    #: Interval chosen at the last poll, seconds.
+    interval_s: int | None = None
 
 
 @dataclass(frozen=True)

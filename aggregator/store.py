@@ -53,6 +53,8 @@ MIGRATIONS: list[tuple[int, str, str]] = [
 CREATE TABLE feeds (
     id INTEGER PRIMARY KEY,
     url TEXT NOT NULL UNIQUE,
+    -- URL as listed in feeds.opml; url moves on a lasting 301/308, this does not.
+    subscribed_url TEXT NOT NULL UNIQUE,
     title TEXT,
     site_url TEXT,
     lang TEXT,
@@ -273,7 +275,9 @@ class Store:
         bridged: str | None = None,
     ) -> int:
         """Insert a subscription or refresh its metadata; returns the feed id."""
-        row = self.conn.execute("SELECT id FROM feeds WHERE url = ?", (url,)).fetchone()
+        row = self.conn.execute(
+            "SELECT id FROM feeds WHERE subscribed_url = ? OR url = ?", (url, url)
+        ).fetchone()
         if row:
             self.db.execute(
                 "UPDATE feeds SET title = COALESCE(?, title), site_url = COALESCE(?, site_url),"
@@ -283,23 +287,25 @@ class Store:
             )
             return int(row[0])
         cur = self.db.execute(
-            "INSERT INTO feeds (url, title, site_url, lang, timezone, bridged, next_check_at,"
-            " added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (url, title, site_url, lang, timezone, bridged, utc_iso(now), utc_iso(now)),
+            "INSERT INTO feeds (url, subscribed_url, title, site_url, lang, timezone, bridged,"
+            " next_check_at, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (url, url, title, site_url, lang, timezone, bridged, utc_iso(now), utc_iso(now)),
         )
         return int(cur.lastrowid or 0)
 
     def remove_feed(self, url_or_id: str) -> bool:
         cur = self.db.execute(
-            "DELETE FROM feeds WHERE url = ? OR CAST(id AS TEXT) = ?", (url_or_id, url_or_id)
+            "DELETE FROM feeds WHERE url = ? OR subscribed_url = ? OR CAST(id AS TEXT) = ?",
+            (url_or_id, url_or_id, url_or_id),
         )
         return cur.rowcount > 0
 
     def set_feed_enabled(self, url_or_id: str, enabled: bool, *, now: datetime) -> bool:
         cur = self.db.execute(
             "UPDATE feeds SET disabled = ?, disabled_reason = NULL, error_count = 0,"
-            " first_error_at = NULL, next_check_at = ? WHERE url = ? OR CAST(id AS TEXT) = ?",
-            (0 if enabled else 1, utc_iso(now), url_or_id, url_or_id),
+            " first_error_at = NULL, next_check_at = ? WHERE url = ? OR subscribed_url = ? OR"
+            " CAST(id AS TEXT) = ?",
+            (0 if enabled else 1, utc_iso(now), url_or_id, url_or_id, url_or_id),
         )
         return cur.rowcount > 0
 
@@ -340,6 +346,9 @@ class Store:
             return
         cols = ", ".join(f"{k} = ?" for k in fields)
         self.db.execute(f"UPDATE feeds SET {cols} WHERE id = ?", (*fields.values(), feed_id))
+
+    def feed_url_taken(self, url: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM feeds WHERE url = ?", (url,)).fetchone() is not None
 
     def record_fetch(self, feed_id: int, **fields: Any) -> None:
         cols = ["feed_id", *fields]
@@ -524,8 +533,9 @@ def feed_record(r: dict[str, Any]) -> FeedRecord:
         timezone=r["timezone"], etag=r["etag"], last_modified=r["last_modified"],
         last_body_hash=r["last_body_hash"], next_check_at=r["next_check_at"],
         last_fetched_at=r["last_fetched_at"], last_status=r["last_status"],
-        error_count=r["error_count"], last_error=r["last_error"], disabled=bool(r["disabled"]),
-        id_policy=r["id_policy"],
+        error_count=r["error_count"], first_error_at=r["first_error_at"],
+        last_error=r["last_error"], disabled=bool(r["disabled"]),
+        id_policy=r["id_policy"], interval_s=r["interval_s"],
     )
 
 

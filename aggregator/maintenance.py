@@ -1,0 +1,125 @@
+"""Store upkeep: retention, WAL checkpoints, backups, metrics (I/O: the database file).
+
+- Retention never deletes an item that an event still shows: an item goes only when it *and*
+  its event are older than the cutoff.
+- A long reader (Datasette) pins the WAL; checkpoints run PASSIVE (never block the writer),
+  then try TRUNCATE, and warn when the WAL is over ``store.wal_warn_bytes`` (catalogue DB-03,
+  design finding 7).
+- A backup is ``VACUUM INTO`` a new file: a consistent snapshot even while the daemon writes
+  (a plain copy of a WAL database can miss everything not yet checkpointed: DB-07).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import datetime
+from pathlib import Path
+
+from aggregator.store import Store, utc_iso
+
+log = logging.getLogger("aggregator.maintenance")
+
+
+def apply_retention(store: Store, cutoff: datetime) -> dict[str, int]:
+    """Delete items and events last touched before ``cutoff``; returns counts deleted."""
+    c = utc_iso(cutoff)
+    with store.transaction():
+        items = store.conn.execute(
+            "DELETE FROM items WHERE COALESCE(published_at, fetched_at) < ? AND fetched_at < ?"
+            " AND (event_id IS NULL OR event_id IN (SELECT id FROM events WHERE updated_at < ?))"
+            " AND id NOT IN (SELECT duplicate_of FROM items WHERE duplicate_of IS NOT NULL"
+            " AND fetched_at >= ?)",
+            (c, c, c, c),
+        ).rowcount
+        events = store.conn.execute(
+            "DELETE FROM events WHERE updated_at < ? AND NOT EXISTS"
+            " (SELECT 1 FROM items WHERE items.event_id = events.id)",
+            (c,),
+        ).rowcount
+        fetches = store.conn.execute("DELETE FROM fetches WHERE started_at < ?", (c,)).rowcount
+    if items or events:
+        log.info("retention cutoff=%s items_deleted=%d events_deleted=%d", c, items, events)
+    return {"items": items, "events": events, "fetches": fetches}
+
+
+def wal_size(store: Store) -> int:
+    try:
+        return os.path.getsize(str(store.path) + "-wal")
+    except OSError:
+        return 0
+
+
+def checkpoint(store: Store) -> tuple[int, int, int]:
+    """PASSIVE checkpoint, then TRUNCATE if no reader holds old frames; returns
+    ``(busy, wal_frames, checkpointed_frames)`` of the last attempt."""
+    busy, frames, done = store.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    if not busy and frames == done:
+        busy, frames, done = store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    size = wal_size(store)
+    if size > store.cfg.wal_warn_bytes:
+        log.warning(
+            "wal_bytes=%d over store.wal_warn_bytes=%d: a reader is holding an old snapshot"
+            " (a long Datasette query?); it shrinks once that reader finishes",
+            size, store.cfg.wal_warn_bytes,
+        )
+    return int(busy), int(frames), int(done)
+
+
+def backup(store: Store, dest: Path) -> Path:
+    """Write a consistent copy of the database to ``dest`` (must not exist)."""
+    if dest.exists():
+        raise FileExistsError(f"{dest} exists; choose a new file name")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    store.conn.execute("VACUUM INTO ?", (str(dest),))
+    return dest
+
+
+def prometheus_metrics(store: Store, now: datetime, *, fetch_status: dict[str, int],
+                       ticks: int, tick_seconds_total: float, last_tick_s: float) -> str:
+    """The ``/metrics`` page in Prometheus text format 0.0.4."""
+    q = store.conn.execute
+    now_s = utc_iso(now)
+    feeds_total = q("SELECT COUNT(*) FROM feeds").fetchone()[0]
+    feeds_disabled = q("SELECT COUNT(*) FROM feeds WHERE disabled = 1").fetchone()[0]
+    feeds_failing = q("SELECT COUNT(*) FROM feeds WHERE error_count > 0 AND disabled = 0"
+                      ).fetchone()[0]
+    feeds_due = q("SELECT COUNT(*) FROM feeds WHERE disabled = 0 AND (next_check_at IS NULL"
+                  " OR next_check_at <= ?)", (now_s,)).fetchone()[0]
+    items = q("SELECT COUNT(*) FROM items").fetchone()[0]
+    dups = q("SELECT COUNT(*) FROM items WHERE duplicate_of IS NOT NULL").fetchone()[0]
+    events = q("SELECT COUNT(*) FROM events").fetchone()[0]
+    lines = [
+        "# HELP aggregator_feeds Subscriptions by state.",
+        "# TYPE aggregator_feeds gauge",
+        f'aggregator_feeds{{state="total"}} {feeds_total}',
+        f'aggregator_feeds{{state="disabled"}} {feeds_disabled}',
+        f'aggregator_feeds{{state="failing"}} {feeds_failing}',
+        f'aggregator_feeds{{state="due"}} {feeds_due}',
+        "# HELP aggregator_items Stored items.",
+        "# TYPE aggregator_items gauge",
+        f"aggregator_items {items}",
+        "# HELP aggregator_duplicates Items marked as duplicates of another item.",
+        "# TYPE aggregator_duplicates gauge",
+        f"aggregator_duplicates {dups}",
+        "# HELP aggregator_events Stored events.",
+        "# TYPE aggregator_events gauge",
+        f"aggregator_events {events}",
+        "# HELP aggregator_fetches_total Fetches since start, by HTTP status.",
+        "# TYPE aggregator_fetches_total counter",
+    ]
+    for status, n in sorted(fetch_status.items()):
+        lines.append(f'aggregator_fetches_total{{status="{status}"}} {n}')
+    lines += [
+        "# HELP aggregator_poll_seconds Poll tick durations since start.",
+        "# TYPE aggregator_poll_seconds summary",
+        f"aggregator_poll_seconds_sum {tick_seconds_total:.3f}",
+        f"aggregator_poll_seconds_count {ticks}",
+        "# HELP aggregator_last_poll_seconds Duration of the last poll tick.",
+        "# TYPE aggregator_last_poll_seconds gauge",
+        f"aggregator_last_poll_seconds {last_tick_s:.3f}",
+        "# HELP aggregator_wal_bytes Size of the SQLite write-ahead log.",
+        "# TYPE aggregator_wal_bytes gauge",
+        f"aggregator_wal_bytes {wal_size(store)}",
+    ]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,312 @@
+"""Pipeline: the one module where the stages meet (I/O through fetch and store).
+
+Per feed::
+
+    due feed ── fetch ──┬─ error ──────────────► feed error state, backoff          ┐
+                        ├─ 304 / same body hash ► nothing parsed                     │ one
+                        └─ 200 ── parse (worker process, time budget)                │ transaction
+                                  └ normalize → same item? revise : dedupe → insert  │ per feed
+                                                                                     ┘
+    after the batch: cluster the new unique items (embeddings in batches) → events
+
+Everything one feed update writes (items, decisions, the feed's validators and schedule,
+the ``fetches`` row) is committed in one transaction, so a kill leaves it in full or not at
+all, and ETag/Last-Modified never move ahead of the stored entries (catalogue DB-01/02).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import hashlib
+import logging
+import multiprocessing
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from aggregator import dedupe
+from aggregator.config import Config
+from aggregator.fetch import Fetcher
+from aggregator.models import Decision, FeedRecord, FetchResult, Item, ParsedFeed
+from aggregator.normalize import default_timezone_for, normalize_entry
+from aggregator.parse import ParseError, parse_feed
+from aggregator.schedule import FeedHistory, PollOutcome, next_check
+from aggregator.store import Store, parse_iso, utc_iso
+
+log = logging.getLogger("aggregator.pipeline")
+
+
+def _parse_in_worker(body: bytes, url: str, headers: dict[str, str], cfg_tuple: tuple[int, int, int, float]) -> ParsedFeed:
+    from aggregator.config import ParseConfig
+
+    return parse_feed(body, url=url, headers=headers, cfg=ParseConfig(*cfg_tuple))
+
+
+class ParsePool:
+    """Runs feedparser in a worker process with a wall-clock budget. A document that blows
+    the budget (or the worker's memory) kills the worker, not the daemon (PROC-03, LOAD-04)."""
+
+    def __init__(self, workers: int = 1) -> None:
+        self.workers = workers
+        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+
+    def _get(self) -> concurrent.futures.ProcessPoolExecutor:
+        if self._pool is None:
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(["aggregator.parse"])
+            self._pool = concurrent.futures.ProcessPoolExecutor(self.workers, mp_context=ctx)
+        return self._pool
+
+    async def parse(self, body: bytes, url: str, headers: dict[str, str], cfg: Config) -> ParsedFeed:
+        p = cfg.parse
+        fut = self._get().submit(
+            _parse_in_worker, body, url, headers,
+            (p.max_entries_per_feed, p.max_field_chars, p.max_title_chars, p.timeout_s),
+        )
+        try:
+            return await asyncio.wait_for(asyncio.wrap_future(fut), timeout=p.timeout_s)
+        except TimeoutError:
+            self.restart()
+            raise ParseError(f"parse exceeded the {p.timeout_s:g} s budget") from None
+        except concurrent.futures.process.BrokenProcessPool:
+            self.restart()
+            raise ParseError("parser worker died (memory or crash)") from None
+
+    def restart(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            for proc in list(getattr(pool, "_processes", {}).values()):
+                proc.kill()
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+@dataclass
+class FeedOutcome:
+    feed_id: int
+    url: str
+    status: int | None
+    new_items: int = 0
+    updated_items: int = 0
+    duplicates: int = 0
+    parsed: bool = False
+    error: str | None = None
+    elapsed_ms: float = 0.0
+    host_retry_after_s: float | None = None
+
+
+@dataclass
+class PollReport:
+    outcomes: list[FeedOutcome] = field(default_factory=list)
+    clustered: int = 0
+
+    @property
+    def new_items(self) -> int:
+        return sum(o.new_items for o in self.outcomes)
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for o in self.outcomes if o.error)
+
+
+class Pipeline:
+    """Wires fetch → parse → normalize → dedupe → store (→ cluster, via ``clusterer``)."""
+
+    def __init__(self, cfg: Config, store: Store, *, rng: random.Random | None = None) -> None:
+        self.cfg = cfg
+        self.store = store
+        self.parser = ParsePool()
+        self.rng = rng or random.Random()
+        from aggregator.events import EventBuilder
+
+        self.events = EventBuilder(cfg, store)
+
+    def close(self) -> None:
+        self.parser.close()
+
+    # -- polling ----------------------------------------------------------------------------
+    async def poll(
+        self,
+        feeds: Sequence[FeedRecord],
+        now_fn: Callable[[], datetime],
+        *,
+        on_done: Callable[[FeedOutcome], None] | None = None,
+        stop: asyncio.Event | None = None,
+    ) -> PollReport:
+        """Fetch and process ``feeds`` concurrently (bounded by the fetcher's limits); each
+        feed is committed as soon as it is processed. Never raises for a single feed."""
+        report = PollReport()
+        async with Fetcher(self.cfg.fetch) as fetcher:
+
+            async def one(feed: FeedRecord) -> None:
+                if stop is not None and stop.is_set():
+                    return
+                result = await fetcher.fetch(feed)
+                outcome = await self.process(feed, result, now_fn())
+                if outcome.host_retry_after_s:
+                    # Retry-After applies to the whole host, not just this feed.
+                    host = urlsplit(feed.url).hostname or ""
+                    fetcher.block_host(host, time.monotonic() + outcome.host_retry_after_s)
+                report.outcomes.append(outcome)
+                if on_done:
+                    on_done(outcome)
+
+            await asyncio.gather(*(one(f) for f in feeds))
+        report.clustered = self.events.cluster_pending(now_fn())
+        return report
+
+    async def process(self, feed: FeedRecord, result: FetchResult, now: datetime) -> FeedOutcome:
+        """Turn one fetch result into stored items and feed state. Never raises for bad input."""
+        out = FeedOutcome(feed.id, feed.url, result.status, elapsed_ms=result.elapsed_ms)
+        parsed: ParsedFeed | None = None
+        body_hash = None
+        if result.ok and result.body is not None:
+            body_hash = hashlib.sha256(result.body).hexdigest()
+            if body_hash != feed.last_body_hash:
+                try:
+                    parsed = await self.parser.parse(
+                        result.body, result.final_url, dict(result.headers), self.cfg
+                    )
+                    out.parsed = True
+                except ParseError as exc:
+                    out.error = str(exc)
+        elif result.error or not result.not_modified:
+            out.error = result.error or f"HTTP {result.status}"
+        try:
+            with self.store.transaction():
+                if parsed is not None:
+                    self._store_entries(feed, parsed, now, out)
+                out.host_retry_after_s = self._update_feed_state(
+                    feed, result, parsed, body_hash, now, out
+                )
+        except Exception as exc:  # a store failure for one feed must not stop the others
+            log.exception("feed_url=%s store_failed", feed.url)
+            out.error = f"store failed: {type(exc).__name__}: {exc}"
+        log.info(
+            "feed_url=%s status=%s elapsed_ms=%.0f new_items=%d updated_items=%d "
+            "duplicates=%d parsed=%s error=%s",
+            feed.url, result.status, result.elapsed_ms, out.new_items, out.updated_items,
+            out.duplicates, out.parsed, out.error,
+        )
+        return out
+
+    # -- internals ----------------------------------------------------------------------------
+    def _store_entries(self, feed: FeedRecord, parsed: ParsedFeed, now: datetime,
+                       out: FeedOutcome) -> None:
+        tz = feed.timezone or default_timezone_for(feed.url, self.cfg.feeds.default_timezone)
+        items: list[Item] = []
+        seen: set[str] = set()
+        for entry in parsed.entries:
+            item = normalize_entry(
+                entry, feed, now=now, feed_lang=feed.lang or parsed.lang, feed_tz=tz,
+                cfg=self.cfg.parse,
+            )
+            if item is None or item.guid in seen:  # same GUID twice in one document
+                continue
+            seen.add(item.guid)
+            items.append(item)
+        existing = self.store.existing_by_guid(feed.id, [i.guid for i in items])
+        at = utc_iso(now)
+        for item in items:
+            old = existing.get(item.guid)
+            if old is None and item.canonical_url:
+                # Same feed, same article URL under a new GUID: the same item (ID-03).
+                e = self.store.find_by_canonical_url(item.canonical_url)
+                if e is not None and e.feed_id == feed.id:
+                    old = e
+            if old is not None:
+                if old.content_hash != item.content_hash:
+                    self.store.revise_item(old.id, item)
+                    out.updated_items += 1
+                    if old.event_id is not None:
+                        self.store.refresh_event(old.event_id, updated_at=at)
+                continue
+            match = (
+                dedupe.find_exact_duplicate(item, self.store) if self.cfg.dedupe.enabled else None
+            )
+            if match is not None and self.store.is_unmerged(0, target_item_id=match.original_id):
+                match = None
+            if match is not None:
+                item.duplicate_of = match.original_id
+            item_id = self.store.insert_item(item)
+            out.new_items += 1
+            if match is not None:
+                out.duplicates += 1
+                self.store.add_decision(Decision(
+                    item_id=item_id, stage="dedupe", rule=match.rule,
+                    target_item_id=match.original_id, score=match.score,
+                    features=match.features, at=at,
+                ))
+
+    def _update_feed_state(self, feed: FeedRecord, result: FetchResult,
+                           parsed: ParsedFeed | None, body_hash: str | None, now: datetime,
+                           out: FeedOutcome) -> float | None:
+        """Store the feed's validators, error state and next check; returns the Retry-After
+        (seconds) to apply to the feed's whole host, if any."""
+        at = utc_iso(now)
+        history = FeedHistory(
+            entry_times=tuple(
+                parse_iso(t) for t in self.store.recent_publish_times(feed.id) if t
+            ),
+            error_count=feed.error_count,
+            first_error_at=_opt_iso(feed.first_error_at),
+            last_interval_s=feed.interval_s,
+        )
+        outcome = PollOutcome.from_fetch(result, parsed, new_items=out.new_items,
+                                         parse_error=out.error if result.ok else None)
+        unchanged = result.not_modified or (result.ok and parsed is None and out.error is None)
+        decision = next_check(now, cfg=self.cfg.schedule, outcome=outcome, history=history,
+                              rng=self.rng)
+        fields: dict[str, object] = {
+            "last_fetched_at": at,
+            "last_status": result.status,
+            "next_check_at": utc_iso(decision.next_check_at),
+            "interval_s": int(decision.interval_s),
+            "schedule_reason": decision.reason,
+            "error_count": decision.error_count,
+            "first_error_at": _iso_or_none(decision.first_error_at),
+            "last_error": out.error,
+        }
+        if not out.error:
+            fields["last_success_at"] = at
+            if result.ok:
+                # Validators move only together with the entries they describe (DB-02).
+                fields.update(etag=result.etag, last_modified=result.last_modified,
+                              last_body_hash=body_hash)
+            if out.new_items:
+                fields["last_new_item_at"] = at
+            if parsed is not None:
+                fields["title"] = feed.title or parsed.title
+                fields["site_url"] = feed.site_url or parsed.site_url
+                if not feed.lang and parsed.lang:
+                    fields["lang"] = parsed.lang
+            if result.permanent_url and result.permanent_url != feed.url and \
+                    not self.store.feed_url_taken(result.permanent_url):
+                fields["url"] = result.permanent_url
+        if decision.disable:
+            fields.update(disabled=1, disabled_reason=decision.disable_reason)
+        self.store.update_feed(feed.id, **fields)
+        self.store.record_fetch(
+            feed.id, started_at=at, status=result.status,
+            bytes=len(result.body) if result.body is not None else None,
+            elapsed_ms=result.elapsed_ms, not_modified=int(unchanged),
+            parsed=int(out.parsed), new_items=out.new_items, updated_items=out.updated_items,
+            duplicates=out.duplicates, error=out.error,
+        )
+        return decision.host_retry_after_s
+
+
+def _opt_iso(s: object) -> datetime | None:
+    return parse_iso(str(s)) if s else None
+
+
+def _iso_or_none(dt: datetime | None) -> str | None:
+    return utc_iso(dt) if dt is not None else None
