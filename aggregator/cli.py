@@ -48,8 +48,15 @@ def sync_opml(cfg: Config, store: Store) -> int:
     before = len(store.feeds())
     with store.transaction():
         for s in subs:
-            store.add_feed(s.url, now=_now(), title=s.title, site_url=s.site_url, lang=s.lang,
-                           timezone=s.timezone, bridged=s.bridge)
+            store.add_feed(
+                s.url,
+                now=_now(),
+                title=s.title,
+                site_url=s.site_url,
+                lang=s.lang,
+                timezone=s.timezone,
+                bridged=s.bridge,
+            )
     return len(store.feeds()) - before
 
 
@@ -63,16 +70,21 @@ def _progress(total: int, label: str):  # type: ignore[no-untyped-def]
     return p
 
 
-async def poll_once(cfg: Config, store: Store, *, all_feeds: bool, urls: Sequence[str] = (),
-                    show_progress: bool = True) -> int:
+async def poll_once(
+    cfg: Config,
+    store: Store,
+    *,
+    all_feeds: bool,
+    urls: Sequence[str] = (),
+    show_progress: bool = True,
+) -> int:
     """One pass: fetch, process, cluster, publish. Returns the number of failed feeds."""
-    from aggregator.pipeline import Pipeline
     from aggregator.outputs import publish_outputs
+    from aggregator.pipeline import Pipeline
 
     now = _now()
     if urls:
-        feeds = [f for f in (store.feed(r["id"]) for r in store.feeds())
-                 if f.url in urls]
+        feeds = [f for f in (store.feed(r["id"]) for r in store.feeds()) if f.url in urls]
         missing = set(urls) - {f.url for f in feeds}
         for u in missing:
             fid = store.add_feed(u, now=now)
@@ -87,15 +99,16 @@ async def poll_once(cfg: Config, store: Store, *, all_feeds: bool, urls: Sequenc
         if bar is not None:
             with bar:
                 task = bar.add_task("poll", total=len(feeds))
-                report = await pipeline.poll(feeds, _now,
-                                             on_done=lambda _o: bar.advance(task))
+                report = await pipeline.poll(feeds, _now, on_done=lambda _o: bar.advance(task))
         else:
             report = await pipeline.poll(feeds, _now)
     finally:
         pipeline.close()
     publish_outputs(cfg, store, _now())
-    print(f"polled {len(report.outcomes)} feeds: {report.new_items} new items, "
-          f"{report.errors} feeds with errors, {report.clustered} items clustered")
+    print(
+        f"polled {len(report.outcomes)} feeds: {report.new_items} new items, "
+        f"{report.errors} feeds with errors, {report.clustered} items clustered"
+    )
     return report.errors
 
 
@@ -124,8 +137,10 @@ def cmd_publish(cfg: Config, args: argparse.Namespace) -> int:
 def cmd_check_config(cfg: Config, args: argparse.Namespace) -> int:
     print(to_toml(cfg, with_help=not args.quiet), end="")
     if cfg.cluster.backend == "none":
-        print("# note: cluster.backend = none: events group same-language items only "
-              "(lexical); cross-lingual clustering is off.")
+        print(
+            "# note: cluster.backend = none: events group same-language items only "
+            "(lexical); cross-lingual clustering is off."
+        )
     return 0
 
 
@@ -143,13 +158,19 @@ def cmd_feeds(cfg: Config, args: argparse.Namespace) -> int:
             from rich.console import Console
             from rich.table import Table
 
-            t = Table("id", "title", "status", "next check", "errors", "last error",
-                      show_lines=False)
+            t = Table(
+                "id", "title", "status", "next check", "errors", "last error", show_lines=False
+            )
             for r in rows:
                 state = "disabled" if r["disabled"] else str(r["last_status"] or "new")
-                t.add_row(str(r["id"]), (r["title"] or r["url"])[:40], state,
-                          (r["next_check_at"] or "")[:16], str(r["error_count"]),
-                          (r["last_error"] or r["disabled_reason"] or "")[:50])
+                t.add_row(
+                    str(r["id"]),
+                    (r["title"] or r["url"])[:40],
+                    state,
+                    (r["next_check_at"] or "")[:16],
+                    str(r["error_count"]),
+                    (r["last_error"] or r["disabled_reason"] or "")[:50],
+                )
             Console().print(t)
         elif args.feeds_cmd == "add":
             fid = store.add_feed(args.url, now=_now(), title=args.title, lang=args.lang)
@@ -170,14 +191,29 @@ def cmd_feeds(cfg: Config, args: argparse.Namespace) -> int:
             subs = read_opml(Path(args.file).read_bytes(), rsshub_base=cfg.bridges.rsshub)
             with store.transaction():
                 for s in subs:
-                    store.add_feed(s.url, now=_now(), title=s.title, site_url=s.site_url,
-                                   lang=s.lang, timezone=s.timezone, bridged=s.bridge)
+                    store.add_feed(
+                        s.url,
+                        now=_now(),
+                        title=s.title,
+                        site_url=s.site_url,
+                        lang=s.lang,
+                        timezone=s.timezone,
+                        bridged=s.bridge,
+                    )
             _rewrite_opml(cfg, store)
             print(f"imported {len(subs)} subscriptions")
         elif args.feeds_cmd == "export":
-            subs = [Subscription(url=r["url"], title=r["title"], site_url=r["site_url"],
-                                 lang=r["lang"], timezone=r["timezone"], bridge=r["bridged"])
-                    for r in store.feeds()]
+            subs = [
+                Subscription(
+                    url=r["url"],
+                    title=r["title"],
+                    site_url=r["site_url"],
+                    lang=r["lang"],
+                    timezone=r["timezone"],
+                    bridge=r["bridged"],
+                )
+                for r in store.feeds()
+            ]
             sys.stdout.buffer.write(write_opml(subs))
     finally:
         store.close()
@@ -191,14 +227,22 @@ def _rewrite_opml(cfg: Config, store: Store) -> None:
 
     old: dict[str, Subscription] = {}
     if cfg.opml_path.exists():
-        old = {s.url: s for s in read_opml(cfg.opml_path.read_bytes(),
-                                           rsshub_base=cfg.bridges.rsshub)}
+        old = {
+            s.url: s for s in read_opml(cfg.opml_path.read_bytes(), rsshub_base=cfg.bridges.rsshub)
+        }
     subs = []
     for r in store.feeds():
         prev = old.get(r["subscribed_url"]) or old.get(r["url"])
-        subs.append(prev or Subscription(url=r["subscribed_url"], title=r["title"],
-                                         site_url=r["site_url"], lang=r["lang"],
-                                         timezone=r["timezone"]))
+        subs.append(
+            prev
+            or Subscription(
+                url=r["subscribed_url"],
+                title=r["title"],
+                site_url=r["site_url"],
+                lang=r["lang"],
+                timezone=r["timezone"],
+            )
+        )
     tmp = cfg.opml_path.with_suffix(".opml.tmp")
     tmp.write_bytes(write_opml(subs))
     os.replace(tmp, cfg.opml_path)
@@ -217,8 +261,10 @@ def cmd_events(cfg: Config, args: argparse.Namespace) -> int:
         print(dumps([event_json(e) for e in events]))
         return 0
     for e in events:
-        print(f"[{e.id}] {e.title}  ({len(e.members)} items; {', '.join(e.languages)}; "
-              f"updated {e.updated_at})")
+        print(
+            f"[{e.id}] {e.title}  ({len(e.members)} items; {', '.join(e.languages)}; "
+            f"updated {e.updated_at})"
+        )
         if e.alt_title:
             print(f"      {e.alt_title}")
         for m in e.members:
@@ -252,8 +298,9 @@ def cmd_serve(cfg: Config, args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        server = FeedServer(cfg.server, cfg.publish_dir, health=lambda: {"ok": True},
-                            metrics=lambda: "")
+        server = FeedServer(
+            cfg.server, cfg.publish_dir, health=lambda: {"ok": True}, metrics=lambda: ""
+        )
         await server.start()
         print(f"serving {cfg.publish_dir} on http://{cfg.server.host}:{server.port}/")
         await stop.wait()
@@ -323,9 +370,11 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("url")
     f.add_argument("--title")
     f.add_argument("--lang")
-    for name, helptext in (("remove", "unsubscribe (deletes its items)"),
-                           ("enable", "re-enable a disabled feed"),
-                           ("disable", "stop polling a feed, keep its items")):
+    for name, helptext in (
+        ("remove", "unsubscribe (deletes its items)"),
+        ("enable", "re-enable a disabled feed"),
+        ("disable", "stop polling a feed, keep its items"),
+    ):
         f = fs.add_parser(name, help=helptext)
         f.add_argument("feed", help="feed URL or id")
     f = fs.add_parser("import", help="add the subscriptions of an OPML file")
@@ -334,8 +383,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=cmd_feeds)
 
     sp = sub.add_parser("events", help="recent events with their members")
-    sp.add_argument("--since", dest="since_hours", type=float, default=72.0,
-                    help="hours back (default 72)")
+    sp.add_argument(
+        "--since", dest="since_hours", type=float, default=72.0, help="hours back (default 72)"
+    )
     sp.add_argument("--limit", type=int, default=50)
     sp.add_argument("--json", action="store_true")
     sp.set_defaults(func=cmd_events)
@@ -347,8 +397,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("demo", help="serve bundled sample feeds on 127.0.0.1 and run on them")
     sp.add_argument("--dir", default="demo-output", help="where the demo's store/output go")
-    sp.add_argument("--serve-seconds", type=float, default=0.0,
-                    help="keep serving the result this long (0: exit at once)")
+    sp.add_argument(
+        "--serve-seconds",
+        type=float,
+        default=0.0,
+        help="keep serving the result this long (0: exit at once)",
+    )
     sp.set_defaults(func=cmd_demo)
     return p
 

@@ -313,7 +313,9 @@ def iter_settings(cfg: Config) -> typing.Iterator[tuple[str, Any, Any, str]]:
             continue
         sub = getattr(cfg, sect.name)
         for f in dataclasses.fields(sub):
-            default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+            default: Any = f.default
+            if default is dataclasses.MISSING and callable(f.default_factory):
+                default = f.default_factory()
             yield f"{sect.name}.{f.name}", getattr(sub, f.name), default, f.metadata["help"]
 
 
@@ -340,5 +342,3 @@ def to_toml(cfg: Config, *, with_help: bool = True) -> str:
             rendered = repr(value)
         out.append(f"{name} = {rendered}")
     return "\n".join(out).lstrip() + "\n"
-
-

@@ -64,7 +64,8 @@ class Daemon:
         started = time.monotonic()
         self.tick_started = started
         feeds = store.due_feeds(
-            _now(), per_host_cap=self.cfg.schedule.per_host_due_cap,
+            _now(),
+            per_host_cap=self.cfg.schedule.per_host_due_cap,
             limit=self.cfg.fetch.concurrency * FEEDS_PER_TICK_FACTOR,
         )
         try:
@@ -79,8 +80,10 @@ class Daemon:
                     self.fetch_status[key] = self.fetch_status.get(key, 0) + 1
                 if report.new_items or report.clustered:
                     self.dirty = True
-                sdnotify.status(f"last poll: {len(feeds)} feeds, {report.new_items} new items,"
-                                f" {report.errors} errors")
+                sdnotify.status(
+                    f"last poll: {len(feeds)} feeds, {report.new_items} new items,"
+                    f" {report.errors} errors"
+                )
         finally:
             self.last_tick_s = time.monotonic() - started
             self.ticks += 1
@@ -124,9 +127,7 @@ class Daemon:
             return out
         try:
             self.store.conn.execute("SELECT 1").fetchone()
-            last = self.store.conn.execute(
-                "SELECT MAX(last_success_at) FROM feeds"
-            ).fetchone()[0]
+            last = self.store.conn.execute("SELECT MAX(last_success_at) FROM feeds").fetchone()[0]
         except Exception as exc:
             out["error"] = f"database: {exc}"
             return out
@@ -135,8 +136,10 @@ class Daemon:
             out["last_successful_poll_age_s"] = round(
                 (_now() - datetime.fromisoformat(last.replace("Z", "+00:00"))).total_seconds()
             )
-        stuck = (self.tick_started is not None and time.monotonic() - self.tick_started
-                 > STUCK_TICK_FACTOR * self.cfg.daemon.tick_s)
+        stuck = (
+            self.tick_started is not None
+            and time.monotonic() - self.tick_started > STUCK_TICK_FACTOR * self.cfg.daemon.tick_s
+        )
         out["tick_stuck"] = stuck
         out["ok"] = not stuck
         return out
@@ -147,8 +150,12 @@ class Daemon:
         if self.store is None:
             return ""
         return prometheus_metrics(
-            self.store, _now(), fetch_status=self.fetch_status, ticks=self.ticks,
-            tick_seconds_total=self.tick_seconds_total, last_tick_s=self.last_tick_s,
+            self.store,
+            _now(),
+            fetch_status=self.fetch_status,
+            ticks=self.ticks,
+            tick_seconds_total=self.tick_seconds_total,
+            last_tick_s=self.last_tick_s,
         )
 
     async def watchdog_loop(self) -> None:
@@ -180,15 +187,35 @@ class Daemon:
         log.info("serving on http://%s:%s/", cfg.server.host, server.port)
         sched = AsyncIOScheduler(timezone=UTC)
         d = cfg.daemon
-        sched.add_job(self.tick_job, "interval", seconds=d.tick_s, id="poll_tick",
-                      max_instances=1, coalesce=True, misfire_grace_time=d.tick_s,
-                      next_run_time=datetime.now(UTC))
-        sched.add_job(self.periodic_publish, "interval", seconds=d.publish_interval_s,
-                      id="publish", max_instances=1, coalesce=True)
-        sched.add_job(self.cleanup, "interval", hours=6, id="retention", max_instances=1,
-                      coalesce=True)
-        sched.add_job(self.checkpoint, "interval", seconds=d.checkpoint_interval_s,
-                      id="wal_checkpoint", max_instances=1, coalesce=True)
+        sched.add_job(
+            self.tick_job,
+            "interval",
+            seconds=d.tick_s,
+            id="poll_tick",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=d.tick_s,
+            next_run_time=datetime.now(UTC),
+        )
+        sched.add_job(
+            self.periodic_publish,
+            "interval",
+            seconds=d.publish_interval_s,
+            id="publish",
+            max_instances=1,
+            coalesce=True,
+        )
+        sched.add_job(
+            self.cleanup, "interval", hours=6, id="retention", max_instances=1, coalesce=True
+        )
+        sched.add_job(
+            self.checkpoint,
+            "interval",
+            seconds=d.checkpoint_interval_s,
+            id="wal_checkpoint",
+            max_instances=1,
+            coalesce=True,
+        )
         sched.start()
         watchdog = asyncio.create_task(self.watchdog_loop())
         sdnotify.ready(f"serving on {cfg.server.host}:{server.port}")

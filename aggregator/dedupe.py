@@ -50,10 +50,18 @@ def find_exact_duplicate(item: Item, lookups: Lookups) -> DupMatch | None:
     if item.canonical_url:
         e = lookups.find_by_canonical_url(item.canonical_url)
         if e is not None and e.feed_id != item.feed_id:
-            return DupMatch(root_id(e), "canonical_url", 1.0,
-                            {"canonical_url": item.canonical_url, "matched_item": e.id})
+            return DupMatch(
+                root_id(e),
+                "canonical_url",
+                1.0,
+                {"canonical_url": item.canonical_url, "matched_item": e.id},
+            )
     e = lookups.find_by_content_hash(item.content_hash)
     if e is not None:
-        return DupMatch(root_id(e), "content_hash", 1.0,
-                        {"content_hash": item.content_hash[:16], "matched_item": e.id})
+        return DupMatch(
+            root_id(e),
+            "content_hash",
+            1.0,
+            {"content_hash": item.content_hash[:16], "matched_item": e.id},
+        )
     return None

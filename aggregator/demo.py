@@ -57,7 +57,7 @@ def serve_samples(now: datetime | None = None) -> Iterator[str]:
     files = {n: render_sample(sample_bytes(n), now or datetime.now(UTC)) for n in SAMPLE_FILES}
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server API
+        def do_GET(self) -> None:
             name = self.path.lstrip("/").split("?")[0]
             if name not in files:
                 self.send_error(404)
@@ -86,8 +86,10 @@ def serve_samples(now: datetime | None = None) -> Iterator[str]:
 def demo_opml(base: str) -> bytes:
     from aggregator.opml import Subscription, write_opml
 
-    subs = [Subscription(url=base + name, title=title, lang=lang)
-            for name, (title, lang, _ct) in SAMPLE_FILES.items()]
+    subs = [
+        Subscription(url=base + name, title=title, lang=lang)
+        for name, (title, lang, _ct) in SAMPLE_FILES.items()
+    ]
     return write_opml(subs, title="aggregator demo (sample feeds)")
 
 
@@ -135,8 +137,9 @@ def _serve_for(cfg: object, seconds: float) -> None:
     assert isinstance(cfg, Config)
 
     async def main() -> None:
-        server = FeedServer(cfg.server, cfg.publish_dir, health=lambda: {"ok": True},
-                            metrics=lambda: "")
+        server = FeedServer(
+            cfg.server, cfg.publish_dir, health=lambda: {"ok": True}, metrics=lambda: ""
+        )
         await server.start()
         print(f"serving on http://{cfg.server.host}:{server.port}/ for {seconds:g} s")
         await asyncio.sleep(seconds)

@@ -45,11 +45,17 @@ class EventBuilder:
                     )
                     self.store.set_item_event(r["id"], event_id)
                     self.store.refresh_event(event_id, updated_at=at)
-                    self.store.add_decision(Decision(
-                        item_id=r["id"], stage="cluster", rule="new_event",
-                        target_event_id=event_id, score=None,
-                        features={"backend": "none"}, at=at,
-                    ))
+                    self.store.add_decision(
+                        Decision(
+                            item_id=r["id"],
+                            stage="cluster",
+                            rule="new_event",
+                            target_event_id=event_id,
+                            score=None,
+                            features={"backend": "none"},
+                            at=at,
+                        )
+                    )
                     done += 1
         self.attach_duplicates()
         return done

@@ -61,7 +61,8 @@ def checkpoint(store: Store) -> tuple[int, int, int]:
         log.warning(
             "wal_bytes=%d over store.wal_warn_bytes=%d: a reader is holding an old snapshot"
             " (a long Datasette query?); it shrinks once that reader finishes",
-            size, store.cfg.wal_warn_bytes,
+            size,
+            store.cfg.wal_warn_bytes,
         )
     return int(busy), int(frames), int(done)
 
@@ -75,17 +76,28 @@ def backup(store: Store, dest: Path) -> Path:
     return dest
 
 
-def prometheus_metrics(store: Store, now: datetime, *, fetch_status: dict[str, int],
-                       ticks: int, tick_seconds_total: float, last_tick_s: float) -> str:
+def prometheus_metrics(
+    store: Store,
+    now: datetime,
+    *,
+    fetch_status: dict[str, int],
+    ticks: int,
+    tick_seconds_total: float,
+    last_tick_s: float,
+) -> str:
     """The ``/metrics`` page in Prometheus text format 0.0.4."""
     q = store.conn.execute
     now_s = utc_iso(now)
     feeds_total = q("SELECT COUNT(*) FROM feeds").fetchone()[0]
     feeds_disabled = q("SELECT COUNT(*) FROM feeds WHERE disabled = 1").fetchone()[0]
-    feeds_failing = q("SELECT COUNT(*) FROM feeds WHERE error_count > 0 AND disabled = 0"
-                      ).fetchone()[0]
-    feeds_due = q("SELECT COUNT(*) FROM feeds WHERE disabled = 0 AND (next_check_at IS NULL"
-                  " OR next_check_at <= ?)", (now_s,)).fetchone()[0]
+    feeds_failing = q(
+        "SELECT COUNT(*) FROM feeds WHERE error_count > 0 AND disabled = 0"
+    ).fetchone()[0]
+    feeds_due = q(
+        "SELECT COUNT(*) FROM feeds WHERE disabled = 0 AND (next_check_at IS NULL"
+        " OR next_check_at <= ?)",
+        (now_s,),
+    ).fetchone()[0]
     items = q("SELECT COUNT(*) FROM items").fetchone()[0]
     dups = q("SELECT COUNT(*) FROM items WHERE duplicate_of IS NOT NULL").fetchone()[0]
     events = q("SELECT COUNT(*) FROM events").fetchone()[0]

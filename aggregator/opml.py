@@ -60,11 +60,18 @@ def read_opml(data: bytes, *, rsshub_base: str) -> list[Subscription]:
                     route = parts.path + (f"?{parts.query}" if parts.query else "")
                 url = bridge_url(rsshub_base, route)
             if url:
-                out.append(Subscription(
-                    url=url, title=o.get("title") or o.get("text"), site_url=o.get("htmlUrl"),
-                    lang=o.get("language"), timezone=o.get("timezone"),
-                    bridge=bridge, bridge_route=route if bridge else None, category=category,
-                ))
+                out.append(
+                    Subscription(
+                        url=url,
+                        title=o.get("title") or o.get("text"),
+                        site_url=o.get("htmlUrl"),
+                        lang=o.get("language"),
+                        timezone=o.get("timezone"),
+                        bridge=bridge,
+                        bridge_route=route if bridge else None,
+                        category=category,
+                    )
+                )
             else:
                 walk(o, o.get("title") or o.get("text") or category)
 
@@ -82,11 +89,16 @@ def write_opml(subs: Iterable[Subscription], *, title: str = "aggregator subscri
         parent = body
         if s.category:
             if s.category not in groups:
-                groups[s.category] = ET.SubElement(body, "outline", text=s.category,
-                                                   title=s.category)
+                groups[s.category] = ET.SubElement(
+                    body, "outline", text=s.category, title=s.category
+                )
             parent = groups[s.category]
-        attrs = {"type": "rss", "text": s.title or s.url, "title": s.title or s.url,
-                 "xmlUrl": s.url}
+        attrs = {
+            "type": "rss",
+            "text": s.title or s.url,
+            "title": s.title or s.url,
+            "xmlUrl": s.url,
+        }
         if s.site_url:
             attrs["htmlUrl"] = s.site_url
         if s.lang:

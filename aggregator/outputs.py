@@ -48,15 +48,28 @@ def load_events(store: Store, *, limit: int, since: datetime | None = None) -> l
     for chunk_start in range(0, len(ids), 500):
         chunk = ids[chunk_start : chunk_start + 500]
         for m in store.rows(_MEMBER_SQL.format(q=",".join("?" * len(chunk))), chunk):
-            members[m["event_id"]].append(EventMember(
-                item_id=m["id"], feed_id=m["feed_id"], source=_source(m), title=m["title"],
-                url=m["url"], lang=m["lang"], published_at=m["published_at"],
-                fetched_at=m["fetched_at"],
-            ))
+            members[m["event_id"]].append(
+                EventMember(
+                    item_id=m["id"],
+                    feed_id=m["feed_id"],
+                    source=_source(m),
+                    title=m["title"],
+                    url=m["url"],
+                    lang=m["lang"],
+                    published_at=m["published_at"],
+                    fetched_at=m["fetched_at"],
+                )
+            )
     return [
-        Event(id=r["id"], title=r["title"], first_seen_at=r["first_seen_at"],
-              updated_at=r["updated_at"], members=tuple(members.get(r["id"], ())),
-              summary=(r["rep_summary"] or "")[:600], alt_title=r["alt_title"])
+        Event(
+            id=r["id"],
+            title=r["title"],
+            first_seen_at=r["first_seen_at"],
+            updated_at=r["updated_at"],
+            members=tuple(members.get(r["id"], ())),
+            summary=(r["rep_summary"] or "")[:600],
+            alt_title=r["alt_title"],
+        )
         for r in rows
     ]
 
@@ -73,19 +86,28 @@ def load_items(store: Store, *, limit: int) -> list[PublishedItem]:
     ids = [r["id"] for r in rows]
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
         for d in store.rows(
             "SELECT i.duplicate_of, i.url, f.title AS feed_title, f.url AS feed_url FROM items i"
-            f" JOIN feeds f ON f.id = i.feed_id WHERE i.duplicate_of IN ({','.join('?' * len(chunk))})",
+            f" JOIN feeds f ON f.id = i.feed_id WHERE i.duplicate_of IN ({marks})",
             chunk,
         ):
             dups[d["duplicate_of"]].append((_source(d), d["url"]))
     return [
         PublishedItem(
-            id=r["id"], title=r["title"], url=r["url"], summary=r["summary"],
-            content_html=r["content_html"], lang=r["lang"], published_at=r["published_at"],
-            fetched_at=r["fetched_at"], source_title=_source(r),
-            source_url=r["feed_site"] or r["feed_url"], author=r["author"],
-            duplicates=tuple(dups.get(r["id"], ())), event_id=r["event_id"],
+            id=r["id"],
+            title=r["title"],
+            url=r["url"],
+            summary=r["summary"],
+            content_html=r["content_html"],
+            lang=r["lang"],
+            published_at=r["published_at"],
+            fetched_at=r["fetched_at"],
+            source_title=_source(r),
+            source_url=r["feed_site"] or r["feed_url"],
+            author=r["author"],
+            duplicates=tuple(dups.get(r["id"], ())),
+            event_id=r["event_id"],
         )
         for r in rows
     ]
@@ -102,9 +124,13 @@ def publish_outputs(cfg: Config, store: Store, now: datetime) -> list[str]:
 
 def event_json(e: Event) -> dict[str, Any]:
     return {
-        "id": e.id, "title": e.title, "alt_title": e.alt_title,
-        "first_seen_at": e.first_seen_at, "updated_at": e.updated_at,
-        "languages": list(e.languages), "sources": list(e.sources),
+        "id": e.id,
+        "title": e.title,
+        "alt_title": e.alt_title,
+        "first_seen_at": e.first_seen_at,
+        "updated_at": e.updated_at,
+        "languages": list(e.languages),
+        "sources": list(e.sources),
         "members": [m.__dict__ for m in e.members],
     }
 

@@ -36,15 +36,34 @@ EXPECTED_SAX_DRIVER = "xml.sax.expatreader"
 #: Bytes of the document inspected for an XML declaration and the DTD.
 PROLOG_SCAN_BYTES = 4096
 
+#: Longest GUID kept; a 100 KB GUID (catalogue LOAD-09) must not bloat the unique index.
+MAX_GUID_CHARS = 2000
+
+#: Bytes given to the charset detector for undeclared, non-UTF-8 documents.
+SNIFF_BYTES = 64 * 1024
+
 #: Charset names mapped to the decoder that actually reads what such feeds contain.
 #: GB2312/GBK are subsets of GB18030 (ENC-01); Big5 feeds use HKSCS extensions; the WHATWG
 #: encoding standard maps Latin-1/ASCII labels to windows-1252.
 CHARSET_ALIASES = {
-    "gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "gb_2312-80": "gb18030",
-    "cp936": "gb18030", "euc-cn": "gb18030", "big5": "big5hkscs", "x-big5": "big5hkscs",
-    "iso-8859-1": "cp1252", "latin-1": "cp1252", "latin1": "cp1252", "us-ascii": "cp1252",
-    "ascii": "cp1252", "iso8859-1": "cp1252", "shift_jis": "cp932", "sjis": "cp932",
-    "euc-kr": "cp949", "ks_c_5601-1987": "cp949",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "gb_2312-80": "gb18030",
+    "cp936": "gb18030",
+    "euc-cn": "gb18030",
+    "big5": "big5hkscs",
+    "x-big5": "big5hkscs",
+    "iso-8859-1": "cp1252",
+    "latin-1": "cp1252",
+    "latin1": "cp1252",
+    "us-ascii": "cp1252",
+    "ascii": "cp1252",
+    "iso8859-1": "cp1252",
+    "shift_jis": "cp932",
+    "sjis": "cp932",
+    "euc-kr": "cp949",
+    "ks_c_5601-1987": "cp949",
 }
 _SINGLE_BYTE_LATIN = {"cp1252", "iso-8859-15", "cp1251", "koi8-r", "iso-8859-2"}
 
@@ -79,15 +98,21 @@ def decode_document(body: bytes, content_type: str | None) -> tuple[str, str]:
     """Decode a feed to text; returns ``(text, encoding_used)``. Never raises: the last resort
     is UTF-8 with replacement characters."""
     for bom, enc in (
-        (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
-        (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF32_LE, "utf-32-le"),
+        (codecs.BOM_UTF32_BE, "utf-32-be"),
+        (codecs.BOM_UTF8, "utf-8"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
         (codecs.BOM_UTF16_BE, "utf-16-be"),
     ):
         if body.startswith(bom):
-            return body[len(bom):].decode(enc, "replace"), enc
+            return body[len(bom) :].decode(enc, "replace"), enc
     # BOM-less UTF-16/32: '<' encoded with zero bytes around it.
-    for sig, enc in ((b"<\0\0\0", "utf-32-le"), (b"\0\0\0<", "utf-32-be"),
-                     (b"<\0?\0", "utf-16-le"), (b"\0<\0?", "utf-16-be")):
+    for sig, enc in (
+        (b"<\0\0\0", "utf-32-le"),
+        (b"\0\0\0<", "utf-32-be"),
+        (b"<\0?\0", "utf-16-le"),
+        (b"\0<\0?", "utf-16-be"),
+    ):
         if body.startswith(sig):
             return body.decode(enc, "replace"), enc
     candidates: list[str] = []
@@ -95,7 +120,20 @@ def decode_document(body: bytes, content_type: str | None) -> tuple[str, str]:
     http_cs = _codec(m.group(1)) if m else None
     m2 = _XML_DECL.match(body[:PROLOG_SCAN_BYTES])
     decl_cs = _codec(m2.group(1).decode("ascii", "replace")) if m2 else None
-    for c in (http_cs, decl_cs, "utf-8", "gb18030", "cp1252"):
+    declared = [
+        c
+        for c in (http_cs, decl_cs)
+        # We got here without a BOM or zero bytes, so the prolog is ASCII-compatible: a
+        # UTF-16/32 label on it is wrong (rssant utf-8.not-utf-16.xml).
+        if c and not c.startswith(("utf-16", "utf-32"))
+    ]
+    if not declared and not _valid_utf8(body):
+        # Nothing declared and not UTF-8: sniff (Big5, EUC-JP, Shift-JIS, KOI8-R…).
+        # GB18030 would "decode" almost any byte pairs, so it cannot be the blind fallback.
+        sniffed = _sniff(body)
+        if sniffed:
+            declared.append(sniffed)
+    for c in (*declared, "utf-8", "gb18030", "cp1252"):
         if c and c not in candidates:
             candidates.append(c)
     # A single-byte Latin declaration over bytes that are valid, non-ASCII UTF-8 is almost
@@ -111,6 +149,23 @@ def decode_document(body: bytes, content_type: str | None) -> tuple[str, str]:
         except UnicodeDecodeError:
             continue
     return body.decode("utf-8", "replace"), "utf-8"
+
+
+def _valid_utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _sniff(body: bytes) -> str | None:
+    """Detect the charset of an undeclared, non-UTF-8 document (charset-normalizer on the
+    first ``SNIFF_BYTES``)."""
+    import charset_normalizer
+
+    best = charset_normalizer.from_bytes(body[:SNIFF_BYTES]).best()
+    return _codec(best.encoding) if best is not None else None
 
 
 def check_xml_safety(text: str) -> None:
@@ -129,7 +184,8 @@ def _dt(st: Any) -> datetime | None:
     if not st:
         return None
     try:
-        return datetime(*st[:6], tzinfo=UTC)
+        y, mo, d, h, mi, sec = (int(x) for x in st[:6])
+        return datetime(y, mo, d, h, mi, sec, tzinfo=UTC)
     except (TypeError, ValueError):
         return None
 
@@ -184,17 +240,15 @@ def parse_feed(
     entries_raw = d.get("entries") or []
     warning = None
     if d.get("bozo"):
-        exc = d.get("bozo_exception")
-        warning = f"{type(exc).__name__}: {exc}"[:500] if exc else "ill-formed document"
+        bozo = d.get("bozo_exception")
+        warning = f"{type(bozo).__name__}: {bozo}"[:500] if bozo else "ill-formed document"
     if not version and not entries_raw:
         head = text.lstrip()[:200].lower()
         if head.startswith("<!doctype html") or "<html" in head:
             raise ParseError("not a feed: the server sent an HTML page")
         raise ParseError(f"not a feed{': ' + warning if warning else ''}")
     feed = d.get("feed", {})
-    entries = tuple(
-        _entry(e, cfg) for e in entries_raw[: cfg.max_entries_per_feed]
-    )
+    entries = tuple(_entry(e, cfg) for e in entries_raw[: cfg.max_entries_per_feed])
     hours: tuple[int, ...] = ()
     days: tuple[str, ...] = ()
     if m := _SKIP_HOURS.search(text):
@@ -228,8 +282,9 @@ def _entry(e: Any, cfg: ParseConfig) -> ParsedEntry:
         if href:
             enclosures.append(Enclosure(href, _s(enc.get("type")), _int(enc.get("length"))))
     source = e.get("source") or {}
+    guid = _s(e.get("id"))
     return ParsedEntry(
-        guid=_s(e.get("id"))[:2000] if _s(e.get("id")) else None,
+        guid=guid[:MAX_GUID_CHARS] if guid else None,
         link=_s(e.get("link")),
         title=_s(e.get("title")),
         summary_html=_s(e.get("summary")),
@@ -237,8 +292,9 @@ def _entry(e: Any, cfg: ParseConfig) -> ParsedEntry:
         author=_s(e.get("author")),
         published_raw=_s(e.get("published") or e.get("created")),
         published=_dt(e.get("published_parsed") or e.get("created_parsed")),
-        updated_raw=_s(e.get("updated")),
-        updated=_dt(e.get("updated_parsed")),
+        # dict.get: FeedParserDict.get("updated") silently falls back to "published".
+        updated_raw=_s(dict.get(e, "updated")),
+        updated=_dt(dict.get(e, "updated_parsed")),
         enclosures=tuple(enclosures),
         categories=tuple(t for t in (_s(x.get("term")) for x in e.get("tags") or []) if t),
         lang=_s((e.get("title_detail") or {}).get("language")),
@@ -265,7 +321,8 @@ def _parse_json_feed(text: str, url: str, cfg: ParseConfig) -> ParsedFeed:
         "https://jsonfeed.org/version/"
     ):
         raise ParseError("not a feed: JSON without a JSON Feed version")
-    items = doc.get("items") if isinstance(doc.get("items"), list) else []
+    raw_items = doc.get("items")
+    items: list[Any] = raw_items if isinstance(raw_items, list) else []
     entries = []
     for it in items[: cfg.max_entries_per_feed]:
         if not isinstance(it, dict):
@@ -274,23 +331,26 @@ def _parse_json_feed(text: str, url: str, cfg: ParseConfig) -> ParsedFeed:
         encl = []
         for a in it.get("attachments") or []:
             if isinstance(a, dict) and _s(a.get("url")):
-                encl.append(Enclosure(str(a["url"]), _s(a.get("mime_type")),
-                                      _int(a.get("size_in_bytes"))))
-        entries.append(ParsedEntry(
-            guid=_s(it.get("id")),
-            link=_s(it.get("url")) or _s(it.get("external_url")),
-            title=_s(it.get("title")),
-            summary_html=_s(it.get("summary")),
-            content_html=_s(it.get("content_html")) or _s(it.get("content_text")),
-            author=_s(author.get("name")) if isinstance(author, dict) else None,
-            published_raw=_s(it.get("date_published")),
-            published=_json_date(it.get("date_published")),
-            updated_raw=_s(it.get("date_modified")),
-            updated=_json_date(it.get("date_modified")),
-            enclosures=tuple(encl),
-            categories=tuple(str(t) for t in it.get("tags") or [] if isinstance(t, str)),
-            lang=_s(it.get("language")),
-        ))
+                encl.append(
+                    Enclosure(str(a["url"]), _s(a.get("mime_type")), _int(a.get("size_in_bytes")))
+                )
+        entries.append(
+            ParsedEntry(
+                guid=_s(it.get("id")),
+                link=_s(it.get("url")) or _s(it.get("external_url")),
+                title=_s(it.get("title")),
+                summary_html=_s(it.get("summary")),
+                content_html=_s(it.get("content_html")) or _s(it.get("content_text")),
+                author=_s(author.get("name")) if isinstance(author, dict) else None,
+                published_raw=_s(it.get("date_published")),
+                published=_json_date(it.get("date_published")),
+                updated_raw=_s(it.get("date_modified")),
+                updated=_json_date(it.get("date_modified")),
+                enclosures=tuple(encl),
+                categories=tuple(str(t) for t in it.get("tags") or [] if isinstance(t, str)),
+                lang=_s(it.get("language")),
+            )
+        )
     ver = str(doc["version"]).rsplit("/", 1)[-1]
     return ParsedFeed(
         title=_s(doc.get("title")),

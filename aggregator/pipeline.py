@@ -40,7 +40,9 @@ from aggregator.store import Store, parse_iso, utc_iso
 log = logging.getLogger("aggregator.pipeline")
 
 
-def _parse_in_worker(body: bytes, url: str, headers: dict[str, str], cfg_tuple: tuple[int, int, int, float]) -> ParsedFeed:
+def _parse_in_worker(
+    body: bytes, url: str, headers: dict[str, str], cfg_tuple: tuple[int, int, int, float]
+) -> ParsedFeed:
     from aggregator.config import ParseConfig
 
     return parse_feed(body, url=url, headers=headers, cfg=ParseConfig(*cfg_tuple))
@@ -61,10 +63,15 @@ class ParsePool:
             self._pool = concurrent.futures.ProcessPoolExecutor(self.workers, mp_context=ctx)
         return self._pool
 
-    async def parse(self, body: bytes, url: str, headers: dict[str, str], cfg: Config) -> ParsedFeed:
+    async def parse(
+        self, body: bytes, url: str, headers: dict[str, str], cfg: Config
+    ) -> ParsedFeed:
         p = cfg.parse
         fut = self._get().submit(
-            _parse_in_worker, body, url, headers,
+            _parse_in_worker,
+            body,
+            url,
+            headers,
             (p.max_entries_per_feed, p.max_field_chars, p.max_title_chars, p.timeout_s),
         )
         try:
@@ -193,20 +200,31 @@ class Pipeline:
         log.info(
             "feed_url=%s status=%s elapsed_ms=%.0f new_items=%d updated_items=%d "
             "duplicates=%d parsed=%s error=%s",
-            feed.url, result.status, result.elapsed_ms, out.new_items, out.updated_items,
-            out.duplicates, out.parsed, out.error,
+            feed.url,
+            result.status,
+            result.elapsed_ms,
+            out.new_items,
+            out.updated_items,
+            out.duplicates,
+            out.parsed,
+            out.error,
         )
         return out
 
     # -- internals ----------------------------------------------------------------------------
-    def _store_entries(self, feed: FeedRecord, parsed: ParsedFeed, now: datetime,
-                       out: FeedOutcome) -> None:
+    def _store_entries(
+        self, feed: FeedRecord, parsed: ParsedFeed, now: datetime, out: FeedOutcome
+    ) -> None:
         tz = feed.timezone or default_timezone_for(feed.url, self.cfg.feeds.default_timezone)
         items: list[Item] = []
         seen: set[str] = set()
         for entry in parsed.entries:
             item = normalize_entry(
-                entry, feed, now=now, feed_lang=feed.lang or parsed.lang, feed_tz=tz,
+                entry,
+                feed,
+                now=now,
+                feed_lang=feed.lang or parsed.lang,
+                feed_tz=tz,
                 cfg=self.cfg.parse,
             )
             if item is None or item.guid in seen:  # same GUID twice in one document
@@ -240,31 +258,43 @@ class Pipeline:
             out.new_items += 1
             if match is not None:
                 out.duplicates += 1
-                self.store.add_decision(Decision(
-                    item_id=item_id, stage="dedupe", rule=match.rule,
-                    target_item_id=match.original_id, score=match.score,
-                    features=match.features, at=at,
-                ))
+                self.store.add_decision(
+                    Decision(
+                        item_id=item_id,
+                        stage="dedupe",
+                        rule=match.rule,
+                        target_item_id=match.original_id,
+                        score=match.score,
+                        features=match.features,
+                        at=at,
+                    )
+                )
 
-    def _update_feed_state(self, feed: FeedRecord, result: FetchResult,
-                           parsed: ParsedFeed | None, body_hash: str | None, now: datetime,
-                           out: FeedOutcome) -> float | None:
+    def _update_feed_state(
+        self,
+        feed: FeedRecord,
+        result: FetchResult,
+        parsed: ParsedFeed | None,
+        body_hash: str | None,
+        now: datetime,
+        out: FeedOutcome,
+    ) -> float | None:
         """Store the feed's validators, error state and next check; returns the Retry-After
         (seconds) to apply to the feed's whole host, if any."""
         at = utc_iso(now)
         history = FeedHistory(
-            entry_times=tuple(
-                parse_iso(t) for t in self.store.recent_publish_times(feed.id) if t
-            ),
+            entry_times=tuple(parse_iso(t) for t in self.store.recent_publish_times(feed.id) if t),
             error_count=feed.error_count,
             first_error_at=_opt_iso(feed.first_error_at),
             last_interval_s=feed.interval_s,
         )
-        outcome = PollOutcome.from_fetch(result, parsed, new_items=out.new_items,
-                                         parse_error=out.error if result.ok else None)
+        outcome = PollOutcome.from_fetch(
+            result, parsed, new_items=out.new_items, parse_error=out.error if result.ok else None
+        )
         unchanged = result.not_modified or (result.ok and parsed is None and out.error is None)
-        decision = next_check(now, cfg=self.cfg.schedule, outcome=outcome, history=history,
-                              rng=self.rng)
+        decision = next_check(
+            now, cfg=self.cfg.schedule, outcome=outcome, history=history, rng=self.rng
+        )
         fields: dict[str, object] = {
             "last_fetched_at": at,
             "last_status": result.status,
@@ -279,8 +309,9 @@ class Pipeline:
             fields["last_success_at"] = at
             if result.ok:
                 # Validators move only together with the entries they describe (DB-02).
-                fields.update(etag=result.etag, last_modified=result.last_modified,
-                              last_body_hash=body_hash)
+                fields.update(
+                    etag=result.etag, last_modified=result.last_modified, last_body_hash=body_hash
+                )
             if out.new_items:
                 fields["last_new_item_at"] = at
             if parsed is not None:
@@ -288,18 +319,27 @@ class Pipeline:
                 fields["site_url"] = feed.site_url or parsed.site_url
                 if not feed.lang and parsed.lang:
                     fields["lang"] = parsed.lang
-            if result.permanent_url and result.permanent_url != feed.url and \
-                    not self.store.feed_url_taken(result.permanent_url):
+            if (
+                result.permanent_url
+                and result.permanent_url != feed.url
+                and not self.store.feed_url_taken(result.permanent_url)
+            ):
                 fields["url"] = result.permanent_url
         if decision.disable:
             fields.update(disabled=1, disabled_reason=decision.disable_reason)
         self.store.update_feed(feed.id, **fields)
         self.store.record_fetch(
-            feed.id, started_at=at, status=result.status,
+            feed.id,
+            started_at=at,
+            status=result.status,
             bytes=len(result.body) if result.body is not None else None,
-            elapsed_ms=result.elapsed_ms, not_modified=int(unchanged),
-            parsed=int(out.parsed), new_items=out.new_items, updated_items=out.updated_items,
-            duplicates=out.duplicates, error=out.error,
+            elapsed_ms=result.elapsed_ms,
+            not_modified=int(unchanged),
+            parsed=int(out.parsed),
+            new_items=out.new_items,
+            updated_items=out.updated_items,
+            duplicates=out.duplicates,
+            error=out.error,
         )
         return decision.host_retry_after_s
 

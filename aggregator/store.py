@@ -321,7 +321,9 @@ class Store:
             raise KeyError(feed_id)
         return feed_record(row[0])
 
-    def due_feeds(self, now: datetime, *, per_host_cap: int, limit: int = 10_000) -> list[FeedRecord]:
+    def due_feeds(
+        self, now: datetime, *, per_host_cap: int, limit: int = 10_000
+    ) -> list[FeedRecord]:
         """Feeds whose ``next_check_at`` has passed, oldest first, at most ``per_host_cap``
         per host (so one host's 200 feeds do not fill a tick)."""
         rows = self._rows(
@@ -403,12 +405,25 @@ class Store:
             " match_text, enclosures, categories, duplicate_of, event_id)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                item.feed_id, item.guid, item.url, item.canonical_url, item.title, item.summary,
-                item.content_html, item.content_text, item.lang, item.author, item.published_at,
-                item.fetched_at, item.fetched_at, item.content_hash, item.match_text,
+                item.feed_id,
+                item.guid,
+                item.url,
+                item.canonical_url,
+                item.title,
+                item.summary,
+                item.content_html,
+                item.content_text,
+                item.lang,
+                item.author,
+                item.published_at,
+                item.fetched_at,
+                item.fetched_at,
+                item.content_hash,
+                item.match_text,
                 json.dumps([e.__dict__ for e in item.enclosures], ensure_ascii=False),
                 json.dumps(list(item.categories), ensure_ascii=False),
-                item.duplicate_of, item.event_id,
+                item.duplicate_of,
+                item.event_id,
             ),
         )
         item.id = int(cur.lastrowid or 0)
@@ -422,9 +437,19 @@ class Store:
             " published_at = COALESCE(?, published_at), updated_at = ?, content_hash = ?,"
             " match_text = ?, revision = revision + 1 WHERE id = ?",
             (
-                item.url, item.canonical_url, item.title, item.summary, item.content_html,
-                item.content_text, item.lang, item.author, item.published_at, item.fetched_at,
-                item.content_hash, item.match_text, item_id,
+                item.url,
+                item.canonical_url,
+                item.title,
+                item.summary,
+                item.content_html,
+                item.content_text,
+                item.lang,
+                item.author,
+                item.published_at,
+                item.fetched_at,
+                item.content_hash,
+                item.match_text,
+                item_id,
             ),
         )
 
@@ -439,13 +464,20 @@ class Store:
             "INSERT INTO decisions (item_id, stage, rule, target_item_id, target_event_id,"
             " score, features, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                d.item_id, d.stage, d.rule, d.target_item_id, d.target_event_id, d.score,
-                json.dumps(dict(d.features), ensure_ascii=False, default=str), d.at,
+                d.item_id,
+                d.stage,
+                d.rule,
+                d.target_item_id,
+                d.target_event_id,
+                d.score,
+                json.dumps(dict(d.features), ensure_ascii=False, default=str),
+                d.at,
             ),
         )
 
-    def is_unmerged(self, item_id: int, *, target_item_id: int | None = None,
-                    target_event_id: int | None = None) -> bool:
+    def is_unmerged(
+        self, item_id: int, *, target_item_id: int | None = None, target_event_id: int | None = None
+    ) -> bool:
         r = self.conn.execute(
             "SELECT 1 FROM unmerges WHERE item_id = ? AND (target_item_id = ? OR"
             " target_event_id = ?) LIMIT 1",
@@ -462,8 +494,14 @@ class Store:
         )
         return int(cur.lastrowid or 0)
 
-    def refresh_event(self, event_id: int, *, updated_at: str, title: str | None = None,
-                      alt_title: str | None = None) -> None:
+    def refresh_event(
+        self,
+        event_id: int,
+        *,
+        updated_at: str,
+        title: str | None = None,
+        alt_title: str | None = None,
+    ) -> None:
         """Recompute an event's counts, languages and sources from its members."""
         members = self.conn.execute(
             "SELECT i.lang, COALESCE(f.title, f.url) FROM items i JOIN feeds f ON f.id = i.feed_id"
@@ -509,10 +547,13 @@ class Store:
             params += [pat, pat]
         scope = ""
         if short_terms and not long_terms:
-            scope = f" AND i.id > (SELECT COALESCE(MAX(id), 0) FROM items) - {SEARCH_FALLBACK_SCAN_LIMIT}"
+            limit_rows = SEARCH_FALLBACK_SCAN_LIMIT
+            scope = f" AND i.id > (SELECT COALESCE(MAX(id), 0) FROM items) - {limit_rows}"
         sql = (
             "SELECT i.id, i.title, i.url, i.lang, i.published_at, i.feed_id FROM items i WHERE "
-            + " AND ".join(where) + scope + " ORDER BY i.id DESC LIMIT ?"
+            + " AND ".join(where)
+            + scope
+            + " ORDER BY i.id DESC LIMIT ?"
         )
         return self._rows(sql, (*params, limit))
 
@@ -521,21 +562,33 @@ class Store:
         for t in ("feeds", "items", "events", "decisions", "fetches"):
             out[t] = int(self.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0])
         out["duplicates"] = int(
-            self.conn.execute("SELECT COUNT(*) FROM items WHERE duplicate_of IS NOT NULL")
-            .fetchone()[0]
+            self.conn.execute(
+                "SELECT COUNT(*) FROM items WHERE duplicate_of IS NOT NULL"
+            ).fetchone()[0]
         )
         return out
 
 
 def feed_record(r: dict[str, Any]) -> FeedRecord:
     return FeedRecord(
-        id=r["id"], url=r["url"], title=r["title"], site_url=r["site_url"], lang=r["lang"],
-        timezone=r["timezone"], etag=r["etag"], last_modified=r["last_modified"],
-        last_body_hash=r["last_body_hash"], next_check_at=r["next_check_at"],
-        last_fetched_at=r["last_fetched_at"], last_status=r["last_status"],
-        error_count=r["error_count"], first_error_at=r["first_error_at"],
-        last_error=r["last_error"], disabled=bool(r["disabled"]),
-        id_policy=r["id_policy"], interval_s=r["interval_s"],
+        id=r["id"],
+        url=r["url"],
+        title=r["title"],
+        site_url=r["site_url"],
+        lang=r["lang"],
+        timezone=r["timezone"],
+        etag=r["etag"],
+        last_modified=r["last_modified"],
+        last_body_hash=r["last_body_hash"],
+        next_check_at=r["next_check_at"],
+        last_fetched_at=r["last_fetched_at"],
+        last_status=r["last_status"],
+        error_count=r["error_count"],
+        first_error_at=r["first_error_at"],
+        last_error=r["last_error"],
+        disabled=bool(r["disabled"]),
+        id_policy=r["id_policy"],
+        interval_s=r["interval_s"],
     )
 
 

@@ -1,0 +1,67 @@
+"""Shared fixtures: a fixed clock, a config on tmp_path, a real store, a local origin.
+
+Tests never reach the internet: feeds come from ``origin.Origin`` on 127.0.0.1 and from
+``../shared/feeds`` (the real-feed corpus; tests that need it skip when it is absent).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from origin import Origin
+
+from aggregator.config import Config, from_dict
+from aggregator.store import Store
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+FEEDS = SHARED / "feeds"
+FIXED_NOW = datetime(2026, 11, 20, 12, 0, 0, tzinfo=UTC)
+
+
+def shared_path(*parts: str) -> Path:
+    p = SHARED.joinpath(*parts)
+    if not p.exists():
+        pytest.skip(f"shared data not available: {p}")
+    return p
+
+
+def make_config(tmp_path: Path, **sections: dict[str, Any]) -> Config:
+    """A config for tests: loopback allowed, no per-host gap, files under tmp_path."""
+    data: dict[str, dict[str, Any]] = {
+        "feeds": {"opml": "feeds.opml"},
+        "store": {"path": "db/test.db"},
+        "publish": {"dir": "public"},
+        "fetch": {"allow_private_networks": True, "per_host_min_gap_s": 0.0, "deadline_s": 10.0},
+        "cluster": {"backend": "none"},
+    }
+    for k, v in sections.items():
+        data.setdefault(k, {}).update(v)
+    return from_dict(data, base_dir=tmp_path)
+
+
+@pytest.fixture
+def now() -> datetime:
+    return FIXED_NOW
+
+
+@pytest.fixture
+def cfg(tmp_path: Path) -> Config:
+    return make_config(tmp_path)
+
+
+@pytest.fixture
+def store(cfg: Config) -> Iterator[Store]:
+    s = Store.open(cfg.store_path, cfg.store)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def origin() -> Iterator[Origin]:
+    with Origin() as o:
+        yield o
