@@ -147,7 +147,9 @@ def _canonical_url(url: str, base: str | None) -> str | None:
     # A hashbang (#!/story/123) is the article's route on single-page sites: dropping it would
     # merge every article of the site into one key, so it is kept; other fragments are dropped.
     fragment = parts.fragment if parts.fragment.startswith("!") else ""
-    rebuilt = urlunsplit((scheme, netloc, parts.path or "/", query, fragment))
+    # http and https of one host and path are the same article (sites redirect one to the
+    # other; republishers and old feeds keep writing http://): one key, spelled https.
+    rebuilt = urlunsplit(("https", netloc, parts.path or "/", query, fragment))
     canon = canonicalize_url(rebuilt, keep_blank_values=True, keep_fragments=bool(fragment))
     # Collapse "//" in the path only (servers treat /a//b as /a/b; Safe Browsing and
     # url-normalize do the same); the query is left alone.

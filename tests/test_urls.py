@@ -132,7 +132,9 @@ def _mode(rec: dict[str, Any]) -> str:
 
 
 def _fold_expected(u: str) -> str:
-    return re.sub(r"^(https?://(?:[^@/]*@)?)(?:www|m|mobile)\.", r"\1", u)
+    """Our key folds www./m./mobile. hosts and spells every scheme https."""
+    u = re.sub(r"^(https?://(?:[^@/]*@)?)(?:www|m|mobile)\.", r"\1", u)
+    return re.sub(r"^http://", "https://", u, flags=re.IGNORECASE)
 
 
 def _check(rec: dict[str, Any]) -> bool:
@@ -223,10 +225,12 @@ def test_dedup_variants_collapse_to_one_key() -> None:
     assert keys == {"https://example.com/news/2026/11/story.html"}
 
 
-def test_http_and_https_are_distinct_keys() -> None:
-    # Scheme is kept: most sites redirect, but some serve different content; the dedup stage
-    # also matches on content hash, so keeping it costs little.
-    assert canonical_url("http://example.com/a") != canonical_url("https://example.com/a")
+def test_http_and_https_are_one_key() -> None:
+    # Folded: news sites redirect one scheme to the other, and a republisher that keeps an
+    # old http:// link usually rewrites the intro too, so the content hash would miss it.
+    assert canonical_url("http://example.com/a") == canonical_url("https://example.com/a")
+    assert canonical_url("http://example.com:80/a") == "https://example.com/a"
+    assert canonical_url("https://example.com:8443/a") == "https://example.com:8443/a"
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,130 @@
+"""Publish stage, formats: ``FeedEntry`` lists → Atom 1.0, RSS 2.0, JSON Feed 1.1 bytes (pure).
+
+Atom and RSS are built by feedgen on lxml (no string templates), JSON Feed by ``json.dumps``.
+Titles are text in every format; RSS ``description`` carries the HTML body (no plain text
+there: readers render it as HTML).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urljoin
+
+from feedgen.feed import FeedGenerator
+
+from aggregator.publish.entries import FeedEntry, feed_updated, rfc3339, text
+
+JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+#: JSON Feed extension key for our own members (spec: extensions start with ``_``).
+JSON_EXTENSION_KEY = "_aggregator"
+GENERATOR_NAME = "aggregator"
+GENERATOR_URI = "https://github.com/aggregator"
+
+
+@dataclass(frozen=True)
+class FeedMeta:
+    """Channel-level fields of one published feed (``name`` is the file stem, e.g. ``events``)."""
+
+    name: str
+    feed_id: str
+    title: str
+    description: str
+    base_url: str
+    #: Feed-level atom:author (Atom requires one on the feed or on every entry).
+    author: str
+    lang: str | None = None
+
+    def url(self, ext: str) -> str:
+        return urljoin(self.base_url, f"{self.name}.{ext}")
+
+
+def _generator(meta: FeedMeta, entries: Sequence[FeedEntry], now: datetime, ext: str) -> Any:
+    fg = FeedGenerator()
+    fg.id(meta.feed_id)
+    fg.title(text(meta.title))
+    fg.subtitle(text(meta.description))  # also RSS <description>
+    fg.author({"name": text(meta.author) or GENERATOR_NAME})
+    fg.generator(GENERATOR_NAME, uri=GENERATOR_URI)
+    if meta.lang:
+        fg.language(meta.lang)
+    # feedgen takes RSS <link> from the *last* link() call: self first, alternate last.
+    fg.link(href=meta.url(ext), rel="self")
+    fg.link(href=meta.base_url, rel="alternate")
+    fg.updated(feed_updated(entries, now))
+    for e in entries:
+        fe = fg.add_entry(order="append")
+        fe.guid(e.id, permalink=False)  # sets atom:id as well
+        fe.title(e.title)
+        fe.updated(e.updated)
+        if e.published:
+            fe.published(e.published)
+        if e.link:
+            fe.link(href=e.link, rel="alternate")
+        for name in e.authors:
+            fe.author({"name": name})
+        if e.source_title and e.source_url:
+            fe.source(url=e.source_url, title=e.source_title)
+        if ext == "atom":
+            fe.content(e.content_html or "<p></p>", type="html")
+            if e.summary:
+                fe.summary(e.summary, type="text")
+        else:
+            fe.description(e.content_html or text(e.title))
+    return fg
+
+
+def render_atom(meta: FeedMeta, entries: Sequence[FeedEntry], now: datetime) -> bytes:
+    """Atom 1.0 (RFC 4287) document."""
+    out: bytes = _generator(meta, entries, now, "atom").atom_str(pretty=True, encoding="UTF-8")
+    return out
+
+
+def render_rss(meta: FeedMeta, entries: Sequence[FeedEntry], now: datetime) -> bytes:
+    """RSS 2.0 document (guid = our tag: id, isPermaLink="false")."""
+    out: bytes = _generator(meta, entries, now, "rss").rss_str(pretty=True, encoding="UTF-8")
+    return out
+
+
+def _json_item(e: FeedEntry) -> dict[str, Any]:
+    item: dict[str, Any] = {"id": e.id, "title": e.title}
+    if e.link:
+        item["url"] = e.link
+    item["content_html"] = e.content_html or "<p></p>"
+    if e.summary:
+        item["summary"] = e.summary
+    if e.published:
+        item["date_published"] = rfc3339(e.published)
+    item["date_modified"] = rfc3339(e.updated)
+    if e.authors:
+        item["authors"] = [{"name": a} for a in e.authors]
+    if e.lang:
+        item["language"] = e.lang
+    item[JSON_EXTENSION_KEY] = dict(e.extension)
+    return item
+
+
+def render_json(meta: FeedMeta, entries: Sequence[FeedEntry], now: datetime) -> bytes:
+    """JSON Feed 1.1 document; our members under ``_aggregator`` in each item."""
+    doc: dict[str, Any] = {
+        "version": JSON_FEED_VERSION,
+        "title": text(meta.title),
+        "home_page_url": meta.base_url,
+        "feed_url": meta.url("json"),
+        "description": text(meta.description),
+        "authors": [{"name": text(meta.author) or GENERATOR_NAME}],
+    }
+    if meta.lang:
+        doc["language"] = meta.lang
+    doc[JSON_EXTENSION_KEY] = {
+        "about": meta.base_url,
+        "id": meta.feed_id,
+        "updated": rfc3339(feed_updated(entries, now)),
+    }
+    doc["items"] = [_json_item(e) for e in entries]
+    # ensure_ascii=False keeps Chinese readable; every string went through clean_text, so no
+    # lone surrogate can make the UTF-8 encoding fail.
+    return (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8")

@@ -1,0 +1,322 @@
+"""End to end through the real stages: a local origin on 127.0.0.1, real feedparser, a real
+SQLite file. Covers the schema contract, exact dedup across feeds, revisions, conditional GET,
+Chinese full-text search and per-feed error isolation."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from conftest import shared_path
+from origin import Origin
+
+from aggregator.config import Config
+from aggregator.demo import SAMPLE_FILES, render_sample, sample_bytes
+from aggregator.models import FeedRecord
+from aggregator.opml import Subscription, write_opml
+from aggregator.pipeline import Pipeline, PollReport
+from aggregator.store import Store
+
+CONTRACT = {
+    "feeds": {
+        "id",
+        "url",
+        "title",
+        "site_url",
+        "lang",
+        "etag",
+        "last_modified",
+        "next_check_at",
+        "last_fetched_at",
+        "last_status",
+        "error_count",
+        "last_error",
+        "disabled",
+    },
+    "items": {
+        "id",
+        "feed_id",
+        "guid",
+        "url",
+        "canonical_url",
+        "title",
+        "summary",
+        "content_html",
+        "content_text",
+        "lang",
+        "published_at",
+        "fetched_at",
+        "content_hash",
+        "duplicate_of",
+        "event_id",
+    },
+    "events": {"id", "title", "first_seen_at", "updated_at", "item_count", "languages", "sources"},
+    "decisions": {"item_id", "rule", "score", "at"},
+    "fetches": {"feed_id", "status", "bytes", "elapsed_ms", "new_items", "error"},
+}
+
+
+def rss(items: list[tuple[str, str, str, str]], title: str = "Feed") -> bytes:
+    """RSS 2.0 from (guid, link, title, description) tuples."""
+    body = "".join(
+        f'<item><guid isPermaLink="false">{g}</guid><link>{ln}</link><title>{t}</title>'
+        f"<description>{d}</description><pubDate>Thu, 19 Nov 2026 10:00:00 GMT</pubDate></item>"
+        for g, ln, t, d in items
+    )
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>{title}</title><link>http://example.org/</link>{body}</channel></rss>"
+    ).encode()
+
+
+def poll(cfg: Config, store: Store, urls: list[str], now: datetime) -> PollReport:
+    feeds = [store.feed(store.add_feed(u, now=now)) for u in urls]
+    feeds = [store.feed(f.id) for f in feeds]
+    pipeline = Pipeline(cfg, store)
+    try:
+        return asyncio.run(pipeline.poll(feeds, lambda: now))
+    finally:
+        pipeline.close()
+
+
+def test_cli_poll_all_fills_schema_contract(tmp_path: Path, origin: Origin) -> None:
+    """`aggregator --config X poll --all` against local feeds: every contract table and
+    column filled, broken feeds recorded, outputs written."""
+    now = datetime.now(UTC)
+    for name, (_t, _l, ctype) in SAMPLE_FILES.items():
+        origin.static(f"/{name}", render_sample(sample_bytes(name), now), content_type=ctype)
+    origin.status("/gone.xml", 404)
+    origin.static(
+        "/page.html", b"<!DOCTYPE html><html><body>login</body></html>", content_type="text/html"
+    )
+    subs = [
+        Subscription(url=origin.url(f"/{n}"), title=t, lang=lang)
+        for n, (t, lang, _c) in SAMPLE_FILES.items()
+    ]
+    subs += [Subscription(url=origin.url("/gone.xml")), Subscription(url=origin.url("/page.html"))]
+    (tmp_path / "feeds.opml").write_bytes(write_opml(subs))
+    (tmp_path / "config.toml").write_text(
+        "[fetch]\nallow_private_networks = true\nper_host_min_gap_s = 0.0\n"
+        '[cluster]\nbackend = "none"\n',
+        encoding="utf-8",
+    )
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "aggregator.cli",
+            "--config",
+            str(tmp_path / "config.toml"),
+            "poll",
+            "--all",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert proc.returncode == 0, proc.stderr
+    db = sqlite3.connect(tmp_path / "db" / "aggregator.db")
+    for table, cols in CONTRACT.items():
+        have = {r[1] for r in db.execute(f"PRAGMA table_info({table})")}
+        assert cols <= have, f"{table} lacks {cols - have}"
+    n_items, n_dups = db.execute("SELECT COUNT(*), COUNT(duplicate_of) FROM items").fetchone()
+    assert n_items == 16 and n_dups >= 1
+    assert db.execute("SELECT COUNT(*) FROM events").fetchone()[0] == n_items - n_dups
+    assert db.execute("SELECT COUNT(*) FROM items WHERE event_id IS NULL").fetchone()[0] == 0
+    errors = dict(db.execute("SELECT url, last_error FROM feeds WHERE error_count > 0"))
+    assert errors == {
+        origin.url("/gone.xml"): "HTTP 404",
+        origin.url("/page.html"): "not a feed: the server sent an HTML page",
+    }
+    assert db.execute("SELECT COUNT(*) FROM fetches").fetchone()[0] == 6
+    langs = {r[0] for r in db.execute("SELECT DISTINCT lang FROM items")}
+    assert {"en", "zh-Hans", "zh-Hant"} <= langs
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    for name in (
+        "events.atom",
+        "events.rss",
+        "events.json",
+        "items.atom",
+        "items.rss",
+        "items.json",
+        "index.html",
+    ):
+        assert (tmp_path / "public" / name).stat().st_size > 200
+
+
+def test_exact_dedup_across_feeds_keeps_provenance(
+    cfg: Config, store: Store, origin: Origin, now: datetime
+) -> None:
+    origin.static(
+        "/a.xml",
+        rss(
+            [
+                (
+                    "a1",
+                    "https://news.example.com/2026/story-1",
+                    "Rare earth talks",
+                    "Officials met on Thursday.",
+                )
+            ],
+            "A",
+        ),
+    )
+    origin.static(
+        "/b.xml",
+        rss(
+            [
+                (
+                    "b1",
+                    "http://www.news.example.com/2026/story-1?utm_source=rss&utm_medium=feed#x",
+                    "Rare earth talks (republished)",
+                    "Republished with a different intro.",
+                ),
+                (
+                    "b2",
+                    "https://b.example.net/copy",
+                    "Rare earth talks",
+                    "Officials met on Thursday.",
+                ),
+            ],
+            "B",
+        ),
+    )
+    report = poll(cfg, store, [origin.url("/a.xml"), origin.url("/b.xml")], now)
+    assert report.errors == 0
+    rows = store.rows("SELECT id, feed_id, url, duplicate_of FROM items ORDER BY id")
+    original = rows[0]
+    assert original["duplicate_of"] is None
+    dups = {r["url"]: r for r in rows[1:]}
+    assert all(r["duplicate_of"] == original["id"] for r in rows[1:])
+    # provenance: each duplicate keeps its own URL and feed
+    assert "utm_source=rss" in next(iter(dups))
+    assert {r["feed_id"] for r in rows[1:]} == {rows[1]["feed_id"]} != {original["feed_id"]}
+    rules = sorted(r["rule"] for r in store.rows("SELECT rule FROM decisions WHERE stage='dedupe'"))
+    assert rules == ["canonical_url", "content_hash"]
+
+
+def test_revision_updates_in_place(
+    cfg: Config, store: Store, origin: Origin, now: datetime
+) -> None:
+    """rss2email's nodejs feed1→2→3: one GUID, date then body edited; one row, revised."""
+    snaps = [
+        shared_path("feeds", "rss2email", "nodejs", f"feed{i}.xml").read_bytes() for i in (1, 2, 3)
+    ]
+    url = origin.url("/nodejs.xml")
+    fid = store.add_feed(url, now=now)
+    pipeline = Pipeline(cfg, store)
+    try:
+        for i, body in enumerate(snaps):
+            origin.static("/nodejs.xml", body)
+            t = now + timedelta(hours=i)
+            asyncio.run(pipeline.poll([store.feed(fid)], lambda t=t: t))
+    finally:
+        pipeline.close()
+    rows = store.rows("SELECT guid, revision, content_text FROM items")
+    guids = [r["guid"] for r in rows]
+    assert len(guids) == len(set(guids))
+    revised = [r for r in rows if r["revision"] > 1]
+    assert revised and "Update 19-May-2020" in revised[0]["content_text"]
+
+
+def test_refetch_adds_nothing_and_conditional_get(
+    cfg: Config, store: Store, origin: Origin, now: datetime
+) -> None:
+    """ID-01: items without GUIDs fetched three times give no new rows; ETag → 304."""
+    body = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+        b"<item><title>No guid one</title><link>http://example.org/1</link></item>"
+        b"<item><title>No guid two</title><description>text only</description></item>"
+        b"</channel></rss>"
+    )
+    origin.static("/noguid.xml", body, etag='"v1"')
+    url = origin.url("/noguid.xml")
+    fid = store.add_feed(url, now=now)
+    pipeline = Pipeline(cfg, store)
+    try:
+        for _ in range(3):
+            asyncio.run(pipeline.poll([store.feed(fid)], lambda: now))
+    finally:
+        pipeline.close()
+    assert store.rows("SELECT COUNT(*) AS n FROM items")[0]["n"] == 2
+    fetches = store.rows("SELECT status, not_modified, parsed FROM fetches ORDER BY id")
+    assert [f["status"] for f in fetches] == [200, 304, 304]
+    assert [f["parsed"] for f in fetches] == [1, 0, 0]
+    sent = origin.requests("/noguid.xml")[-1].headers.get("if-none-match")
+    assert sent == '"v1"'
+
+
+def test_unchanged_body_without_validators_is_not_parsed(
+    cfg: Config, store: Store, origin: Origin, now: datetime
+) -> None:
+    origin.static("/plain.xml", rss([("g", "http://example.org/g", "T", "D")]))
+    fid = store.add_feed(origin.url("/plain.xml"), now=now)
+    pipeline = Pipeline(cfg, store)
+    try:
+        for _ in range(2):
+            asyncio.run(pipeline.poll([store.feed(fid)], lambda: now))
+    finally:
+        pipeline.close()
+    fetches = store.rows("SELECT status, parsed, not_modified FROM fetches ORDER BY id")
+    assert [(f["status"], f["parsed"], f["not_modified"]) for f in fetches] == [
+        (200, 1, 0),
+        (200, 0, 1),
+    ]
+
+
+def test_fts_finds_two_character_chinese_words(
+    cfg: Config, store: Store, origin: Origin, now: datetime
+) -> None:
+    origin.static(
+        "/zh.xml",
+        rss(
+            [
+                ("1", "http://example.cn/1", "美国与中亚五国谈稀土供应", "双方签署稀土开采协议。"),
+                (
+                    "2",
+                    "http://example.cn/2",
+                    "央行下调贷款市场报价利率",
+                    "一年期利率下调10个基点。",
+                ),
+                ("3", "http://example.cn/3", "Rare earth prices climb", "Prices rose on Monday."),
+            ]
+        ),
+    )
+    poll(cfg, store, [origin.url("/zh.xml")], now)
+
+    def titles(q: str) -> list[str]:
+        return [r["title"] for r in store.search(q)]
+
+    assert titles("稀土") == ["美国与中亚五国谈稀土供应"]  # 2 characters: fallback
+    assert titles("利率") == ["央行下调贷款市场报价利率"]
+    assert titles("稀土供应") == ["美国与中亚五国谈稀土供应"]  # trigram index
+    assert titles("rare earth") == ["Rare earth prices climb"]
+    assert titles("稀土 协议") == ["美国与中亚五国谈稀土供应"]
+
+
+def test_broken_feed_does_not_stop_others(
+    cfg: Config, store: Store, origin: Origin, now: datetime
+) -> None:
+    origin.static("/ok.xml", rss([("g", "http://example.org/ok", "Fine", "fine")]))
+    origin.static("/bad.xml", b"\x00\x01 not xml at all")
+    origin.status("/err.xml", 500)
+    report = poll(
+        cfg, store, [origin.url("/bad.xml"), origin.url("/err.xml"), origin.url("/ok.xml")], now
+    )
+    assert report.new_items == 1 and report.errors == 2
+    feeds = {r["url"].rsplit("/", 1)[1]: r for r in store.feeds()}
+    assert feeds["err.xml"]["last_error"] == "HTTP 500"
+    assert feeds["bad.xml"]["last_error"].startswith("not a feed")
+    assert feeds["bad.xml"]["next_check_at"] > feeds["ok.xml"]["last_fetched_at"]
+    assert feeds["ok.xml"]["error_count"] == 0
+
+
+def test_feed_record_round_trip(store: Store, now: datetime) -> None:
+    fid = store.add_feed("http://example.org/f.xml", now=now, title="F", lang="en")
+    rec = store.feed(fid)
+    assert isinstance(rec, FeedRecord) and rec.title == "F" and rec.id_policy == "guid"
+    assert store.add_feed("http://example.org/f.xml", now=now) == fid
