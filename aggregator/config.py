@@ -182,18 +182,23 @@ class Config:
     log: LogConfig = field(default_factory=LogConfig)
     #: Folder of the config file; relative paths resolve against it. Not a TOML key.
     base_dir: Path = field(default=Path("."), metadata={"internal": True})
+    #: ``$AGGREGATOR_STATE_DIR`` (set by the systemd unit): relative state paths — the store
+    #: and the output folder — resolve against it instead. Not a TOML key.
+    state_dir: Path | None = field(default=None, metadata={"internal": True})
 
-    def resolve(self, p: str) -> Path:
+    def resolve(self, p: str, *, state: bool = False) -> Path:
         path = Path(p).expanduser()
-        return path if path.is_absolute() else (self.base_dir / path)
+        if path.is_absolute():
+            return path
+        return ((self.state_dir if state and self.state_dir else self.base_dir) / path)
 
     @property
     def store_path(self) -> Path:
-        return self.resolve(self.store.path)
+        return self.resolve(self.store.path, state=True)
 
     @property
     def publish_dir(self) -> Path:
-        return self.resolve(self.publish.dir)
+        return self.resolve(self.publish.dir, state=True)
 
     @property
     def opml_path(self) -> Path:
@@ -280,10 +285,12 @@ def load_config(path: str | os.PathLike[str] | None, *, must_exist: bool = False
     """Read and validate a config file. A missing file gives the embedded defaults unless
     ``must_exist`` (an explicit ``--config``)."""
     p = Path(path) if path is not None else Path("config.toml")
+    env_state = os.environ.get("AGGREGATOR_STATE_DIR")
+    state_dir = Path(env_state) if env_state else None
     if not p.exists():
         if must_exist:
             raise ConfigError(f"{p}: config file not found")
-        cfg = Config(base_dir=p.resolve().parent)
+        cfg = Config(base_dir=p.resolve().parent, state_dir=state_dir)
         _check(cfg)
         return cfg
     try:
@@ -293,7 +300,7 @@ def load_config(path: str | os.PathLike[str] | None, *, must_exist: bool = False
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{p}: not UTF-8 text") from exc
     cfg = _build(Config, data, "")
-    cfg = dataclasses.replace(cfg, base_dir=p.resolve().parent)
+    cfg = dataclasses.replace(cfg, base_dir=p.resolve().parent, state_dir=state_dir)
     _check(cfg)
     return typing.cast(Config, cfg)
 

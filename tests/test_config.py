@@ -98,3 +98,14 @@ def test_reference_config_is_complete_and_matches_defaults() -> None:
         assert got == want, f"config.toml {key} = {got!r}, default is {want!r}"
         assert help_text and help_text.split(";")[0][:30] in text, f"{key} help missing"
     assert load_config(REPO / "config.toml") == Config(base_dir=REPO)
+
+
+def test_state_dir_env_moves_relative_state_paths(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under systemd ($AGGREGATOR_STATE_DIR) the store and outputs live in the state dir;
+    the OPML stays beside the config."""
+    monkeypatch.setenv("AGGREGATOR_STATE_DIR", str(tmp_path / "state"))
+    cfg = load_config(write(tmp_path, "[store]\npath = \"db/a.db\"\n"))
+    assert cfg.store_path == tmp_path / "state" / "db" / "a.db"
+    assert cfg.publish_dir == tmp_path / "state" / "public"
+    assert cfg.opml_path == tmp_path / "feeds.opml"
