@@ -325,6 +325,39 @@ def cmd_backup(cfg: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_explain(cfg: Config, args: argparse.Namespace) -> int:
+    from aggregator.audit import AuditError, explain
+
+    store = _open_store(cfg)
+    try:
+        print(explain(store, args.item).render())
+    except AuditError as exc:
+        print(f"aggregator: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    return 0
+
+
+def cmd_unmerge(cfg: Config, args: argparse.Namespace) -> int:
+    from aggregator.audit import AuditError, unmerge
+    from aggregator.outputs import publish_outputs
+
+    store = _open_store(cfg)
+    try:
+        print(unmerge(store, args.item, _now()))
+        from aggregator.events import EventBuilder
+
+        EventBuilder(cfg, store).cluster_pending(_now())
+        publish_outputs(cfg, store, _now())
+    except AuditError as exc:
+        print(f"aggregator: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    return 0
+
+
 def cmd_demo(cfg: Config, args: argparse.Namespace) -> int:
     from aggregator.demo import run_demo
 
@@ -389,6 +422,14 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--limit", type=int, default=50)
     sp.add_argument("--json", action="store_true")
     sp.set_defaults(func=cmd_events)
+
+    sp = sub.add_parser("explain", help="why an item is or is not a duplicate / in its event")
+    sp.add_argument("item", type=int, help="item id")
+    sp.set_defaults(func=cmd_explain)
+
+    sp = sub.add_parser("unmerge", help="undo a wrong duplicate or event merge (remembered)")
+    sp.add_argument("item", type=int, help="item id")
+    sp.set_defaults(func=cmd_unmerge)
 
     sp = sub.add_parser("search", help="full-text search (Chinese and English)")
     sp.add_argument("query", nargs="+")

@@ -27,6 +27,8 @@ SAMPLE_FILES = {
     "news-zh.xml": ("示例新闻", "zh-CN", "application/rss+xml"),
     "digest-zh-hant.atom": ("示例摘要（繁體）", "zh-Hant", "application/atom+xml"),
 }
+#: Zone of naive dates per sample feed, as a user writes it in feeds.opml (timezone=).
+SAMPLE_TIMEZONES = {"news-zh.xml": "Asia/Shanghai"}
 _PLACEHOLDER = re.compile(rb"%%(T|A|BJ)-(\d+)%%")
 BEIJING = timedelta(hours=8)
 
@@ -87,7 +89,7 @@ def demo_opml(base: str) -> bytes:
     from aggregator.opml import Subscription, write_opml
 
     subs = [
-        Subscription(url=base + name, title=title, lang=lang)
+        Subscription(url=base + name, title=title, lang=lang, timezone=SAMPLE_TIMEZONES.get(name))
         for name, (title, lang, _ct) in SAMPLE_FILES.items()
     ]
     return write_opml(subs, title="aggregator demo (sample feeds)")

@@ -250,8 +250,6 @@ class Pipeline:
             match = (
                 dedupe.find_exact_duplicate(item, self.store) if self.cfg.dedupe.enabled else None
             )
-            if match is not None and self.store.is_unmerged(0, target_item_id=match.original_id):
-                match = None
             if match is not None:
                 item.duplicate_of = match.original_id
             item_id = self.store.insert_item(item)

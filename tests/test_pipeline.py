@@ -15,7 +15,7 @@ from conftest import shared_path
 from origin import Origin
 
 from aggregator.config import Config
-from aggregator.demo import SAMPLE_FILES, render_sample, sample_bytes
+from aggregator.demo import SAMPLE_FILES, SAMPLE_TIMEZONES, render_sample, sample_bytes
 from aggregator.models import FeedRecord
 from aggregator.opml import Subscription, write_opml
 from aggregator.pipeline import Pipeline, PollReport
@@ -94,7 +94,7 @@ def test_cli_poll_all_fills_schema_contract(tmp_path: Path, origin: Origin) -> N
         "/page.html", b"<!DOCTYPE html><html><body>login</body></html>", content_type="text/html"
     )
     subs = [
-        Subscription(url=origin.url(f"/{n}"), title=t, lang=lang)
+        Subscription(url=origin.url(f"/{n}"), title=t, lang=lang, timezone=SAMPLE_TIMEZONES.get(n))
         for n, (t, lang, _c) in SAMPLE_FILES.items()
     ]
     subs += [Subscription(url=origin.url("/gone.xml")), Subscription(url=origin.url("/page.html"))]
@@ -136,6 +136,9 @@ def test_cli_poll_all_fills_schema_contract(tmp_path: Path, origin: Origin) -> N
     langs = {r[0] for r in db.execute("SELECT DISTINCT lang FROM items")}
     assert {"en", "zh-Hans", "zh-Hant"} <= langs
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    # Naive Beijing times in the GB18030 sample land at the right UTC instant (not 8 h ahead).
+    latest = db.execute("SELECT MAX(published_at) FROM items").fetchone()[0]
+    assert latest <= now.strftime("%Y-%m-%dT%H:%M:%SZ")
     for name in (
         "events.atom",
         "events.rss",
