@@ -1,0 +1,72 @@
+"""OPML: bridged outlets rebuilt from [bridges] rsshub; round trip; hostile OPML refused."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import REPO
+
+from aggregator.opml import Subscription, read_opml, write_opml
+
+REQUIRED_OUTLETS = [
+    "apnews",
+    "foxbusiness",
+    "huanqiu",
+    "guancha",
+    "zaker",
+    "xhsxw",
+    "people",
+    "chinanews",
+    "zhongwen",
+    "rfi.fr/cn",
+    "rss-chi-all",
+    "zaobao",
+]
+
+
+def test_bundled_opml_covers_the_outlets_and_bridges_follow_config() -> None:
+    subs = read_opml((REPO / "feeds.opml").read_bytes(), rsshub_base="https://hub.example.net/")
+    urls = " ".join(s.url for s in subs)
+    for outlet in REQUIRED_OUTLETS:
+        assert outlet in urls, outlet
+    bridged = [s for s in subs if s.bridge == "rsshub"]
+    assert len(bridged) >= 10
+    assert all(s.url.startswith("https://hub.example.net/") for s in bridged)
+    assert not any("rsshub.app" in s.url for s in subs)
+    ap = next(s for s in bridged if "ap-top-news" in s.url)
+    assert ap.url == "https://hub.example.net/apnews/topics/ap-top-news"
+    assert {s.category for s in subs} == {"English", "中文"}
+    tz = {s.url.rsplit("/", 2)[-2]: s.timezone for s in subs if "chinanews" in s.url}
+    assert set(tz.values()) == {"Asia/Shanghai"}
+
+
+def test_round_trip_keeps_bridge_routes() -> None:
+    subs = [
+        Subscription(
+            url="https://hub.example.net/guancha/headline",
+            title="观察者网",
+            lang="zh-CN",
+            bridge="rsshub",
+            bridge_route="/guancha/headline",
+            timezone="Asia/Shanghai",
+            category="中文",
+        ),
+        Subscription(url="https://example.org/rss.xml", title="Example & Co"),
+    ]
+    again = read_opml(write_opml(subs), rsshub_base="https://other.example/")
+    assert again[0].url == "https://other.example/guancha/headline"
+    assert again[0].timezone == "Asia/Shanghai" and again[0].category == "中文"
+    assert again[1].title == "Example & Co"
+
+
+def test_entity_tricks_in_opml_refused() -> None:
+    bad = (
+        b'<?xml version="1.0"?><!DOCTYPE opml [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        b'<opml version="2.0"><body><outline xmlUrl="&x;"/></body></opml>'
+    )
+    with pytest.raises(ValueError, match="DTD entities"):
+        read_opml(bad, rsshub_base="https://hub.example.net")
+
+
+def test_not_opml() -> None:
+    with pytest.raises(ValueError):
+        read_opml(b"<rss/>", rsshub_base="https://hub.example.net")
