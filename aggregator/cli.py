@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from aggregator.config import Config, ConfigError, load_config, to_toml
 
 if TYPE_CHECKING:
+    from aggregator.opml import Subscription
     from aggregator.store import Store
 
 log = logging.getLogger("aggregator")
@@ -45,6 +46,11 @@ def sync_opml(cfg: Config, store: Store) -> int:
         log.warning("opml=%s missing: no subscriptions to sync", path)
         return 0
     subs = read_opml(path.read_bytes(), rsshub_base=cfg.bridges.rsshub)
+    return add_subscriptions(store, subs)
+
+
+def add_subscriptions(store: Store, subs: Sequence[Subscription]) -> int:
+    """Add (or refresh) subscriptions in one transaction; returns how many are new."""
     before = len(store.feeds())
     with store.transaction():
         for s in subs:
@@ -189,17 +195,7 @@ def cmd_feeds(cfg: Config, args: argparse.Namespace) -> int:
             print(f"{args.feeds_cmd}d {args.feed}")
         elif args.feeds_cmd == "import":
             subs = read_opml(Path(args.file).read_bytes(), rsshub_base=cfg.bridges.rsshub)
-            with store.transaction():
-                for s in subs:
-                    store.add_feed(
-                        s.url,
-                        now=_now(),
-                        title=s.title,
-                        site_url=s.site_url,
-                        lang=s.lang,
-                        timezone=s.timezone,
-                        bridged=s.bridge,
-                    )
+            add_subscriptions(store, subs)
             _rewrite_opml(cfg, store)
             print(f"imported {len(subs)} subscriptions")
         elif args.feeds_cmd == "export":
