@@ -354,6 +354,12 @@ def cmd_unmerge(cfg: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_datasette(cfg: Config, args: argparse.Namespace) -> int:
+    from aggregator.browse import run_datasette
+
+    return run_datasette(cfg, port=args.port, host=args.host)
+
+
 def cmd_demo(cfg: Config, args: argparse.Namespace) -> int:
     from aggregator.demo import run_demo
 
@@ -431,6 +437,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("query", nargs="+")
     sp.add_argument("--limit", type=int, default=20)
     sp.set_defaults(func=cmd_search)
+
+    sp = sub.add_parser("datasette", help="browse the live store in Datasette (read-only)")
+    sp.add_argument("--port", type=int, default=8001)
+    sp.add_argument("--host", default="127.0.0.1", help="bind address (default loopback)")
+    sp.set_defaults(func=cmd_datasette)
 
     sp = sub.add_parser("demo", help="serve bundled sample feeds on 127.0.0.1 and run on them")
     sp.add_argument("--dir", default="demo-output", help="where the demo's store/output go")
