@@ -6,7 +6,10 @@ Rules, in order (each cheap, each an index lookup through :class:`Lookups`):
    (Same feed, same URL is the *same item*, handled as a revision by the pipeline.)
 2. ``content_hash`` — the same folded title + text (wire copy republished verbatim).
 
-Near-duplicate text (MinHash-LSH) comes after these, in :mod:`aggregator.neardup`.
+3. near-duplicate text (:class:`NearDuplicates`): MinHash-LSH candidates from the SQLite band
+   table (:mod:`aggregator.neardup`), each verified on exact shingle sets — ``near_text``
+   (Jaccard), ``containment`` (a digest quoting an article, a truncated lead), ``near_title``
+   (short items). Only originals are indexed: a duplicate already points at its original.
 A duplicate always points at the *root* original, so chains never form; provenance is
 kept because the duplicate row keeps its own ``url`` and ``feed_id``.
 """
@@ -14,9 +17,18 @@ kept because the duplicate row keeps its own ``url`` and ``feed_id``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aggregator.models import Item
+
+if TYPE_CHECKING:
+    from aggregator.store import Store
+    from aggregator.textsim import U32
+
+#: Characters of an item's text that near-duplicate matching reads (after folding). A wire
+#: story's first ~8,000 characters decide whether two copies are the same; longer bodies only
+#: cost shingling time.
+NEAR_DUP_TEXT_CHARS = 8000
 
 
 class ExistingLike(Protocol):
@@ -65,3 +77,46 @@ def find_exact_duplicate(item: Item, lookups: Lookups) -> DupMatch | None:
             {"content_hash": item.content_hash[:16], "matched_item": e.id},
         )
     return None
+
+
+class NearDuplicates:
+    """The near-duplicate layer over the store's connection (I/O: reads candidate items,
+    writes band rows inside the caller's transaction)."""
+
+    def __init__(self, store: Store) -> None:
+        from aggregator.neardup import NearDupIndex
+
+        self.store = store
+        self.index = NearDupIndex(store.conn)
+
+    def check(self, item: Item) -> tuple[DupMatch | None, U32]:
+        """The original ``item`` nearly duplicates (or None), and its sketch for indexing."""
+        from aggregator import neardup, textsim
+        from aggregator.normalize import fold_for_matching
+
+        text = item.content_text or item.summary
+        item.match_text = fold_for_matching(text[:NEAR_DUP_TEXT_CHARS])
+        rec = neardup.make_record(0, item.lang, fold_for_matching(item.title), item.match_text)
+        sig = textsim.sketch(rec.shingles)
+        ids = self.index.candidates(sig)
+        if not ids:
+            return None, sig
+        marks = ",".join("?" * len(ids))
+        rows = self.store.rows(
+            f"SELECT id, lang, title, match_text, duplicate_of FROM items WHERE id IN ({marks})",
+            ids,
+        )
+        order = {i: n for n, i in enumerate(ids)}
+        for r in sorted(rows, key=lambda r: order[r["id"]]):
+            old = neardup.make_record(
+                r["id"], r["lang"], fold_for_matching(r["title"]), r["match_text"]
+            )
+            m = neardup.judge(rec, old)
+            if m is not None:
+                original = r["duplicate_of"] if r["duplicate_of"] is not None else r["id"]
+                feats = {**dict(m.features), "matched_item": r["id"]}
+                return DupMatch(original, m.rule, round(float(m.score), 4), feats), sig
+        return None, sig
+
+    def add(self, item_id: int, sig: U32, at: str) -> None:
+        self.index.add(item_id, sig, at)

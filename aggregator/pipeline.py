@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import dataclasses
 import hashlib
 import logging
 import multiprocessing
@@ -30,7 +31,9 @@ from urllib.parse import urlsplit
 
 from aggregator import dedupe
 from aggregator.config import Config
+from aggregator.dedupe import NearDuplicates
 from aggregator.fetch import Fetcher
+from aggregator.idpolicy import IdHistory, choose_id_policy
 from aggregator.models import Decision, FeedRecord, FetchResult, Item, ParsedFeed
 from aggregator.normalize import default_timezone_for, normalize_entry
 from aggregator.parse import ParseError, parse_feed
@@ -135,6 +138,9 @@ class Pipeline:
         from aggregator.events import EventBuilder
 
         self.events = EventBuilder(cfg, store)
+        self.near = (
+            NearDuplicates(store) if cfg.dedupe.enabled and cfg.dedupe.near_duplicates else None
+        )
 
     def close(self) -> None:
         self.parser.close()
@@ -215,7 +221,19 @@ class Pipeline:
     def _store_entries(
         self, feed: FeedRecord, parsed: ParsedFeed, now: datetime, out: FeedOutcome
     ) -> None:
-        tz = feed.timezone or default_timezone_for(feed.url, self.cfg.feeds.default_timezone)
+        tz = feed.timezone or default_timezone_for(
+            feed.url, self.cfg.feeds.default_timezone, rsshub_base=self.cfg.bridges.rsshub
+        )
+        # Broken GUIDs (shared by different entries, or changing on every fetch) switch the
+        # feed to link / link+date / title identity; the switch is stored and sticky.
+        history = IdHistory(self.store.guid_by_link(feed.id)) if feed.id_policy == "guid" else None
+        policy = choose_id_policy(parsed.entries, feed.id_policy, history)
+        if policy != feed.id_policy:
+            log.warning(
+                "feed_url=%s id_policy %s -> %s (broken GUIDs)", feed.url, feed.id_policy, policy
+            )
+            self.store.update_feed(feed.id, id_policy=policy)
+            feed = dataclasses.replace(feed, id_policy=policy)
         items: list[Item] = []
         seen: set[str] = set()
         for entry in parsed.entries:
@@ -250,9 +268,14 @@ class Pipeline:
             match = (
                 dedupe.find_exact_duplicate(item, self.store) if self.cfg.dedupe.enabled else None
             )
+            sig = None
+            if match is None and self.near is not None:
+                match, sig = self.near.check(item)
             if match is not None:
                 item.duplicate_of = match.original_id
             item_id = self.store.insert_item(item)
+            if sig is not None and match is None and self.near is not None:
+                self.near.add(item_id, sig, item.published_at or item.fetched_at)
             out.new_items += 1
             if match is not None:
                 out.duplicates += 1

@@ -185,6 +185,23 @@ END;
 ]
 
 
+MIGRATIONS.append(
+    (
+        2,
+        "item vectors for the event clusterer",
+        """
+-- Embedding of each clustered item (float32, L2-normalised), so a restart rebuilds the
+-- clusterer's window without re-embedding; model names the embedder that made it.
+CREATE TABLE item_vectors (
+    item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+    model TEXT NOT NULL,
+    vector BLOB NOT NULL
+);
+""",
+    )
+)
+
+
 class StoreError(RuntimeError):
     """The database cannot be opened or migrated (a clear message, no traceback)."""
 
@@ -358,6 +375,17 @@ class Store:
             f"INSERT INTO fetches ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
             (feed_id, *fields.values()),
         )
+
+    def guid_by_link(self, feed_id: int, limit: int = 500) -> dict[str, str]:
+        """Link → stored GUID for the feed's recent items (GUID-policy history)."""
+        return {
+            r[0]: r[1]
+            for r in self.conn.execute(
+                "SELECT url, guid FROM items WHERE feed_id = ? AND url IS NOT NULL"
+                " ORDER BY id DESC LIMIT ?",
+                (feed_id, limit),
+            )
+        }
 
     def recent_publish_times(self, feed_id: int, limit: int = 20) -> list[str]:
         return [

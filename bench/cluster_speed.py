@@ -1,0 +1,130 @@
+"""Speed of the cluster stage's online decision: ms per new item with N members in the window.
+
+Synthetic clustered unit vectors (512-d, events of ~3 members around random centres), so the
+figures cover search + exact scoring + evidence + bookkeeping, not embedding (see the
+threads figures printed by ``--embed``). One BLAS thread unless ``--threads``.
+
+Usage: .venv/bin/python bench/cluster_speed.py [--sizes 10000 100000] [--threads 1] [--embed]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from aggregator.cluster import ClusterInput, ClusterMember, EventClusterer  # noqa: E402
+from aggregator.config import ClusterConfig  # noqa: E402
+from aggregator.entities import Evidence  # noqa: E402
+
+DIM = 512
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+RESULTS = ROOT / "bench" / "results" / "cluster_speed.json"
+
+
+def unit_rows(rng: np.random.Generator, centres: np.ndarray, n: int, noise: float) -> np.ndarray:
+    idx = rng.integers(0, len(centres), n)
+    v = centres[idx] + noise * rng.standard_normal((n, DIM)).astype(np.float32)
+    out: np.ndarray = (v / np.linalg.norm(v, axis=1, keepdims=True)).astype(np.float32)
+    return out
+
+
+def bench_size(n: int, queries: int, seed: int = 0) -> dict[str, float]:
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((max(1, n // 3), DIM)).astype(np.float32)
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    data = unit_rows(rng, centres, n, 0.05)
+    cl = EventClusterer(ClusterConfig(window_days=3.0), DIM)
+    ev = Evidence()
+    t = time.perf_counter()
+    for i in range(n):
+        cl.add_existing(ClusterMember(i, i // 3, "en", data[i], NOW, ev, ""))
+    fill_s = time.perf_counter() - t
+    qv = unit_rows(rng, centres, queries, 0.05)
+    items = [
+        ClusterInput(n + i, "zh", "地震", "缅甸发生7.7级地震，1644人遇难", NOW, qv[i])
+        for i in range(queries)
+    ]
+    t = time.perf_counter()
+    next_event = 10**9
+    for it in items:
+        a = cl.assign(it, NOW)
+        eid = a.event_id if a.event_id is not None else next_event
+        next_event += a.event_id is None
+        cl.add_member(it, eid, a.evidence)
+    per_item_ms = (time.perf_counter() - t) / queries * 1000
+    t = time.perf_counter()
+    for q in qv:
+        cl.index.search(q, 64)
+    search_ms = (time.perf_counter() - t) / queries * 1000
+    return {
+        "rows": n,
+        "ivf": bool(cl.index.is_ivf),
+        "fill_s": round(fill_s, 2),
+        "ms_per_item": round(per_item_ms, 3),
+        "search_ms": round(search_ms, 3),
+    }
+
+
+def bench_embed(threads: int) -> dict[str, float]:
+    from aggregator.embed import UseEmbedder
+
+    texts = [
+        f"Item {i}: magnitude 7.7 earthquake strikes central Myanmar near Mandalay, "
+        "toppling buildings and shaking Bangkok"
+        if i % 2
+        else f"第{i}条：缅甸中部发生7.7级强烈地震，曼德勒多处建筑倒塌，泰国曼谷震感强烈"
+        for i in range(400)
+    ]
+    emb = UseEmbedder(threads=threads)
+    emb.embed(texts[:8])
+    t = time.perf_counter()
+    emb.embed(texts)
+    rate = len(texts) / (time.perf_counter() - t)
+    return {
+        "threads": threads,
+        "texts_per_s": round(rate, 1),
+        "texts_per_s_per_core": round(rate / threads, 1),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    ap.add_argument("--queries", type=int, default=300)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--embed", action="store_true", help="also time USE with threads=1 and 2")
+    ap.add_argument("--out", type=Path, default=RESULTS)
+    args = ap.parse_args()
+    res: dict[str, object] = {"threads": args.threads, "sizes": []}
+    with threadpool_limits(limits=args.threads, user_api="blas"):
+        for n in args.sizes:
+            r = bench_size(n, args.queries)
+            res["sizes"].append(r)  # type: ignore[attr-defined]
+            print(
+                f"{n:>9} rows  ivf={r['ivf']!s:<5}  fill {r['fill_s']:>6.1f} s  "
+                f"{r['ms_per_item']:>7.3f} ms/item  (search alone {r['search_ms']:.3f} ms)"
+            )
+    if args.embed:
+        res["embed"] = [bench_embed(t) for t in (1, 2)]
+        for e in res["embed"]:  # type: ignore[attr-defined]
+            print(
+                f"USE threads={e['threads']}: {e['texts_per_s']} texts/s "
+                f"({e['texts_per_s_per_core']} per core)"
+            )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(res, indent=1) + "\n")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
