@@ -1,0 +1,233 @@
+"""Dedupe stage, near-duplicate layer: ``TextRecord`` → candidate items (MinHash-LSH band table
+in SQLite, I/O) → ``Match`` verdict (``judge``, pure).
+
+Flow for each new item (exact GUID/URL/hash dedup has already run)::
+
+    rec  = make_record(item_id, lang, title_folded, text_folded)
+    sig  = textsim.sketch(rec.shingles)          # (k, NUM_PERM) uint32: whole text + leads
+    for old_id in index.candidates(sig):         # ≤ MAX_CANDIDATES, constant cost per item
+        match = judge(rec, load_record(old_id))  # exact shingle sets decide, never MinHash
+        if match: mark duplicate_of, store a Decision(rule=match.rule, …); break
+    index.add(item_id, sig, at)                  # caller commits with the item
+
+Rules (``judge``), in the order tried:
+- ``near_text``: Jaccard of the shingle sets ≥ ``NEAR_TEXT_JACCARD``. Same story re-posted
+  with boilerplate, bylines, a new title, Traditional vs Simplified (folded upstream).
+- ``containment``: one item's shingles lie inside the other's (≥ ``CONTAINMENT_MIN``): a
+  truncated lead, or a digest quoting a whole article under a summary in another script.
+  Risk: a generic paragraph (boilerplate, a stock disclaimer) contained in many items; hence
+  the smaller side must hold ≥ ``CONTAINED_MIN_SHINGLES`` shingles.
+- ``near_title``: when either text is too short for shingles to mean much (title-only items,
+  one-line summaries), near-identical titles decide. Risk: recurring titles ("Daily
+  briefing"), so the title must hold ≥ ``TITLE_MIN_SHINGLES`` shingles.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import numpy as np
+
+from aggregator import textsim
+from aggregator.textsim import U32, U64, Shingled
+
+#: LSH bands × rows over the whole-text signature. 24 × 4 = 96 permutations: candidate
+#: probability 1-(1-J^4)^24 is 0.964 at J=0.6 and 0.999 at J=0.7, and 2e-5 per stored item
+#: at J=0.03 (unrelated Chinese news shares ~3% of char 3-grams), i.e. ~20 stray candidates
+#: per query at 1M stored items. Fewer rows (3) gave ~10x more stray candidates; more bands
+#: cost bytes (bench/dedup_index.py: ~20 bytes per band row).
+LSH_BANDS = 24
+LSH_ROWS_PER_BAND = 4
+#: Bands indexed for each lead signature (first LEAD_SHINGLES shingles of a script part). A
+#: lead and its re-post share J ≥ 0.8 even with a boilerplate prefix (1-(1-0.8^4)^10 = 0.995).
+LEAD_BANDS = 10
+#: Most candidates verified per new item: keeps the cost per item constant (bench: the median
+#: query at 1M items returns well under this).
+MAX_CANDIDATES = 32
+
+#: Jaccard on shingle sets at or above which two texts are the same story. Measured with
+#: bench/eval_dedup.py: rewrites (boilerplate, byline, retitle, s2t) score ≥ 0.75, hard
+#: negatives (other WMT doc, other item of the same feed) ≤ 0.10.
+NEAR_TEXT_JACCARD = 0.6
+#: Share of the smaller item's shingles found in the larger one for the containment rule.
+#: Truncated leads and digests embedding an article score ≥ 0.98 (5th percentile); at 0.8 three
+#: dapenti.com posts that are mostly the site's app-promo footer matched each other (0.83-0.84).
+CONTAINMENT_MIN = 0.9
+#: Smallest shingle set that may count as "contained": below ~25 shingles (one sentence) a
+#: shared dateline or disclaimer could be contained in an unrelated item.
+CONTAINED_MIN_SHINGLES = 25
+#: Texts with fewer shingles than this are "short": decided on the title instead.
+SHORT_TEXT_SHINGLES = 25
+#: Title Jaccard for ``near_title`` (titles use 2-char / 1-word shingles, see below).
+NEAR_TITLE_JACCARD = 0.7
+#: Titles with fewer shingles than this never decide alone.
+TITLE_MIN_SHINGLES = 4
+#: Titles are short: 2-grams of Han characters, 1-grams of words.
+TITLE_HAN_NGRAM_CHARS = 2
+TITLE_WORD_NGRAM_WORDS = 1
+
+
+@dataclass(frozen=True)
+class TextRecord:
+    """What the near-duplicate layer knows of one item: folded text and its shingles."""
+
+    item_id: int
+    lang: str
+    title_folded: str
+    text_folded: str
+    shingles: Shingled
+    title_shingles: U64
+
+
+@dataclass(frozen=True)
+class Match:
+    """A near-duplicate verdict: the rule that fired, its score and the figures behind it."""
+
+    rule: str
+    score: float
+    features: Mapping[str, float | int] = field(default_factory=dict)
+
+
+def make_record(item_id: int, lang: str, title_folded: str, text_folded: str) -> TextRecord:
+    """Shingle an item. The body decides; an item with no body is shingled on its title."""
+    body = text_folded if text_folded.strip() else title_folded
+    return TextRecord(
+        item_id=item_id,
+        lang=lang,
+        title_folded=title_folded,
+        text_folded=text_folded,
+        shingles=textsim.shingle(body),
+        title_shingles=textsim.shingle(
+            title_folded, TITLE_HAN_NGRAM_CHARS, TITLE_WORD_NGRAM_WORDS
+        ).all,
+    )
+
+
+def judge(new: TextRecord, old: TextRecord) -> Match | None:
+    """Decide whether ``new`` duplicates ``old`` from exact shingle sets (pure)."""
+    a, b = new.shingles.all, old.shingles.all
+    j = textsim.jaccard(a, b)
+    c_old = textsim.containment(b, a)  # old inside new (digest quoting the old article)
+    c_new = textsim.containment(a, b)  # new inside old (truncated re-post)
+    tj = textsim.jaccard(new.title_shingles, old.title_shingles)
+    feats: dict[str, float | int] = {
+        "jaccard": round(j, 4),
+        "containment_old_in_new": round(c_old, 4),
+        "containment_new_in_old": round(c_new, 4),
+        "title_jaccard": round(tj, 4),
+        "shingles_new": int(a.size),
+        "shingles_old": int(b.size),
+    }
+    small = min(a.size, b.size)
+    if small >= SHORT_TEXT_SHINGLES and j >= NEAR_TEXT_JACCARD:
+        return Match("near_text", j, feats)
+    if small >= CONTAINED_MIN_SHINGLES:
+        c = c_old if b.size <= a.size else c_new
+        if c >= CONTAINMENT_MIN:
+            return Match("containment", c, feats)
+    if (
+        small < SHORT_TEXT_SHINGLES
+        and min(new.title_shingles.size, old.title_shingles.size) >= TITLE_MIN_SHINGLES
+        and tj >= NEAR_TITLE_JACCARD
+    ):
+        return Match("near_title", tj, feats)
+    return None
+
+
+#: Per-band salt (band index → 64 bits), so equal rows in different bands give different keys.
+_MAX_BANDS = 64
+_BAND_SALT = textsim._mix(
+    np.arange(1, _MAX_BANDS + 1, dtype=np.uint64) * np.uint64(0xA24BAED4963EE407)
+)
+
+
+def band_keys(
+    sig: U32, bands: int = LSH_BANDS, rows: int = LSH_ROWS_PER_BAND, lead_bands: int = LEAD_BANDS
+) -> list[int]:
+    """Signed 64-bit band keys of a sketch (row 0 whole text: ``bands`` bands; other rows:
+    leads, ``lead_bands`` bands). Band i hashes the same way in every row, so a short item
+    (no lead row) still meets the lead of the long item it was cut from."""
+    s = np.atleast_2d(sig)
+    if s.shape[1] < bands * rows:
+        raise ValueError("signature shorter than bands × rows")
+    block = s[:, : bands * rows].reshape(s.shape[0], bands, rows).astype(np.uint64)
+    h: U64 = np.broadcast_to(_BAND_SALT[:bands], block.shape[:2])
+    for c in range(rows):
+        h = textsim._mix(h * textsim._K ^ block[:, :, c])
+    keys = np.concatenate([h[0], h[1:, :lead_bands].ravel()])
+    out: list[int] = np.unique(keys.view(np.int64)).tolist()
+    return out
+
+
+def _epoch_s(iso: str) -> int:
+    dt = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return int(dt.timestamp())
+
+
+class NearDupIndex:
+    """MinHash-LSH band table persisted in SQLite (``minhash_bands``), so a restart needs no
+    rebuild. One row per (band key, item): ~20 bytes, WITHOUT ROWID so the primary key is the
+    only B-tree. ``at_s`` is the item's time in Unix seconds (``prune`` drops old rows).
+
+    Writes join the caller's transaction: the caller commits with the item row (one writer).
+    """
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        *,
+        bands: int = LSH_BANDS,
+        rows: int = LSH_ROWS_PER_BAND,
+        lead_bands: int = LEAD_BANDS,
+        max_candidates: int = MAX_CANDIDATES,
+    ) -> None:
+        self.conn = conn
+        self.bands, self.rows, self.lead_bands = bands, rows, lead_bands
+        self.max_candidates = max_candidates
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS minhash_bands ("
+            " band_key INTEGER NOT NULL, item_id INTEGER NOT NULL, at_s INTEGER NOT NULL,"
+            " PRIMARY KEY (band_key, item_id)) WITHOUT ROWID"
+        )
+
+    def _keys(self, sig: U32) -> list[int]:
+        return band_keys(sig, self.bands, self.rows, self.lead_bands)
+
+    def add(self, item_id: int, sig: U32, at: str) -> None:
+        """Index an item's sketch (``textsim.sketch``) at ISO-8601 time ``at``."""
+        at_s = _epoch_s(at)
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO minhash_bands (band_key, item_id, at_s) VALUES (?, ?, ?)",
+            [(k, item_id, at_s) for k in self._keys(sig)],
+        )
+
+    def candidates(self, sig: U32, exclude: Iterable[int] = ()) -> list[int]:
+        """Items sharing at least one band with ``sig``, most shared bands first, at most
+        ``max_candidates`` (constant cost: one primary-key probe per band)."""
+        keys = self._keys(sig)
+        marks = ",".join("?" * len(keys))
+        rows = self.conn.execute(
+            f"SELECT item_id FROM minhash_bands WHERE band_key IN ({marks})"
+            " GROUP BY item_id ORDER BY count(*) DESC, item_id DESC LIMIT ?",
+            [*keys, self.max_candidates + len(set(exclude))],
+        ).fetchall()
+        skip = set(exclude)
+        return [r[0] for r in rows if r[0] not in skip][: self.max_candidates]
+
+    def prune(self, before_iso: str) -> int:
+        """Forget items older than ``before_iso`` (the dedupe window); returns rows deleted.
+        One table scan: run it from the daily cleanup job, not per item."""
+        cur = self.conn.execute("DELETE FROM minhash_bands WHERE at_s < ?", (_epoch_s(before_iso),))
+        return cur.rowcount
+
+    def remove(self, item_id: int, sig: U32) -> None:
+        """Drop one item (e.g. deleted from the store), given its sketch."""
+        self.conn.executemany(
+            "DELETE FROM minhash_bands WHERE band_key = ? AND item_id = ?",
+            [(k, item_id) for k in self._keys(sig)],
+        )

@@ -1,0 +1,261 @@
+"""Dedupe stage, text similarity primitives (pure): folded text → script-aware shingles →
+MinHash signatures; exact Jaccard / containment on shingle sets for verification.
+
+Shingles fit the script. A run of Han (and kana/hangul) characters gives character n-grams,
+a run of space-separated words gives word n-grams; the run breaks where the script changes,
+so a Chinese summary over an embedded English article yields the English article's own word
+shingles (containment keeps working on mixed text). Punctuation is dropped; numbers join the
+run they sit in (``2021年5月`` stays one Han run). Every shingle is a stable 64-bit integer
+(blake2b for words, code points for Han characters, mixed with splitmix64 in numpy), so
+results do not depend on ``PYTHONHASHSEED`` and can be compared across restarts.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+U64 = npt.NDArray[np.uint64]
+U32 = npt.NDArray[np.uint32]
+
+#: Character n-gram size over Han runs. 3 beat 2 on bench/eval_dedup.py (solidot + WMT zh):
+#: 2-grams put unrelated Xinhua items at Jaccard 0.10-0.15 (common bigrams 中国, 发展, 记者),
+#: 3-grams at ≤ 0.06, while rewrites (boilerplate, truncation, s2t) scored the same.
+HAN_NGRAM_CHARS = 3
+#: Word n-gram size over space-separated runs. 3 keeps unrelated English news under Jaccard
+#: 0.02 on TechCrunch/NASA/WMT-en; 2 gave 0.03-0.05 with no recall gain on rewrites.
+WORD_NGRAM_WORDS = 3
+#: MinHash permutations. 96 = 24 bands × 4 rows (see neardup.LSH_BANDS); the Jaccard
+#: estimate's standard error at J=0.6 is sqrt(0.24/96) ≈ 0.05.
+NUM_PERM = 96
+#: Shingles per script part kept for the "lead" signature (first N in text order). A lead of
+#: 40 shingles is ~2 English sentences or ~45 Han characters: enough to make an unrelated lead
+#: match improbable, short enough that a truncated re-post keeps all of it.
+LEAD_SHINGLES = 40
+
+_CJK = (
+    "\u3040-\u30ff"  # hiragana, katakana
+    "\u3400-\u4dbf"  # CJK ext. A
+    "\u4e00-\u9fff"  # CJK unified ideographs
+    "\uac00-\ud7af"  # hangul syllables
+    "\uf900-\ufaff"  # compatibility ideographs
+    "\U00020000-\U0003134f"  # ext. B-G
+)
+_TOKEN_RE = re.compile(f"([{_CJK}]+)|([^\\W_{_CJK}]+)")
+_CJK_RE = re.compile(f"[{_CJK}]")
+
+_HAN = 1
+_WORD = 2
+_SALT = {
+    (_HAN, True): 0x9E3779B97F4A7C15,
+    (_HAN, False): 0xC2B2AE3D27D4EB4F,
+    (_WORD, True): 0x165667B19E3779F9,
+    (_WORD, False): 0x27D4EB2F165667C5,
+}
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_K = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _mix(x: U64) -> U64:
+    """splitmix64 finaliser, vectorised (uint64 arithmetic wraps mod 2**64 by design)."""
+    x = x ^ (x >> np.uint64(30))
+    x = x * _M1
+    x = x ^ (x >> np.uint64(27))
+    x = x * _M2
+    return x ^ (x >> np.uint64(31))
+
+
+@functools.lru_cache(maxsize=1 << 16)  # news vocabulary repeats: ~3x faster shingling on WMT-en
+def _word_id(word: str) -> int:
+    return int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+@dataclass(frozen=True)
+class Shingled:
+    """Shingle hashes of one text. ``han``/``words`` are in text order (for lead signatures),
+    holding only full-length n-grams; ``all`` is the sorted unique set of every shingle."""
+
+    han: U64
+    words: U64
+    all: U64
+
+    def __len__(self) -> int:
+        return int(self.all.size)
+
+
+def _runs(text: str) -> list[tuple[int, list[int]]]:
+    """Split folded text into script runs of token ids: Han runs (one token per character,
+    a number is one token) and word runs (one token per word)."""
+    runs: list[tuple[int, list[int]]] = []
+    kind = 0
+    toks: list[int] = []
+    pending: list[int] = []  # numbers seen before the run's script is known
+    for cjk, word in _TOKEN_RE.findall(text):
+        if cjk:
+            if kind != _HAN:
+                if toks:
+                    runs.append((kind, toks))
+                kind, toks = _HAN, pending
+                pending = []
+            toks.extend(map(ord, cjk))
+        elif word.isdigit():
+            (toks if kind else pending).append(_word_id(word))
+        else:
+            if kind != _WORD:
+                if toks:
+                    runs.append((kind, toks))
+                kind, toks = _WORD, pending
+                pending = []
+            toks.append(_word_id(word))
+    if toks:
+        runs.append((kind, toks))
+    if pending:
+        runs.append((_WORD, pending))
+    return runs
+
+
+def _ngrams(tokens: list[int], n: int, salt: int) -> U64:
+    a = _mix(np.asarray(tokens, dtype=np.uint64) ^ np.uint64(salt))
+    if a.size < n:
+        # A run shorter than n is one shingle (e.g. a lone English word inside Chinese text).
+        h = a[:1].copy()
+        for k in range(1, a.size):
+            h = _mix(h * _K ^ a[k : k + 1])
+        return h
+    h = a[: a.size - n + 1].copy()
+    for k in range(1, n):
+        h = _mix(h * _K ^ a[k : a.size - n + 1 + k])
+    return h
+
+
+def shingle(text: str, han_n: int = HAN_NGRAM_CHARS, word_n: int = WORD_NGRAM_WORDS) -> Shingled:
+    """Script-aware shingles of already folded text (see module docstring)."""
+    han: list[U64] = []
+    words: list[U64] = []
+    short: list[U64] = []
+    for kind, toks in _runs(text):
+        n = han_n if kind == _HAN else word_n
+        full = len(toks) >= n
+        h = _ngrams(toks, n, _SALT[(kind, full)])
+        if not full:
+            short.append(h)
+        elif kind == _HAN:
+            han.append(h)
+        else:
+            words.append(h)
+    empty = np.zeros(0, dtype=np.uint64)
+    han_a = np.concatenate(han) if han else empty
+    words_a = np.concatenate(words) if words else empty
+    all_a = np.unique(np.concatenate([han_a, words_a, *short]))
+    return Shingled(han=han_a, words=words_a, all=all_a)
+
+
+def han_fraction(text: str) -> float:
+    """Share of letters that are CJK (0.0 for English, ~1.0 for Chinese)."""
+    letters = sum(1 for c in text if c.isalnum())
+    return len(_CJK_RE.findall(text)) / letters if letters else 0.0
+
+
+# Fixed seeds: signatures stored in SQLite must stay comparable across restarts and versions.
+_rng = np.random.default_rng(20261122)
+_PERM_A = _rng.integers(1, 2**63, size=NUM_PERM, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+_PERM_B = _rng.integers(0, 2**63, size=NUM_PERM, dtype=np.uint64)
+
+
+def minhash(shingles: U64, num_perm: int = NUM_PERM) -> U32:
+    """MinHash signature (uint32 × num_perm) of a set of 64-bit shingle hashes.
+
+    Permutation i is multiply-shift hashing ``(a_i·x + b_i) mod 2**64 >> 32`` with odd a_i,
+    a universal family; x is already a mixed 64-bit hash. Empty input gives all 0xFFFFFFFF.
+    """
+    if num_perm > NUM_PERM:
+        raise ValueError(f"num_perm must be ≤ {NUM_PERM}")
+    if shingles.size == 0:
+        return np.full(num_perm, 0xFFFFFFFF, dtype=np.uint32)
+    x = shingles.astype(np.uint64, copy=False)[:, None]
+    v = (x * _PERM_A[None, :num_perm] + _PERM_B[None, :num_perm]) >> np.uint64(32)
+    sig: U32 = v.min(axis=0).astype(np.uint32)
+    return sig
+
+
+def estimate_jaccard(a: U32, b: U32) -> float:
+    """Share of equal MinHash slots: an unbiased estimate of the sets' Jaccard similarity."""
+    return float(np.mean(a == b))
+
+
+def jaccard(a: U64, b: U64) -> float:
+    """Exact |A∩B| / |A∪B| of two sorted unique shingle arrays (0.0 when both empty)."""
+    if a.size == 0 and b.size == 0:
+        return 0.0
+    inter = np.intersect1d(a, b, assume_unique=True).size
+    return inter / (a.size + b.size - inter)
+
+
+def containment(a: U64, b: U64) -> float:
+    """Exact |A∩B| / |A|: how much of A is inside B (0.0 when A is empty)."""
+    if a.size == 0:
+        return 0.0
+    return np.intersect1d(a, b, assume_unique=True).size / a.size
+
+
+def sketch(sh: Shingled, lead_shingles: int = LEAD_SHINGLES) -> U32:
+    """Signatures to index for one text, shape (k, NUM_PERM): row 0 is the MinHash of the
+    whole set; one more row per script part (Han, words) holding ≥ ``lead_shingles``
+    full n-grams: the MinHash of its first ``lead_shingles`` shingles.
+
+    The lead rows make containment findable in constant time: a truncated re-post, or a
+    digest embedding a whole article after a summary in another script, has low Jaccard with
+    the original but the same lead in that script.
+    """
+    rows = [minhash(sh.all)]
+    for part in (sh.han, sh.words):
+        if part.size >= lead_shingles:
+            lead = np.unique(part[:lead_shingles])
+            if lead.size < sh.all.size:  # a lead equal to the whole text adds nothing
+                rows.append(minhash(lead))
+    out: U32 = np.stack(rows)
+    return out
+
+
+def shingle_strings(
+    text: str, han_n: int = HAN_NGRAM_CHARS, word_n: int = WORD_NGRAM_WORDS
+) -> list[str]:
+    """Readable shingles (debugging and tests only; matching uses :func:`shingle`)."""
+    out: list[str] = []
+    for m_kind, chunk in _readable_runs(text):
+        n = han_n if m_kind == _HAN else word_n
+        sep = "" if m_kind == _HAN else " "
+        if len(chunk) < n:
+            out.append(sep.join(chunk))
+        else:
+            out.extend(sep.join(chunk[i : i + n]) for i in range(len(chunk) - n + 1))
+    return out
+
+
+def _readable_runs(text: str) -> list[tuple[int, list[str]]]:
+    runs: list[tuple[int, list[str]]] = []
+    kind = 0
+    toks: list[str] = []
+    pending: list[str] = []
+    for m in _TOKEN_RE.finditer(text):
+        cjk, word = m.group(1), m.group(2)
+        if cjk or not word.isdigit():
+            new = _HAN if cjk else _WORD
+            if kind != new:
+                if toks:
+                    runs.append((kind, toks))
+                kind, toks, pending = new, pending, []
+            toks.extend(list(cjk) if cjk else [word])
+        else:
+            (toks if kind else pending).append(word)
+    if toks:
+        runs.append((kind, toks))
+    if pending:
+        runs.append((_WORD, pending))
+    return runs
