@@ -354,6 +354,33 @@ def cmd_unmerge(cfg: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_recluster(cfg: Config, args: argparse.Namespace) -> int:
+    from aggregator.events import EventBuilder
+    from aggregator.outputs import publish_outputs
+
+    store = _open_store(cfg)
+    try:
+        builder = EventBuilder(cfg, store)
+        since = _now() - timedelta(hours=args.since_hours)
+        total = store.rows(
+            "SELECT COUNT(*) AS n FROM items WHERE duplicate_of IS NULL AND"
+            " COALESCE(published_at, fetched_at) >= ?",
+            (since.strftime("%Y-%m-%dT%H:%M:%SZ"),),
+        )[0]["n"]
+        bar = _progress(total, "reclustering")
+        if bar is not None:
+            with bar:
+                task = bar.add_task("recluster", total=total)
+                n = builder.recluster(since, _now(), progress=lambda k: bar.advance(task, k))
+        else:
+            n = builder.recluster(since, _now())
+        publish_outputs(cfg, store, _now())
+    finally:
+        store.close()
+    print(f"reclustered {n} items since {since:%Y-%m-%d %H:%M} UTC")
+    return 0
+
+
 def cmd_datasette(cfg: Config, args: argparse.Namespace) -> int:
     from aggregator.browse import run_datasette
 
@@ -432,6 +459,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("unmerge", help="undo a wrong duplicate or event merge (remembered)")
     sp.add_argument("item", type=int, help="item id")
     sp.set_defaults(func=cmd_unmerge)
+
+    sp = sub.add_parser("recluster", help="re-run event clustering over recent items")
+    sp.add_argument(
+        "--since", dest="since_hours", type=float, default=72.0, help="hours back (default 72)"
+    )
+    sp.set_defaults(func=cmd_recluster)
 
     sp = sub.add_parser("search", help="full-text search (Chinese and English)")
     sp.add_argument("query", nargs="+")

@@ -162,8 +162,9 @@ class EventBuilder:
             features["refused_event"] = event_id  # the user took it out of that event
             event_id, rule = None, "new_event"
         if event_id is None:
+            # First seen when its first member was fetched (a recluster keeps that history).
             event_id = self.store.create_event(
-                title=r["title"], at=at, representative_item_id=r["id"]
+                title=r["title"], at=min(at, r["fetched_at"]), representative_item_id=r["id"]
             )
         self.store.set_item_event(r["id"], event_id)
         self._save_vector(r["id"], vec)
@@ -187,6 +188,46 @@ class EventBuilder:
             members = clusterer.members(eid)
             title, alt = representative_title(members, pref) if members else (None, None)
             self.store.refresh_event(eid, updated_at=at, title=title or None, alt_title=alt)
+
+    def recluster(
+        self, since: datetime, now: datetime, progress: Callable[[int], None] | None = None
+    ) -> int:
+        """Re-run the online clusterer over the unique items first seen since ``since``, in
+        time order (after a model or weight change). Their events are emptied and deleted
+        when nothing else holds them; unmerges stay respected. Returns items reassigned."""
+        cutoff = utc_iso(since)
+        with self.store.transaction():
+            touched = {
+                r["event_id"]
+                for r in self.store.rows(
+                    "SELECT DISTINCT event_id FROM items WHERE event_id IS NOT NULL"
+                    " AND COALESCE(published_at, fetched_at) >= ?",
+                    (cutoff,),
+                )
+            }
+            self.store.conn.execute(
+                "UPDATE items SET event_id = NULL WHERE COALESCE(published_at, fetched_at) >= ?"
+                " OR duplicate_of IN (SELECT id FROM items WHERE"
+                " COALESCE(published_at, fetched_at) >= ?)",
+                (cutoff, cutoff),
+            )
+            for eid in touched:
+                left = self.store.rows(
+                    "SELECT COUNT(*) AS n FROM items WHERE event_id = ?", (eid,)
+                )[0]["n"]
+                if left:
+                    self.store.refresh_event(eid, updated_at=utc_iso(now))
+                else:
+                    self.store.conn.execute("DELETE FROM events WHERE id = ?", (eid,))
+        self.clusterer = None  # rebuilt from what is still assigned
+        return self.cluster_pending(now, progress)
+
+    def pending_count(self) -> int:
+        return int(
+            self.store.rows(
+                "SELECT COUNT(*) AS n FROM items WHERE event_id IS NULL AND duplicate_of IS NULL"
+            )[0]["n"]
+        )
 
     def attach_duplicates(self, now: datetime) -> None:
         """Duplicates take their original's event (they are listed as extra sources), and the

@@ -80,8 +80,9 @@ CREATE TABLE feeds (
 );
 CREATE INDEX feeds_due ON feeds(disabled, next_check_at);
 
+-- AUTOINCREMENT: ids are never reused, because they become the tag: URIs readers key on.
 CREATE TABLE events (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     title TEXT NOT NULL,
     alt_title TEXT,
     first_seen_at TEXT NOT NULL,
@@ -94,7 +95,7 @@ CREATE TABLE events (
 CREATE INDEX events_updated ON events(updated_at);
 
 CREATE TABLE items (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
     guid TEXT NOT NULL,
     url TEXT,

@@ -432,3 +432,47 @@ def test_guids_that_change_every_fetch(
     _poll_n(cfg, store, fid, now, bodies, origin, "/stamp.xml")
     assert store.rows("SELECT COUNT(*) AS n FROM items")[0]["n"] == 4
     assert store.feed(fid).id_policy == "link"
+
+
+def test_event_ids_are_never_reused(store: Store, now: datetime) -> None:
+    """Event ids become tag: URIs that readers key on: a deleted event's id must not return."""
+    fid = store.add_feed("http://example.org/f.xml", now=now)
+    at = "2026-11-20T12:00:00Z"
+    with store.transaction():
+        for n in range(3):
+            store.conn.execute(
+                "INSERT INTO items (feed_id, guid, title, fetched_at, updated_at, content_hash)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (fid, f"g{n}", f"t{n}", at, at, f"h{n}"),
+            )
+        ids = [
+            store.create_event(title=f"e{n}", at=at, representative_item_id=n + 1) for n in range(3)
+        ]
+        store.conn.execute("DELETE FROM events WHERE id = ?", (ids[-1],))
+        again = store.create_event(title="new", at=at, representative_item_id=1)
+    assert again > ids[-1]
+
+
+def test_recluster_reassigns_with_new_ids_and_keeps_first_seen(
+    cfg: Config, store: Store, origin: Origin, now: datetime
+) -> None:
+    from aggregator.events import EventBuilder
+
+    origin.static(
+        "/r.xml",
+        rss(
+            [
+                (f"g{i}", f"http://example.org/{i}", f"Story number {i}", f"Body {i}")
+                for i in range(4)
+            ]
+        ),
+    )
+    poll(cfg, store, [origin.url("/r.xml")], now)
+    before = store.rows("SELECT id, first_seen_at FROM events ORDER BY id")
+    later = now + timedelta(hours=5)
+    n = EventBuilder(cfg, store).recluster(now - timedelta(days=2), later)
+    after = store.rows("SELECT id, first_seen_at FROM events ORDER BY id")
+    assert n == 4
+    assert store.rows("SELECT COUNT(*) AS n FROM items WHERE event_id IS NULL")[0]["n"] == 0
+    assert min(a["id"] for a in after) > max(b["id"] for b in before)
+    assert {a["first_seen_at"] for a in after} == {b["first_seen_at"] for b in before}
