@@ -1,15 +1,25 @@
 """``aggregator run``: the daemon (I/O: network, disk, signals, systemd notify socket).
 
-APScheduler 3.x in asyncio runs a few fixed jobs — poll tick, publish, retention cleanup,
-WAL checkpoint — while per-feed schedule state stays in SQLite (``feeds.next_check_at``).
-The poll tick has ``max_instances=1`` and ``coalesce``: a tick that overruns its interval,
-a suspend/resume or a clock step never starts a second concurrent poll nor a burst of missed
-ones (SCH-01..03); which feeds are due is a store query, so a missed tick only delays them.
+Config → a running service until SIGTERM. APScheduler 3.x in asyncio runs a few fixed jobs —
+poll tick, publish, retention cleanup, WAL checkpoint — while per-feed schedule state stays
+in SQLite (``feeds.next_check_at``). One :class:`~aggregator.pipeline.Pipeline` (and so one
+parse worker pool) lives as long as the daemon.
 
-SIGTERM/SIGINT: stop taking work, let in-flight fetches finish for up to
-``daemon.stop_timeout_s``, cancel the rest (their transactions roll back), close the store,
-tell systemd STOPPING, exit 0. WATCHDOG=1 is sent only while the loop runs and the database
-answers, so a wedged daemon is restarted by systemd (PROC-02).
+- Every job is a coroutine, so it runs on the event loop thread: APScheduler runs plain
+  functions in a thread pool, and the store's SQLite connection may only be used by the
+  thread that opened it (and is not safe for two writers at once anyway).
+- The poll tick has ``max_instances=1`` and ``coalesce``: a tick that overruns its interval,
+  a suspend/resume or a forward clock step never starts a second concurrent poll nor a burst
+  of missed ones (SCH-01/02); which feeds are due is a store query, so a missed tick only
+  delays them, and at most ``FEEDS_PER_TICK_FACTOR × fetch.concurrency`` feeds start per tick.
+- APScheduler plans on the wall clock, so a backward clock step would stall every job for
+  the size of the step. A guard on the loop's monotonic clock re-arms any job that is
+  overdue (SCH-03).
+- SIGTERM/SIGINT: STOPPING=1, stop taking work, let the in-flight poll finish for up to
+  ``daemon.stop_timeout_s``, cancel the rest (a feed's update is one transaction with no
+  await inside, so a cancel never leaves half of it), close the store, exit 0 (PROC-01).
+- WATCHDOG=1 is sent only while the loop runs, the database answers and the poll makes
+  progress, so a wedged daemon is restarted by systemd (PROC-02).
 """
 
 from __future__ import annotations
@@ -19,20 +29,35 @@ import contextlib
 import logging
 import signal
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aggregator import sdnotify
 from aggregator.config import Config
 from aggregator.store import Store, utc_iso
 
+if TYPE_CHECKING:
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    from aggregator.pipeline import FeedOutcome, Pipeline
+
 log = logging.getLogger("aggregator.daemon")
 
-#: A tick that has not finished after this many tick intervals counts as stuck (no watchdog).
+#: A poll that has made no progress (no feed finished) for this many tick intervals counts
+#: as stuck: no more watchdog pings, /healthz answers 503.
 STUCK_TICK_FACTOR = 10
+#: …but never less than this (seconds): one fetch may legitimately take ``fetch.deadline_s``
+#: plus ``parse.timeout_s``, and with tests' 1 s ticks ten intervals would be too tight.
+STUCK_MIN_S = 120.0
 #: Feeds started per tick, as a multiple of the global fetch concurrency: after a long
 #: suspend every feed is due, and this spreads them over ticks instead of one storm.
 FEEDS_PER_TICK_FACTOR = 8
+#: Retention runs this often (seconds): deleting old rows is not urgent.
+RETENTION_INTERVAL_S = 6 * 3600
+#: A job whose last start is this many of its intervals ago (monotonic clock) is re-armed
+#: by the guard: the wall clock stepped back, or the scheduler lost it (SCH-01/03).
+OVERDUE_FACTOR = 3
 
 
 def _now() -> datetime:
@@ -43,8 +68,10 @@ class Daemon:
     def __init__(self, cfg: Config) -> None:
         self.cfg = cfg
         self.store: Store | None = None
+        self.pipeline: Pipeline | None = None
         self.stopping = asyncio.Event()
-        self.tick_started: float | None = None
+        #: monotonic time of the last progress of the running tick (None: no tick running).
+        self.tick_progress_at: float | None = None
         self.last_tick_s: float = 0.0
         self.ticks = 0
         self.tick_seconds_total = 0.0
@@ -52,44 +79,52 @@ class Daemon:
         self.last_publish: float = 0.0
         self.dirty = True
         self._poll_task: asyncio.Task[None] | None = None
+        self._sched: AsyncIOScheduler | None = None
+        #: job id → (interval seconds, monotonic time of its last start)
+        self._job_runs: dict[str, tuple[float, float]] = {}
 
     # -- jobs ---------------------------------------------------------------------------------
     async def tick(self) -> None:
-        """Poll the feeds that are due now."""
-        if self.stopping.is_set() or self.store is None:
+        """Poll the feeds that are due now (or only cluster leftovers when none are due)."""
+        if self.stopping.is_set() or self.store is None or self.pipeline is None:
             return
-        from aggregator.pipeline import Pipeline
-
-        store = self.store
+        store, pipeline = self.store, self.pipeline
         started = time.monotonic()
-        self.tick_started = started
-        feeds = store.due_feeds(
-            _now(),
-            per_host_cap=self.cfg.schedule.per_host_due_cap,
-            limit=self.cfg.fetch.concurrency * FEEDS_PER_TICK_FACTOR,
-        )
+        self.tick_progress_at = started
+
+        def progressed(outcome: FeedOutcome) -> None:
+            self.tick_progress_at = time.monotonic()
+            key = str(outcome.status) if outcome.status is not None else "error"
+            self.fetch_status[key] = self.fetch_status.get(key, 0) + 1
+
         try:
+            feeds = store.due_feeds(
+                _now(),
+                per_host_cap=self.cfg.schedule.per_host_due_cap,
+                limit=self.cfg.fetch.concurrency * FEEDS_PER_TICK_FACTOR,
+            )
             if feeds:
-                pipeline = Pipeline(self.cfg, store)
-                try:
-                    report = await pipeline.poll(feeds, _now, stop=self.stopping)
-                finally:
-                    pipeline.close()
-                for o in report.outcomes:
-                    key = str(o.status) if o.status is not None else "error"
-                    self.fetch_status[key] = self.fetch_status.get(key, 0) + 1
-                if report.new_items or report.clustered:
+                report = await pipeline.poll(feeds, _now, on_done=progressed, stop=self.stopping)
+                # Only a change rewrites the outputs (304s and unchanged bodies do not).
+                if (
+                    report.new_items
+                    or report.clustered
+                    or any(o.updated_items for o in report.outcomes)
+                ):
                     self.dirty = True
                 sdnotify.status(
                     f"last poll: {len(feeds)} feeds, {report.new_items} new items,"
                     f" {report.errors} errors"
                 )
+            elif await pipeline.events.cluster_pending_async(_now()):
+                # Items committed just before a kill, with no feed due to trigger clustering.
+                self.dirty = True
         finally:
             self.last_tick_s = time.monotonic() - started
             self.ticks += 1
             self.tick_seconds_total += self.last_tick_s
-            self.tick_started = None
-        if self.dirty:
+            self.tick_progress_at = None
+        if self.dirty and not self.stopping.is_set():
             self.publish()
 
     def publish(self) -> None:
@@ -101,32 +136,35 @@ class Daemon:
         self.last_publish = time.monotonic()
         self.dirty = False
 
-    def periodic_publish(self) -> None:
+    async def periodic_publish(self) -> None:
         """Rewrite outputs at least every publish_interval_s (feeds' relative times move)."""
         self.dirty = True
         self.publish()
 
-    def cleanup(self) -> None:
+    async def cleanup(self) -> None:
         if self.store is not None and self.cfg.daemon.retention_days > 0:
             from aggregator.maintenance import apply_retention
 
             cutoff = _now() - timedelta(days=self.cfg.daemon.retention_days)
-            apply_retention(self.store, cutoff)
+            if any(apply_retention(self.store, cutoff).values()):
+                self.dirty = True
 
-    def checkpoint(self) -> None:
+    async def checkpoint(self) -> None:
         if self.store is not None:
             from aggregator.maintenance import checkpoint
 
             checkpoint(self.store)
 
     # -- health -------------------------------------------------------------------------------
+    def stuck_after_s(self) -> float:
+        return max(STUCK_TICK_FACTOR * self.cfg.daemon.tick_s, STUCK_MIN_S)
+
     def health(self) -> dict[str, Any]:
         out: dict[str, Any] = {"ok": False}
         if self.store is None:
             out["error"] = "store not open"
             return out
         try:
-            self.store.conn.execute("SELECT 1").fetchone()
             last = self.store.conn.execute("SELECT MAX(last_success_at) FROM feeds").fetchone()[0]
         except Exception as exc:
             out["error"] = f"database: {exc}"
@@ -136,10 +174,8 @@ class Daemon:
             out["last_successful_poll_age_s"] = round(
                 (_now() - datetime.fromisoformat(last.replace("Z", "+00:00"))).total_seconds()
             )
-        stuck = (
-            self.tick_started is not None
-            and time.monotonic() - self.tick_started > STUCK_TICK_FACTOR * self.cfg.daemon.tick_s
-        )
+        progress = self.tick_progress_at
+        stuck = progress is not None and time.monotonic() - progress > self.stuck_after_s()
         out["tick_stuck"] = stuck
         out["ok"] = not stuck
         return out
@@ -165,93 +201,169 @@ class Daemon:
         while not self.stopping.is_set():
             if self.health()["ok"]:
                 sdnotify.watchdog()
+            else:
+                log.warning("health not ok: no watchdog ping (%s)", self.health())
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.stopping.wait(), timeout=interval)
+
+    # -- scheduling ---------------------------------------------------------------------------
+    def _add_job(
+        self, sched: AsyncIOScheduler, job_id: str, fn: Callable[[], Awaitable[None]],
+        interval_s: float, *, first_run: datetime | None = None,
+    ) -> None:  # fmt: skip
+        """A fixed interval job: never two at once, missed runs coalesced into one."""
+
+        async def run_job() -> None:
+            self._job_runs[job_id] = (interval_s, time.monotonic())
+            try:
+                await fn()
+            except Exception:  # one failed run must not kill the job or the daemon
+                log.exception("job=%s failed", job_id)
+            finally:
+                self._job_runs[job_id] = (interval_s, time.monotonic())
+
+        self._job_runs[job_id] = (interval_s, time.monotonic())
+        sched.add_job(
+            run_job,
+            "interval",
+            seconds=interval_s,
+            id=job_id,
+            max_instances=1,
+            coalesce=True,
+            # A resume after a suspend is "late" by the suspend's length: run once anyway.
+            misfire_grace_time=None,
+            next_run_time=first_run,
+        )
+
+    def rearm_overdue_jobs(self) -> list[str]:
+        """Re-arm jobs whose last run is over ``OVERDUE_FACTOR`` intervals ago on the
+        monotonic clock (a backward wall-clock step postpones APScheduler's plan)."""
+        if self._sched is None:
+            return []
+        now_mono = time.monotonic()
+        rearmed = []
+        for job_id, (interval_s, last) in self._job_runs.items():
+            if now_mono - last <= OVERDUE_FACTOR * interval_s:
+                continue
+            poll = self._poll_task
+            if job_id == "poll_tick" and poll is not None and not poll.done():
+                continue  # still running: the watchdog judges that one
+            job = self._sched.get_job(job_id)
+            if job is None:
+                continue
+            log.warning(
+                "job=%s overdue_s=%.0f (wall clock stepped back?): running it now",
+                job_id,
+                now_mono - last,
+            )
+            job.modify(next_run_time=datetime.now(UTC))
+            self._job_runs[job_id] = (interval_s, now_mono)
+            rearmed.append(job_id)
+        if rearmed:
+            self._sched.wakeup()
+        return rearmed
+
+    async def guard_loop(self) -> None:
+        interval = float(self.cfg.daemon.tick_s)
+        while not self.stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stopping.wait(), timeout=interval)
+            if not self.stopping.is_set():
+                self.rearm_overdue_jobs()
+
+    async def tick_job(self) -> None:
+        """The poll job: the tick runs as its own task, shielded, so that the scheduler's
+        shutdown (which cancels running jobs) leaves the shutdown path to decide how long
+        the in-flight poll may go on."""
+        self._poll_task = asyncio.create_task(self.tick())
+        await asyncio.shield(self._poll_task)
 
     # -- lifecycle ----------------------------------------------------------------------------
     async def run(self) -> int:
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
         from aggregator.cli import sync_opml
+        from aggregator.pipeline import Pipeline
         from aggregator.serve import FeedServer
 
-        cfg = self.cfg
+        cfg, d = self.cfg, self.cfg.daemon
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stopping.set)
         self.store = Store.open(cfg.store_path, cfg.store)
-        added = sync_opml(cfg, self.store)
-        log.info("store=%s feeds_added=%d", cfg.store_path, added)
-        server = FeedServer(cfg.server, cfg.publish_dir, health=self.health, metrics=self.metrics)
-        await server.start()
-        log.info("serving on http://%s:%s/", cfg.server.host, server.port)
-        sched = AsyncIOScheduler(timezone=UTC)
-        d = cfg.daemon
-        sched.add_job(
-            self.tick_job,
-            "interval",
-            seconds=d.tick_s,
-            id="poll_tick",
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=d.tick_s,
-            next_run_time=datetime.now(UTC),
-        )
-        sched.add_job(
-            self.periodic_publish,
-            "interval",
-            seconds=d.publish_interval_s,
-            id="publish",
-            max_instances=1,
-            coalesce=True,
-        )
-        sched.add_job(
-            self.cleanup, "interval", hours=6, id="retention", max_instances=1, coalesce=True
-        )
-        sched.add_job(
-            self.checkpoint,
-            "interval",
-            seconds=d.checkpoint_interval_s,
-            id="wal_checkpoint",
-            max_instances=1,
-            coalesce=True,
-        )
-        sched.start()
-        watchdog = asyncio.create_task(self.watchdog_loop())
-        sdnotify.ready(f"serving on {cfg.server.host}:{server.port}")
+        server: FeedServer | None = None
+        tasks: list[asyncio.Task[None]] = []
         try:
+            added = sync_opml(cfg, self.store)
+            log.info("store=%s feeds_added=%d", cfg.store_path, added)
+            self.pipeline = Pipeline(cfg, self.store)
+            # Items committed just before a kill or a cancelled poll get their events now,
+            # not after the next poll's slowest fetch; then serve what the store has at once
+            # (a restart must not 404 meanwhile).
+            clustered = await self.pipeline.events.cluster_pending_async(_now())
+            if clustered:
+                log.info("clustered_at_start=%d", clustered)
+            self.publish()
+            server = FeedServer(
+                cfg.server, cfg.publish_dir, health=self.health, metrics=self.metrics
+            )
+            await server.start()
+            log.info("serving on http://%s:%s/", cfg.server.host, server.port)
+            sched = AsyncIOScheduler(timezone=UTC)
+            self._sched = sched
+            self._add_job(sched, "poll_tick", self.tick_job, d.tick_s, first_run=_now())
+            self._add_job(sched, "publish", self.periodic_publish, d.publish_interval_s)
+            self._add_job(sched, "retention", self.cleanup, RETENTION_INTERVAL_S)
+            self._add_job(sched, "wal_checkpoint", self.checkpoint, d.checkpoint_interval_s)
+            sched.start()
+            tasks = [
+                asyncio.create_task(self.watchdog_loop()),
+                asyncio.create_task(self.guard_loop()),
+            ]
+            sdnotify.ready(f"serving on {cfg.server.host}:{server.port}")
             await self.stopping.wait()
         finally:
             log.info("stopping")
             sdnotify.stopping()
-            sched.shutdown(wait=False)
-            if self._poll_task is not None and not self._poll_task.done():
-                try:
-                    await asyncio.wait_for(asyncio.shield(self._poll_task), d.stop_timeout_s)
-                except (TimeoutError, asyncio.CancelledError, Exception):
-                    self._poll_task.cancel()
-                    with contextlib.suppress(BaseException):
-                        await self._poll_task
-            watchdog.cancel()
-            await server.stop()
+            self.stopping.set()
+            if self._sched is not None and self._sched.running:
+                self._sched.shutdown(wait=False)
+            cancelled = await self._finish_poll(d.stop_timeout_s)
+            for t in tasks:
+                t.cancel()
+            if self.pipeline is not None:
+                if cancelled:
+                    self.pipeline.parser.restart()  # kill a busy parse worker, don't wait
+                self.pipeline.close()
+                self.pipeline = None
+            if server is not None:
+                await server.stop()
             if self.store is not None:
                 with contextlib.suppress(Exception):
-                    self.store.db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                    if self.dirty:
+                        self.publish()
+                with contextlib.suppress(Exception):
+                    self.store.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
                 self.store.close()
                 self.store = None
         log.info("stopped")
         return 0
 
-    async def tick_job(self) -> None:
-        """APScheduler entry: runs the tick as a task the shutdown path can wait for."""
-        self._poll_task = asyncio.create_task(self._safe_tick())
-        await self._poll_task
-
-    async def _safe_tick(self) -> None:
-        try:
-            await self.tick()
-        except Exception:  # one bad tick must not kill the daemon
-            log.exception("poll tick failed")
+    async def _finish_poll(self, timeout_s: float) -> bool:
+        """Let the in-flight poll finish for up to ``timeout_s``; cancel it after that.
+        Returns True when it had to be cancelled."""
+        task = self._poll_task
+        if task is None or task.done():
+            return False
+        log.info("waiting up to %.1f s for the in-flight poll", timeout_s)
+        done, _ = await asyncio.wait({task}, timeout=timeout_s)
+        if done:
+            return False
+        log.warning("in-flight poll still running after %.1f s: cancelling it", timeout_s)
+        task.cancel()
+        with contextlib.suppress(BaseException):
+            await task
+        return True
 
 
 def run(cfg: Config) -> int:

@@ -121,31 +121,59 @@ class EventBuilder:
     # -- the job ----------------------------------------------------------------------------------
     def cluster_pending(self, now: datetime, progress: Callable[[int], None] | None = None) -> int:
         """Assign every pending unique item to an event; returns how many were assigned."""
-        if self.clusterer is None:
-            self.clusterer = self._load(now)
-        clusterer = self.clusterer
-        clusterer.prune(window_start(now, self.cfg.cluster))
+        self._prepare(now)
         done = 0
-        at = utc_iso(now)
-        while True:
-            rows = self.store.rows(_PENDING_SQL, (CLUSTER_BATCH_ITEMS,))
-            if not rows:
-                break
-            vecs = self._embed(rows)
-            touched: set[int] = set()
-            try:
-                with self.store.transaction():
-                    for r, vec in zip(rows, vecs, strict=True):
-                        touched.add(self._assign_one(clusterer, r, vec, at, now))
-                    self._retitle(clusterer, touched, at)
-            except Exception:
-                self.clusterer = None  # memory may be ahead of the rolled-back store
-                raise
+        while (rows := self._next_batch(now)) is not None:
+            self._commit_batch(rows, self._embed(rows), now)
             done += len(rows)
             if progress:
                 progress(len(rows))
         self.attach_duplicates(now)
         return done
+
+    async def cluster_pending_async(self, now: datetime) -> int:
+        """:meth:`cluster_pending` for the daemon: embedding runs in a worker thread (numpy
+        releases the GIL) and the loop gets control between batches, so a large first poll
+        never starves the HTTP server or the watchdog."""
+        import asyncio
+
+        self._prepare(now)
+        done = 0
+        while (rows := self._next_batch(now)) is not None:
+            vecs = await asyncio.to_thread(self._embed, rows)
+            self._commit_batch(rows, vecs, now)
+            done += len(rows)
+            await asyncio.sleep(0)
+        self.attach_duplicates(now)
+        return done
+
+    def _prepare(self, now: datetime) -> None:
+        """Load the clusterer on first use; drop events that left the window."""
+        if self.clusterer is None:
+            self.clusterer = self._load(now)
+        self.clusterer.prune(window_start(now, self.cfg.cluster))
+
+    def _next_batch(self, now: datetime) -> list[dict[str, Any]] | None:
+        if self.clusterer is None:
+            self._prepare(now)
+        rows = self.store.rows(_PENDING_SQL, (CLUSTER_BATCH_ITEMS,))
+        return rows or None
+
+    def _commit_batch(
+        self, rows: list[dict[str, Any]], vecs: list[np.ndarray], now: datetime
+    ) -> None:
+        clusterer = self.clusterer
+        assert clusterer is not None
+        at = utc_iso(now)
+        touched: set[int] = set()
+        try:
+            with self.store.transaction():
+                for r, vec in zip(rows, vecs, strict=True):
+                    touched.add(self._assign_one(clusterer, r, vec, at, now))
+                self._retitle(clusterer, touched, at)
+        except Exception:
+            self.clusterer = None  # memory may be ahead of the rolled-back store
+            raise
 
     def _assign_one(
         self, clusterer: EventClusterer, r: dict[str, Any], vec: np.ndarray, at: str, now: datetime

@@ -55,7 +55,14 @@ def checkpoint(store: Store) -> tuple[int, int, int]:
     ``(busy, wal_frames, checkpointed_frames)`` of the last attempt."""
     busy, frames, done = store.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
     if not busy and frames == done:
-        busy, frames, done = store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        # TRUNCATE waits for readers through busy_timeout, holding the write lock meanwhile:
+        # with a Datasette query in flight that stalled every writer for the full 10 s
+        # (measured). Try it without waiting; the next checkpoint tries again.
+        store.conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            busy, frames, done = store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        finally:
+            store.conn.execute(f"PRAGMA busy_timeout = {int(store.cfg.busy_timeout_ms)}")
     size = wal_size(store)
     if size > store.cfg.wal_warn_bytes:
         log.warning(

@@ -173,7 +173,7 @@ class Pipeline:
                     on_done(outcome)
 
             await asyncio.gather(*(one(f) for f in feeds))
-        report.clustered = self.events.cluster_pending(now_fn())
+        report.clustered = await self.events.cluster_pending_async(now_fn())
         return report
 
     async def process(self, feed: FeedRecord, result: FetchResult, now: datetime) -> FeedOutcome:

@@ -277,8 +277,23 @@ class Store:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
-        with self.db.atomic():
+        """One write transaction. ``BEGIN IMMEDIATE`` takes the write lock up front, so a
+        busy database is waited for (busy_timeout) instead of failing at once with "database
+        is locked" when a deferred transaction tries to upgrade from reading (catalogue DB-04).
+        Nested use becomes a savepoint."""
+        if self.conn.in_transaction:
+            with self.db.atomic():
+                yield
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
             yield
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
 
     # -- feeds ------------------------------------------------------------------------------
     def add_feed(
