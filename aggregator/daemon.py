@@ -142,9 +142,12 @@ class Daemon:
         self.publish()
 
     async def cleanup(self) -> None:
-        if self.store is not None and self.cfg.daemon.retention_days > 0:
-            from aggregator.maintenance import apply_retention
+        if self.store is None:
+            return
+        from aggregator.maintenance import apply_retention, prune_near_duplicates
 
+        prune_near_duplicates(self.store, _now() - timedelta(days=self.cfg.dedupe.window_days))
+        if self.cfg.daemon.retention_days > 0:
             cutoff = _now() - timedelta(days=self.cfg.daemon.retention_days)
             if any(apply_retention(self.store, cutoff).values()):
                 self.dirty = True

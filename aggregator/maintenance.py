@@ -43,6 +43,14 @@ def apply_retention(store: Store, cutoff: datetime) -> dict[str, int]:
     return {"items": items, "events": events, "fetches": fetches}
 
 
+def prune_near_duplicates(store: Store, before: datetime) -> int:
+    """Drop near-duplicate band rows of items older than the dedupe window (one scan)."""
+    from aggregator.neardup import NearDupIndex
+
+    with store.transaction():
+        return NearDupIndex(store.conn).prune(utc_iso(before))
+
+
 def wal_size(store: Store) -> int:
     try:
         return os.path.getsize(str(store.path) + "-wal")

@@ -36,21 +36,25 @@ from aggregator.textsim import U32, U64, Shingled
 
 #: LSH bands × rows over the whole-text signature. 24 × 4 = 96 permutations: candidate
 #: probability 1-(1-J^4)^24 is 0.964 at J=0.6 and 0.999 at J=0.7, and 2e-5 per stored item
-#: at J=0.03 (unrelated Chinese news shares ~3% of char 3-grams), i.e. ~20 stray candidates
-#: per query at 1M stored items. Fewer rows (3) gave ~10x more stray candidates; more bands
-#: cost bytes (bench/dedup_index.py: ~20 bytes per band row).
+#: at J=0.03 (unrelated Chinese news shares ~3% of char 3-grams): ≤ ~20 stray candidates per
+#: query at 1M stored items in theory, 1.3 measured (synthetic, random-pair J mean 0.02).
+#: 14 × 3 gave 1.5x the stray candidates on eval_dedup; more bands
+#: cost bytes (bench/dedup_index.py at 1M items: 24 bytes per band row, 826 bytes per item).
+#: Measured recall on planted pairs at 1M: 0.998 (0.994 for J in [0.6, 0.7)). 16 × 4 + 8 lead
+#: bands scored the same on bench/eval_dedup.py with 30% fewer rows, but 0.89 at J=0.6 in theory.
 LSH_BANDS = 24
 LSH_ROWS_PER_BAND = 4
 #: Bands indexed for each lead signature (first LEAD_SHINGLES shingles of a script part). A
 #: lead and its re-post share J ≥ 0.8 even with a boilerplate prefix (1-(1-0.8^4)^10 = 0.995).
 LEAD_BANDS = 10
-#: Most candidates verified per new item: keeps the cost per item constant (bench: the median
-#: query at 1M items returns well under this).
+#: Most candidates verified per new item: keeps the cost per item constant (bench at 1M items:
+#: 1.3 candidates per query on average, 32 at most, i.e. a few hit this cap).
 MAX_CANDIDATES = 32
 
-#: Jaccard on shingle sets at or above which two texts are the same story. Measured with
-#: bench/eval_dedup.py: rewrites (boilerplate, byline, retitle, s2t) score ≥ 0.75, hard
-#: negatives (other WMT doc, other item of the same feed) ≤ 0.10.
+#: Jaccard on shingle sets at or above which two texts are the same story. bench/eval_dedup.py
+#: --sweep, 5th percentiles: boilerplate 0.77, byline 0.86, retitle 0.74, s2t 1.0, edit 0.57
+#: (a dropped sentence in a short item); hard negatives (another item of the same source in
+#: the same boilerplate) p95 0.06 English, 0.27 Chinese (dapenti's app-promo footer).
 NEAR_TEXT_JACCARD = 0.6
 #: Share of the smaller item's shingles found in the larger one for the containment rule.
 #: Truncated leads and digests embedding an article score ≥ 0.98 (5th percentile); at 0.8 three
@@ -59,7 +63,8 @@ CONTAINMENT_MIN = 0.9
 #: Smallest shingle set that may count as "contained": below ~25 shingles (one sentence) a
 #: shared dateline or disclaimer could be contained in an unrelated item.
 CONTAINED_MIN_SHINGLES = 25
-#: Texts with fewer shingles than this are "short": decided on the title instead.
+#: Texts with fewer shingles than this are "short": decided on the title instead. This and
+#: the title constants below are judgement, not measurement: the eval has no title-only set.
 SHORT_TEXT_SHINGLES = 25
 #: Title Jaccard for ``near_title`` (titles use 2-char / 1-word shingles, see below).
 NEAR_TITLE_JACCARD = 0.7
@@ -171,8 +176,10 @@ def _epoch_s(iso: str) -> int:
 
 class NearDupIndex:
     """MinHash-LSH band table persisted in SQLite (``minhash_bands``), so a restart needs no
-    rebuild. One row per (band key, item): ~20 bytes, WITHOUT ROWID so the primary key is the
+    rebuild. One row per (band key, item): ~24 bytes, WITHOUT ROWID so the primary key is the
     only B-tree. ``at_s`` is the item's time in Unix seconds (``prune`` drops old rows).
+    Cost: band keys are random, so each added row dirties its own page; at 1M items the commit
+    (page writes) costs more than the query (bench/dedup_index.py ``--probe``).
 
     Writes join the caller's transaction: the caller commits with the item row (one writer).
     """

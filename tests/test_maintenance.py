@@ -242,3 +242,24 @@ def test_metrics_text_format_parses(store: Store, now: datetime) -> None:
     assert samples['aggregator_fetches_total{status="200"}'] == 3
     assert samples["aggregator_poll_seconds_count"] == 4
     assert samples['aggregator_feeds{state="due"}'] == 1
+
+
+def test_near_duplicate_bands_pruned_to_the_window(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from aggregator import textsim
+    from aggregator.maintenance import prune_near_duplicates
+    from aggregator.neardup import NearDupIndex
+    from aggregator.store import Store
+
+    store = Store.open(tmp_path / "n.db")
+    try:
+        index = NearDupIndex(store.conn)
+        sig = textsim.sketch(textsim.shingle("one two three four five six seven eight"))
+        with store.transaction():
+            index.add(1, sig, "2026-01-01T00:00:00Z")
+            index.add(2, sig, "2026-11-20T00:00:00Z")
+        assert prune_near_duplicates(store, datetime(2026, 11, 1, tzinfo=UTC)) > 0
+        assert index.candidates(sig) == [2]
+    finally:
+        store.close()
