@@ -158,10 +158,17 @@ class Pipeline:
         feed is committed as soon as it is processed. Never raises for a single feed."""
         report = PollReport()
         async with Fetcher(self.cfg.fetch) as fetcher:
+            # Feeds queue here, not inside the fetcher, so that a stop requested while they
+            # wait (SIGTERM) is seen before each one starts.
+            gate = asyncio.Semaphore(self.cfg.fetch.concurrency)
 
             async def one(feed: FeedRecord) -> None:
-                if stop is not None and stop.is_set():
-                    return
+                async with gate:
+                    if stop is not None and stop.is_set():
+                        return
+                    await fetch_and_process(feed)
+
+            async def fetch_and_process(feed: FeedRecord) -> None:
                 result = await fetcher.fetch(feed)
                 outcome = await self.process(feed, result, now_fn())
                 if outcome.host_retry_after_s:
@@ -172,7 +179,7 @@ class Pipeline:
                 if on_done:
                     on_done(outcome)
 
-            await asyncio.gather(*(one(f) for f in feeds))
+            await asyncio.gather(*(one(f) for f in interleave_hosts(feeds)))
         report.clustered = await self.events.cluster_pending_async(now_fn())
         return report
 
@@ -363,6 +370,19 @@ class Pipeline:
             error=out.error,
         )
         return decision.host_retry_after_s
+
+
+def interleave_hosts(feeds: Sequence[FeedRecord]) -> list[FeedRecord]:
+    """Round-robin over hosts, so one host's feeds (19 RSSHub routes in the bundled OPML)
+    waiting on its per-host limit never fill the queue ahead of every other host."""
+    by_host: dict[str, list[FeedRecord]] = {}
+    for f in feeds:
+        by_host.setdefault(urlsplit(f.url).hostname or "", []).append(f)
+    queues = list(by_host.values())
+    out: list[FeedRecord] = []
+    for i in range(max((len(q) for q in queues), default=0)):
+        out.extend(q[i] for q in queues if i < len(q))
+    return out
 
 
 def _opt_iso(s: object) -> datetime | None:

@@ -476,3 +476,22 @@ def test_recluster_reassigns_with_new_ids_and_keeps_first_seen(
     assert store.rows("SELECT COUNT(*) AS n FROM items WHERE event_id IS NULL")[0]["n"] == 0
     assert min(a["id"] for a in after) > max(b["id"] for b in before)
     assert {a["first_seen_at"] for a in after} == {b["first_seen_at"] for b in before}
+
+
+def test_interleave_hosts_round_robin() -> None:
+    from aggregator.pipeline import interleave_hosts
+
+    feeds = [
+        FeedRecord(id=i, url=u)
+        for i, u in enumerate(
+            ["http://a/1", "http://a/2", "http://a/3", "http://b/1", "http://c/1", "http://b/2"]
+        )
+    ]
+    assert [f.url for f in interleave_hosts(feeds)] == [
+        "http://a/1",
+        "http://b/1",
+        "http://c/1",
+        "http://a/2",
+        "http://b/2",
+        "http://a/3",
+    ]
