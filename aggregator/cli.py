@@ -503,6 +503,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if not args.verbose:
         logging.getLogger().setLevel(cfg.log.level)
+        # One INFO line per feed refresh is ours; the libraries' per-request and per-job
+        # lines would drown it.
+        for noisy in ("httpx", "httpcore", "apscheduler"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
     from aggregator.store import StoreError
 
     try:

@@ -231,6 +231,7 @@ class Daemon:
             "interval",
             seconds=interval_s,
             id=job_id,
+            name=job_id,
             max_instances=1,
             coalesce=True,
             # A resume after a suspend is "late" by the suspend's length: run once anyway.

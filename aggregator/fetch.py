@@ -40,6 +40,7 @@ from aggregator.netguard import (
     GuardedBackend,
     GuardedTransport,
     NetGuardError,
+    ResolutionError,
     Resolver,
     check_url,
 )
@@ -245,6 +246,8 @@ class Fetcher:
         except HostBackingOff as exc:
             return failed(str(exc), retry_after_s=exc.remaining_s)
         except (FetchError, ResponseError) as exc:
+            return failed(str(exc))
+        except ResolutionError as exc:
             return failed(str(exc))
         except NetGuardError as exc:
             return failed(f"refused: {exc}")
