@@ -39,6 +39,9 @@ class FeedRecord:
     id_policy: str = "guid"
     #: Interval chosen at the last poll, seconds.
     interval_s: int | None = None
+    #: Target of the last permanent redirect, and how many polls in a row saw it.
+    redirect_url: str | None = None
+    redirect_count: int = 0
 
 
 @dataclass(frozen=True)

@@ -225,6 +225,18 @@ class Pipeline:
         return out
 
     # -- internals ----------------------------------------------------------------------------
+    def _redirect_fields(self, feed: FeedRecord, result: FetchResult) -> dict[str, object]:
+        """301/308 move the feed URL once the same target has held for
+        ``PERMANENT_REDIRECT_HOLD_POLLS`` polls in a row; 302/307 never do."""
+        target = result.permanent_url
+        if not target or target == feed.url:
+            return {"redirect_url": None, "redirect_count": 0}
+        count = feed.redirect_count + 1 if feed.redirect_url == target else 1
+        if count >= PERMANENT_REDIRECT_HOLD_POLLS and not self.store.feed_url_taken(target):
+            log.info("feed_url=%s moved_to=%s after %d polls", feed.url, target, count)
+            return {"url": target, "redirect_url": None, "redirect_count": 0}
+        return {"redirect_url": target, "redirect_count": count}
+
     def _store_entries(
         self, feed: FeedRecord, parsed: ParsedFeed, now: datetime, out: FeedOutcome
     ) -> None:
@@ -347,12 +359,7 @@ class Pipeline:
                 fields["site_url"] = feed.site_url or parsed.site_url
                 if not feed.lang and parsed.lang:
                     fields["lang"] = parsed.lang
-            if (
-                result.permanent_url
-                and result.permanent_url != feed.url
-                and not self.store.feed_url_taken(result.permanent_url)
-            ):
-                fields["url"] = result.permanent_url
+            fields.update(self._redirect_fields(feed, result))
         if decision.disable:
             fields.update(disabled=1, disabled_reason=decision.disable_reason)
         self.store.update_feed(feed.id, **fields)
@@ -370,6 +377,11 @@ class Pipeline:
             error=out.error,
         )
         return decision.host_retry_after_s
+
+
+#: Polls in a row that must see the same permanent (301/308) redirect before the stored feed
+#: URL moves: one misconfigured deploy should not rewrite a subscription for good.
+PERMANENT_REDIRECT_HOLD_POLLS = 3
 
 
 def interleave_hosts(feeds: Sequence[FeedRecord]) -> list[FeedRecord]:

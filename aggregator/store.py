@@ -203,6 +203,19 @@ CREATE TABLE item_vectors (
 )
 
 
+MIGRATIONS.append(
+    (
+        3,
+        "permanent redirects must hold before the feed URL moves",
+        """
+-- Target of the last permanent (301/308) redirect chain and how many polls in a row saw it.
+ALTER TABLE feeds ADD COLUMN redirect_url TEXT;
+ALTER TABLE feeds ADD COLUMN redirect_count INTEGER NOT NULL DEFAULT 0;
+""",
+    )
+)
+
+
 class StoreError(RuntimeError):
     """The database cannot be opened or migrated (a clear message, no traceback)."""
 
@@ -633,6 +646,8 @@ def feed_record(r: dict[str, Any]) -> FeedRecord:
         disabled=bool(r["disabled"]),
         id_policy=r["id_policy"],
         interval_s=r["interval_s"],
+        redirect_url=r["redirect_url"],
+        redirect_count=r["redirect_count"],
     )
 
 

@@ -495,3 +495,24 @@ def test_interleave_hosts_round_robin() -> None:
         "http://b/2",
         "http://a/3",
     ]
+
+
+def test_permanent_redirect_moves_the_url_only_after_it_held(
+    cfg: Config, store: Store, origin: Origin, now: datetime
+) -> None:
+    origin.static("/new.xml", rss([("g", "http://example.org/g", "T", "D")]))
+    origin.redirect("/old.xml", "/new.xml", code=301)
+    origin.redirect("/temp.xml", "/new.xml", code=302)
+    moved = store.add_feed(origin.url("/old.xml"), now=now)
+    temp = store.add_feed(origin.url("/temp.xml"), now=now)
+    urls = []
+    pipeline = Pipeline(cfg, store)
+    try:
+        for i in range(3):
+            t = now + timedelta(hours=i)
+            asyncio.run(pipeline.poll([store.feed(moved), store.feed(temp)], lambda t=t: t))
+            urls.append(store.feed(moved).url)
+    finally:
+        pipeline.close()
+    assert urls == [origin.url("/old.xml")] * 2 + [origin.url("/new.xml")]
+    assert store.feed(temp).url == origin.url("/temp.xml")
