@@ -204,7 +204,9 @@ class Fetcher:
     async def fetch(self, feed: FeedRecord) -> FetchResult:
         """Fetch one feed. Never raises for a per-feed problem (see ``FetchResult.error``)."""
         assert self._client is not None, "use 'async with Fetcher(cfg)'"
-        t0 = self._clock()
+        # Reset when the first request gets its host slot: queueing for politeness is not
+        # part of a fetch's elapsed time (nor of its deadline).
+        t0 = [self._clock()]
         final = [feed.url]
         fail_status: list[int | None] = [None]
 
@@ -215,7 +217,7 @@ class Fetcher:
                 status=fail_status[0],
                 etag=feed.etag,
                 last_modified=feed.last_modified,
-                elapsed_ms=(self._clock() - t0) * 1000,
+                elapsed_ms=(self._clock() - t0[0]) * 1000,
                 error=error,
                 retry_after_s=retry_after_s,
             )
@@ -233,7 +235,7 @@ class Fetcher:
     async def _guarded(
         self,
         feed: FeedRecord,
-        t0: float,
+        t0: list[float],
         final: list[str],
         fail_status: list[int | None],
         failed: Callable[..., FetchResult],
@@ -266,7 +268,7 @@ class Fetcher:
             return failed(f"internal error: {type(exc).__name__}: {exc}")
 
     async def _fetch(
-        self, feed: FeedRecord, t0: float, final: list[str], fail_status: list[int | None]
+        self, feed: FeedRecord, t0: list[float], final: list[str], fail_status: list[int | None]
     ) -> FetchResult:
         assert self._client is not None
         cfg = self.cfg
@@ -295,6 +297,7 @@ class Fetcher:
                 request = self._client.build_request("GET", url, headers=headers)
                 async with self._slot(url.host):
                     if deadline.when() is None:
+                        t0[0] = self._clock()
                         deadline.reschedule(asyncio.get_running_loop().time() + cfg.deadline_s)
                     response = await self._client.send(request, stream=True, auth=hop_auth)
                     try:
@@ -324,7 +327,7 @@ class Fetcher:
         self,
         feed: FeedRecord,
         response: httpx.Response,
-        t0: float,
+        t0: list[float],
         final_url: str,
         all_permanent: bool,
     ) -> FetchResult:
@@ -350,7 +353,7 @@ class Fetcher:
                 etag=etag or feed.etag,
                 last_modified=last_modified or feed.last_modified,
                 not_modified=True,
-                elapsed_ms=(self._clock() - t0) * 1000,
+                elapsed_ms=(self._clock() - t0[0]) * 1000,
             )
         if not 200 <= status < 300:
             retry_after = None
@@ -363,7 +366,7 @@ class Fetcher:
                 base,
                 error=f"HTTP {status}",
                 retry_after_s=retry_after,
-                elapsed_ms=(self._clock() - t0) * 1000,
+                elapsed_ms=(self._clock() - t0[0]) * 1000,
             )
         body = await self._read_body(response)
         return replace(
@@ -371,7 +374,7 @@ class Fetcher:
             body=body,
             etag=etag,
             last_modified=last_modified,
-            elapsed_ms=(self._clock() - t0) * 1000,
+            elapsed_ms=(self._clock() - t0[0]) * 1000,
         )
 
     async def _read_body(self, response: httpx.Response) -> bytes:

@@ -35,7 +35,7 @@ from aggregator.dedupe import NearDuplicates
 from aggregator.fetch import Fetcher
 from aggregator.idpolicy import IdHistory, choose_id_policy
 from aggregator.models import Decision, FeedRecord, FetchResult, Item, ParsedFeed
-from aggregator.normalize import default_timezone_for, normalize_entry
+from aggregator.normalize import build_item, complete_item, default_timezone_for
 from aggregator.parse import ParseError, parse_feed
 from aggregator.schedule import FeedHistory, PollOutcome, next_check
 from aggregator.store import Store, parse_iso, utc_iso
@@ -254,23 +254,18 @@ class Pipeline:
             self.store.update_feed(feed.id, id_policy=policy)
             feed = dataclasses.replace(feed, id_policy=policy)
         items: list[Item] = []
+        hints: list[str | None] = []
         seen: set[str] = set()
         for entry in parsed.entries:
-            item = normalize_entry(
-                entry,
-                feed,
-                now=now,
-                feed_lang=feed.lang or parsed.lang,
-                feed_tz=tz,
-                cfg=self.cfg.parse,
-            )
+            item = build_item(entry, feed, now=now, feed_tz=tz, cfg=self.cfg.parse)
             if item is None or item.guid in seen:  # same GUID twice in one document
                 continue
             seen.add(item.guid)
             items.append(item)
+            hints.append(entry.lang or feed.lang or parsed.lang)
         existing = self.store.existing_by_guid(feed.id, [i.guid for i in items])
         at = utc_iso(now)
-        for item in items:
+        for item, hint in zip(items, hints, strict=True):
             old = existing.get(item.guid)
             if old is None and item.canonical_url:
                 # Same feed, same article URL under a new GUID: the same item (ID-03).
@@ -279,11 +274,12 @@ class Pipeline:
                     old = e
             if old is not None:
                 if old.content_hash != item.content_hash:
-                    self.store.revise_item(old.id, item)
+                    self.store.revise_item(old.id, complete_item(item, hint))
                     out.updated_items += 1
                     if old.event_id is not None:
                         self.store.refresh_event(old.event_id, updated_at=at)
                 continue
+            complete_item(item, hint)
             match = (
                 dedupe.find_exact_duplicate(item, self.store) if self.cfg.dedupe.enabled else None
             )
