@@ -425,7 +425,6 @@ def check_consistent(tmp_path: Path, expected: dict[str, int]) -> tuple[int, int
     return done, total
 
 
-@pytest.mark.slow
 def test_sigkill_mid_poll_five_times(tmp_path: Path, notify_dir: Path, origin: Origin) -> None:
     """DB-01/02: SIGKILL lands mid-poll five times; after each, integrity ok, every feed
     update present in full or not at all, no duplicates; a final run completes the rest and
