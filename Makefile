@@ -45,6 +45,11 @@ eval: $(VENV)/.installed-test
 	$(BIN)/python bench/eval_dedup.py
 	$(BIN)/python bench/eval_cluster.py
 
+# The daemon against ~1,000 local feeds (hostile ones among them) for 10 minutes, with a
+# long-lived reader: memory, WAL, schedule, errors, integrity (bench/results/soak.json).
+soak: $(VENV)/.installed-test
+	$(BIN)/python bench/soak.py --minutes 10 --feeds 1000
+
 datasette: $(VENV)/.installed-test
 	$(BIN)/aggregator --config $(CONFIG) datasette
 

@@ -113,8 +113,11 @@ class ParsedFeed:
     entries: tuple[ParsedEntry, ...]
     #: feedparser's format string (``rss20``, ``atom10``, ``json11`` …); empty when not a feed.
     version: str = ""
-    #: Non-fatal problem (feedparser's bozo exception), as text.
+    #: Non-fatal problems (feedparser's bozo exception, a charset override), as text.
     warning: str | None = None
+    #: The XML was not well-formed (feedparser fell back to its loose parser): entries may
+    #: be cut short, so they must not overwrite stored ones.
+    malformed: bool = False
     #: Polling hints from the document itself.
     ttl_minutes: int | None = None
     sy_update_period: str | None = None

@@ -125,7 +125,7 @@ def content_hash(title: str, text: str) -> str:
     """sha256 hex of the folded title and text: copies that differ only in case, width,
     punctuation, spacing or Traditional/Simplified characters get the same hash."""
     folded = fold_for_matching(title) + "\n" + fold_for_matching(text)
-    return hashlib.sha256(folded.encode("utf-8")).hexdigest()
+    return hashlib.sha256(folded.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _zone(name: str) -> ZoneInfo:
@@ -279,7 +279,9 @@ def _derive_title(text: str) -> str:
 
 
 def _sha_key(*parts: str) -> str:
-    return "sha256:" + hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+    # surrogatepass: a lone surrogate from JSON ("\ud800") must not crash the feed update.
+    data = "\n".join(parts).encode("utf-8", "surrogatepass")
+    return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
 def _choose_guid(
@@ -374,7 +376,9 @@ def build_item(
     title = _plain(entry.title, cfg.max_title_chars)
     if not title and text:
         title = _derive_title(text)[: cfg.max_title_chars]
-    if not title and not url and not text:
+    if not title and not text:
+        # A link alone is not an item: a mismatched tag can turn <guid> into a bare link
+        # (catalogue XML-08: never stored as an empty entry).
         return None
 
     published_at = to_utc(entry.published, entry.published_raw, feed_tz, now)

@@ -168,6 +168,22 @@ def _sniff(body: bytes) -> str | None:
     return _codec(best.encoding) if best is not None else None
 
 
+def _charset_override(body: bytes, content_type: str | None, used: str) -> str | None:
+    """A note when the declared charset (HTTP, else XML declaration) is not the one that
+    decoded the document (catalogue ENC-02), else None."""
+    m = _CHARSET_PARAM.search(content_type or "")
+    declared = m.group(1) if m else None
+    if declared is None:
+        m2 = _XML_DECL.match(body[:PROLOG_SCAN_BYTES])
+        declared = m2.group(1).decode("ascii", "replace") if m2 else None
+    codec = _codec(declared)
+    if declared is None or codec is None or codec == used:
+        return None
+    if codec.startswith(("utf-16", "utf-32")) and used.startswith(("utf-16", "utf-32")):
+        return None  # a BOM decided the byte order
+    return f"declared charset {declared} overridden: decoded as {used}"
+
+
 def check_xml_safety(text: str) -> None:
     """Refuse entity declarations and internal DTD subsets (XML-01..05). External DTD
     references alone (old RSS 0.91 feeds) are allowed: expat is told not to fetch them."""
@@ -219,7 +235,8 @@ def parse_feed(
     content_type = headers.get("content-type")
     if not body or not body.strip():
         raise ParseError("empty document")
-    text, _enc = decode_document(body, content_type)
+    text, enc = decode_document(body, content_type)
+    override = _charset_override(body, content_type, enc)
     if _is_json(text, content_type):
         return _parse_json_feed(text, url, cfg)
     check_xml_safety(text)
@@ -242,6 +259,8 @@ def parse_feed(
     if d.get("bozo"):
         bozo = d.get("bozo_exception")
         warning = f"{type(bozo).__name__}: {bozo}"[:500] if bozo else "ill-formed document"
+    if override:
+        warning = f"{override}; {warning}" if warning else override
     if not version and not entries_raw:
         head = text.lstrip()[:200].lower()
         if head.startswith("<!doctype html") or "<html" in head:
@@ -262,6 +281,7 @@ def parse_feed(
         entries=entries,
         version=version,
         warning=warning,
+        malformed=bool(d.get("bozo")),
         ttl_minutes=_int(feed.get("ttl")),
         sy_update_period=_s(feed.get("sy_updateperiod")),
         sy_update_frequency=_int(feed.get("sy_updatefrequency")),

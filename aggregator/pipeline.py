@@ -273,7 +273,9 @@ class Pipeline:
                 if e is not None and e.feed_id == feed.id:
                     old = e
             if old is not None:
-                if old.content_hash != item.content_hash:
+                # A malformed document (truncated, mismatched tags) may have lost an entry's
+                # text: it can add items but never overwrite stored ones (XML-08).
+                if old.content_hash != item.content_hash and not parsed.malformed:
                     self.store.revise_item(old.id, complete_item(item, hint))
                     out.updated_items += 1
                     if old.event_id is not None:

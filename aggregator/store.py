@@ -246,6 +246,9 @@ class Store:
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             conn = sqlite3.connect(str(path), timeout=cfg.busy_timeout_ms / 1000)
+            # Another writer (a plugin, a manual edit) may leave bytes that are not UTF-8;
+            # reading them must not stop publishing (catalogue OUT-04).
+            conn.text_factory = lambda b: b.decode("utf-8", "replace")
             db = sqlite_utils.Database(conn)
             conn.execute(f"PRAGMA busy_timeout = {int(cfg.busy_timeout_ms)}")
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]

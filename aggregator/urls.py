@@ -138,7 +138,9 @@ def _canonical_url(url: str, base: str | None) -> str | None:
         return None
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"
-    netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
+    # The key is spelled https (below), so 443 is always a default port, and 80 is one for
+    # an http input: canonical_url(canonical_url(x)) == canonical_url(x).
+    netloc = host if port in (None, DEFAULT_PORTS[scheme], 443) else f"{host}:{port}"
     userinfo = parts.netloc.rpartition("@")[0] if "@" in parts.netloc else ""
     userinfo = userinfo.removesuffix(":")  # "user:@" = "user@" (WHATWG)
     if userinfo:  # keep user:pass, drop an empty "@"
