@@ -36,8 +36,45 @@ UNDETERMINED = "und"
 
 #: Declared languages written in Latin script: for these a feed's hint is taken as is.
 LATIN_SCRIPT_HINTS = frozenset(
-    "en de fr es it pt nl sv da no nb nn fi pl cs sk sl hr ro hu tr id ms vi ca eu gl et lv"
-    " lt sq tl sw af is ga cy".split()
+    [
+        "en",
+        "de",
+        "fr",
+        "es",
+        "it",
+        "pt",
+        "nl",
+        "sv",
+        "da",
+        "no",
+        "nb",
+        "nn",
+        "fi",
+        "pl",
+        "cs",
+        "sk",
+        "sl",
+        "hr",
+        "ro",
+        "hu",
+        "tr",
+        "id",
+        "ms",
+        "vi",
+        "ca",
+        "eu",
+        "gl",
+        "et",
+        "lv",
+        "lt",
+        "sq",
+        "tl",
+        "sw",
+        "af",
+        "is",
+        "ga",
+        "cy",
+    ]
 )
 
 _KANA = re.compile(r"[\u3040-\u309f\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9d]")
