@@ -22,13 +22,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 from aggregator.models import Item
 
 if TYPE_CHECKING:
+    from aggregator import neardup
     from aggregator.store import Store
     from aggregator.textsim import U32
 
-#: Characters of an item's text that near-duplicate matching reads (after folding). A wire
-#: story's first ~8,000 characters decide whether two copies are the same; longer bodies only
-#: cost shingling time.
-NEAR_DUP_TEXT_CHARS = 8000
+#: Shingled records of candidate originals kept in memory (~2 KB each): a story's copies
+#: arrive within hours, so a few thousand recent originals cover nearly every repeat probe.
+NEAR_DUP_RECORD_CACHE = 4096
 
 
 class ExistingLike(Protocol):
@@ -88,14 +88,14 @@ class NearDuplicates:
 
         self.store = store
         self.index = NearDupIndex(store.conn)
+        self._cache: dict[int, neardup.TextRecord] = {}
 
     def check(self, item: Item) -> tuple[DupMatch | None, U32]:
         """The original ``item`` nearly duplicates (or None), and its sketch for indexing."""
         from aggregator import neardup, textsim
         from aggregator.normalize import fold_for_matching
 
-        text = item.content_text or item.summary
-        item.match_text = fold_for_matching(text[:NEAR_DUP_TEXT_CHARS])
+        # item.match_text is the folded text (normalize.complete_item): fold only the title.
         rec = neardup.make_record(0, item.lang, fold_for_matching(item.title), item.match_text)
         sig = textsim.sketch(rec.shingles)
         ids = self.index.candidates(sig)
@@ -108,15 +108,34 @@ class NearDuplicates:
         )
         order = {i: n for n, i in enumerate(ids)}
         for r in sorted(rows, key=lambda r: order[r["id"]]):
-            old = neardup.make_record(
-                r["id"], r["lang"], fold_for_matching(r["title"]), r["match_text"]
-            )
+            old = self._record(r)
             m = neardup.judge(rec, old)
             if m is not None:
                 original = r["duplicate_of"] if r["duplicate_of"] is not None else r["id"]
                 feats = {**dict(m.features), "matched_item": r["id"]}
                 return DupMatch(original, m.rule, round(float(m.score), 4), feats), sig
         return None, sig
+
+    def _record(self, r: dict[str, Any]) -> neardup.TextRecord:
+        """A stored candidate's shingled record, from an LRU of recent originals: the same
+        few candidates come back for every copy of a story, and re-shingling them was the
+        largest part of the near-duplicate check (bench/pipeline.py profile)."""
+        from aggregator import neardup
+        from aggregator.normalize import fold_for_matching
+
+        rec = self._cache.pop(r["id"], None)
+        if rec is None:
+            rec = neardup.make_record(
+                r["id"], r["lang"], fold_for_matching(r["title"]), r["match_text"]
+            )
+        self._cache[r["id"]] = rec  # most recently used last
+        if len(self._cache) > NEAR_DUP_RECORD_CACHE:
+            del self._cache[next(iter(self._cache))]
+        return rec
+
+    def forget(self, item_id: int) -> None:
+        """Drop a cached record (its item was revised)."""
+        self._cache.pop(item_id, None)
 
     def add(self, item_id: int, sig: U32, at: str) -> None:
         self.index.add(item_id, sig, at)

@@ -280,6 +280,8 @@ class Pipeline:
                 # text: it can add items but never overwrite stored ones (XML-08).
                 if old.content_hash != item.content_hash and not parsed.malformed:
                     self.store.revise_item(old.id, complete_item(item, hint))
+                    if self.near is not None:
+                        self.near.forget(old.id)
                     out.updated_items += 1
                     if old.event_id is not None:
                         self.store.refresh_event(old.event_id, updated_at=at)

@@ -209,7 +209,7 @@ def test_normalize_entry_builds_item() -> None:
     assert item.lang == "zh-Hans"
     assert item.published_at == "2018-06-04T04:02:04Z"
     assert item.fetched_at == "2026-11-22T01:00:00Z"
-    assert item.match_text.startswith("微软同意收购 github 用户涌向 gitlab 微软宣布以 75")
+    assert item.match_text.startswith("微软宣布以 75 亿美元收购 github")
     assert item.content_hash == content_hash(item.title, item.content_text)
 
 
