@@ -42,6 +42,8 @@ class FeedRecord:
     #: Target of the last permanent redirect, and how many polls in a row saw it.
     redirect_url: str | None = None
     redirect_count: int = 0
+    #: Space-separated entry-segment fingerprints of the last parsed document.
+    entry_fingerprints: str | None = None
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from aggregator.fetch import Fetcher
 from aggregator.idpolicy import IdHistory, choose_id_policy
 from aggregator.models import Decision, FeedRecord, FetchResult, Item, ParsedFeed
 from aggregator.normalize import build_item, complete_item, default_timezone_for
-from aggregator.parse import ParseError
+from aggregator.parse import ParseError, entry_fingerprints
 from aggregator.schedule import FeedHistory, PollOutcome, next_check
 from aggregator.store import Store, parse_iso, utc_iso
 
@@ -114,6 +114,8 @@ class FeedOutcome:
     error: str | None = None
     elapsed_ms: float = 0.0
     host_retry_after_s: float | None = None
+    #: Entry-segment fingerprints of the document parsed in this poll.
+    fingerprints: frozenset[str] | None = None
 
 
 @dataclass
@@ -193,12 +195,17 @@ class Pipeline:
         body_hash = None
         if result.ok and result.body is not None:
             body_hash = hashlib.sha256(result.body).hexdigest()
-            if body_hash != feed.last_body_hash:
+            fingerprints = entry_fingerprints(result.body)
+            known = set((feed.entry_fingerprints or "").split())
+            if body_hash == feed.last_body_hash or (fingerprints and fingerprints <= known):
+                pass  # same document, or only its channel header changed: nothing to parse
+            else:
                 try:
                     parsed = await self.parser.parse(
                         result.body, result.final_url, dict(result.headers), self.cfg
                     )
                     out.parsed = True
+                    out.fingerprints = fingerprints
                 except ParseError as exc:
                     out.error = str(exc)
         elif result.error or not result.not_modified:
@@ -355,6 +362,10 @@ class Pipeline:
                 fields.update(
                     etag=result.etag, last_modified=result.last_modified, last_body_hash=body_hash
                 )
+                if parsed is not None:
+                    fields["entry_fingerprints"] = (
+                        " ".join(sorted(out.fingerprints)) if out.fingerprints else None
+                    )
             if out.new_items:
                 fields["last_new_item_at"] = at
             if parsed is not None:

@@ -216,6 +216,19 @@ ALTER TABLE feeds ADD COLUMN redirect_count INTEGER NOT NULL DEFAULT 0;
 )
 
 
+MIGRATIONS.append(
+    (
+        4,
+        "entry fingerprints of the last parsed document",
+        """
+-- Space-separated fingerprints of the entry segments of the last parsed document: a document
+-- whose segments were all seen is not parsed again (only its channel header changed).
+ALTER TABLE feeds ADD COLUMN entry_fingerprints TEXT;
+""",
+    )
+)
+
+
 class StoreError(RuntimeError):
     """The database cannot be opened or migrated (a clear message, no traceback)."""
 
@@ -651,6 +664,7 @@ def feed_record(r: dict[str, Any]) -> FeedRecord:
         interval_s=r["interval_s"],
         redirect_url=r["redirect_url"],
         redirect_count=r["redirect_count"],
+        entry_fingerprints=r["entry_fingerprints"],
     )
 
 

@@ -238,3 +238,17 @@ def test_polling_hints_are_read() -> None:
     assert feed.ttl_minutes == 30
     assert (feed.sy_update_period, feed.sy_update_frequency) == ("hourly", 2)
     assert feed.skip_hours == (1, 2) and feed.skip_days == ("Sunday",)
+
+
+def test_entry_fingerprints_ignore_the_channel_header_only() -> None:
+    from aggregator.parse import entry_fingerprints
+
+    head = b'<rss version="2.0"><channel><title>t</title><lastBuildDate>%d</lastBuildDate>'
+    items = b"<item><title>a</title></item><item><title>b</title></item></channel></rss>"
+    assert entry_fingerprints(head % 1 + items) == entry_fingerprints(head % 2 + items)
+    assert entry_fingerprints(head % 1 + items) != entry_fingerprints(
+        head % 1 + items.replace(b">b<", b">c<"))
+    assert len(entry_fingerprints(head % 1 + items) or ()) == 2
+    # RSS 1.0's <items> list is not an entry; JSON Feed has no segments.
+    assert entry_fingerprints(b"<channel><items><rdf:Seq/></items></channel>") is None
+    assert entry_fingerprints(b'{"version": "https://jsonfeed.org/version/1.1"}') is None

@@ -518,3 +518,40 @@ def test_permanent_redirect_moves_the_url_only_after_it_held(
         pipeline.close()
     assert urls == [origin.url("/old.xml")] * 2 + [origin.url("/new.xml")]
     assert store.feed(temp).url == origin.url("/temp.xml")
+
+
+def test_channel_header_change_alone_is_not_parsed(
+    cfg: Config, store: Store, origin: Origin, now: datetime
+) -> None:
+    """<lastBuildDate> moving on every request must not cost a parse; a new or edited entry
+    must still be seen."""
+
+    def doc(build: int, items: list[tuple[str, str, str, str]]) -> bytes:
+        body = rss(items)
+        return body.replace(
+            b"<link>http://example.org/</link>",
+            f"<link>http://example.org/</link><lastBuildDate>Thu, 19 Nov 2026"
+            f" 10:{build:02d}:00 GMT</lastBuildDate>".encode(),
+            1,
+        )
+
+    a = ("a", "http://example.org/a", "Story A", "Text A")
+    b = ("b", "http://example.org/b", "Story B", "Text B")
+    bodies = [
+        doc(1, [a]),
+        doc(2, [a]),  # header only
+        doc(3, [b, a]),  # a new entry
+        doc(4, [b, ("a", "http://example.org/a", "Story A", "Text A, corrected")]),  # edited
+    ]
+    fid = store.add_feed(origin.url("/hdr.xml"), now=now)
+    _poll_n(cfg, store, fid, now, bodies, origin, "/hdr.xml")
+    fetches = store.rows(
+        "SELECT parsed, not_modified, new_items, updated_items FROM fetches ORDER BY id"
+    )
+    assert [(f["parsed"], f["new_items"], f["updated_items"]) for f in fetches] == [
+        (1, 1, 0),
+        (0, 0, 0),
+        (1, 1, 0),
+        (1, 0, 1),
+    ]
+    assert fetches[1]["not_modified"] == 1
