@@ -40,6 +40,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
+sys.path.insert(0, str(ROOT / "tests"))
+from synthetic import words  # noqa: E402  (shared with tests/test_daemon.py)
 
 #: A normal feed gains one item this often (seconds) and shows its latest WINDOW_ITEMS.
 ITEM_PERIOD_S = 20.0
@@ -66,65 +68,6 @@ HOSTILE_FRACTION = 0.02
 BOMB_DECODED_BYTES = 100 * 1024 * 1024
 DRIP_MAX_S = 60.0
 
-VOCAB = [
-    "harbour",
-    "workers",
-    "vote",
-    "contract",
-    "budget",
-    "senate",
-    "drought",
-    "wheat",
-    "prices",
-    "rail",
-    "strike",
-    "vaccine",
-    "trial",
-    "museum",
-    "reopens",
-    "glacier",
-    "melt",
-    "election",
-    "recount",
-    "bridge",
-    "collapse",
-    "satellite",
-    "launch",
-    "tariff",
-    "talks",
-    "chip",
-    "factory",
-    "flood",
-    "warning",
-    "wildfire",
-    "smoke",
-    "bank",
-    "merger",
-    "orchestra",
-    "tour",
-    "marathon",
-    "record",
-    "volcano",
-    "ash",
-    "airline",
-    "refund",
-    "coral",
-    "bleaching",
-    "subway",
-    "extension",
-    "library",
-    "fire",
-    "privacy",
-    "ruling",
-    "pipeline",
-    "leak",
-    "festival",
-    "cancelled",
-    "mining",
-    "permit",
-    "storm",
-    "surge",
-]
 
 
 def kind_of(n: int, total: int) -> str:
@@ -134,9 +77,7 @@ def kind_of(n: int, total: int) -> str:
 
 
 def headline(seed: int, k: int) -> str:
-    import random
-
-    return " ".join(random.Random(seed * 100_003 + k).sample(VOCAB, 7))
+    return words(seed * 100_003 + k, 7)
 
 
 # --------------------------------------------------------------------------------- origin

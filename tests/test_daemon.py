@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 from conftest import make_config
 from origin import Origin
+from synthetic import words
 
 from aggregator.opml import Subscription, write_opml
 
@@ -41,71 +42,6 @@ SUN_PATH_MAX = 100
 # -- helpers -------------------------------------------------------------------------------
 #: Words for generated headlines: each item draws its own, so no two items look alike to
 #: the near-duplicate or clustering stages (these tests are about the daemon, not them).
-VOCAB = [
-    "harbour",
-    "workers",
-    "vote",
-    "contract",
-    "budget",
-    "senate",
-    "drought",
-    "wheat",
-    "prices",
-    "rail",
-    "strike",
-    "vaccine",
-    "trial",
-    "museum",
-    "reopens",
-    "glacier",
-    "melt",
-    "election",
-    "recount",
-    "bridge",
-    "collapse",
-    "satellite",
-    "launch",
-    "tariff",
-    "talks",
-    "chip",
-    "factory",
-    "flood",
-    "warning",
-    "wildfire",
-    "smoke",
-    "bank",
-    "merger",
-    "orchestra",
-    "tour",
-    "marathon",
-    "record",
-    "volcano",
-    "ash",
-    "airline",
-    "refund",
-    "coral",
-    "bleaching",
-    "subway",
-    "extension",
-    "library",
-    "fire",
-    "privacy",
-    "ruling",
-    "pipeline",
-    "leak",
-    "festival",
-    "cancelled",
-    "mining",
-    "permit",
-    "storm",
-    "surge",
-]
-
-
-def words(seed: int, n: int) -> str:
-    import random
-
-    return " ".join(random.Random(seed).sample(VOCAB, n))
 
 
 def rss_feed(feed_no: int, n_items: int, now: datetime) -> bytes:
