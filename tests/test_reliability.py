@@ -305,15 +305,33 @@ def big_feed(n_items: int) -> bytes:
     ).encode()
 
 
+def big_atom(n_items: int) -> bytes:
+    """Atom, which the lxml fast path leaves to feedparser (so the parse budget is what
+    stops it)."""
+    entry = (
+        "<entry><id>urn:g{i}</id><link href='http://example.org/{i}'/>"
+        "<title>Headline number {i} about something</title>"
+        "<summary>Body text of item {i}, long enough to look like news.</summary>"
+        "<updated>2026-11-19T10:00:00Z</updated></entry>"
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+        "<title>Big</title><id>urn:big</id><updated>2026-11-19T10:00:00Z</updated>"
+        + "".join(entry.format(i=i) for i in range(n_items))
+        + "</feed>"
+    ).encode()
+
+
 def test_load_04_huge_feed_capped(tmp_path: Path, origin: Origin, now: datetime) -> None:
-    """100k items (~26 MB) stopped by the byte cap; 40k items (~10 MB, under the cap) stopped
-    by the parse budget in the worker; the small feed next to them is processed on time, and
-    the parse worker works again afterwards (PROC-03: only the worker is killed)."""
+    """100k items (~26 MB) stopped by the byte cap; 40k Atom entries (~10 MB, under the cap)
+    stopped by the parse budget in the worker (the fast path parses RSS of that size in time);
+    2,000 RSS items cut to ``max_entries_per_feed``; the small feed next to them processed on
+    time, and the parse worker works again afterwards (PROC-03: only the worker is killed)."""
     cfg = make_config(tmp_path, parse={"timeout_s": SHORT_PARSE_BUDGET_S})
     huge = big_feed(100_000)
     assert len(huge) > cfg.fetch.max_bytes
     origin.static("/huge.xml", huge)
-    origin.static("/large.xml", big_feed(40_000))
+    origin.static("/large.xml", big_atom(40_000), content_type="application/atom+xml")
     origin.static("/ok.xml", rss([("ok", "http://example.org/ok", "Small feed", "fine")]))
     store = Store.open(cfg.store_path, cfg.store)
     try:
@@ -325,10 +343,12 @@ def test_load_04_huge_feed_capped(tmp_path: Path, origin: Origin, now: datetime)
         assert errors["ok.xml"] is None and count(store) == 1
         assert "exceeds" in str(errors["huge.xml"])
         assert errors["large.xml"] and "budget" in errors["large.xml"]
-        # The next poll parses normally in a fresh worker.
+        # The next poll parses normally in a fresh worker; a 2,000-item RSS document is cut
+        # to the per-feed entry cap.
         origin.static("/ok2.xml", rss([("ok2", "http://example.org/ok2", "After", "fine")]))
-        poll(cfg, store, [origin.url("/ok2.xml")], now)
-        assert count(store) == 2
+        origin.static("/rss2k.xml", big_feed(2_000))
+        poll(cfg, store, [origin.url("/ok2.xml"), origin.url("/rss2k.xml")], now)
+        assert count(store) == 2 + cfg.parse.max_entries_per_feed
     finally:
         store.close()
 
