@@ -69,7 +69,6 @@ BOMB_DECODED_BYTES = 100 * 1024 * 1024
 DRIP_MAX_S = 60.0
 
 
-
 def kind_of(n: int, total: int) -> str:
     per = max(1, int(total * HOSTILE_FRACTION))
     idx = n // per
@@ -278,6 +277,14 @@ def main() -> int:
     ap.add_argument("--feeds", type=int, default=1000)
     ap.add_argument("--model", action="store_true", help="cluster with the default model")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir")
+    ap.add_argument(
+        "--window-days",
+        type=float,
+        default=3.0,
+        help="cluster.window_days: the clusterer holds this window's items in"
+        " memory, so set it below the run's length to see whether memory levels off"
+        " (e.g. 0.003 ≈ 4 min)",
+    )
     ap.add_argument("--out", type=Path, default=RESULTS / "soak.json")
     ap.add_argument("--origin", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--port-file", type=Path, help=argparse.SUPPRESS)
@@ -343,6 +350,7 @@ max_backoff_s = {MAX_INTERVAL_S * 4}
 per_host_due_cap = {args.feeds * 2}
 [cluster]
 backend = "{"use" if args.model else "none"}"
+window_days = {args.window_days}
 [server]
 port = 0
 [daemon]
