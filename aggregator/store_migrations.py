@@ -1,0 +1,212 @@
+"""Store stage, schema: the numbered migrations that build the SQLite database (pure data
+plus a statement splitter; :meth:`aggregator.store.Store.migrate` applies them, each in its
+own transaction, and records them in ``schema_migrations``).
+
+Append a new ``(version, name, sql)`` for every schema change; never edit an applied one.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: list[tuple[int, str, str]] = [
+    (
+        1,
+        "initial schema",
+        """
+CREATE TABLE feeds (
+    id INTEGER PRIMARY KEY,
+    url TEXT NOT NULL UNIQUE,
+    -- URL as listed in feeds.opml; url moves on a lasting 301/308, this does not.
+    subscribed_url TEXT NOT NULL UNIQUE,
+    title TEXT,
+    site_url TEXT,
+    lang TEXT,
+    timezone TEXT,
+    bridged TEXT,
+    etag TEXT,
+    last_modified TEXT,
+    last_body_hash TEXT,
+    next_check_at TEXT,
+    last_fetched_at TEXT,
+    last_success_at TEXT,
+    last_new_item_at TEXT,
+    last_status INTEGER,
+    interval_s INTEGER,
+    schedule_reason TEXT,
+    error_count INTEGER NOT NULL DEFAULT 0,
+    first_error_at TEXT,
+    last_error TEXT,
+    disabled INTEGER NOT NULL DEFAULT 0,
+    disabled_reason TEXT,
+    id_policy TEXT NOT NULL DEFAULT 'guid',
+    added_at TEXT NOT NULL
+);
+CREATE INDEX feeds_due ON feeds(disabled, next_check_at);
+
+-- AUTOINCREMENT: ids are never reused, because they become the tag: URIs readers key on.
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    title TEXT NOT NULL,
+    alt_title TEXT,
+    first_seen_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    item_count INTEGER NOT NULL DEFAULT 0,
+    languages TEXT NOT NULL DEFAULT '',
+    sources TEXT NOT NULL DEFAULT '[]',
+    representative_item_id INTEGER
+);
+CREATE INDEX events_updated ON events(updated_at);
+
+CREATE TABLE items (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+    guid TEXT NOT NULL,
+    url TEXT,
+    canonical_url TEXT,
+    title TEXT NOT NULL,
+    summary TEXT NOT NULL DEFAULT '',
+    content_html TEXT NOT NULL DEFAULT '',
+    content_text TEXT NOT NULL DEFAULT '',
+    lang TEXT NOT NULL DEFAULT 'und',
+    author TEXT,
+    published_at TEXT,
+    fetched_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    revision INTEGER NOT NULL DEFAULT 1,
+    content_hash TEXT NOT NULL,
+    match_text TEXT NOT NULL DEFAULT '',
+    enclosures TEXT NOT NULL DEFAULT '[]',
+    categories TEXT NOT NULL DEFAULT '[]',
+    duplicate_of INTEGER REFERENCES items(id) ON DELETE SET NULL,
+    event_id INTEGER REFERENCES events(id) ON DELETE SET NULL,
+    UNIQUE (feed_id, guid)
+);
+CREATE INDEX items_canonical_url ON items(canonical_url);
+CREATE INDEX items_content_hash ON items(content_hash);
+CREATE INDEX items_duplicate_of ON items(duplicate_of);
+CREATE INDEX items_event_id ON items(event_id);
+CREATE INDEX items_fetched_at ON items(fetched_at);
+CREATE INDEX items_published_at ON items(published_at);
+
+CREATE TABLE decisions (
+    id INTEGER PRIMARY KEY,
+    item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+    stage TEXT NOT NULL,
+    rule TEXT NOT NULL,
+    target_item_id INTEGER REFERENCES items(id) ON DELETE SET NULL,
+    target_event_id INTEGER REFERENCES events(id) ON DELETE SET NULL,
+    score REAL,
+    features TEXT NOT NULL DEFAULT '{}',
+    at TEXT NOT NULL
+);
+CREATE INDEX decisions_item ON decisions(item_id);
+
+CREATE TABLE fetches (
+    id INTEGER PRIMARY KEY,
+    feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+    started_at TEXT NOT NULL,
+    status INTEGER,
+    bytes INTEGER,
+    elapsed_ms REAL,
+    not_modified INTEGER NOT NULL DEFAULT 0,
+    parsed INTEGER NOT NULL DEFAULT 0,
+    new_items INTEGER NOT NULL DEFAULT 0,
+    updated_items INTEGER NOT NULL DEFAULT 0,
+    duplicates INTEGER NOT NULL DEFAULT 0,
+    error TEXT
+);
+CREATE INDEX fetches_feed ON fetches(feed_id, started_at);
+
+-- Wrong merges a user undid: never merge this pair again.
+CREATE TABLE unmerges (
+    item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+    target_item_id INTEGER,
+    target_event_id INTEGER,
+    stage TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE INDEX unmerges_item ON unmerges(item_id);
+
+CREATE VIRTUAL TABLE items_fts USING fts5(
+    title, content_text, content='items', content_rowid='id', tokenize='trigram'
+);
+CREATE TRIGGER items_fts_ai AFTER INSERT ON items BEGIN
+    INSERT INTO items_fts(rowid, title, content_text)
+    VALUES (new.id, new.title, new.content_text);
+END;
+CREATE TRIGGER items_fts_ad AFTER DELETE ON items BEGIN
+    INSERT INTO items_fts(items_fts, rowid, title, content_text)
+    VALUES ('delete', old.id, old.title, old.content_text);
+END;
+CREATE TRIGGER items_fts_au AFTER UPDATE OF title, content_text ON items BEGIN
+    INSERT INTO items_fts(items_fts, rowid, title, content_text)
+    VALUES ('delete', old.id, old.title, old.content_text);
+    INSERT INTO items_fts(rowid, title, content_text)
+    VALUES (new.id, new.title, new.content_text);
+END;
+""",
+    ),
+]
+
+
+MIGRATIONS.append(
+    (
+        2,
+        "item vectors for the event clusterer",
+        """
+-- Embedding of each clustered item (float32, L2-normalised), so a restart rebuilds the
+-- clusterer's window without re-embedding; model names the embedder that made it.
+CREATE TABLE item_vectors (
+    item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+    model TEXT NOT NULL,
+    vector BLOB NOT NULL
+);
+""",
+    )
+)
+
+
+MIGRATIONS.append(
+    (
+        3,
+        "permanent redirects must hold before the feed URL moves",
+        """
+-- Target of the last permanent (301/308) redirect chain and how many polls in a row saw it.
+ALTER TABLE feeds ADD COLUMN redirect_url TEXT;
+ALTER TABLE feeds ADD COLUMN redirect_count INTEGER NOT NULL DEFAULT 0;
+""",
+    )
+)
+
+
+MIGRATIONS.append(
+    (
+        4,
+        "entry fingerprints of the last parsed document",
+        """
+-- Space-separated fingerprints of the entry segments of the last parsed document: a document
+-- whose segments were all seen is not parsed again (only its channel header changed).
+ALTER TABLE feeds ADD COLUMN entry_fingerprints TEXT;
+""",
+    )
+)
+
+
+def split_sql(script: str) -> list[str]:
+    """Split a migration into statements; trigger bodies (BEGIN … END;) stay whole."""
+    out: list[str] = []
+    buf: list[str] = []
+    in_trigger = False
+    for line in script.splitlines():
+        if line.strip().startswith("--") or not line.strip():
+            continue
+        buf.append(line)
+        up = line.strip().upper()
+        if up.startswith("CREATE TRIGGER"):
+            in_trigger = True
+        if (in_trigger and up == "END;") or (not in_trigger and up.endswith(";")):
+            out.append("\n".join(buf))
+            buf = []
+            in_trigger = False
+    if buf:
+        out.append("\n".join(buf))
+    return out
