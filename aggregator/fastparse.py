@@ -37,14 +37,12 @@ from aggregator.parse import (
     _SKIP_HOURS,
     _XML_DECL_TEXT,
     MAX_GUID_CHARS,
-    ParseError,
-    _charset_override,
+    PreparedDocument,
     _dt,
     _int,
-    _is_json,
     _s,
-    check_xml_safety,
-    decode_document,
+    parse_prepared,
+    prepare_document,
 )
 
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
@@ -56,41 +54,81 @@ SY_NS = "http://purl.org/rss/1.0/modules/syndication/"
 #: ``wfw_commentrss``, ``feedburner_origlink``, ``georss_point``…). Media RSS is allowed only
 #: for its childless ``content``/``thumbnail`` elements (``media:title``/``description`` map
 #: onto title/summary).
-INERT_NS = frozenset({
-    "http://purl.org/rss/1.0/modules/slash/",
-    "http://wellformedweb.org/CommentAPI/",
-    "http://wellformedweb.org/commentAPI/",
-    "http://rssnamespace.org/feedburner/ext/1.0",
-    "http://www.georss.org/georss",
-    "com-wordpress:feed-additions:1",
-})
+INERT_NS = frozenset(
+    {
+        "http://purl.org/rss/1.0/modules/slash/",
+        "http://wellformedweb.org/CommentAPI/",
+        "http://wellformedweb.org/commentAPI/",
+        "http://rssnamespace.org/feedburner/ext/1.0",
+        "http://www.georss.org/georss",
+        "com-wordpress:feed-additions:1",
+    }
+)
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 #: iTunes item elements that land under keys we never read (``itunes:author``, ``summary`` and
 #: ``keywords`` map onto author, summary and tags, so they are not listed).
-ITUNES_INERT = frozenset({
-    "subtitle", "duration", "explicit", "image", "episode", "season", "episodeType", "block",
-})
+ITUNES_INERT = frozenset(
+    {
+        "subtitle",
+        "duration",
+        "explicit",
+        "image",
+        "episode",
+        "season",
+        "episodeType",
+        "block",
+    }
+)
 MEDIA_NS = frozenset({"http://search.yahoo.com/mrss/", "http://search.yahoo.com/mrss"})
 MEDIA_INERT = frozenset({"content", "thumbnail"})
 
 #: RSS 2.0 ``<item>`` children handled here (un-namespaced).
-ITEM_TAGS = frozenset({
-    "title", "link", "description", "guid", "pubDate", "category", "enclosure", "comments",
-    "author", "source",
-})
+ITEM_TAGS = frozenset(
+    {
+        "title",
+        "link",
+        "description",
+        "guid",
+        "pubDate",
+        "category",
+        "enclosure",
+        "comments",
+        "author",
+        "source",
+    }
+)
 #: ``<channel>`` children: the ones we read, plus ones feedparser keeps under keys we never read.
 CHANNEL_READ = frozenset({"title", "link", "language", "ttl", "item"})
-CHANNEL_INERT = frozenset({
-    "description", "copyright", "managingEditor", "webMaster", "pubDate", "lastBuildDate",
-    "category", "generator", "docs", "cloud", "image", "rating", "skipHours", "skipDays",
-    "textInput", "author",
-})
+CHANNEL_INERT = frozenset(
+    {
+        "description",
+        "copyright",
+        "managingEditor",
+        "webMaster",
+        "pubDate",
+        "lastBuildDate",
+        "category",
+        "generator",
+        "docs",
+        "cloud",
+        "image",
+        "rating",
+        "skipHours",
+        "skipDays",
+        "textInput",
+        "author",
+    }
+)
 #: ``atom:link`` relations that feedparser does not turn into the feed's ``link``.
 INERT_ATOM_LINK_RELS = frozenset({"self", "hub", "next", "previous", "first", "last"})
 
 _PARSER = etree.XMLParser(
-    resolve_entities=False, no_network=True, huge_tree=False, recover=False,
-    remove_comments=False, load_dtd=False,
+    resolve_entities=False,
+    no_network=True,
+    huge_tree=False,
+    recover=False,
+    remove_comments=False,
+    load_dtd=False,
 )
 
 
@@ -112,20 +150,24 @@ class _Fields:
     """Per-document state of feedparser's ``pop()`` post-processing, for one base URI."""
 
     def __init__(self, base: str) -> None:
-        (self.parse_date, self.cp1252, self.looks_like_html, self.urljoin,
-         self.resolve_html) = _fp()
+        (self.parse_date, self.cp1252, self.looks_like_html, self.urljoin, self.resolve_html) = (
+            _fp()
+        )
         self.base = base
 
-    def finish(self, element: str, raw: str, ctype: str = "text/html", *,
-               relative_uri: bool = False) -> str:
+    def finish(
+        self, element: str, raw: str, ctype: str = "text/html", *, relative_uri: bool = False
+    ) -> str:
         """feedparser's ``_FeedParserMixin.pop`` for a childless element of an RSS document."""
         out = raw.strip()
         if relative_uri and out:
             out = self.urljoin(self.base, out)
         if ctype == "text/plain" and self.looks_like_html(out):
             ctype = "text/html"
-        if ctype == "text/html" and element in _CAN_CONTAIN_RELATIVE_URIS and (
-            "<" in out or "&" in out
+        if (
+            ctype == "text/html"
+            and element in _CAN_CONTAIN_RELATIVE_URIS
+            and ("<" in out or "&" in out)
         ):
             # feedparser's rewrite re-serialises markup (sgmllib); text without "<" or "&" comes
             # back unchanged (checked on 20,000 random strings), so it is skipped for plain text.
@@ -136,10 +178,19 @@ class _Fields:
         return str(out.translate(self.cp1252))
 
 
-_CAN_CONTAIN_RELATIVE_URIS = frozenset({
-    "content", "copyright", "description", "info", "rights", "subtitle", "summary", "tagline",
-    "title",
-})
+_CAN_CONTAIN_RELATIVE_URIS = frozenset(
+    {
+        "content",
+        "copyright",
+        "description",
+        "info",
+        "rights",
+        "subtitle",
+        "summary",
+        "tagline",
+        "title",
+    }
+)
 
 
 def _text(el: Any) -> str:
@@ -167,20 +218,21 @@ def parse_rss_fast(
 ) -> ParsedFeed | None:
     """The :class:`ParsedFeed` that ``parse_feed`` would return, or None ("use feedparser").
     Raises :class:`ParseError` exactly where ``parse_feed`` would refuse before parsing."""
+    return fast_from_prepared(prepare_document(body, headers), url=url, cfg=cfg)
+
+
+def fast_from_prepared(
+    doc: PreparedDocument, *, url: str, cfg: ParseConfig | None = None
+) -> ParsedFeed | None:
+    """:func:`parse_rss_fast` on an already prepared document."""
     cfg = cfg or ParseConfig()
-    hdrs = {k.lower(): v for k, v in (headers or {}).items()}
-    content_type = hdrs.get("content-type")
-    if not body or not body.strip():
-        raise ParseError("empty document")
-    text, enc = decode_document(body, content_type)
-    override = _charset_override(body, content_type, enc)
-    if _is_json(text, content_type):
+    if doc.is_json:
         return None
-    check_xml_safety(text)
+    text, hdrs, override = doc.text, doc.headers, doc.charset_note
     head = text[:4096]
     if "<!DOCTYPE" in head or "<!doctype" in head or "<rss" not in head:
         return None
-    if "xml:base" in text or "xml:lang" in text or "purl.org/rss/1.0/\"" in text:
+    if "xml:base" in text or "xml:lang" in text or 'purl.org/rss/1.0/"' in text:
         return None
     text = _INVALID_XML_CHARS.sub("", text)
     text = _XML_DECL_TEXT.sub(r"\1\2utf-8\2", text, count=1)
@@ -331,10 +383,13 @@ def _item(item: Any, f: _Fields) -> ParsedEntry:
                 href = el.get("url", el.get("uri", el.get("href")))
                 if href and _s(href):
                     etype = el.get("type")
-                    enclosures.append(Enclosure(
-                        str(_s(href)), _s(etype.lower() if etype else None),
-                        _int(el.get("length")),
-                    ))
+                    enclosures.append(
+                        Enclosure(
+                            str(_s(href)),
+                            _s(etype.lower() if etype else None),
+                            _int(el.get("length")),
+                        )
+                    )
             elif local == "source":
                 if el.get("url") is None:
                     raise _Unusual("source without url")
@@ -349,8 +404,11 @@ def _item(item: Any, f: _Fields) -> ParsedEntry:
             author = f.finish("author", _text(el))
         elif ns == DC_NS and local == "date":
             updated = f.finish("updated", _text(el))
-        elif (ns in INERT_NS or (ns in MEDIA_NS and local in MEDIA_INERT and not len(el))
-              or (ns == ITUNES_NS and local in ITUNES_INERT)):
+        elif (
+            ns in INERT_NS
+            or (ns in MEDIA_NS and local in MEDIA_INERT and not len(el))
+            or (ns == ITUNES_NS and local in ITUNES_INERT)
+        ):
             continue
         else:
             raise _Unusual(f"item {{{ns}}}{local}")
@@ -401,9 +459,7 @@ def parse_feed_fast(
     cfg: ParseConfig | None = None,
 ) -> ParsedFeed:
     """The fast path where it applies, else :func:`aggregator.parse.parse_feed`."""
-    from aggregator.parse import parse_feed
-
-    parsed = parse_rss_fast(body, url=url, headers=headers, cfg=cfg)
-    if parsed is not None:
-        return parsed
-    return parse_feed(body, url=url, headers=headers, cfg=cfg)
+    # Decoded and vetted once; a fallback to feedparser reuses it.
+    doc = prepare_document(body, headers)
+    parsed = fast_from_prepared(doc, url=url, cfg=cfg)
+    return parsed if parsed is not None else parse_prepared(doc, url=url, cfg=cfg)

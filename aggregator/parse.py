@@ -21,6 +21,7 @@ import json
 import re
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -244,6 +245,32 @@ def _int(v: Any) -> int | None:
         return None
 
 
+@dataclass(frozen=True)
+class PreparedDocument:
+    """A fetched document decoded and vetted once, for whichever parser reads it."""
+
+    #: Decoded text; for XML it has passed :func:`check_xml_safety`.
+    text: str
+    #: Response headers, names lower-cased.
+    headers: dict[str, str]
+    #: Note on a declared charset that did not decode the document (ENC-02), else None.
+    charset_note: str | None
+    is_json: bool
+
+
+def prepare_document(body: bytes, headers: Mapping[str, str] | None) -> PreparedDocument:
+    """Decode ``body`` and refuse unsafe XML (raises :class:`ParseError`)."""
+    hdrs = {k.lower(): v for k, v in (headers or {}).items()}
+    content_type = hdrs.get("content-type")
+    if not body or not body.strip():
+        raise ParseError("empty document")
+    text, enc = decode_document(body, content_type)
+    is_json = _is_json(text, content_type)
+    if not is_json:
+        check_xml_safety(text)
+    return PreparedDocument(text, hdrs, _charset_override(body, content_type, enc), is_json)
+
+
 def parse_feed(
     body: bytes,
     *,
@@ -254,16 +281,20 @@ def parse_feed(
     """Parse one fetched document. Raises :class:`ParseError` for documents that are not
     feeds, are unsafe, or break feedparser; a merely ill-formed feed parses best-effort and
     carries ``warning``."""
+    return parse_prepared(prepare_document(body, headers), url=url, cfg=cfg)
+
+
+def parse_prepared(
+    doc: PreparedDocument, *, url: str, cfg: ParseConfig | None = None
+) -> ParsedFeed:
+    """:func:`parse_feed` on an already prepared document (feedparser, or our JSON Feed
+    reader)."""
     cfg = cfg or ParseConfig()
-    headers = {k.lower(): v for k, v in (headers or {}).items()}
-    content_type = headers.get("content-type")
-    if not body or not body.strip():
-        raise ParseError("empty document")
-    text, enc = decode_document(body, content_type)
-    override = _charset_override(body, content_type, enc)
-    if _is_json(text, content_type):
-        return _parse_json_feed(text, url, cfg)
-    check_xml_safety(text)
+    headers = doc.headers
+    override = doc.charset_note
+    if doc.is_json:
+        return _parse_json_feed(doc.text, url, cfg)
+    text = doc.text
     # Hand feedparser clean UTF-8 whose declaration says so; strip characters XML forbids
     # (XML-07) so one stray control byte does not push the document to the loose parser.
     text = _INVALID_XML_CHARS.sub("", text)
