@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -321,36 +322,39 @@ def cmd_backup(cfg: Config, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_explain(cfg: Config, args: argparse.Namespace) -> int:
-    from aggregator.audit import AuditError, explain
+@contextlib.contextmanager
+def _audit_session(cfg: Config) -> Iterator[Store]:
+    """The store for explain/unmerge; an AuditError (no such item, nothing to undo) becomes
+    a one-line message and exit status 1."""
+    from aggregator.audit import AuditError
 
     store = _open_store(cfg)
     try:
-        print(explain(store, args.item).render())
+        yield store
     except AuditError as exc:
         print(f"aggregator: {exc}", file=sys.stderr)
-        return 1
+        raise SystemExit(1) from None
     finally:
         store.close()
+
+
+def cmd_explain(cfg: Config, args: argparse.Namespace) -> int:
+    from aggregator.audit import explain
+
+    with _audit_session(cfg) as store:
+        print(explain(store, args.item).render())
     return 0
 
 
 def cmd_unmerge(cfg: Config, args: argparse.Namespace) -> int:
-    from aggregator.audit import AuditError, unmerge
+    from aggregator.audit import unmerge
+    from aggregator.events import EventBuilder
     from aggregator.outputs import publish_outputs
 
-    store = _open_store(cfg)
-    try:
+    with _audit_session(cfg) as store:
         print(unmerge(store, args.item, _now()))
-        from aggregator.events import EventBuilder
-
         EventBuilder(cfg, store).cluster_pending(_now())
         publish_outputs(cfg, store, _now())
-    except AuditError as exc:
-        print(f"aggregator: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        store.close()
     return 0
 
 
