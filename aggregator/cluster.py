@@ -22,6 +22,7 @@ For each new item::
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -267,6 +268,10 @@ class _Event:
         self.title_keys: Counter[str] = Counter()
 
 
+#: Placeholder for a member's vector while it lives in the index.
+_NO_VECTOR: FloatVector = np.empty(0, dtype=np.float32)
+
+
 class EventClusterer:
     """Online same-event clustering over a time window (see the module docstring)."""
 
@@ -312,10 +317,12 @@ class EventClusterer:
         ev.keys.update(member.evidence.keys)
         ev.title_keys.update(member.evidence.title_keys)
         self._row_event[row] = member.event_id
-        self._members[row] = member
         self._row_lang[row] = base_lang(member.lang)
         if self.w.centre:
             self.means.update(base_lang(member.lang), member.vector)
+        # The index holds the vector; keeping a second copy per member doubled the memory of
+        # the window (soak: ~9.5 KB per item). members() puts it back from the index.
+        self._members[row] = dataclasses.replace(member, vector=_NO_VECTOR)
 
     def add_member(
         self, item: ClusterInput, event_id: int, evidence: Evidence | None = None
@@ -345,7 +352,12 @@ class EventClusterer:
 
     def members(self, event_id: int) -> list[ClusterMember]:
         ev = self._events.get(event_id)
-        return [self._members[r] for r in ev.rows] if ev else []
+        if not ev:
+            return []
+        vecs = self.index.vectors(ev.rows)
+        return [
+            dataclasses.replace(self._members[r], vector=vecs[i]) for i, r in enumerate(ev.rows)
+        ]
 
     # -- decision --------------------------------------------------------------------------
     def assign(self, item: ClusterInput, now: datetime) -> Assignment:
