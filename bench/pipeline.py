@@ -184,9 +184,13 @@ def make_config(tmp: Path, *, backend: str = "none", near: bool = True,
     )
 
 
+#: Rows between WAL truncations during the prefill.
+PREFILL_CHECKPOINT_ROWS = 100_000
+
+
 def prefill(store: Store, text: Text, n: int, rng: random.Random, *, feeds: int = 500,
             near: bool = True) -> float:
-    """Insert ``n`` synthetic items (+ events, + band rows) in one transaction; returns wall s.
+    """Insert ``n`` synthetic items (+ events, + band rows) in batches; returns wall s.
     Events are older than the cluster window, so the clusterer does not load them."""
     from aggregator.neardup import NearDupIndex
 
@@ -203,15 +207,20 @@ def prefill(store: Store, text: Text, n: int, rng: random.Random, *, feeds: int 
             [(f"http://127.0.0.1:9/prefill/{i}.xml", f"http://127.0.0.1:9/prefill/{i}.xml",
               f"P{i}", "2099-01-01T00:00:00Z", utc_iso(old)) for i in range(feeds)],
         )
-        first_feed = conn.execute("SELECT MIN(id) FROM feeds WHERE url LIKE '%/prefill/%'"
-                                  ).fetchone()[0]
-        batch: list[tuple[Any, ...]] = []
-        events: list[tuple[Any, ...]] = []
-        bands: list[tuple[int, int, int]] = []
-        item_id = int(conn.execute("SELECT COALESCE(MAX(id), 0) FROM items").fetchone()[0])
-        event_id = int(conn.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()[0])
+    first_feed = conn.execute("SELECT MIN(id) FROM feeds WHERE url LIKE '%/prefill/%'"
+                              ).fetchone()[0]
+    batch: list[tuple[Any, ...]] = []
+    events: list[tuple[Any, ...]] = []
+    bands: list[tuple[int, int, int]] = []
+    item_id = int(conn.execute("SELECT COALESCE(MAX(id), 0) FROM items").fetchone()[0])
+    event_id = int(conn.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()[0])
+    flushed = 0
 
-        def flush() -> None:
+    def flush() -> None:
+        # One transaction per batch, and the WAL truncated every PREFILL_CHECKPOINT_ROWS:
+        # a single 1M-item transaction grew the WAL past 4 GB and would not finish.
+        nonlocal flushed
+        with store.transaction():
             conn.executemany(
                 "INSERT INTO events (id, title, first_seen_at, updated_at, item_count,"
                 " languages, sources) VALUES (?, ?, ?, ?, 3, ?, '[]')", events)
@@ -222,31 +231,34 @@ def prefill(store: Store, text: Text, n: int, rng: random.Random, *, feeds: int 
                 " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", batch)
             if bands:
                 conn.executemany("INSERT OR IGNORE INTO minhash_bands VALUES (?, ?, ?)", bands)
-            batch.clear()
-            events.clear()
-            bands.clear()
+        flushed += len(batch)
+        if flushed % PREFILL_CHECKPOINT_ROWS < len(batch):
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        batch.clear()
+        events.clear()
+        bands.clear()
 
-        for k in range(n):
-            item_id += 1
-            lang = "zh" if k % 2 else "en"
-            title, paras = text.item(rng, lang)
-            body = "\n".join(paras)
-            at = utc_iso(old - timedelta(seconds=k))
-            if k % 3 == 0:
-                event_id += 1
-                events.append((event_id, title, at, at, lang))
-            url = f"https://p{k % feeds}.prefill.test/a/{k}"
-            batch.append((
-                item_id, first_feed + k % feeds, f"pre-{k}", url, url, title, paras[0],
-                "<p>" + "</p><p>".join(paras) + "</p>", body, lang, at, at, at,
-                f"{rng.getrandbits(128):032x}{k:032x}", body[:1000].lower(), event_id,
-            ))
-            if near:
-                at_s = int((old - timedelta(seconds=k)).timestamp())
-                bands += [(rng.getrandbits(63), item_id, at_s) for _ in range(PREFILL_BANDS)]
-            if len(batch) >= 5000:
-                flush()
-        flush()
+    for k in range(n):
+        item_id += 1
+        lang = "zh" if k % 2 else "en"
+        title, paras = text.item(rng, lang)
+        body = "\n".join(paras)
+        at = utc_iso(old - timedelta(seconds=k))
+        if k % 3 == 0:
+            event_id += 1
+            events.append((event_id, title, at, at, lang))
+        url = f"https://p{k % feeds}.prefill.test/a/{k}"
+        batch.append((
+            item_id, first_feed + k % feeds, f"pre-{k}", url, url, title, paras[0],
+            "<p>" + "</p><p>".join(paras) + "</p>", body, lang, at, at, at,
+            f"{rng.getrandbits(128):032x}{k:032x}", body[:1000].lower(), event_id,
+        ))
+        if near:
+            at_s = int((old - timedelta(seconds=k)).timestamp())
+            bands += [(rng.getrandbits(63), item_id, at_s) for _ in range(PREFILL_BANDS)]
+        if len(batch) >= 5000:
+            flush()
+    flush()
     return time.perf_counter() - t0
 
 
