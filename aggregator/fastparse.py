@@ -30,11 +30,7 @@ from lxml import etree
 from aggregator.config import ParseConfig
 from aggregator.models import Enclosure, ParsedEntry, ParsedFeed
 from aggregator.parse import (
-    _DAY,
-    _HOUR,
     _INVALID_XML_CHARS,
-    _SKIP_DAYS,
-    _SKIP_HOURS,
     _XML_DECL_TEXT,
     MAX_GUID_CHARS,
     PreparedDocument,
@@ -43,6 +39,7 @@ from aggregator.parse import (
     _s,
     parse_prepared,
     prepare_document,
+    skip_hints,
 )
 
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
@@ -299,12 +296,7 @@ def _build(root: Any, text: str, url: str, hdrs: dict[str, str], cfg: ParseConfi
     # feedparser reads <item> at any depth; we only took the channel's own.
     if sum(1 for _ in root.iter("item", "{*}item")) != len(entries):
         raise _Unusual("item outside the channel")
-    hours: tuple[int, ...] = ()
-    days: tuple[str, ...] = ()
-    if m := _SKIP_HOURS.search(text):
-        hours = tuple(sorted({int(h) % 24 for h in _HOUR.findall(m.group(1))}))
-    if m := _SKIP_DAYS.search(text):
-        days = tuple(sorted({d.capitalize() for d in _DAY.findall(m.group(1))}))
+    hours, days = skip_hints(text)
     return ParsedFeed(
         title=_s(title),
         site_url=_s(site),

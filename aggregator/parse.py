@@ -209,6 +209,18 @@ def _charset_override(body: bytes, content_type: str | None, used: str) -> str |
     return f"declared charset {declared} overridden: decoded as {used}"
 
 
+def skip_hints(text: str) -> tuple[tuple[int, ...], tuple[str, ...]]:
+    """RSS ``skipHours``/``skipDays`` read from the document text (feedparser keeps only the
+    last ``<hour>``), as sorted hours 0–23 and capitalised day names."""
+    hours: tuple[int, ...] = ()
+    days: tuple[str, ...] = ()
+    if m := _SKIP_HOURS.search(text):
+        hours = tuple(sorted({int(h) % 24 for h in _HOUR.findall(m.group(1))}))
+    if m := _SKIP_DAYS.search(text):
+        days = tuple(sorted({d.capitalize() for d in _DAY.findall(m.group(1))}))
+    return hours, days
+
+
 def check_xml_safety(text: str) -> None:
     """Refuse entity declarations and internal DTD subsets (XML-01..05). External DTD
     references alone (old RSS 0.91 feeds) are allowed: expat is told not to fetch them."""
@@ -323,12 +335,7 @@ def parse_prepared(
         raise ParseError(f"not a feed{': ' + warning if warning else ''}")
     feed = d.get("feed", {})
     entries = tuple(_entry(e, cfg) for e in entries_raw[: cfg.max_entries_per_feed])
-    hours: tuple[int, ...] = ()
-    days: tuple[str, ...] = ()
-    if m := _SKIP_HOURS.search(text):
-        hours = tuple(sorted({int(h) % 24 for h in _HOUR.findall(m.group(1))}))
-    if m := _SKIP_DAYS.search(text):
-        days = tuple(sorted({d.capitalize() for d in _DAY.findall(m.group(1))}))
+    hours, days = skip_hints(text)
     return ParsedFeed(
         title=_s(feed.get("title")),
         site_url=_s(feed.get("link")),
