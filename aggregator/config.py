@@ -51,6 +51,13 @@ class StoreConfig:
     wal_warn_bytes: int = _f(
         256 * MIB, "Log a warning when the WAL grows past this (a reader holding it open).", min=0
     )
+    search: str = _f(
+        "lead",
+        "What the full-text index covers: lead (title + first 600 characters of the summary; "
+        "~3x cheaper per new item) or full (title + whole text). Changing it rebuilds the "
+        "index at the next start.",
+        choices=("lead", "full"),
+    )
 
 
 @dataclass(frozen=True)

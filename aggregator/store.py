@@ -2,7 +2,8 @@
 
 Schema contract (DESIGN.md): ``feeds``, ``items``, ``events``, ``decisions``, ``fetches`` plus
 ``items_fts`` (FTS5, trigram tokenizer, so Chinese words of three or more characters match
-as substrings; one- and two-character terms fall back to ``LIKE`` — see :meth:`Store.search`).
+as substrings; one- and two-character terms fall back to ``LIKE`` — see :meth:`Store.search`;
+what it covers is ``[store] search``, see :mod:`aggregator.search_index`).
 Times are ISO-8601 UTC text in ``*_at`` columns. Every write of one feed update happens in
 one transaction (:meth:`Store.transaction`), so a crash leaves each update in full or not at
 all, and a feed's ETag never moves ahead of its stored entries.
@@ -25,6 +26,7 @@ import sqlite_utils
 
 from aggregator.config import StoreConfig
 from aggregator.models import Decision, FeedRecord, Item
+from aggregator.search_index import ensure_search_index
 from aggregator.store_migrations import MIGRATIONS, split_sql
 
 log = logging.getLogger(__name__)
@@ -119,6 +121,7 @@ class Store:
                     (version, name, utc_iso(datetime.now(UTC))),
                 )
             applied.append(version)
+        ensure_search_index(self.conn, self.cfg.search)
         return applied
 
     @contextlib.contextmanager
@@ -432,7 +435,12 @@ class Store:
             where.append("i.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)")
             params.append(match)
         for t in short_terms:
-            where.append("(i.title LIKE ? ESCAPE '\\' OR i.content_text LIKE ? ESCAPE '\\')")
+            # Same text as the index covers (items_search.body), so a search finds the same
+            # items whatever the length of its terms.
+            where.append(
+                "EXISTS (SELECT 1 FROM items_search s WHERE s.id = i.id AND"
+                " (s.title LIKE ? ESCAPE '\\' OR s.body LIKE ? ESCAPE '\\'))"
+            )
             pat = "%" + t.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             params += [pat, pat]
         scope = ""

@@ -191,6 +191,24 @@ ALTER TABLE feeds ADD COLUMN entry_fingerprints TEXT;
 )
 
 
+MIGRATIONS.append(
+    (
+        5,
+        "search index built from the items_search view (store.search)",
+        """
+-- Settings of the store itself (not user configuration): e.g. which layout items_fts has.
+CREATE TABLE store_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- items_fts is rebuilt by aggregator.search_index.ensure_search_index right after the
+-- migrations, from the view items_search, as [store] search says.
+DROP TRIGGER IF EXISTS items_fts_ai;
+DROP TRIGGER IF EXISTS items_fts_ad;
+DROP TRIGGER IF EXISTS items_fts_au;
+DROP TABLE IF EXISTS items_fts;
+""",
+    )
+)
+
+
 def split_sql(script: str) -> list[str]:
     """Split a migration into statements; trigger bodies (BEGIN … END;) stay whole."""
     out: list[str] = []

@@ -60,6 +60,7 @@ from aggregator.models import FeedRecord, FetchResult, ParsedFeed  # noqa: E402
 from aggregator.normalize import normalize_entry  # noqa: E402
 from aggregator.parse import ParseError, parse_feed  # noqa: E402
 from aggregator.pipeline import FeedOutcome, Pipeline  # noqa: E402
+from aggregator.search_index import statements as search_statements  # noqa: E402
 from aggregator.store import Store, utc_iso  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
@@ -80,11 +81,8 @@ GOAL_COLD_START_S = 5.0
 PREFILL_BANDS = 24
 #: Items per generated document: a typical news feed page.
 ITEMS_PER_DOC = 20
-_FTS_TRIGGER = (
-    "CREATE TRIGGER items_fts_ai AFTER INSERT ON items BEGIN"
-    " INSERT INTO items_fts(rowid, title, content_text)"
-    " VALUES (new.id, new.title, new.content_text); END;"
-)
+#: The insert trigger of the default search layout (dropped and restored by the ablation).
+_FTS_TRIGGER = next(s for s in search_statements("lead") if "items_fts_ai" in s) + ";"
 #: Raw item spans for the pre-parse skip prototype (re-delivery).
 _ITEM_SPAN = re.compile(rb"<item[\s>].*?</item>", re.S)
 #: Longest wait for the daemon to start and finish a tick, seconds (bounded loop).
