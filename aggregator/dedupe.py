@@ -16,6 +16,7 @@ kept because the duplicate row keeps its own ``url`` and ``feed_id``.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -24,7 +25,6 @@ from aggregator.models import Item
 if TYPE_CHECKING:
     from aggregator import neardup
     from aggregator.store import Store
-    from aggregator.textsim import U32
 
 #: Shingled records of candidate originals kept in memory (~2 KB each): a story's copies
 #: arrive within hours, so a few thousand recent originals cover nearly every repeat probe.
@@ -90,17 +90,19 @@ class NearDuplicates:
         self.index = NearDupIndex(store.conn)
         self._cache: dict[int, neardup.TextRecord] = {}
 
-    def check(self, item: Item) -> tuple[DupMatch | None, U32]:
-        """The original ``item`` nearly duplicates (or None), and its sketch for indexing."""
+    def check(self, item: Item) -> tuple[DupMatch | None, NearProbe]:
+        """The original ``item`` nearly duplicates (or None), and the probe to pass to
+        :meth:`add` if it is stored as an original (its band keys are computed once)."""
         from aggregator import neardup, textsim
         from aggregator.normalize import fold_for_matching
 
         # item.match_text is the folded text (normalize.complete_item): fold only the title.
         rec = neardup.make_record(0, item.lang, fold_for_matching(item.title), item.match_text)
-        sig = textsim.sketch(rec.shingles)
-        ids = self.index.candidates(sig)
+        keys = self.index.keys(textsim.sketch(rec.shingles))
+        probe = NearProbe(keys, rec)
+        ids = self.index.candidates_for_keys(keys)
         if not ids:
-            return None, sig
+            return None, probe
         marks = ",".join("?" * len(ids))
         rows = self.store.rows(
             f"SELECT id, lang, title, match_text, duplicate_of FROM items WHERE id IN ({marks})",
@@ -113,8 +115,8 @@ class NearDuplicates:
             if m is not None:
                 original = r["duplicate_of"] if r["duplicate_of"] is not None else r["id"]
                 feats = {**dict(m.features), "matched_item": r["id"]}
-                return DupMatch(original, m.rule, round(float(m.score), 4), feats), sig
-        return None, sig
+                return DupMatch(original, m.rule, round(float(m.score), 4), feats), probe
+        return None, probe
 
     def _record(self, r: dict[str, Any]) -> neardup.TextRecord:
         """A stored candidate's shingled record, from an LRU of recent originals: the same
@@ -128,14 +130,28 @@ class NearDuplicates:
             rec = neardup.make_record(
                 r["id"], r["lang"], fold_for_matching(r["title"]), r["match_text"]
             )
-        self._cache[r["id"]] = rec  # most recently used last
+        self._remember(rec)
+        return rec
+
+    def _remember(self, rec: neardup.TextRecord) -> None:
+        self._cache[rec.item_id] = rec  # most recently used last
         if len(self._cache) > NEAR_DUP_RECORD_CACHE:
             del self._cache[next(iter(self._cache))]
-        return rec
 
     def forget(self, item_id: int) -> None:
         """Drop a cached record (its item was revised)."""
         self._cache.pop(item_id, None)
 
-    def add(self, item_id: int, sig: U32, at: str) -> None:
-        self.index.add(item_id, sig, at)
+    def add(self, item_id: int, probe: NearProbe, at: str) -> None:
+        """Index a new original; its record goes to the LRU, since its copies (the next
+        probes to meet it) usually arrive soon after it."""
+        self.index.add_keys(item_id, probe.keys, at)
+        self._remember(dataclasses.replace(probe.record, item_id=item_id))
+
+
+@dataclass(frozen=True)
+class NearProbe:
+    """One new item's near-duplicate probe: its band keys and shingled record."""
+
+    keys: list[int]
+    record: neardup.TextRecord

@@ -202,21 +202,29 @@ class NearDupIndex:
             " PRIMARY KEY (band_key, item_id)) WITHOUT ROWID"
         )
 
-    def _keys(self, sig: U32) -> list[int]:
+    def keys(self, sig: U32) -> list[int]:
+        """Band keys of a sketch with this index's banding."""
         return band_keys(sig, self.bands, self.rows, self.lead_bands)
 
     def add(self, item_id: int, sig: U32, at: str) -> None:
         """Index an item's sketch (``textsim.sketch``) at ISO-8601 time ``at``."""
+        self.add_keys(item_id, self.keys(sig), at)
+
+    def add_keys(self, item_id: int, keys: list[int], at: str) -> None:
+        """Index an item by its band keys (:meth:`keys`) at ISO-8601 time ``at``."""
         at_s = _epoch_s(at)
         self.conn.executemany(
             "INSERT OR IGNORE INTO minhash_bands (band_key, item_id, at_s) VALUES (?, ?, ?)",
-            [(k, item_id, at_s) for k in self._keys(sig)],
+            [(k, item_id, at_s) for k in keys],
         )
 
     def candidates(self, sig: U32, exclude: Iterable[int] = ()) -> list[int]:
         """Items sharing at least one band with ``sig``, most shared bands first, at most
         ``max_candidates`` (constant cost: one primary-key probe per band)."""
-        keys = self._keys(sig)
+        return self.candidates_for_keys(self.keys(sig), exclude)
+
+    def candidates_for_keys(self, keys: list[int], exclude: Iterable[int] = ()) -> list[int]:
+        """:meth:`candidates` given the band keys."""
         marks = ",".join("?" * len(keys))
         rows = self.conn.execute(
             f"SELECT item_id FROM minhash_bands WHERE band_key IN ({marks})"
@@ -236,5 +244,5 @@ class NearDupIndex:
         """Drop one item (e.g. deleted from the store), given its sketch."""
         self.conn.executemany(
             "DELETE FROM minhash_bands WHERE band_key = ? AND item_id = ?",
-            [(k, item_id) for k in self._keys(sig)],
+            [(k, item_id) for k in self.keys(sig)],
         )

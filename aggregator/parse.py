@@ -13,6 +13,7 @@ JSON Feed 1.0/1.1 is read here directly (feedparser 6 does not support it).
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import hashlib
 import io
@@ -98,10 +99,64 @@ def entry_fingerprints(body: bytes) -> frozenset[str] | None:
     if not starts:
         return None
     bounds = [*starts, len(body)]
-    return frozenset(
-        hashlib.blake2b(body[a:b], digest_size=ENTRY_FINGERPRINT_BYTES).hexdigest()
-        for a, b in itertools.pairwise(bounds)
-    )
+    return frozenset(_fingerprint(body[a:b]) for a, b in itertools.pairwise(bounds))
+
+
+#: One whole entry element and the blank space after it (a segment that may be cut out).
+_WHOLE_ENTRY = re.compile(rb"<(item|entry)[\s>/].*</\1\s*>\s*", re.I | re.S)
+_ENTRY_END = re.compile(rb"</(?:item|entry)\s*>", re.I)
+#: Text where markup is not markup: a look-alike entry tag in here is not an entry.
+_OPAQUE = re.compile(rb"<!\[CDATA\[.*?\]\]>|<!--.*?-->", re.S)
+
+
+def _start_inside_opaque(body: bytes, starts: list[int]) -> bool:
+    if b"<![CDATA[" not in body and b"<!--" not in body:
+        return False
+    for m in _OPAQUE.finditer(body):
+        i = bisect.bisect_left(starts, m.start())
+        if i < len(starts) and starts[i] < m.end():
+            return True
+    return False
+
+
+def _fingerprint(segment: bytes) -> str:
+    return hashlib.blake2b(segment, digest_size=ENTRY_FINGERPRINT_BYTES).hexdigest()
+
+
+def splice_known_entries(body: bytes, known: frozenset[str] | set[str]) -> tuple[bytes, int]:
+    """``body`` without the entry elements whose segments (see :func:`entry_fingerprints`)
+    were all seen at the last parse, and how many were cut. A feed that adds two items to a
+    page of twenty is then parsed (and normalised, and looked up) for two, not twenty.
+
+    Only a segment that is exactly one ``<item>``/``<entry>`` element plus blank space is cut
+    (the last one: up to its end tag), so the rest stays well-formed. A look-alike start tag
+    inside CDATA or a comment means the segments are not entries: nothing is cut. If a cut
+    still leaves a malformed document, the caller parses the whole body instead."""
+    starts = [m.start() for m in _ENTRY_START.finditer(body)]
+    if not starts or not known or _start_inside_opaque(body, starts):
+        return body, 0
+    bounds = [*starts, len(body)]
+    pieces: list[bytes] = []
+    pos = cut = 0
+    last = len(starts) - 1
+    for i, (a, b) in enumerate(itertools.pairwise(bounds)):
+        segment = body[a:b]
+        if _fingerprint(segment) not in known:
+            continue
+        if i == last:
+            ends = list(_ENTRY_END.finditer(segment))
+            if not ends:
+                continue
+            segment = segment[: ends[-1].end()]
+        if _WHOLE_ENTRY.fullmatch(segment) is None:
+            continue
+        pieces.append(body[pos:a])
+        pos = a + len(segment)
+        cut += 1
+    if not cut:
+        return body, 0
+    pieces.append(body[pos:])
+    return b"".join(pieces), cut
 
 
 class ParseError(ValueError):

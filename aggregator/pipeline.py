@@ -36,7 +36,7 @@ from aggregator.fetch import Fetcher
 from aggregator.idpolicy import IdHistory, choose_id_policy
 from aggregator.models import Decision, FeedRecord, FetchResult, Item, ParsedFeed
 from aggregator.normalize import build_item, complete_item, default_timezone_for
-from aggregator.parse import ParseError, entry_fingerprints
+from aggregator.parse import ParseError, entry_fingerprints, splice_known_entries
 from aggregator.schedule import FeedHistory, PollOutcome, next_check
 from aggregator.store import Store, parse_iso, utc_iso
 
@@ -201,9 +201,7 @@ class Pipeline:
                 pass  # same document, or only its channel header changed: nothing to parse
             else:
                 try:
-                    parsed = await self.parser.parse(
-                        result.body, result.final_url, dict(result.headers), self.cfg
-                    )
+                    parsed = await self._parse(result, known)
                     out.parsed = True
                     out.fingerprints = fingerprints
                 except ParseError as exc:
@@ -235,6 +233,23 @@ class Pipeline:
         return out
 
     # -- internals ----------------------------------------------------------------------------
+    async def _parse(self, result: FetchResult, known: set[str]) -> ParsedFeed:
+        """Parse a fetched document, without the entries seen unchanged at the last parse
+        (``splice_known_entries``); the whole body again if the cut one comes out malformed
+        or unreadable, so a wrong cut can cost time but never an entry."""
+        assert result.body is not None
+        headers = dict(result.headers)
+        body, cut = splice_known_entries(result.body, known)
+        if cut:
+            try:
+                parsed = await self.parser.parse(body, result.final_url, headers, self.cfg)
+                if not parsed.malformed:
+                    return parsed
+            except ParseError:
+                pass
+            log.info("feed_url=%s reparsing the whole document", result.feed_url)
+        return await self.parser.parse(result.body, result.final_url, headers, self.cfg)
+
     def _redirect_fields(self, feed: FeedRecord, result: FetchResult) -> dict[str, object]:
         """301/308 move the feed URL once the same target has held for
         ``PERMANENT_REDIRECT_HOLD_POLLS`` polls in a row; 302/307 never do."""
@@ -297,14 +312,14 @@ class Pipeline:
             match = (
                 dedupe.find_exact_duplicate(item, self.store) if self.cfg.dedupe.enabled else None
             )
-            sig = None
+            probe = None
             if match is None and self.near is not None:
-                match, sig = self.near.check(item)
+                match, probe = self.near.check(item)
             if match is not None:
                 item.duplicate_of = match.original_id
             item_id = self.store.insert_item(item)
-            if sig is not None and match is None and self.near is not None:
-                self.near.add(item_id, sig, item.published_at or item.fetched_at)
+            if probe is not None and match is None and self.near is not None:
+                self.near.add(item_id, probe, item.published_at or item.fetched_at)
             out.new_items += 1
             if match is not None:
                 out.duplicates += 1

@@ -252,3 +252,66 @@ def test_entry_fingerprints_ignore_the_channel_header_only() -> None:
     # RSS 1.0's <items> list is not an entry; JSON Feed has no segments.
     assert entry_fingerprints(b"<channel><items><rdf:Seq/></items></channel>") is None
     assert entry_fingerprints(b'{"version": "https://jsonfeed.org/version/1.1"}') is None
+
+
+def _rss_doc(items: list[tuple[str, str]], tail: str = "") -> bytes:
+    body = "\n  ".join(
+        f'<item><guid isPermaLink="false">{g}</guid><title>{t}</title>'
+        f"<description>{t} text</description></item>"
+        for g, t in items
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel><title>Chan</title>'
+        f"<link>http://example.org/</link>\n  {body}\n{tail}</channel></rss>\n"
+    ).encode()
+
+
+def test_splice_cuts_entries_seen_at_the_last_parse() -> None:
+    from aggregator.parse import entry_fingerprints, splice_known_entries
+
+    old = [(f"g{i}", f"Story {i}") for i in range(1, 6)]
+    known = set(entry_fingerprints(_rss_doc(old)) or ())
+    new = _rss_doc([("g0", "Story 0"), *old], tail="<image><url>http://x/i.png</url></image>")
+    body, cut = splice_known_entries(new, known)
+    # g1..g4 are byte-identical segments; g5's segment changed (the tail follows it now),
+    # but it is the last one: cut up to its end tag, which is known only if equal.
+    assert cut >= 4
+    parsed = parse_feed(body, url="http://example.org/rss")
+    assert not parsed.malformed
+    assert parsed.title == "Chan"
+    guids = [e.guid for e in parsed.entries]
+    assert guids[0] == "g0" and set(guids) <= {"g0", "g5"}
+    assert b"<image>" in body and body.rstrip().endswith(b"</rss>")
+
+
+def test_splice_last_entry_and_nothing_known() -> None:
+    from aggregator.parse import entry_fingerprints, splice_known_entries
+
+    old = _rss_doc([("g1", "One"), ("g2", "Two")])
+    known = set(entry_fingerprints(old) or ())
+    assert splice_known_entries(old, set()) == (old, 0)
+    same_plus = _rss_doc([("g0", "Zero"), ("g1", "One"), ("g2", "Two")])
+    body, cut = splice_known_entries(same_plus, known)
+    assert cut == 2  # g2 is the last segment: cut up to </item>, the trailer stays
+    parsed = parse_feed(body, url="http://example.org/rss")
+    assert [e.guid for e in parsed.entries] == ["g0"] and not parsed.malformed
+
+
+def test_splice_never_cuts_inside_cdata() -> None:
+    """A look-alike <item> inside CDATA or a comment: the segments are not entries, so
+    nothing is cut (a cut there would change an entry's text)."""
+    from aggregator.parse import entry_fingerprints, splice_known_entries
+
+    tricky = (
+        '<item><guid isPermaLink="false">c</guid><title>Code</title>'
+        "<description><![CDATA[use <item> and "
+        "</item>\n<item>like this]]></description></item>"
+    )
+    old = _rss_doc([("g1", "One")]).replace(b"<item>", tricky.encode() + b"<item>", 1)
+    known = set(entry_fingerprints(old) or ())
+    new = old.replace(b"<title>One</title>", b"<title>One, edited</title>")
+    assert splice_known_entries(new, known) == (new, 0)
+    commented = _rss_doc([("g1", "One"), ("g2", "Two")]).replace(
+        b"<item>", b"<!-- <item>old</item> --><item>", 1
+    )
+    assert splice_known_entries(commented, set(entry_fingerprints(commented) or ()))[1] == 0

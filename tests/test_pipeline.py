@@ -10,6 +10,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from conftest import make_config, shared_path
 from origin import Origin
@@ -555,3 +556,72 @@ def test_channel_header_change_alone_is_not_parsed(
         (1, 0, 1),
     ]
     assert fetches[1]["not_modified"] == 1
+
+
+class _RecordingParser:
+    """The pipeline's parser, recording the bodies it was given."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.bodies: list[bytes] = []
+
+    async def parse(self, body: bytes, *args: Any) -> Any:
+        self.bodies.append(body)
+        return await self.inner.parse(body, *args)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def test_known_entries_are_cut_before_parsing(
+    cfg: Config, store: Store, origin: Origin, now: datetime
+) -> None:
+    """A page of 20 that gains 2 entries and has 1 edited is parsed for those 3 only; the
+    stored result is what a whole parse gives (2 new, 1 revised, nothing else touched)."""
+    old = [(f"g{i}", f"http://example.org/{i}", f"Story {i}", f"Text {i}") for i in range(20)]
+    edited = [*old]
+    edited[5] = ("g5", "http://example.org/5", "Story 5", "Text 5, corrected")
+    new = [("n1", "http://example.org/n1", "New 1", "Fresh 1"),
+           ("n2", "http://example.org/n2", "New 2", "Fresh 2")]
+    fid = store.add_feed(origin.url("/cut.xml"), now=now)
+    pipeline = Pipeline(cfg, store)
+    rec = _RecordingParser(pipeline.parser)
+    pipeline.parser = rec  # type: ignore[assignment]
+    try:
+        for i, body in enumerate([rss(old), rss(new + edited)]):
+            origin.static("/cut.xml", body)
+            t = now + timedelta(minutes=30 * i)
+            asyncio.run(pipeline.poll([store.feed(fid)], lambda t=t: t))
+    finally:
+        pipeline.close()
+    fetches = store.rows("SELECT new_items, updated_items FROM fetches ORDER BY id")
+    assert [(f["new_items"], f["updated_items"]) for f in fetches] == [(20, 0), (2, 1)]
+    assert len(rec.bodies) == 2
+    second = rec.bodies[1]
+    assert second.count(b"<item>") == 3
+    assert b"Fresh 1" in second and b"Text 5, corrected" in second and b"Text 7<" not in second
+    assert store.rows("SELECT COUNT(*) AS n FROM items")[0]["n"] == 22
+
+
+def test_a_malformed_cut_document_is_parsed_whole(
+    cfg: Config, store: Store, origin: Origin, now: datetime
+) -> None:
+    """A document that is malformed anyway (a mismatched tag in a new entry): the cut one
+    comes out malformed too, so the whole body is parsed; the new entry is still stored."""
+    old = [(f"g{i}", f"http://example.org/{i}", f"Story {i}", f"Text {i}") for i in range(3)]
+    fid = store.add_feed(origin.url("/bad.xml"), now=now)
+    broken = rss([("n", "http://example.org/n", "New <b>bold", "Fresh"), *old])
+    pipeline = Pipeline(cfg, store)
+    rec = _RecordingParser(pipeline.parser)
+    pipeline.parser = rec  # type: ignore[assignment]
+    try:
+        for i, body in enumerate([rss(old), broken]):
+            origin.static("/bad.xml", body)
+            t = now + timedelta(minutes=30 * i)
+            asyncio.run(pipeline.poll([store.feed(fid)], lambda t=t: t))
+    finally:
+        pipeline.close()
+    assert [len(b) for b in rec.bodies[1:]] == [len(rec.bodies[1]), len(broken)]
+    assert len(rec.bodies[1]) < len(broken)
+    titles = {r["title"] for r in store.rows("SELECT title FROM items")}
+    assert any(t.startswith("New") for t in titles)
