@@ -209,6 +209,20 @@ DROP TABLE IF EXISTS items_fts;
 )
 
 
+MIGRATIONS.append(
+    (
+        6,
+        "a feed's newest items without a sort",
+        """
+-- The scheduler reads a feed's newest items on every poll (recent_publish_times, guid_by_link:
+-- WHERE feed_id = ? ORDER BY id DESC LIMIT 20). Through the (feed_id, guid) index that was a
+-- sort of all the feed's items: 2.4 ms per poll at 400 items, growing with the feed's age.
+CREATE INDEX items_feed_recent ON items(feed_id, id);
+""",
+    )
+)
+
+
 def split_sql(script: str) -> list[str]:
     """Split a migration into statements; trigger bodies (BEGIN … END;) stay whole."""
     out: list[str] = []
