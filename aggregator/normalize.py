@@ -92,6 +92,13 @@ _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 _POINT_PLACEHOLDER = "\ue000"
 #: Punctuation kept by :func:`fold_for_matching`: "%" carries meaning ("5%" ≠ "5").
 _KEEP_PUNCT = "%"
+#: Folded texts remembered by :func:`fold_for_matching`, and the longest text remembered.
+#: build_item folds a document's entries before complete_item and the near-duplicate check
+#: fold them again, so 256 entries (2 per item: title, text) cover a 128-entry document.
+#: Texts longer than ``MATCH_TEXT_CHARS`` are never folded twice (the matching text is cut
+#: first), so they are not kept: at most 256 × 8,000 characters in and out (~8 MB, CJK).
+FOLD_CACHE_SIZE = 256
+FOLD_CACHE_MAX_CHARS = MATCH_TEXT_CHARS
 
 
 @lru_cache(maxsize=1)
@@ -111,21 +118,40 @@ def _punct_table() -> dict[int, str | None]:
 def fold_for_matching(text: str) -> str:
     """Text for matching only, never for display: NFKC (full-width → ASCII), case-folded,
     Traditional → Simplified (OpenCC t2s), punctuation → space (decimal points kept,
-    thousands separators dropped), whitespace collapsed."""
+    thousands separators dropped), whitespace collapsed.
+
+    A new item's title and text are each folded two or three times (content hash, GUID,
+    matching text, near-duplicate check): texts up to :data:`FOLD_CACHE_MAX_CHARS` characters
+    are remembered in a small LRU (:data:`FOLD_CACHE_SIZE` entries)."""
     if not text:
         return ""
+    if len(text) <= FOLD_CACHE_MAX_CHARS:
+        return _fold_cached(text)
+    return _fold(text)
+
+
+def _fold(text: str) -> str:
     t = unicodedata.normalize("NFKC", text).casefold()
-    t = opencc_converter("t2s").convert(t)
+    if not t.isascii():  # no t2s dictionary key holds an ASCII character (test_normalize.py)
+        t = opencc_converter("t2s").convert(t)
     t = _THOUSANDS.sub("", t)
     t = _DECIMAL_POINT.sub(_POINT_PLACEHOLDER, t)
     t = t.translate(_punct_table()).replace(_POINT_PLACEHOLDER, ".")
     return _WS.sub(" ", t).strip()
 
 
+_fold_cached = lru_cache(maxsize=FOLD_CACHE_SIZE)(_fold)
+
+
 def content_hash(title: str, text: str) -> str:
     """sha256 hex of the folded title and text: copies that differ only in case, width,
     punctuation, spacing or Traditional/Simplified characters get the same hash."""
-    folded = fold_for_matching(title) + "\n" + fold_for_matching(text)
+    return _folded_hash(fold_for_matching(title), fold_for_matching(text))
+
+
+def _folded_hash(folded_title: str, folded_text: str) -> str:
+    """:func:`content_hash` of an already folded title and text."""
+    folded = folded_title + "\n" + folded_text
     return hashlib.sha256(folded.encode("utf-8", "surrogatepass")).hexdigest()
 
 
@@ -289,7 +315,7 @@ def _choose_guid(
     entry: ParsedEntry,
     policy: str,
     link_key: str | None,
-    title: str,
+    folded_title: str,
     published: str | None,
     text_hash: str,
 ) -> str:
@@ -298,7 +324,6 @@ def _choose_guid(
     raw_guid = clean_text(entry.guid or "").strip()
     if len(raw_guid) > MAX_GUID_CHARS:
         raw_guid = _sha_key(raw_guid)
-    folded_title = fold_for_matching(title)
     if policy == "link" and link_key:
         return link_key
     if policy == "link_date" and link_key:
@@ -385,9 +410,10 @@ def build_item(
     published_at = to_utc(entry.published, entry.published_raw, feed_tz, now)
     if published_at is None:
         published_at = to_utc(entry.updated, entry.updated_raw, feed_tz, now)
-    text_hash = content_hash(title, text)
+    folded_title = fold_for_matching(title)
+    text_hash = _folded_hash(folded_title, fold_for_matching(text))
     policy = feed.id_policy if feed.id_policy in ID_POLICIES else "guid"
-    guid = _choose_guid(entry, policy, link_key, title, published_at, text_hash)
+    guid = _choose_guid(entry, policy, link_key, folded_title, published_at, text_hash)
     categories = tuple(dict.fromkeys(c for c in (_plain(c, 200) for c in entry.categories) if c))
 
     return Item(

@@ -9,11 +9,13 @@ grows quadratically with depth (100k nested ``<div>`` took 76 s unguarded).
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import html
 import ipaddress
 import re
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import nh3
@@ -241,23 +243,51 @@ def _cap(src: str) -> str:
     return _limit_depth(clean_text(_truncate(src)))
 
 
-def _attribute_filter(base: str | None) -> Callable[[str, str, str], str | None]:
-    def filt(tag: str, attr: str, value: str) -> str | None:
-        if attr not in URL_ATTRIBUTES:
-            return value
-        if tag == "img" and attr == "src":
-            url = safe_url(value, base)
-            if url is None:
-                return None
-            host = urlsplit(url).hostname or ""
-            # Content images aimed at our own network or at tracker hosts are dropped (OUT-02).
-            if _is_private_host(host) or host.lower() in TRACKER_HOSTS:
-                return None
-            return url
-        schemes = CONTENT_URL_SCHEMES if attr == "href" else WEB_SCHEMES
-        return _safe_url(value, base, schemes)
+def _filter_attribute(base: str | None, tag: str, attr: str, value: str) -> str | None:
+    """One attribute of content HTML: URLs made safe and absolute against ``base``."""
+    if attr not in URL_ATTRIBUTES:
+        return value
+    if tag == "img" and attr == "src":
+        url = safe_url(value, base)
+        if url is None:
+            return None
+        host = urlsplit(url).hostname or ""
+        # Content images aimed at our own network or at tracker hosts are dropped (OUT-02).
+        if _is_private_host(host) or host.lower() in TRACKER_HOSTS:
+            return None
+        return url
+    schemes = CONTENT_URL_SCHEMES if attr == "href" else WEB_SCHEMES
+    return _safe_url(value, base, schemes)
 
-    return filt
+
+#: Base URL of the :func:`sanitize_html` call running in this thread / task: the one shared
+#: Cleaner's attribute filter reads it (nh3 calls the filter synchronously, in the caller).
+_BASE_URL: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "sanitize_base_url", default=None
+)
+
+
+def _filter_current_base(tag: str, attr: str, value: str) -> str | None:
+    return _filter_attribute(_BASE_URL.get(), tag, attr, value)
+
+
+@functools.lru_cache(maxsize=1)
+def _content_cleaner() -> Callable[[str], str]:
+    """nh3 with the content policy, built once: building a Cleaner (option conversion) was
+    ~35 µs of each ~50 µs ``nh3.clean`` call on an 8-paragraph article."""
+    options: dict[str, Any] = {
+        "tags": set(ALLOWED_TAGS),
+        "clean_content_tags": set(DROP_CONTENT_TAGS),
+        "attributes": {k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
+        "attribute_filter": _filter_current_base,
+        "strip_comments": True,
+        "link_rel": "noopener noreferrer",
+        "url_schemes": set(CONTENT_URL_SCHEMES),
+    }
+    if hasattr(nh3, "Cleaner"):
+        clean: Callable[[str], str] = nh3.Cleaner(**options).clean
+        return clean
+    return functools.partial(nh3.clean, **options)
 
 
 def _drop_trackers(cleaned: str) -> str:
@@ -286,16 +316,11 @@ def sanitize_html(html_text: str, base_url: str | None) -> str:
     ``rel="noopener noreferrer"``. Bounded time on any input (LOAD-06)."""
     if not html_text:
         return ""
-    cleaned = nh3.clean(
-        _cap(html_text),
-        tags=set(ALLOWED_TAGS),
-        clean_content_tags=set(DROP_CONTENT_TAGS),
-        attributes={k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
-        attribute_filter=_attribute_filter(base_url),
-        strip_comments=True,
-        link_rel="noopener noreferrer",
-        url_schemes=set(CONTENT_URL_SCHEMES),
-    )
+    token = _BASE_URL.set(base_url)
+    try:
+        cleaned = _content_cleaner()(_cap(html_text))
+    finally:
+        _BASE_URL.reset(token)
     if "<img" in cleaned:
         cleaned = _drop_trackers(cleaned)
     return clean_text(cleaned).strip()
@@ -309,10 +334,39 @@ _BLOCK_TAGS = frozenset(
         "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
     }
 )  # fmt: skip
-_SPACES_RE = re.compile(r"[^\S\n]+")
-_WS_RE = re.compile(r"\s+")
 # nh3 output with no attributes allowed: every `<` left is a tag (text `<` is escaped).
 _ANY_TAG_RE = re.compile(r"<[^>]*>")
+
+
+def _collapse_spaces(s: str) -> str:
+    """``re.sub(r"\\s+", " ", s)`` without a regex (str.split's whitespace is ``\\s``): 4x faster
+    on article text, where most matches are single spaces."""
+    words = s.split()
+    if not words:
+        return " " if s else ""
+    out = " ".join(words)
+    if s[0].isspace():
+        out = " " + out
+    if s[-1].isspace():
+        out += " "
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _block_cleaner() -> Callable[[str], str]:
+    """nh3 keeping block tags only, no attributes, built once (a Cleaner saves the ~15 µs
+    per call that ``nh3.clean`` spends converting its options)."""
+    options: dict[str, Any] = {
+        "tags": set(_BLOCK_TAGS),
+        "clean_content_tags": set(DROP_CONTENT_TAGS),
+        "attributes": {},
+        "link_rel": None,
+        "strip_comments": True,
+    }
+    if hasattr(nh3, "Cleaner"):
+        clean: Callable[[str], str] = nh3.Cleaner(**options).clean
+        return clean
+    return functools.partial(nh3.clean, **options)
 
 
 def html_to_text(html_text: str) -> str:
@@ -326,14 +380,8 @@ def html_to_text(html_text: str) -> str:
     else:
         # nh3 (Rust) parses like a browser and keeps only block tags, with no attributes;
         # source line breaks are spaces, then each block tag becomes a line break.
-        kept = nh3.clean(
-            _cap(html_text),
-            tags=set(_BLOCK_TAGS),
-            clean_content_tags=set(DROP_CONTENT_TAGS),
-            attributes={},
-            link_rel=None,
-            strip_comments=True,
-        )
-        text = html.unescape(_ANY_TAG_RE.sub("\n", _WS_RE.sub(" ", kept)))
-    lines = (_SPACES_RE.sub(" ", line).strip() for line in clean_text(text).split("\n"))
+        kept = _block_cleaner()(_cap(html_text))
+        text = html.unescape(_ANY_TAG_RE.sub("\n", _collapse_spaces(kept)))
+    # Per line: spaces collapsed and stripped (a line holds no "\n", so split() does both).
+    lines = (" ".join(line.split()) for line in clean_text(text).split("\n"))
     return "\n".join(line for line in lines if line)

@@ -50,6 +50,10 @@ _CJK = (
 )
 _TOKEN_RE = re.compile(f"([{_CJK}]+)|([^\\W_{_CJK}]+)")
 _CJK_RE = re.compile(f"[{_CJK}]")
+#: Word tokens of text without CJK characters (the second group of ``_TOKEN_RE``), and the
+#: same for ASCII text (where ``[^\\W_]`` is ``[A-Za-z0-9]``; the short class is 3x faster).
+_WORD_RE = re.compile(f"[^\\W_{_CJK}]+")
+_ASCII_WORD_RE = re.compile("[A-Za-z0-9]+")
 
 _HAN = 1
 _WORD = 2
@@ -62,6 +66,7 @@ _SALT = {
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _K = np.uint64(0x9E3779B97F4A7C15)
+_S27, _S30, _S31 = np.uint64(27), np.uint64(30), np.uint64(31)
 
 
 def _mix(x: U64) -> U64:
@@ -91,9 +96,23 @@ class Shingled:
         return int(self.all.size)
 
 
+def _words(text: str) -> list[str]:
+    """The word tokens (``_TOKEN_RE`` group 2) of text holding no CJK character."""
+    pieces = text.split()
+    if "".join(pieces).isalnum():  # no punctuation nor "_": the pieces are the tokens
+        return pieces
+    return (_ASCII_WORD_RE if text.isascii() else _WORD_RE).findall(text)
+
+
 def _runs(text: str) -> list[tuple[int, list[int]]]:
     """Split folded text into script runs of token ids: Han runs (one token per character,
-    a number is one token) and word runs (one token per word)."""
+    a number is one token) and word runs (one token per word).
+
+    Text without CJK characters (most English) is one word run of all its words, numbers
+    included: it skips the token loop below, which gives the same result more slowly."""
+    if text.isascii() or _CJK_RE.search(text) is None:
+        words = _words(text)
+        return [(_WORD, list(map(_word_id, words)))] if words else []
     runs: list[tuple[int, list[int]]] = []
     kind = 0
     toks: list[int] = []
@@ -122,17 +141,28 @@ def _runs(text: str) -> list[tuple[int, list[int]]]:
     return runs
 
 
+def _mix_inplace(x: U64) -> U64:
+    """:func:`_mix` overwriting ``x`` (which the caller owns): the same values, fewer
+    temporaries; shingling calls it a few times per script run, on small arrays."""
+    x ^= x >> _S30
+    x *= _M1
+    x ^= x >> _S27
+    x *= _M2
+    x ^= x >> _S31
+    return x
+
+
 def _ngrams(tokens: list[int], n: int, salt: int) -> U64:
-    a = _mix(np.asarray(tokens, dtype=np.uint64) ^ np.uint64(salt))
-    if a.size < n:
-        # A run shorter than n is one shingle (e.g. a lone English word inside Chinese text).
-        h = a[:1].copy()
-        for k in range(1, a.size):
-            h = _mix(h * _K ^ a[k : k + 1])
-        return h
-    h = a[: a.size - n + 1].copy()
-    for k in range(1, n):
-        h = _mix(h * _K ^ a[k : a.size - n + 1 + k])
+    a = np.asarray(tokens, dtype=np.uint64)  # a new array: modified in place below
+    a ^= np.uint64(salt)
+    _mix_inplace(a)
+    # A run shorter than n is one shingle (e.g. a lone English word inside Chinese text).
+    m = 1 if a.size < n else a.size - n + 1
+    h = a[:m].copy()
+    for k in range(1, min(n, a.size)):
+        h *= _K
+        h ^= a[k : k + m]
+        _mix_inplace(h)
     return h
 
 
@@ -180,9 +210,11 @@ def minhash(shingles: U64, num_perm: int = NUM_PERM) -> U32:
         raise ValueError(f"num_perm must be ≤ {NUM_PERM}")
     if shingles.size == 0:
         return np.full(num_perm, 0xFFFFFFFF, dtype=np.uint32)
-    x = shingles.astype(np.uint64, copy=False)[:, None]
-    v = (x * _PERM_A[None, :num_perm] + _PERM_B[None, :num_perm]) >> np.uint64(32)
-    sig: U32 = v.min(axis=0).astype(np.uint32)
+    # One (num_perm, n) array, added to in place, and the shift after the minimum (a shift
+    # keeps order): 6x less CPU than three (n, num_perm) temporaries at n = 1,500.
+    v = np.multiply.outer(_PERM_A[:num_perm], shingles.astype(np.uint64, copy=False))
+    v += _PERM_B[:num_perm, None]
+    sig: U32 = (v.min(axis=1) >> np.uint64(32)).astype(np.uint32)
     return sig
 
 

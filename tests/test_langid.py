@@ -151,3 +151,15 @@ def test_chinese_variant_counts_changed_characters() -> None:
     # 3 Traditional-only characters against 1 Simplified-only: Traditional wins.
     assert chinese_variant("這個國際会議") == "zh-Hant"
     assert chinese_variant("这个国际會议") == "zh-Hans"
+
+
+def test_changed_chars_counts_like_the_character_by_character_comparison() -> None:
+    from aggregator.langid import _changed_chars, opencc_converter
+
+    for text in ["", "美国宣布新关税", "美國宣佈新關稅", "乾隆深沈", "后台頭髮", "abc"]:
+        for config in ("t2s", "s2t"):
+            converted = opencc_converter(config).convert(text)
+            assert len(converted) == len(text)
+            assert _changed_chars(text, config) == sum(
+                a != b for a, b in zip(text, converted, strict=True)
+            )

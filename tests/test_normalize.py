@@ -364,3 +364,53 @@ def test_real_feed_entries(
     assert langs.count(lang) >= 0.9 * len(langs), langs
     if first_date:
         assert real[0].published_at == first_date
+
+
+def test_fold_cache_gives_the_uncached_result_and_skips_long_texts() -> None:
+    from aggregator import normalize
+
+    texts = ["美國宣佈新關稅 ＧＤＰ 1,000.5%", "Hello, World", "x" * normalize.FOLD_CACHE_MAX_CHARS]
+    for text in texts:
+        assert fold_for_matching(text) == normalize._fold(text)
+        assert fold_for_matching(text) == normalize._fold(text)  # second call: from the cache
+    before = normalize._fold_cached.cache_info()
+    long_text = "y " * normalize.FOLD_CACHE_MAX_CHARS
+    assert fold_for_matching(long_text) == long_text.strip()
+    assert normalize._fold_cached.cache_info() == before  # not looked up, not stored
+    assert before.maxsize == normalize.FOLD_CACHE_SIZE
+
+
+def test_t2s_never_changes_ascii_so_folding_may_skip_it() -> None:
+    """fold_for_matching skips OpenCC for ASCII text: no t2s dictionary key (the dictionaries
+    t2s.json chains, dumped with OpenCC's own opencc_dict) holds an ASCII character."""
+    import json
+    import subprocess
+
+    import opencc
+
+    from aggregator.langid import opencc_converter
+
+    ascii_all = "".join(map(chr, range(128)))
+    assert opencc_converter("t2s").convert(ascii_all) == ascii_all
+    clib = Path(opencc.__file__).parent / "clib"
+    tool, share = clib / "bin" / "opencc_dict", clib / "share" / "opencc"
+    if not tool.exists() or not (share / "t2s.json").exists():
+        pytest.skip("opencc wheel without opencc_dict / dictionaries")
+
+    def files(node: Any) -> list[str]:
+        if isinstance(node, dict):
+            own = [node["file"]] if node.get("type") == "ocd2" else []
+            return own + [f for v in node.values() for f in files(v)]
+        return [f for v in node for f in files(v)] if isinstance(node, list) else []
+
+    names = sorted(set(files(json.loads((share / "t2s.json").read_text(encoding="utf-8")))))
+    assert "TSCharacters.ocd2" in names
+    for name in names:
+        dump = subprocess.run(
+            [str(tool), "-i", str(share / name), "-o", "/dev/stdout", "-f", "ocd2", "-t", "text"],
+            capture_output=True,
+            check=True,
+        ).stdout.decode("utf-8")
+        keys = [line.split("\t", 1)[0] for line in dump.splitlines() if line]
+        assert keys, name
+        assert not [k for k in keys if any(c.isascii() for c in k)], name

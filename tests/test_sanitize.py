@@ -336,3 +336,27 @@ def test_out_02_feedparser_sanitize_corpus() -> None:
                     raise AssertionError(f"{path.name} (feedparser sanitize={sanitize})") from exc
                 checked += 1
     assert checked > 1000
+
+
+def test_collapse_spaces_is_the_whitespace_regex() -> None:
+    from aggregator.sanitize import _collapse_spaces
+
+    ws = re.compile(r"\s+")
+    for cp in range(0x3001):
+        c = chr(cp)
+        for s in (c, f"a{c}b", f"{c}{c}x{c}", f" {c}y "):
+            assert _collapse_spaces(s) == ws.sub(" ", s), repr(s)
+    assert _collapse_spaces("") == ""
+
+
+def test_sanitize_html_resolves_against_each_calls_base_also_in_threads() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def run(n: int) -> tuple[int, str]:
+        return n, sanitize_html(f'<a href="p{n}">x</a><img src="i{n}.png">', f"https://h{n}.test/")
+
+    with ThreadPoolExecutor(4) as pool:
+        for n, out in pool.map(run, range(200)):
+            assert f'href="https://h{n}.test/p{n}"' in out
+            assert f'src="https://h{n}.test/i{n}.png"' in out
+    assert 'href="' not in sanitize_html('<a href="rel">x</a>', None)

@@ -92,3 +92,50 @@ def test_jaccard_containment_edges() -> None:
     assert textsim.jaccard(e, e) == 0.0 and textsim.containment(e, a) == 0.0
     assert textsim.containment(a[:2], a) == 1.0 and textsim.jaccard(a[:2], a) == 2 / 3
     assert textsim.han_fraction("中文abc") == 0.4
+
+
+def _token_loop_runs(text: str) -> list[tuple[int, list[int]]]:
+    """The word-at-a-time definition of runs, for texts without CJK: every token, in order,
+    in one word run (numbers included)."""
+    ids = [textsim._word_id(w) for _, w in textsim._TOKEN_RE.findall(text)]
+    return [(textsim._WORD, ids)] if ids else []
+
+
+def test_runs_fast_path_for_text_without_cjk_matches_the_token_loop() -> None:
+    texts = [
+        "",
+        "   ",
+        "12 34",
+        "5% of 3.14 and 1,000",
+        "snake_case x_1 __ ok",
+        "straße café naïve ²³ ① déjà-vu",
+        "привет мир 2021",
+        "the quick brown fox",
+        "tab\tand\nnewline\u3000ideographic space",
+    ]
+    for text in texts:
+        assert textsim._runs(text) == _token_loop_runs(text), text
+
+
+def test_minhash_matches_the_plain_formula() -> None:
+    rng = np.random.default_rng(3)
+    for n in (1, 7, 40, 1500):
+        x = np.unique(rng.integers(0, 2**64 - 1, size=n, dtype=np.uint64))
+        for k in (1, 40, textsim.NUM_PERM):
+            a, b = textsim._PERM_A[None, :k], textsim._PERM_B[None, :k]
+            v = (x[:, None] * a + b) >> np.uint64(32)
+            assert np.array_equal(textsim.minhash(x, k), v.min(axis=0).astype(np.uint32))
+
+
+def test_ngrams_match_the_mix_chain() -> None:
+    tokens = [1, 2**64 - 1, 12345, 2**63, 7]
+    for n in (1, 2, 3, 6):
+        a = textsim._mix(np.asarray(tokens, dtype=np.uint64) ^ np.uint64(99))
+        width = min(n, len(tokens))
+        want = []
+        for start in range(len(tokens) - width + 1):
+            h = a[start : start + 1]
+            for k in range(1, width):
+                h = textsim._mix(h * textsim._K ^ a[start + k : start + k + 1])
+            want.append(int(h[0]))
+        assert textsim._ngrams(tokens, n, 99).tolist() == want
