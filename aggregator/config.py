@@ -51,6 +51,18 @@ class StoreConfig:
     wal_warn_bytes: int = _f(
         256 * MIB, "Log a warning when the WAL grows past this (a reader holding it open).", min=0
     )
+    cache_mb: int = _f(
+        64,
+        "SQLite page cache of the daemon's connection, MiB: the indexes a new item touches "
+        "stay in memory (12% less CPU per new item at 200k items than SQLite's 2 MiB).",
+        min=1,
+    )
+    commit_interval_ms: int = _f(
+        1000,
+        "During a poll, feeds' writes are grouped into one commit at most this old (each "
+        "feed still all-or-nothing); 0 commits every feed on its own.",
+        min=0,
+    )
     search: str = _f(
         "lead",
         "What the full-text index covers: lead (title + first 600 characters of the summary; "

@@ -61,6 +61,7 @@ def wal_size(store: Store) -> int:
 def checkpoint(store: Store) -> tuple[int, int, int]:
     """PASSIVE checkpoint, then TRUNCATE if no reader holds old frames; returns
     ``(busy, wal_frames, checkpointed_frames)`` of the last attempt."""
+    store.commit_group()  # a checkpoint cannot run inside the poll's open group transaction
     busy, frames, done = store.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
     if not busy and frames == done:
         # TRUNCATE waits for readers through busy_timeout, holding the write lock meanwhile:

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import dataclasses
 import hashlib
 import logging
 import multiprocessing
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -140,6 +141,9 @@ class Pipeline:
         self.store = store
         self.parser = ParsePool()
         self.rng = rng or random.Random()
+        #: True inside :meth:`grouped_writes`: feeds share group transactions.
+        self._grouped = False
+        self._flush_timer: asyncio.TimerHandle | None = None
         from aggregator.events import EventBuilder
 
         self.events = EventBuilder(cfg, store)
@@ -162,6 +166,49 @@ class Pipeline:
         """Fetch and process ``feeds`` concurrently (bounded by the fetcher's limits); each
         feed is committed as soon as it is processed. Never raises for a single feed."""
         report = PollReport()
+        with self.grouped_writes():
+            await self._poll(feeds, now_fn, report, on_done, stop)
+        report.clustered = await self.events.cluster_pending_async(now_fn())
+        return report
+
+    @contextlib.contextmanager
+    def grouped_writes(self) -> Iterator[None]:
+        """Within this block each processed feed is one savepoint of a group transaction
+        committed every ``store.commit_interval_ms`` (:meth:`Store.group_unit`), and at the
+        end. Feeds are only ever between awaits when the group is committed, so a cancelled
+        poll commits whole feeds only."""
+        self._grouped = True
+        try:
+            yield
+        finally:
+            self._grouped = False
+            if self._flush_timer is not None:
+                self._flush_timer.cancel()
+                self._flush_timer = None
+            self.store.commit_group()
+
+    def _arm_flush_timer(self) -> None:
+        """Commit an open group within ``commit_interval_ms`` even when no further feed
+        finishes (one slow feed must not hold back the others' items). The callback runs
+        on the loop between awaits, so never inside a feed's unit."""
+        if self._flush_timer is not None or not self.store.group_open:
+            return
+
+        def flush() -> None:
+            self._flush_timer = None
+            self.store.commit_group()
+
+        delay = self.cfg.store.commit_interval_ms / 1000
+        self._flush_timer = asyncio.get_running_loop().call_later(delay, flush)
+
+    async def _poll(
+        self,
+        feeds: Sequence[FeedRecord],
+        now_fn: Callable[[], datetime],
+        report: PollReport,
+        on_done: Callable[[FeedOutcome], None] | None,
+        stop: asyncio.Event | None,
+    ) -> None:
         async with Fetcher(self.cfg.fetch) as fetcher:
             # Feeds queue here, not inside the fetcher, so that a stop requested while they
             # wait (SIGTERM) is seen before each one starts.
@@ -185,8 +232,6 @@ class Pipeline:
                     on_done(outcome)
 
             await asyncio.gather(*(one(f) for f in interleave_hosts(feeds)))
-        report.clustered = await self.events.cluster_pending_async(now_fn())
-        return report
 
     async def process(self, feed: FeedRecord, result: FetchResult, now: datetime) -> FeedOutcome:
         """Turn one fetch result into stored items and feed state. Never raises for bad input."""
@@ -209,12 +254,14 @@ class Pipeline:
         elif result.error or not result.not_modified:
             out.error = result.error or f"HTTP {result.status}"
         try:
-            with self.store.transaction():
+            with self.store.group_unit() if self._grouped else self.store.transaction():
                 if parsed is not None:
                     self._store_entries(feed, parsed, now, out)
                 out.host_retry_after_s = self._update_feed_state(
                     feed, result, parsed, body_hash, now, out
                 )
+            if self._grouped:
+                self._arm_flush_timer()
         except Exception as exc:  # a store failure for one feed must not stop the others
             log.exception("feed_url=%s store_failed", feed.url)
             out.error = f"store failed: {type(exc).__name__}: {exc}"

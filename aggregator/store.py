@@ -16,6 +16,7 @@ import json
 import logging
 import re
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -70,6 +71,8 @@ class Store:
         self.conn: sqlite3.Connection = db.conn
         self.path = path
         self.cfg = cfg
+        #: Monotonic time the open group transaction began (see :meth:`group_unit`).
+        self._group_since: float | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
     @classmethod
@@ -89,6 +92,7 @@ class Store:
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute(f"PRAGMA journal_size_limit = {int(cfg.journal_size_limit_bytes)}")
+            conn.execute(f"PRAGMA cache_size = -{int(cfg.cache_mb) * 1024}")
             store = cls(db, path, cfg)
             if migrate:
                 store.migrate()
@@ -97,6 +101,7 @@ class Store:
             raise StoreError(f"cannot open database {path}: {exc}") from exc
 
     def close(self) -> None:
+        self.commit_group()
         with contextlib.suppress(sqlite3.Error):
             self.conn.execute("PRAGMA optimize")
         self.conn.close()
@@ -123,6 +128,42 @@ class Store:
             applied.append(version)
         ensure_search_index(self.conn, self.cfg.search)
         return applied
+
+    @contextlib.contextmanager
+    def group_unit(self) -> Iterator[None]:
+        """One all-or-nothing unit (a feed's update) inside a group transaction: a savepoint
+        in a ``BEGIN IMMEDIATE`` transaction that stays open across units and is committed
+        once it is ``store.commit_interval_ms`` old (checked after each unit), or by
+        :meth:`commit_group`. A failing unit rolls back alone. Committing every feed on its
+        own cost ~0.3 ms per new item in page writes (bench/pipeline.py, 200k items).
+        A kill loses at most the open group: its feeds' validators roll back with their
+        items, so they are fetched again. With ``commit_interval_ms = 0`` this is
+        :meth:`transaction`."""
+        if self.cfg.commit_interval_ms <= 0:
+            with self.transaction():
+                yield
+            return
+        if not self.conn.in_transaction:
+            self.conn.execute("BEGIN IMMEDIATE")
+            self._group_since = time.monotonic()
+        with self.db.atomic():
+            yield
+        since = self._group_since
+        if since is not None and time.monotonic() - since >= self.cfg.commit_interval_ms / 1000:
+            self.commit_group()
+
+    @property
+    def group_open(self) -> bool:
+        """A group transaction (:meth:`group_unit`) is open and not yet committed."""
+        return self._group_since is not None
+
+    def commit_group(self) -> None:
+        """Commit the open group transaction, if any (end of a poll, before a checkpoint,
+        at close)."""
+        if self._group_since is not None:
+            self._group_since = None
+            if self.conn.in_transaction:
+                self.conn.execute("COMMIT")
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:

@@ -625,3 +625,35 @@ def test_a_malformed_cut_document_is_parsed_whole(
     assert len(rec.bodies[1]) < len(broken)
     titles = {r["title"] for r in store.rows("SELECT title FROM items")}
     assert any(t.startswith("New") for t in titles)
+
+
+def test_grouped_commit_keeps_each_feed_all_or_nothing(
+    cfg: Config, store: Store, origin: Origin, now: datetime
+) -> None:
+    """Feeds of one poll share a group transaction (store.commit_interval_ms), but a feed
+    whose writes fail rolls back alone: its items and its validators, nothing of the others."""
+    store.conn.execute(
+        "CREATE TRIGGER poison BEFORE INSERT ON items WHEN new.title = 'Poison'"
+        " BEGIN SELECT RAISE(ABORT, 'poisoned'); END"
+    )
+    origin.static("/ok.xml", rss([("a", "http://example.org/a", "Fine", "Text A")]))
+    origin.static(
+        "/bad.xml",
+        rss([("b", "http://example.org/b", "Good first", "B"),
+             ("c", "http://example.org/c", "Poison", "C")]),
+    )
+    report = poll(cfg, store, [origin.url("/ok.xml"), origin.url("/bad.xml")], now)
+    errors = {o.url.rsplit("/", 1)[-1]: o.error for o in report.outcomes}
+    assert errors["ok.xml"] is None
+    assert errors["bad.xml"] and "poisoned" in errors["bad.xml"]
+    assert not store.conn.in_transaction  # the poll committed its group
+    titles = {r["title"] for r in store.rows("SELECT title FROM items")}
+    assert titles == {"Fine"}  # "Good first" rolled back with its feed
+    hashes = {
+        r["url"].rsplit("/", 1)[-1]: r["last_body_hash"]
+        for r in store.rows("SELECT url, last_body_hash FROM feeds")
+    }
+    assert hashes["ok.xml"] and hashes["bad.xml"] is None
+    other = sqlite3.connect(store.path)  # and another connection sees it committed
+    assert other.execute("SELECT COUNT(*) FROM items").fetchone()[0] == 1
+    other.close()
