@@ -91,7 +91,8 @@ ENTRY_FINGERPRINT_BYTES = 8
 
 def entry_fingerprints(body: bytes) -> frozenset[str] | None:
     """Fingerprints of a raw document's entry segments — from each ``<item``/``<entry`` start
-    to the next one, the last to the end — so every byte after the channel header is covered.
+    to the next one, the last to the end — so every byte after the channel header is covered
+    (blank space at a segment's end excepted: indentation is not content).
     A document whose segments were all seen at the last parse has no new or changed entry
     even if its channel header changed (``<lastBuildDate>`` on every request): the pipeline
     skips parsing it. None when the document has no such elements (JSON Feed, not a feed)."""
@@ -120,7 +121,11 @@ def _start_inside_opaque(body: bytes, starts: list[int]) -> bool:
 
 
 def _fingerprint(segment: bytes) -> str:
-    return hashlib.blake2b(segment, digest_size=ENTRY_FINGERPRINT_BYTES).hexdigest()
+    """Fingerprint of an entry segment, blank space at its end left out (it is indentation
+    before the next entry, or before the trailer when the entry is the last one)."""
+    return hashlib.blake2b(
+        segment.rstrip(b" \t\r\n"), digest_size=ENTRY_FINGERPRINT_BYTES
+    ).hexdigest()
 
 
 def splice_known_entries(body: bytes, known: frozenset[str] | set[str]) -> tuple[bytes, int]:
@@ -141,13 +146,18 @@ def splice_known_entries(body: bytes, known: frozenset[str] | set[str]) -> tuple
     last = len(starts) - 1
     for i, (a, b) in enumerate(itertools.pairwise(bounds)):
         segment = body[a:b]
-        if _fingerprint(segment) not in known:
-            continue
         if i == last:
+            # The last segment runs to the end of the document. Its entry was a middle
+            # segment last time if the page has since dropped its oldest entry.
             ends = list(_ENTRY_END.finditer(segment))
             if not ends:
                 continue
-            segment = segment[: ends[-1].end()]
+            element = segment[: ends[-1].end()]
+            if _fingerprint(element) not in known and _fingerprint(segment) not in known:
+                continue
+            segment = element
+        elif _fingerprint(segment) not in known:
+            continue
         if _WHOLE_ENTRY.fullmatch(segment) is None:
             continue
         pieces.append(body[pos:a])

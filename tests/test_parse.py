@@ -315,3 +315,15 @@ def test_splice_never_cuts_inside_cdata() -> None:
         b"<item>", b"<!-- <item>old</item> --><item>", 1
     )
     assert splice_known_entries(commented, set(entry_fingerprints(commented) or ()))[1] == 0
+
+
+def test_splice_a_page_that_dropped_its_oldest_entry() -> None:
+    """The usual page shift: one new entry on top, the oldest gone, so an entry that was in
+    the middle (followed by blank space) is now the last one (followed by the trailer)."""
+    from aggregator.parse import entry_fingerprints, splice_known_entries
+
+    old = [(f"g{i}", f"Story {i}") for i in range(1, 6)]
+    known = set(entry_fingerprints(_rss_doc(old)) or ())
+    body, cut = splice_known_entries(_rss_doc([("g0", "Story 0"), *old[:4]]), known)
+    assert cut == 4
+    assert [e.guid for e in parse_feed(body, url="http://example.org/rss").entries] == ["g0"]
