@@ -98,7 +98,7 @@ def ensure_search_index(conn: sqlite3.Connection, mode: str) -> bool:
     if items:
         log.warning(
             "building the full-text index (store.search = %s) over %d items; "
-            "about a minute of CPU per 400,000 items",
+            "about a minute of CPU per 300,000 items",
             mode,
             items,
         )
