@@ -5,6 +5,11 @@ dot product. Below :data:`IVF_MIN_ROWS` it is exact (one float32 matrix-vector p
 contiguous block). Above, it becomes an inverted file: spherical k-means centroids, each cell
 its own contiguous block, and a query scans the :data:`IVF_NPROBE` nearest cells only, so the
 cost grows like √N instead of N (see bench/cluster_speed.py for the measured figures).
+
+Every cell is a segment of one backing matrix, so :meth:`VectorIndex.vectors` (the exact
+scorer fetches up to a few hundred member rows per item) is a single fancy-indexing gather
+instead of a Python loop over rows. A full cell moves to the free tail of the matrix with
+twice its capacity; the holes it leaves are dropped whenever the matrix is repacked.
 """
 
 from __future__ import annotations
@@ -34,27 +39,14 @@ _INITIAL_CAP = 64
 
 
 class _Cell:
-    """A growable contiguous block of vectors with their row ids."""
+    """A segment ``[start, start + cap)`` of the backing matrix; its first ``n`` slots live."""
 
-    __slots__ = ("ids", "n", "vecs")
+    __slots__ = ("cap", "n", "start")
 
-    def __init__(self, dim: int, cap: int = _INITIAL_CAP) -> None:
-        self.vecs: FloatMatrix = np.empty((cap, dim), dtype=np.float32)
-        self.ids: IntArray = np.empty(cap, dtype=np.int64)
+    def __init__(self, start: int, cap: int) -> None:
+        self.start = start
+        self.cap = cap
         self.n = 0
-
-    def append(self, row_id: int, vec: FloatMatrix) -> int:
-        if self.n == len(self.ids):
-            cap = max(_INITIAL_CAP, 2 * self.n)
-            vecs = np.empty((cap, self.vecs.shape[1]), dtype=np.float32)
-            vecs[: self.n] = self.vecs[: self.n]
-            ids = np.empty(cap, dtype=np.int64)
-            ids[: self.n] = self.ids[: self.n]
-            self.vecs, self.ids = vecs, ids
-        self.vecs[self.n] = vec
-        self.ids[self.n] = row_id
-        self.n += 1
-        return self.n - 1
 
 
 class VectorIndex:
@@ -67,12 +59,16 @@ class VectorIndex:
         self.ivf_min_rows = ivf_min_rows
         self.nprobe = nprobe
         self._rng = np.random.default_rng(seed)
-        self._cells: list[_Cell] = [_Cell(dim)]
+        # Backing storage: vectors and the row id held at each position; [_end, cap) is free.
+        self._data: FloatMatrix = np.empty((_INITIAL_CAP, dim), dtype=np.float32)
+        self._ids: IntArray = np.empty(_INITIAL_CAP, dtype=np.int64)
+        self._end = _INITIAL_CAP
+        self._cells: list[_Cell] = [_Cell(0, _INITIAL_CAP)]
         self._centroids: FloatMatrix | None = None
         self._trained_at = 0
-        # row id → (cell, slot); -1 cell means removed.
+        # row id → cell and absolute position in _data; -1 cell means removed.
         self._loc_cell: IntArray = np.empty(0, dtype=np.int64)
-        self._loc_slot: IntArray = np.empty(0, dtype=np.int64)
+        self._loc_pos: IntArray = np.empty(0, dtype=np.int64)
         self._next_id = 0
         self._live = 0
 
@@ -87,11 +83,46 @@ class VectorIndex:
         if need <= len(self._loc_cell):
             return
         cap = max(need, 2 * len(self._loc_cell), _INITIAL_CAP)
-        for name in ("_loc_cell", "_loc_slot"):
+        for name in ("_loc_cell", "_loc_pos"):
             old = getattr(self, name)
             new = np.full(cap, -1, dtype=np.int64)
             new[: len(old)] = old
             setattr(self, name, new)
+
+    def _repack(self, extra: int) -> None:
+        """Copy every cell, holes dropped, into a new matrix with room for ``extra`` more."""
+        used = sum(c.cap for c in self._cells)
+        cap = max(_INITIAL_CAP, 2 * (used + extra))
+        data = np.empty((cap, self.dim), dtype=np.float32)
+        ids = np.empty(cap, dtype=np.int64)
+        pos = 0
+        for cell in self._cells:
+            n = cell.n
+            data[pos : pos + n] = self._data[cell.start : cell.start + n]
+            ids[pos : pos + n] = self._ids[cell.start : cell.start + n]
+            self._loc_pos[ids[pos : pos + n]] = np.arange(pos, pos + n)
+            cell.start = pos
+            pos += cell.cap
+        self._data, self._ids, self._end = data, ids, pos
+
+    def _append(self, ci: int, row_id: int, vec: FloatMatrix) -> int:
+        """Put ``vec`` in cell ``ci`` (moving the cell to the tail when it is full)."""
+        cell = self._cells[ci]
+        if cell.n == cell.cap:
+            cap = max(_INITIAL_CAP, 2 * cell.n)
+            if self._end + cap > len(self._ids):
+                self._repack(cap)
+            s, n, e = cell.start, cell.n, self._end
+            self._data[e : e + n] = self._data[s : s + n]
+            self._ids[e : e + n] = self._ids[s : s + n]
+            self._loc_pos[self._ids[e : e + n]] = np.arange(e, e + n)
+            cell.start, cell.cap = e, cap
+            self._end = e + cap
+        pos = cell.start + cell.n
+        self._data[pos] = vec
+        self._ids[pos] = row_id
+        cell.n += 1
+        return pos
 
     def add(self, vec: FloatMatrix) -> int:
         """Store one unit vector; returns its row id."""
@@ -101,7 +132,7 @@ class VectorIndex:
         v = np.asarray(vec, dtype=np.float32).reshape(self.dim)
         cell = 0 if self._centroids is None else int(np.argmax(self._centroids @ v))
         self._loc_cell[row] = cell
-        self._loc_slot[row] = self._cells[cell].append(row, v)
+        self._loc_pos[row] = self._append(cell, row, v)
         self._live += 1
         if self._live >= self.ivf_min_rows and (
             self._centroids is None or self._live >= IVF_RETRAIN_GROWTH * self._trained_at
@@ -111,15 +142,7 @@ class VectorIndex:
 
     def vectors(self, rows: IntArray | list[int]) -> FloatMatrix:
         """The stored vectors of ``rows`` (live rows only), one per row, in order."""
-        rows = np.asarray(rows, dtype=np.int64)
-        out = np.empty((len(rows), self.dim), dtype=np.float32)
-        cells = self._loc_cell[rows]
-        slots = self._loc_slot[rows]
-        if self._centroids is None:
-            out[:] = self._cells[0].vecs[slots]
-        else:
-            for i, (c, s) in enumerate(zip(cells.tolist(), slots.tolist(), strict=True)):
-                out[i] = self._cells[c].vecs[s]
+        out: FloatMatrix = self._data[self._loc_pos[np.asarray(rows, dtype=np.int64)]]
         return out
 
     def search(self, q: FloatMatrix, k: int) -> tuple[IntArray, npt.NDArray[np.float32]]:
@@ -131,11 +154,13 @@ class VectorIndex:
             cs = self._centroids @ q
             probe = min(self.nprobe, len(cs))
             cells = [self._cells[i] for i in np.argpartition(-cs, probe - 1)[:probe]]
+        data, all_ids = self._data, self._ids
         ids_parts, sim_parts = [], []
         for cell in cells:
             if cell.n:
-                sim_parts.append(cell.vecs[: cell.n] @ q)
-                ids_parts.append(cell.ids[: cell.n])
+                s, e = cell.start, cell.start + cell.n
+                sim_parts.append(data[s:e] @ q)
+                ids_parts.append(all_ids[s:e])
         if not sim_parts:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
         sims = np.concatenate(sim_parts) if len(sim_parts) > 1 else sim_parts[0]
@@ -156,37 +181,46 @@ class VectorIndex:
         dead &= self._loc_cell[: self._next_id] >= 0
         self._live -= int(dead.sum())
         self._loc_cell[: self._next_id][dead] = -1
-        for ci, cell in enumerate(self._cells):
+        for cell in self._cells:
             if not cell.n:
                 continue
-            keep = ~dead[cell.ids[: cell.n]]
+            s = cell.start
+            ids = self._ids[s : s + cell.n]
+            keep = ~dead[ids]
             if keep.all():
                 continue
             n = int(keep.sum())
-            cell.vecs[:n] = cell.vecs[: cell.n][keep]
-            cell.ids[:n] = cell.ids[: cell.n][keep]
+            self._data[s : s + n] = self._data[s : s + cell.n][keep]
+            self._ids[s : s + n] = ids[keep]
             cell.n = n
-            self._loc_slot[cell.ids[:n]] = np.arange(n)
-            self._loc_cell[cell.ids[:n]] = ci
+            self._loc_pos[self._ids[s : s + n]] = np.arange(s, s + n)
         if self._centroids is not None and self._live < self.ivf_min_rows // 2:
             self._flatten()
 
     def _all(self) -> tuple[IntArray, FloatMatrix]:
-        ids = np.concatenate([c.ids[: c.n] for c in self._cells])
-        vecs = np.concatenate([c.vecs[: c.n] for c in self._cells])
+        ids = np.concatenate([self._ids[c.start : c.start + c.n] for c in self._cells])
+        vecs = np.concatenate([self._data[c.start : c.start + c.n] for c in self._cells])
         return ids, vecs
 
     def _rebuild(self, ids: IntArray, vecs: FloatMatrix, assign: IntArray, ncells: int) -> None:
+        sels = [np.flatnonzero(assign == c) for c in range(ncells)]
+        caps = [max(_INITIAL_CAP, 2 * len(sel)) for sel in sels]
+        total = sum(caps)
+        self._data = np.empty((total, self.dim), dtype=np.float32)
+        self._ids = np.empty(total, dtype=np.int64)
         self._cells = []
-        for c in range(ncells):
-            sel = np.flatnonzero(assign == c)
-            cell = _Cell(self.dim, max(_INITIAL_CAP, 2 * len(sel)))
-            cell.vecs[: len(sel)] = vecs[sel]
-            cell.ids[: len(sel)] = ids[sel]
-            cell.n = len(sel)
+        pos = 0
+        for c, (sel, cap) in enumerate(zip(sels, caps, strict=True)):
+            n = len(sel)
+            cell = _Cell(pos, cap)
+            self._data[pos : pos + n] = vecs[sel]
+            self._ids[pos : pos + n] = ids[sel]
+            cell.n = n
             self._loc_cell[ids[sel]] = c
-            self._loc_slot[ids[sel]] = np.arange(len(sel))
+            self._loc_pos[ids[sel]] = np.arange(pos, pos + n)
             self._cells.append(cell)
+            pos += cap
+        self._end = pos
 
     def _flatten(self) -> None:
         ids, vecs = self._all()

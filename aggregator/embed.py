@@ -203,10 +203,15 @@ class LexicalEmbedder:
     def embed(self, texts: Sequence[str]) -> FloatMatrix:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for i, text in enumerate(texts):
-            for f in self._features(text):
-                h = zlib.crc32(f.encode("utf-8"))
-                sign = 1.0 if h & 0x80000000 else -1.0
-                out[i, h % self.dim] += sign
+            feats = self._features(text)
+            if not feats:
+                continue
+            h = np.fromiter(
+                (zlib.crc32(f.encode("utf-8")) for f in feats), dtype=np.int64, count=len(feats)
+            )
+            # ±1 per feature summed per bucket: integer counts, exact in any order.
+            sign = np.where(h & 0x80000000, 1.0, -1.0)
+            out[i] = np.bincount(h % self.dim, weights=sign, minlength=self.dim)
         return _normalise_rows(out)
 
 

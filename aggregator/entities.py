@@ -11,6 +11,7 @@ Traditional Chinese must be folded to Simplified before extraction (``embed.fold
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Container, Iterable, Mapping
 from dataclasses import dataclass
 
 # kind → canonical id → aliases (English matched case-insensitively on word boundaries unless
@@ -330,8 +331,12 @@ def dates(text: str) -> set[str]:
     return {d for d in out if 1 <= int(d[-2:]) <= 31}
 
 
+_HAN_RE = re.compile(r"[\u4e00-\u9fff]")
+
+
 def names(text: str) -> set[str]:
-    out = {key for alias, key in _HAN_ALIASES if alias in text}
+    # Every Han alias holds a character of this range: text without one (English) skips them.
+    out = {key for alias, key in _HAN_ALIASES if alias in text} if _HAN_RE.search(text) else set()
     for m in _LATIN_RE.finditer(text):
         hit = m.group(0)
         out.update(_LATIN_KEYS.get(hit) or _LATIN_KEYS.get(hit.casefold()) or ())
@@ -367,6 +372,42 @@ def _can_conflict(key: str) -> bool:
         return False
 
 
+_CONFLICT_KIND_SET = frozenset(CONFLICT_KINDS)
+
+
+def conflict_candidates(title_keys: Iterable[str]) -> dict[str, frozenset[str]]:
+    """Exclusive kind → the headline keys of that kind that may conflict (see
+    :func:`conflicts`). Computed once per item or kept up to date per event by the caller."""
+    out: dict[str, set[str]] = {}
+    for k in title_keys:
+        kind = k.split(":", 1)[0]
+        if kind in _CONFLICT_KIND_SET and _can_conflict(k):
+            out.setdefault(kind, set()).add(k)
+    return {kind: frozenset(v) for kind, v in out.items()}
+
+
+def conflicts_between(
+    item_cands: Mapping[str, Collection[str]],
+    item_all: Container[str],
+    event_cands: Mapping[str, Collection[str]],
+    event_all: Container[str],
+) -> list[str]:
+    """:func:`conflicts` on precomputed :func:`conflict_candidates` of both headlines; the
+    ``*_all`` arguments only need membership tests, so an event's growing key sets can be
+    passed as they are (no per-item copy)."""
+    out = []
+    for kind in CONFLICT_KINDS:
+        a = item_cands.get(kind)
+        if not a:
+            continue
+        b = event_cands.get(kind)
+        if not b:
+            continue
+        if any(k not in event_all for k in a) and any(k not in item_all for k in b):
+            out.append(kind)
+    return out
+
+
 def conflicts(
     item_title: frozenset[str],
     item_all: frozenset[str],
@@ -377,11 +418,6 @@ def conflicts(
     mentions: "EU deal" vs "US–China talks in Stockholm" (country: eu / china), "Fed" vs
     "ECB". One-sided novelty is no conflict ("Bessent: talks with China" joins "US, China
     talks"), and a place named only in one lead is not either."""
-    out = []
-    for kind in CONFLICT_KINDS:
-        p = kind + ":"
-        a_new = {k for k in item_title if k.startswith(p) and _can_conflict(k)} - event_all
-        b_new = {k for k in event_title if k.startswith(p) and _can_conflict(k)} - item_all
-        if a_new and b_new:
-            out.append(kind)
-    return out
+    return conflicts_between(
+        conflict_candidates(item_title), item_all, conflict_candidates(event_title), event_all
+    )

@@ -2,7 +2,8 @@
 
 Synthetic clustered unit vectors (512-d, events of ~3 members around random centres), so the
 figures cover search + exact scoring + evidence + bookkeeping, not embedding (see the
-threads figures printed by ``--embed``). One BLAS thread unless ``--threads``.
+threads figures printed by ``--embed``). One BLAS thread unless ``--threads``. ms/item is wall
+time; the CPU figure (``time.process_time``) is the one the ≤ 5 ms goal is stated in.
 
 Usage: .venv/bin/python bench/cluster_speed.py [--sizes 10000 100000] [--threads 1] [--embed]
 """
@@ -55,6 +56,7 @@ def bench_size(n: int, queries: int, seed: int = 0) -> dict[str, float]:
         for i in range(queries)
     ]
     t = time.perf_counter()
+    c = time.process_time()
     next_event = 10**9
     for it in items:
         a = cl.assign(it, NOW)
@@ -62,6 +64,7 @@ def bench_size(n: int, queries: int, seed: int = 0) -> dict[str, float]:
         next_event += a.event_id is None
         cl.add_member(it, eid, a.evidence)
     per_item_ms = (time.perf_counter() - t) / queries * 1000
+    cpu_ms = (time.process_time() - c) / queries * 1000
     t = time.perf_counter()
     for q in qv:
         cl.index.search(q, 64)
@@ -71,6 +74,7 @@ def bench_size(n: int, queries: int, seed: int = 0) -> dict[str, float]:
         "ivf": bool(cl.index.is_ivf),
         "fill_s": round(fill_s, 2),
         "ms_per_item": round(per_item_ms, 3),
+        "cpu_ms_per_item": round(cpu_ms, 3),
         "search_ms": round(search_ms, 3),
     }
 
@@ -112,7 +116,8 @@ def main() -> None:
             res["sizes"].append(r)  # type: ignore[attr-defined]
             print(
                 f"{n:>9} rows  ivf={r['ivf']!s:<5}  fill {r['fill_s']:>6.1f} s  "
-                f"{r['ms_per_item']:>7.3f} ms/item  (search alone {r['search_ms']:.3f} ms)"
+                f"{r['ms_per_item']:>7.3f} ms/item ({r['cpu_ms_per_item']:.3f} CPU)  "
+                f"(search alone {r['search_ms']:.3f} ms)"
             )
     if args.embed:
         res["embed"] = [bench_embed(t) for t in (1, 2)]

@@ -12,6 +12,7 @@ import pytest
 
 from aggregator import entities
 from aggregator.cluster import (
+    GRAM_MAX_MEMBERS,
     RULE_JOIN,
     RULE_NEW,
     ClusterInput,
@@ -24,8 +25,9 @@ from aggregator.cluster import (
     representative_title,
 )
 from aggregator.cluster_index import VectorIndex
-from aggregator.config import ClusterConfig
+from aggregator.config import ClusterConfig, Config
 from aggregator.embed import UseEmbedder
+from aggregator.store import Store, utc_iso
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2025, 3, 28, 12, 0, tzinfo=UTC)
@@ -81,6 +83,31 @@ def test_conflicts_need_novelty_on_both_sides() -> None:
     # Magnitudes differ by agency: small figures never conflict.
     a, b = evidence_for("花莲7.2级地震", ""), evidence_for("花莲7.3级地震", "")
     assert entities.conflicts(a.title_keys, a.keys, b.title_keys, b.keys) == []
+
+
+def test_conflicts_between_matches_conflicts() -> None:
+    """The scorer's precomputed form gives what :func:`entities.conflicts` gives."""
+    heads = [
+        "Fed holds rates",
+        "ECB cuts rates",
+        "Earthquake hits Japan, 1,200 dead",
+        "缅甸发生强烈地震 1644人遇难",
+        "US and China agree to cut tariffs in Geneva",
+        "Bessent says talks with China in Stockholm made progress",
+        "花莲7.2级地震",
+        "414,000 cases in Florida, 16 million worldwide",
+    ]
+    evs = [evidence_for(h, "Talks in London; the Fed and China") for h in heads]
+    for a in evs:
+        for b in evs:
+            want = entities.conflicts(a.title_keys, a.keys, b.title_keys, b.keys)
+            got = entities.conflicts_between(
+                entities.conflict_candidates(a.title_keys),
+                a.keys,
+                entities.conflict_candidates(b.title_keys),
+                b.keys,
+            )
+            assert got == want
 
 
 # -- clusterer (pure logic, hand-made vectors) ----------------------------------------------
@@ -196,6 +223,26 @@ def test_representative_title_prefers_language_then_centrality() -> None:
     assert representative_title(ms, "zh") == ("中文标题", "Central")
     assert representative_title(ms[:1], "en") == ("中文标题", None)
     assert representative_title([], "en") == ("", None)
+    cl = EventClusterer(ClusterConfig(), DIM)
+    for m in ms:
+        cl.add_existing(m)
+    assert cl.representative(1, "en") == ("Central", "中文标题")
+    assert cl.representative(1, "zh") == ("中文标题", "Central")
+    assert cl.representative(2, "en") == ("", None)
+
+
+def test_representative_title_big_event_uses_linear_centrality() -> None:
+    """Past GRAM_MAX_MEMBERS the centre is found without the Gram matrix, same answer."""
+    c = unit(30)
+    ms = [
+        ClusterMember(
+            i, 1, "en", unit(100 + i, c, 0.3 + (i % 7) * 0.2), NOW, evidence_for("", ""), f"t{i}"
+        )
+        for i in range(GRAM_MAX_MEMBERS + 20)
+    ]
+    vecs = np.stack([m.vector for m in ms])
+    centrality = ((vecs @ vecs.T).sum(axis=1) - 1.0) / (len(ms) - 1)
+    assert representative_title(ms, "en") == (ms[int(np.argmax(centrality))].title, None)
 
 
 # -- index -----------------------------------------------------------------------------------
@@ -218,6 +265,35 @@ def test_ivf_recall_and_remove() -> None:
     assert len(ivf) == n // 2
     rows, _ = ivf.search(data[1], 5)
     assert 1 in rows.tolist() and all(r % 2 == 1 for r in rows.tolist())
+    odd = list(range(1, n, 2))
+    np.testing.assert_array_equal(ivf.vectors(odd), data[odd])
+
+
+def test_index_cells_grow_in_one_matrix() -> None:
+    """Cells that outgrow their segment move to the tail; the matrix is repacked when full.
+    Every row keeps its vector and search stays exact before the inverted file."""
+    rng = np.random.default_rng(1)
+    dim, n = 8, 3000
+    data = rng.standard_normal((n, dim)).astype(np.float32)
+    data /= np.linalg.norm(data, axis=1, keepdims=True)
+    flat, ivf = VectorIndex(dim, ivf_min_rows=10**9), VectorIndex(dim, ivf_min_rows=500)
+    for v in data:
+        flat.add(v)
+        ivf.add(v)
+    assert ivf.is_ivf
+    order = rng.permutation(n)
+    for index in (flat, ivf):
+        np.testing.assert_array_equal(index.vectors(order), data[order])
+    rows, _ = flat.search(data[7], 10)
+    want = np.argsort(-(data @ data[7]), kind="stable")[:10]
+    assert set(rows.tolist()) == set(want.tolist()) and rows[0] == 7
+    ivf.remove(list(range(0, n, 3)))
+    for i in range(200):  # appends after a removal reuse the freed slots
+        ivf.add(data[i])
+    live = [r for r in range(n) if r % 3] + list(range(n, n + 200))
+    want_vecs = np.concatenate([data[[r for r in range(n) if r % 3]], data[:200]])
+    np.testing.assert_array_equal(ivf.vectors(live), want_vecs)
+    assert len(ivf) == len(live)
 
 
 # -- small real-model evaluation ---------------------------------------------------------------
@@ -277,3 +353,44 @@ def test_wmt21_twin_floors(bench_eval, use: UseEmbedder) -> None:  # type: ignor
     assert shuf["twin_recall"] >= 0.97
     assert shuf["pair_precision"] >= 0.78
     assert shuf["pair_precision_lenient"] >= 0.88
+
+
+# -- event builder: pending items read in pages --------------------------------------------------
+def test_pending_pages_skip_items_changed_between_batches(
+    cfg: Config, store: Store, now: datetime
+) -> None:
+    """Pending items are read a page at a time and handed out a batch at a time, oldest first;
+    one assigned or marked duplicate after its page was read is skipped, not clustered twice."""
+    from aggregator.embed import LexicalEmbedder
+    from aggregator.events import CLUSTER_BATCH_ITEMS, LEAD_CHARS, EventBuilder
+
+    fid = store.add_feed("http://example.org/f.xml", now=now)
+    n = 2 * CLUSTER_BATCH_ITEMS + 5
+    with store.transaction():
+        for k in range(n):
+            at = utc_iso(now - timedelta(minutes=n - k))
+            store.conn.execute(
+                "INSERT INTO items (feed_id, guid, title, summary, lang, fetched_at, updated_at,"
+                " content_hash) VALUES (?, ?, ?, ?, 'en', ?, ?, ?)",
+                (fid, f"g{k}", f"Story {k} on topic {k % 5}", "lead words " * 100, at, at, f"h{k}"),
+            )
+    ids = [r["id"] for r in store.rows("SELECT id FROM items ORDER BY fetched_at, id")]
+    builder = EventBuilder(cfg, store, LexicalEmbedder())
+    builder._prepare(now)
+    first = builder._next_batch(now)
+    assert first is not None and [r["id"] for r in first] == ids[:CLUSTER_BATCH_ITEMS]
+    assert all(len(r["summary"]) == LEAD_CHARS for r in first)
+    dup = ids[CLUSTER_BATCH_ITEMS + 1]
+    store.set_duplicate_of(dup, ids[0])  # happens between two batches
+    second = builder._next_batch(now)
+    assert second is not None
+    assert [r["id"] for r in second] == [
+        i for i in ids[CLUSTER_BATCH_ITEMS : 2 * CLUSTER_BATCH_ITEMS] if i != dup
+    ]
+    assert builder.cluster_pending(now) == n - 1
+    left = store.rows("SELECT COUNT(*) AS n FROM items WHERE event_id IS NULL")[0]["n"]
+    assert left == 0
+    decided = store.rows(
+        "SELECT COUNT(DISTINCT item_id) AS n FROM decisions WHERE item_id = ?", (dup,)
+    )[0]["n"]
+    assert decided == 0
