@@ -397,6 +397,8 @@ def bench_normalize(parsed: list[tuple[FeedRecord, ParsedFeed]], cfg: Config) ->
 def bench_store(pipe: Pipeline, feeds: dict[int, FeedRecord], docs: list[Doc]) -> dict[str, Any]:
     parsed = [(feeds[d.feed_no], parse_feed(d.body, url=feeds[d.feed_no].url)) for d in docs]
     outs = []
+    near = pipe.near
+    probes0, verified0 = (near.probes, near.verified) if near else (0, 0)
     t = cpu()
     with pipe.grouped_writes():
         for feed, pf in parsed:
@@ -406,6 +408,11 @@ def bench_store(pipe: Pipeline, feeds: dict[int, FeedRecord], docs: list[Doc]) -
             outs.append(out)
     r = rate(sum(o.new_items for o in outs), cpu() - t)
     r["duplicates"] = sum(o.duplicates for o in outs)
+    if near and near.probes > probes0:
+        # Generated items reuse a ~2k-sentence pool, so unrelated items overlap more than
+        # real news: this many stray candidates get verified per new item.
+        r["near_candidates_verified_per_item"] = round(
+            (near.verified - verified0) / (near.probes - probes0), 2)
     return r
 
 
