@@ -58,3 +58,12 @@ def test_hot_queries_use_an_index_and_no_sort(tmp_path: Path, name: str) -> None
         assert not any(
             step.strip().startswith("SCAN items") for step in plan.split("|")
         ), plan
+
+
+def test_recent_publish_times_reads_the_index_only(tmp_path: Path) -> None:
+    """The per-poll schedule query is answered from the index (no item rows read)."""
+    store = Store.open(tmp_path / "p.db")
+    with store.transaction():
+        fid = store.add_feed("https://example.test/rss", now=FIXED_NOW)
+    (plan,) = plans(store, lambda: store.recent_publish_times(fid))
+    assert "COVERING INDEX" in plan, plan
