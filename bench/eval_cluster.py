@@ -183,6 +183,17 @@ def wmt_subset(
     return sub, vz[docs.start : docs.stop], ve[docs.start : docs.stop]
 
 
+def same_event_pairs(first_doc: int) -> set[frozenset[int]]:
+    """Stream positions (zh = 2k, en = 2k + 1, counted from ``first_doc``) of the chunk
+    pairs in WMT_SAME_EVENT: pairs the lenient precision accepts."""
+    return {
+        frozenset((2 * (a - first_doc) + x, 2 * (b - first_doc) + y))
+        for a, b in WMT_SAME_EVENT
+        for x in (0, 1)
+        for y in (0, 1)
+    }
+
+
 def eval_wmt(
     inputs: list[ClusterInput],
     vz: np.ndarray,
@@ -197,13 +208,7 @@ def eval_wmt(
     n = len(vz)
     recall = float(np.mean([pred[2 * k] == pred[2 * k + 1] for k in range(n)]))
     pp = pairs_of(pred)
-    f = first_doc
-    same = {
-        frozenset((2 * (a - f) + x, 2 * (b - f) + y))
-        for a, b in WMT_SAME_EVENT
-        for x in (0, 1)
-        for y in (0, 1)
-    }
+    same = same_event_pairs(first_doc)
     twin = [(a, b) for a, b in pp if a // 2 == b // 2]
     lenient = [(a, b) for a, b in pp if a // 2 == b // 2 or frozenset((a, b)) in same]
     p1 = float(np.mean(np.argmax(vz @ ve.T, axis=1) == np.arange(n)))
@@ -228,13 +233,7 @@ def eval_wmt_shuffled(
 ) -> dict[str, Any]:
     """The WMT21 stream in random orders (a twin's zh and en copies arrive far apart, as two
     feeds would deliver them): mean and worst twin recall / pair precision over ``seeds``."""
-    f = first_doc
-    same = {
-        frozenset((2 * (a - f) + x, 2 * (b - f) + y))
-        for a, b in WMT_SAME_EVENT
-        for x in (0, 1)
-        for y in (0, 1)
-    }
+    same = same_event_pairs(first_doc)
     runs: dict[str, list[float]] = defaultdict(list)
     for seed in range(seeds):
         order = np.random.default_rng(seed).permutation(len(inputs)).tolist()

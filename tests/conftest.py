@@ -6,6 +6,8 @@ Tests never reach the internet: feeds come from ``origin.Origin`` on 127.0.0.1 a
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +30,19 @@ def shared_path(*parts: str) -> Path:
     if not p.exists():
         pytest.skip(f"shared data not available: {p}")
     return p
+
+
+def run_cli(
+    config: Path, *args: str, timeout: float = 120, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``python -m aggregator.cli --config CONFIG ARGS…`` in a child process, output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "aggregator.cli", "--config", str(config), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd,
+    )
 
 
 def make_config(tmp_path: Path, **sections: dict[str, Any]) -> Config:

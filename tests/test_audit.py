@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 from datetime import datetime
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 from origin import Origin
 from test_pipeline import rss
 
@@ -80,19 +79,6 @@ def test_cli_explain(
 ) -> None:
     _original, dup = setup_duplicate(cfg, store, origin, now)
     (tmp_path / "config.toml").write_text('[store]\npath = "db/test.db"\n', encoding="utf-8")
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "aggregator.cli",
-            "--config",
-            str(tmp_path / "config.toml"),
-            "explain",
-            str(dup),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    proc = run_cli(tmp_path / "config.toml", "explain", str(dup), timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert "DUPLICATE of item" in proc.stdout

@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
+
+from conftest import run_cli
 
 from aggregator.opml import Subscription, read_opml, write_opml
 
 
 def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "aggregator.cli", "--config", str(tmp_path / "config.toml"), *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_cli(tmp_path / "config.toml", *args)
 
 
 def setup(tmp_path: Path) -> None:

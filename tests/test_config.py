@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import REPO, run_cli
 
 from aggregator.config import Config, ConfigError, iter_settings, load_config
 
@@ -70,12 +68,7 @@ def test_bad_values_name_the_key(tmp_path: Path, text: str, key: str) -> None:
 
 def test_cli_bad_config_exits_2_without_traceback(tmp_path: Path) -> None:
     path = write(tmp_path, "[fetch]\nmax_bytes = -1\n")
-    proc = subprocess.run(
-        [sys.executable, "-m", "aggregator.cli", "--config", str(path), "check-config"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    proc = run_cli(path, "check-config", timeout=60)
     assert proc.returncode == 2
     assert "fetch.max_bytes" in proc.stderr
     assert "Traceback" not in proc.stderr

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from conftest import make_config, shared_path
+from conftest import make_config, run_cli, shared_path
 from origin import Origin
 
 from aggregator.config import Config
@@ -105,20 +103,7 @@ def test_cli_poll_all_fills_schema_contract(tmp_path: Path, origin: Origin) -> N
         '[cluster]\nbackend = "none"\n',
         encoding="utf-8",
     )
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "aggregator.cli",
-            "--config",
-            str(tmp_path / "config.toml"),
-            "poll",
-            "--all",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    proc = run_cli(tmp_path / "config.toml", "poll", "--all", timeout=180)
     assert proc.returncode == 0, proc.stderr
     db = sqlite3.connect(tmp_path / "db" / "aggregator.db")
     for table, cols in CONTRACT.items():

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import make_config
+from conftest import make_config, run_cli
 from lxml import etree
 from origin import Origin
 
@@ -911,20 +911,7 @@ def test_proc_04_corrupt_or_missing_db_clear_error(tmp_path: Path) -> None:
     (tmp_path / "db").mkdir()
     (tmp_path / "db" / "x.db").write_bytes(b"this is not a database" * 100)
     for cmd in ("poll", "run"):
-        proc = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "aggregator.cli",
-                "--config",
-                str(tmp_path / "config.toml"),
-                cmd,
-            ],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            cwd=REPO,
-        )
+        proc = run_cli(tmp_path / "config.toml", cmd, timeout=60, cwd=REPO)
         assert proc.returncode != 0, cmd
         assert "Traceback" not in proc.stderr, proc.stderr
         assert "database" in proc.stderr.lower(), proc.stderr
