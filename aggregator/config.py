@@ -53,8 +53,7 @@ class StoreConfig:
     )
     cache_mb: int = _f(
         64,
-        "SQLite page cache of the daemon's connection, MiB: the indexes a new item touches "
-        "stay in memory (12% less CPU per new item at 200k items than SQLite's 2 MiB).",
+        "SQLite page cache of the daemon's connection, MiB (SQLite's default is 2 MiB).",
         min=1,
     )
     commit_interval_ms: int = _f(
@@ -66,7 +65,8 @@ class StoreConfig:
     search: str = _f(
         "lead",
         "What the full-text index covers: lead (title + first 600 characters of the summary; "
-        "~3x cheaper per new item) or full (title + whole text). Changing it rebuilds the "
+        "less CPU per new item) or full (title + whole text). "
+        "Changing it rebuilds the "
         "index at the next start.",
         choices=("lead", "full"),
     )

@@ -164,7 +164,8 @@ class Pipeline:
         stop: asyncio.Event | None = None,
     ) -> PollReport:
         """Fetch and process ``feeds`` concurrently (bounded by the fetcher's limits); each
-        feed is committed as soon as it is processed. Never raises for a single feed."""
+        feed's writes are one savepoint of a group commit at most ``store.commit_interval_ms``
+        old (:meth:`grouped_writes`). Never raises for a single feed."""
         report = PollReport()
         with self.grouped_writes():
             await self._poll(feeds, now_fn, report, on_done, stop)

@@ -8,9 +8,10 @@ characters match as substrings; shorter terms fall back to ``LIKE`` in
 What ``body`` holds is ``[store] search``:
 
 - ``lead`` (default): the first :data:`LEAD_CHARS` characters of the summary (or of the text
-  when there is no summary). Trigram indexing costs CPU per character: on the pipeline
-  benchmark (713-character bodies) the whole text cost 0.75 ms per new item, the lead 0.15 ms
-  (``bench/pipeline.py``, 200k items in the store).
+  when there is no summary). Trigram indexing costs CPU per character: per new item against a
+  200k-item store (``bench/store_ablation.py``, 713-character bodies) the store stage took
+  2.01 ms with the lead, 2.15 ms with the whole text and 1.62 ms without an index; bodies
+  of real full-content feeds are several times longer.
 - ``full``: the whole plain text.
 
 The chosen layout is recorded in ``store_settings``; when the configuration asks for another
@@ -28,11 +29,6 @@ log = logging.getLogger(__name__)
 #: Characters of the lead that ``search = "lead"`` indexes: two to four sentences of an English
 #: lead, a whole Chinese lead paragraph.
 LEAD_CHARS = 600
-#: Segments per level before FTS5 merges them (default 4). Measured on 6,000 new items against
-#: a 200k-item store: 0.75 ms per item at 4, 0.35 ms at 16 (full text); queries read at most a
-#: few more segments.
-AUTOMERGE = 16
-
 _SETTING = "search_index"
 
 
@@ -60,7 +56,6 @@ def statements(mode: str) -> list[str]:
         f" {_body(mode, 'items')} AS body FROM items",
         "CREATE VIRTUAL TABLE items_fts USING fts5("
         "title, body, content='items_search', content_rowid='id', tokenize='trigram')",
-        f"INSERT INTO items_fts(items_fts, rank) VALUES ('automerge', {AUTOMERGE})",
         "CREATE TRIGGER items_fts_ai AFTER INSERT ON items BEGIN\n"
         f"    INSERT INTO items_fts(rowid, title, body) VALUES (new.id, new.title, {new});\n"
         "END",
@@ -108,9 +103,9 @@ def ensure_search_index(conn: sqlite3.Connection, mode: str) -> bool:
         for stmt in statements(mode):
             conn.execute(stmt)
         conn.execute("INSERT INTO items_fts(items_fts) VALUES ('rebuild')")
-        # A rebuild leaves hundreds of small segments, and automerge then charges their
-        # merging to the next new items (0.8 ms more per item for a while after rebuilding
-        # 200k items); merging them now costs ~3 s of CPU per 200k items.
+        # A rebuild leaves hundreds of small segments, and automerge would charge their
+        # merging to the next new items (seen as a per-item cost several times the usual
+        # after a rebuild, in a one-off measurement); merging them here costs seconds.
         conn.execute("INSERT INTO items_fts(items_fts) VALUES ('optimize')")
         conn.execute(
             "INSERT INTO store_settings (key, value) VALUES (?, ?)"

@@ -172,11 +172,11 @@ def make_docs(text: Text, rng: random.Random, count: int, first_feed: int) -> li
 
 # -- store ---------------------------------------------------------------------------------------
 def make_config(tmp: Path, *, backend: str = "none", near: bool = True,
-                port: int = 0) -> Config:
+                port: int = 0, store: dict[str, Any] | None = None) -> Config:
     return from_dict(
         {
             "feeds": {"opml": "feeds.opml"},
-            "store": {"path": "bench.db"},
+            "store": {"path": "bench.db", **(store or {})},
             "publish": {"dir": "public"},
             "fetch": {"allow_private_networks": True},
             "dedupe": {"near_duplicates": near},
