@@ -23,7 +23,7 @@ from aggregator.config import Config, ConfigError, load_config, to_toml
 
 if TYPE_CHECKING:
     from aggregator.opml import Subscription
-    from aggregator.store import Store
+    from aggregator.store.core import Store
 
 log = logging.getLogger("aggregator")
 
@@ -33,7 +33,7 @@ def _now() -> datetime:
 
 
 def _open_store(cfg: Config) -> Store:
-    from aggregator.store import Store
+    from aggregator.store.core import Store
 
     return Store.open(cfg.store_path, cfg.store)
 
@@ -86,8 +86,8 @@ async def poll_once(
     show_progress: bool = True,
 ) -> int:
     """One pass: fetch, process, cluster, publish. Returns the number of failed feeds."""
-    from aggregator.outputs import publish_outputs
-    from aggregator.pipeline import Pipeline
+    from aggregator.pipeline.publish_pass import publish_outputs
+    from aggregator.pipeline.refresh import Pipeline
 
     now = _now()
     if urls:
@@ -130,7 +130,7 @@ def cmd_poll(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_publish(cfg: Config, args: argparse.Namespace) -> int:
-    from aggregator.outputs import publish_outputs
+    from aggregator.pipeline.publish_pass import publish_outputs
 
     store = _open_store(cfg)
     try:
@@ -246,7 +246,7 @@ def _rewrite_opml(cfg: Config, store: Store) -> None:
 
 
 def cmd_events(cfg: Config, args: argparse.Namespace) -> int:
-    from aggregator.outputs import dumps, event_json, load_events
+    from aggregator.pipeline.publish_pass import dumps, event_json, load_events
 
     store = _open_store(cfg)
     try:
@@ -280,13 +280,13 @@ def cmd_search(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_run(cfg: Config, args: argparse.Namespace) -> int:
-    from aggregator.daemon import run
+    from aggregator.daemon.loop import run
 
     return run(cfg)
 
 
 def cmd_serve(cfg: Config, args: argparse.Namespace) -> int:
-    from aggregator.serve import FeedServer
+    from aggregator.serve.server import FeedServer
 
     async def main() -> None:
         import signal
@@ -308,7 +308,7 @@ def cmd_serve(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_backup(cfg: Config, args: argparse.Namespace) -> int:
-    from aggregator.maintenance import backup
+    from aggregator.store.upkeep import backup
 
     store = _open_store(cfg)
     try:
@@ -326,7 +326,7 @@ def cmd_backup(cfg: Config, args: argparse.Namespace) -> int:
 def _audit_session(cfg: Config) -> Iterator[Store]:
     """The store for explain/unmerge; an AuditError (no such item, nothing to undo) becomes
     a one-line message and exit status 1."""
-    from aggregator.audit import AuditError
+    from aggregator.pipeline.audit import AuditError
 
     store = _open_store(cfg)
     try:
@@ -339,7 +339,7 @@ def _audit_session(cfg: Config) -> Iterator[Store]:
 
 
 def cmd_explain(cfg: Config, args: argparse.Namespace) -> int:
-    from aggregator.audit import explain
+    from aggregator.pipeline.audit import explain
 
     with _audit_session(cfg) as store:
         print(explain(store, args.item).render())
@@ -347,9 +347,9 @@ def cmd_explain(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_unmerge(cfg: Config, args: argparse.Namespace) -> int:
-    from aggregator.audit import unmerge
-    from aggregator.events import EventBuilder
-    from aggregator.outputs import publish_outputs
+    from aggregator.pipeline.audit import unmerge
+    from aggregator.pipeline.cluster_pass import EventBuilder
+    from aggregator.pipeline.publish_pass import publish_outputs
 
     with _audit_session(cfg) as store:
         print(unmerge(store, args.item, _now()))
@@ -359,8 +359,8 @@ def cmd_unmerge(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_recluster(cfg: Config, args: argparse.Namespace) -> int:
-    from aggregator.events import EventBuilder
-    from aggregator.outputs import publish_outputs
+    from aggregator.pipeline.cluster_pass import EventBuilder
+    from aggregator.pipeline.publish_pass import publish_outputs
 
     store = _open_store(cfg)
     try:
@@ -386,7 +386,7 @@ def cmd_recluster(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_datasette(cfg: Config, args: argparse.Namespace) -> int:
-    from aggregator.browse import run_datasette
+    from aggregator.serve.datasette import run_datasette
 
     return run_datasette(cfg, port=args.port, host=args.host)
 
@@ -511,7 +511,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # lines would drown it.
         for noisy in ("httpx", "httpcore", "apscheduler"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
-    from aggregator.store import StoreError
+    from aggregator.store.core import StoreError
 
     try:
         return int(args.func(cfg, args))

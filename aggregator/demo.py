@@ -97,8 +97,8 @@ def demo_opml(base: str) -> bytes:
 
 def run_demo(out_dir: Path, *, serve_seconds: float = 0.0) -> int:
     from aggregator.cli import poll_once, sync_opml
-    from aggregator.outputs import load_events
-    from aggregator.store import Store
+    from aggregator.pipeline.publish_pass import load_events
+    from aggregator.store.core import Store
 
     out_dir = out_dir.resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -134,7 +134,7 @@ def run_demo(out_dir: Path, *, serve_seconds: float = 0.0) -> int:
 
 def _serve_for(cfg: object, seconds: float) -> None:
     from aggregator.config import Config
-    from aggregator.serve import FeedServer
+    from aggregator.serve.server import FeedServer
 
     assert isinstance(cfg, Config)
 

@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from aggregator.parse import ParseError, check_xml_safety, decode_document
+from aggregator.parse.document import ParseError, check_xml_safety, decode_document
 
 
 @dataclass(frozen=True)

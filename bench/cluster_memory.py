@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from aggregator.cluster import ClusterMember, EventClusterer, evidence_for
+from aggregator.cluster.clusterer import ClusterMember, EventClusterer, evidence_for
 from aggregator.config import ClusterConfig
 
 DIM = 512

@@ -23,9 +23,9 @@ from threadpoolctl import threadpool_limits
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from aggregator.cluster import ClusterInput, ClusterMember, EventClusterer  # noqa: E402
+from aggregator.cluster.clusterer import ClusterInput, ClusterMember, EventClusterer  # noqa: E402
+from aggregator.cluster.evidence import Evidence  # noqa: E402
 from aggregator.config import ClusterConfig  # noqa: E402
-from aggregator.entities import Evidence  # noqa: E402
 
 DIM = 512
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -80,7 +80,7 @@ def bench_size(n: int, queries: int, seed: int = 0) -> dict[str, float]:
 
 
 def bench_embed(threads: int) -> dict[str, float]:
-    from aggregator.embed import UseEmbedder
+    from aggregator.cluster.embed import UseEmbedder
 
     texts = [
         f"Item {i}: magnitude 7.7 earthquake strikes central Myanmar near Mandalay, "

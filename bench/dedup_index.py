@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from aggregator import neardup, textsim
-from aggregator.textsim import Shingled
+from aggregator.dedupe import neardup, textsim
+from aggregator.dedupe.textsim import Shingled
 
 #: Share of an item's shingles drawn from a shared Zipf(ZIPF_A) pool (stock phrases: "according
 #: to the", 新华社记者); the rest are story-specific. 0.3 gives random pairs a Jaccard of mean

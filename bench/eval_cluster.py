@@ -26,14 +26,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from aggregator.cluster import (  # noqa: E402
+from aggregator.cluster.clusterer import (  # noqa: E402
     ClusterInput,
     EventClusterer,
     ScoreWeights,
     default_weights,
 )
+from aggregator.cluster.embed import Embedder, embedding_text, make_embedder  # noqa: E402
 from aggregator.config import ClusterConfig  # noqa: E402
-from aggregator.embed import Embedder, embedding_text, make_embedder  # noqa: E402
 
 WMT_DIR = Path(os.environ.get("WMT21_DIR", "/work/shared/datasets/wmt21-zh-en-news"))
 EVENTS = ROOT / "tests" / "fixtures" / "events" / "events.jsonl"

@@ -39,7 +39,7 @@ import numpy as np
 import opencc
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from aggregator import neardup, textsim
+from aggregator.dedupe import neardup, textsim
 
 SHARED = Path("/work/shared")
 FEEDS_EN = [
@@ -73,9 +73,9 @@ _S2T = opencc.OpenCC("s2t")
 
 
 def fold(text: str) -> str:
-    """The matcher's folding: aggregator.normalize.fold_for_matching when present."""
+    """The matcher's folding: aggregator.normalize.item.fold_for_matching when present."""
     try:
-        from aggregator.normalize import fold_for_matching
+        from aggregator.normalize.item import fold_for_matching
 
         return str(fold_for_matching(text))
     except ImportError:

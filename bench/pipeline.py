@@ -8,8 +8,8 @@ pre-filled with ``--prefill`` synthetic items (en + zh text, events, near-dup ba
 plain SQL in one transaction, so lookups and FTS inserts run against an index of that size.
 
 Stages (CPU time of this process, ``time.process_time``):
-  parse          aggregator.parse.parse_feed (feedparser) vs aggregator.fastparse (lxml)
-  normalize      aggregator.normalize.normalize_entry
+  parse          aggregator.parse.document.parse_feed (feedparser) vs aggregator.parse.fast (lxml)
+  normalize      aggregator.normalize.item.normalize_entry
   store          Pipeline._store_entries in one transaction per document (normalise → exact and
                  near dedup → insert, FTS trigger); ablations without near-dup and without FTS
   end_to_end     Pipeline.process on a 200 FetchResult (parse in-process, not in the worker
@@ -55,13 +55,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from aggregator.config import Config, from_dict  # noqa: E402
-from aggregator.fastparse import parse_feed_fast, parse_rss_fast  # noqa: E402
 from aggregator.models import FeedRecord, FetchResult, ParsedFeed  # noqa: E402
-from aggregator.normalize import normalize_entry  # noqa: E402
-from aggregator.parse import ParseError, parse_feed  # noqa: E402
-from aggregator.pipeline import FeedOutcome, Pipeline  # noqa: E402
-from aggregator.search_index import statements as search_statements  # noqa: E402
-from aggregator.store import Store, utc_iso  # noqa: E402
+from aggregator.normalize.item import normalize_entry  # noqa: E402
+from aggregator.parse.document import ParseError, parse_feed  # noqa: E402
+from aggregator.parse.fast import parse_feed_fast, parse_rss_fast  # noqa: E402
+from aggregator.pipeline.refresh import FeedOutcome, Pipeline  # noqa: E402
+from aggregator.store.core import Store, utc_iso  # noqa: E402
+from aggregator.store.search_index import statements as search_statements  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 WMT = Path(os.environ.get("WMT21_DIR", SHARED / "datasets" / "wmt21-zh-en-news"))
@@ -196,7 +196,7 @@ def prefill(store: Store, text: Text, n: int, rng: random.Random, *, feeds: int 
             near: bool = True) -> float:
     """Insert ``n`` synthetic items (+ events, + band rows) in batches; returns wall s.
     Events are older than the cluster window, so the clusterer does not load them."""
-    from aggregator.neardup import NearDupIndex
+    from aggregator.dedupe.neardup import NearDupIndex
 
     if near:
         NearDupIndex(store.conn)  # creates the band table
@@ -489,7 +489,7 @@ def bench_redelivery(pipe: Pipeline, store: Store, docs: list[Doc]) -> dict[str,
     r["guid_lookup_only"] = rate(n, cpu() - t)
     r["normalize_part"] = bench_normalize(parsed, pipe.cfg)
     # What the pipeline runs on a known item: identity fields only (build_item).
-    from aggregator import normalize
+    from aggregator.normalize import item as normalize
 
     build = getattr(normalize, "build_item", None)
     if build is not None:
@@ -542,7 +542,7 @@ def bench_mixed(pipe: Pipeline, store: Store, text: Text, rng: random.Random,
 
 
 def bench_cluster(store: Store, cfg: Config) -> dict[str, Any]:
-    from aggregator.events import EventBuilder
+    from aggregator.pipeline.cluster_pass import EventBuilder
 
     pending = store.conn.execute(
         "SELECT COUNT(*) FROM items WHERE event_id IS NULL AND duplicate_of IS NULL").fetchone()[0]

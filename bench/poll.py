@@ -350,10 +350,10 @@ class PhaseResult:
 
 class Bench:
     def __init__(self, args: argparse.Namespace, workdir: Path) -> None:
-        from aggregator import netguard
         from aggregator.config import from_dict
-        from aggregator.pipeline import Pipeline
-        from aggregator.store import Store
+        from aggregator.fetch.client import netguard
+        from aggregator.pipeline.refresh import Pipeline
+        from aggregator.store.core import Store
 
         self.args = args
         # Pipeline.poll builds its own Fetcher with the system resolver and has no seam for
@@ -382,7 +382,7 @@ class Bench:
         self.origin.stop()
 
     def feeds(self, kinds: Sequence[str] | None = None) -> list[Any]:
-        from aggregator.store import feed_record
+        from aggregator.store.core import feed_record
 
         recs = [feed_record(r) for r in self.store.feeds()]
         return [f for f in recs if kinds is None or kind(feed_no(f.url)) in kinds]
@@ -427,7 +427,7 @@ class Bench:
 
     def fetch_only(self, name: str) -> PhaseResult:
         """The real ``Fetcher`` (httpx + guard) on the same conditional GETs, no store."""
-        from aggregator.fetch import Fetcher
+        from aggregator.fetch.client import Fetcher
 
         feeds = self.feeds()
 

@@ -29,9 +29,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import pipeline as bp
 
-from aggregator.fastparse import parse_feed_fast
-from aggregator.pipeline import Pipeline
-from aggregator.store import Store
+from aggregator.parse.fast import parse_feed_fast
+from aggregator.pipeline.refresh import Pipeline
+from aggregator.store.core import Store
 
 #: name → (store config overrides, SQL run on the copy, near-duplicates on, stage)
 VARIANTS: dict[str, tuple[dict[str, Any], list[str], bool, str]] = {

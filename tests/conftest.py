@@ -17,7 +17,7 @@ import pytest
 from origin import Origin
 
 from aggregator.config import Config, from_dict
-from aggregator.store import Store
+from aggregator.store.core import Store
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"

@@ -11,10 +11,10 @@ from conftest import run_cli
 from origin import Origin
 from test_pipeline import rss
 
-from aggregator.audit import AuditError, explain, unmerge
 from aggregator.config import Config
-from aggregator.pipeline import Pipeline
-from aggregator.store import Store
+from aggregator.pipeline.audit import AuditError, explain, unmerge
+from aggregator.pipeline.refresh import Pipeline
+from aggregator.store.core import Store
 
 
 def setup_duplicate(cfg: Config, store: Store, origin: Origin, now: datetime) -> tuple[int, int]:

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from aggregator import entities
-from aggregator.cluster import (
+from aggregator.cluster import evidence as entities
+from aggregator.cluster.clusterer import (
     GRAM_MAX_MEMBERS,
     RULE_JOIN,
     RULE_NEW,
@@ -24,10 +24,10 @@ from aggregator.cluster import (
     evidence_for,
     representative_title,
 )
-from aggregator.cluster_index import VectorIndex
+from aggregator.cluster.embed import UseEmbedder
+from aggregator.cluster.index import VectorIndex
 from aggregator.config import ClusterConfig, Config
-from aggregator.embed import UseEmbedder
-from aggregator.store import Store, utc_iso
+from aggregator.store.core import Store, utc_iso
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2025, 3, 28, 12, 0, tzinfo=UTC)
@@ -361,8 +361,8 @@ def test_pending_pages_skip_items_changed_between_batches(
 ) -> None:
     """Pending items are read a page at a time and handed out a batch at a time, oldest first;
     one assigned or marked duplicate after its page was read is skipped, not clustered twice."""
-    from aggregator.embed import LexicalEmbedder
-    from aggregator.events import CLUSTER_BATCH_ITEMS, LEAD_CHARS, EventBuilder
+    from aggregator.cluster.embed import LexicalEmbedder
+    from aggregator.pipeline.cluster_pass import CLUSTER_BATCH_ITEMS, LEAD_CHARS, EventBuilder
 
     fid = store.add_feed("http://example.org/f.xml", now=now)
     n = 2 * CLUSTER_BATCH_ITEMS + 5

@@ -435,7 +435,7 @@ def test_foreign_writer_holding_the_lock(tmp_path: Path, notify_dir: Path, origi
         origin.static(f"/w{f}.xml", rss_feed(f, 5, now), delay_s=0.5)
     config = write_config(tmp_path, [origin.url(f"/w{f}.xml") for f in range(3)])
     cfg = make_config(tmp_path, store={"path": "db/aggregator.db"})
-    from aggregator.store import Store
+    from aggregator.store.core import Store
 
     Store.open(cfg.store_path, cfg.store).close()  # schema exists; the daemon's writes wait
     other = db_connect(tmp_path)
@@ -476,7 +476,7 @@ def test_guard_rearms_a_job_after_the_wall_clock_steps_back(tmp_path: Path) -> N
 
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-    from aggregator import daemon as daemon_mod
+    from aggregator.daemon import loop as daemon_mod
 
     async def scenario() -> tuple[list[str], datetime | None]:
         dm = daemon_mod.Daemon(make_config(tmp_path, daemon={"tick_s": 1}))
@@ -517,7 +517,7 @@ def test_resume_after_suspend_runs_a_missed_job_once(tmp_path: Path) -> None:
 
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-    from aggregator import daemon as daemon_mod
+    from aggregator.daemon import loop as daemon_mod
 
     async def scenario() -> int:
         dm = daemon_mod.Daemon(make_config(tmp_path))
@@ -542,8 +542,8 @@ def test_stuck_poll_stops_the_watchdog(tmp_path: Path, monkeypatch: pytest.Monke
     so the watchdog loop stops pinging and systemd restarts the service."""
     import asyncio
 
-    from aggregator import daemon as daemon_mod
-    from aggregator.store import Store
+    from aggregator.daemon import loop as daemon_mod
+    from aggregator.store.core import Store
 
     cfg = make_config(tmp_path, daemon={"tick_s": 1})
     dm = daemon_mod.Daemon(cfg)
@@ -555,7 +555,7 @@ def test_stuck_poll_stops_the_watchdog(tmp_path: Path, monkeypatch: pytest.Monke
         sent.append("WATCHDOG=1")
         return True
 
-    from aggregator import sdnotify
+    from aggregator.daemon import sdnotify
 
     monkeypatch.setattr(sdnotify, "watchdog", fake_watchdog)
     monkeypatch.setenv("WATCHDOG_USEC", "100000")  # a ping every 50 ms while healthy

@@ -25,10 +25,11 @@ from typing import Any
 import pytest
 from conftest import make_config
 
-from aggregator import browse, maintenance
 from aggregator.config import Config
 from aggregator.models import Decision, Item
-from aggregator.store import Store, utc_iso
+from aggregator.serve import datasette as browse
+from aggregator.store import upkeep as maintenance
+from aggregator.store.core import Store, utc_iso
 
 pytest.importorskip("datasette")
 

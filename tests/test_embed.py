@@ -1,12 +1,11 @@
-"""Tests for aggregator.embed: the protocol, the lexical fallback, and one real USE check."""
+"""Tests for cluster.embed: the protocol, the lexical fallback, and one real USE check."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from aggregator.config import ClusterConfig
-from aggregator.embed import (
+from aggregator.cluster.embed import (
     MAX_EMBED_CHARS_ZH,
     Embedder,
     LexicalEmbedder,
@@ -15,6 +14,7 @@ from aggregator.embed import (
     fold_chinese,
     make_embedder,
 )
+from aggregator.config import ClusterConfig
 
 
 def test_make_embedder_backends() -> None:

@@ -1,4 +1,4 @@
-"""Fast RSS 2.0 path (aggregator.fastparse) against feedparser (aggregator.parse), differential.
+"""Fast RSS 2.0 path (parse.fast) against feedparser (parse.document), differential.
 
 Corpus: ../shared/feeds (3,100 documents from feed-parser test suites; see its README).
 Wherever the fast path gives a result it must equal ``parse_feed``'s, field by field, with no
@@ -14,9 +14,9 @@ import dataclasses
 import pytest
 from conftest import FEEDS, shared_path
 
-from aggregator.fastparse import parse_feed_fast, parse_rss_fast
 from aggregator.models import ParsedFeed
-from aggregator.parse import ParseError, parse_feed
+from aggregator.parse.document import ParseError, parse_feed
+from aggregator.parse.fast import parse_feed_fast, parse_rss_fast
 
 #: Documents the fast path took when this test was written (517 of 3,100: the corpus is mostly
 #: Atom and feedparser's synthetic edge cases); a drop means a guard got stricter by mistake.

@@ -1,4 +1,4 @@
-"""Tests for aggregator.fetch against the loopback origin in tests/origin.py.
+"""Tests for aggregator.fetch.client against the loopback origin in tests/origin.py.
 
 Catalogue ids (reliability-catalogue.md §3) are in the test names. "Private" is 127.0.0.2,
 forbidden by ``AddressPolicy.denied``; 127.0.0.1 is allowed via ``allow_private_networks``.
@@ -19,10 +19,10 @@ import pytest
 from origin import MIB, Origin, SilentServer, gzip_bomb
 
 from aggregator.config import FetchConfig
-from aggregator.fetch import Fetcher, fetch_many
+from aggregator.fetch.client import Fetcher, fetch_many
+from aggregator.fetch.netguard import AddressPolicy
+from aggregator.fetch.response import BoundedDecoder, parse_retry_after
 from aggregator.models import FeedRecord, FetchResult
-from aggregator.netguard import AddressPolicy
-from aggregator.response import BoundedDecoder, parse_retry_after
 
 FEED = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
 PRIVATE = "127.0.0.2"

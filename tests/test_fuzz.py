@@ -19,11 +19,11 @@ from lxml import etree
 
 from aggregator.config import ParseConfig, PublishConfig
 from aggregator.models import Enclosure, Event, EventMember, FeedRecord, ParsedEntry
-from aggregator.normalize import normalize_entry
-from aggregator.parse import ParseError, check_xml_safety, parse_feed
+from aggregator.normalize.item import normalize_entry
+from aggregator.normalize.urls import canonical_url
+from aggregator.parse.document import ParseError, check_xml_safety, parse_feed
 from aggregator.publish import PublishedItem, render_all
 from aggregator.sanitize import safe_url, sanitize_html
-from aggregator.urls import canonical_url
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 FUZZ = settings(

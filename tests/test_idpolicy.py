@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from aggregator.idpolicy import IdHistory, bad_share, choose_id_policy, entry_key
 from aggregator.models import ParsedEntry
-from aggregator.parse import parse_feed
+from aggregator.normalize.idpolicy import IdHistory, bad_share, choose_id_policy, entry_key
+from aggregator.parse.document import parse_feed
 
 FEEDS = Path("/work/shared/feeds")
 

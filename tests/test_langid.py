@@ -1,4 +1,4 @@
-"""Tests for aggregator.langid on real headlines (tests/fixtures/headlines, see its README).
+"""Tests for normalize.langid on real headlines (tests/fixtures/headlines, see its README).
 
 Measured 2026-11-22 with ``.venv/bin/pytest tests/test_langid.py -s -m "slow or not slow"``
 (834 headlines; the langdetect-alone columns come from the ``slow`` test):
@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from aggregator.langid import (
+from aggregator.normalize.langid import (
     _langdetect,
     chinese_variant,
     detect_language,
@@ -154,7 +154,7 @@ def test_chinese_variant_counts_changed_characters() -> None:
 
 
 def test_changed_chars_counts_like_the_character_by_character_comparison() -> None:
-    from aggregator.langid import _changed_chars, opencc_converter
+    from aggregator.normalize.langid import _changed_chars, opencc_converter
 
     for text in ["", "美国宣布新关税", "美國宣佈新關稅", "乾隆深沈", "后台頭髮", "abc"]:
         for config in ("t2s", "s2t"):

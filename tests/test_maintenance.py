@@ -14,8 +14,14 @@ from pathlib import Path
 import pytest
 
 from aggregator.config import Config
-from aggregator.maintenance import apply_retention, backup, checkpoint, prometheus_metrics, wal_size
-from aggregator.store import Store, utc_iso
+from aggregator.store.core import Store, utc_iso
+from aggregator.store.upkeep import (
+    apply_retention,
+    backup,
+    checkpoint,
+    prometheus_metrics,
+    wal_size,
+)
 
 #: Rows the concurrent writer commits in the backup test (each its own transaction).
 WRITER_ROWS = 400
@@ -247,10 +253,10 @@ def test_metrics_text_format_parses(store: Store, now: datetime) -> None:
 def test_near_duplicate_bands_pruned_to_the_window(tmp_path: Path) -> None:
     from datetime import UTC, datetime
 
-    from aggregator import textsim
-    from aggregator.maintenance import prune_near_duplicates
-    from aggregator.neardup import NearDupIndex
-    from aggregator.store import Store
+    from aggregator.dedupe import textsim
+    from aggregator.dedupe.neardup import NearDupIndex
+    from aggregator.store.core import Store
+    from aggregator.store.upkeep import prune_near_duplicates
 
     store = Store.open(tmp_path / "n.db")
     try:

@@ -10,7 +10,7 @@ from pathlib import Path
 import opencc
 import pytest
 
-from aggregator import neardup, textsim
+from aggregator.dedupe import neardup, textsim
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))

@@ -1,4 +1,4 @@
-"""Tests for aggregator.netguard: the address policy, URL pre-check and the guarded backend.
+"""Tests for aggregator.fetch.netguard: the address policy, URL pre-check and the guarded backend.
 
 "Private" on the test rig is 127.0.0.2, forbidden through ``AddressPolicy.denied`` while
 127.0.0.1 (where the origin listens) is allowed; DNS is faked with an injected resolver.
@@ -14,7 +14,7 @@ import pytest
 from origin import Origin
 
 from aggregator.config import FetchConfig
-from aggregator.netguard import (
+from aggregator.fetch.netguard import (
     AddressPolicy,
     BlockedAddressError,
     GuardedBackend,

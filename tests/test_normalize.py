@@ -1,4 +1,4 @@
-"""Tests for aggregator.normalize: folding, hashing, dates (catalogue DATE-01..03), zones and
+"""Tests for aggregator.normalize.item: folding, hashing, dates (catalogue DATE-01..03), zones and
 ``normalize_entry`` on hand-built and real (/work/shared/feeds) entries. Fixed ``now``."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pytest
 
 from aggregator.config import ParseConfig
 from aggregator.models import Enclosure, FeedRecord, ParsedEntry
-from aggregator.normalize import (
+from aggregator.normalize.item import (
     content_hash,
     default_timezone_for,
     fold_for_matching,
@@ -367,7 +367,7 @@ def test_real_feed_entries(
 
 
 def test_fold_cache_gives_the_uncached_result_and_skips_long_texts() -> None:
-    from aggregator import normalize
+    from aggregator.normalize import item as normalize
 
     texts = ["美國宣佈新關稅 ＧＤＰ 1,000.5%", "Hello, World", "x" * normalize.FOLD_CACHE_MAX_CHARS]
     for text in texts:
@@ -388,7 +388,7 @@ def test_t2s_never_changes_ascii_so_folding_may_skip_it() -> None:
 
     import opencc
 
-    from aggregator.langid import opencc_converter
+    from aggregator.normalize.langid import opencc_converter
 
     ascii_all = "".join(map(chr, range(128)))
     assert opencc_converter("t2s").convert(ascii_all) == ascii_all

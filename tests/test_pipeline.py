@@ -17,8 +17,8 @@ from aggregator.config import Config
 from aggregator.demo import SAMPLE_FILES, SAMPLE_TIMEZONES, render_sample, sample_bytes
 from aggregator.models import FeedRecord
 from aggregator.opml import Subscription, write_opml
-from aggregator.pipeline import Pipeline, PollReport
-from aggregator.store import Store
+from aggregator.pipeline.refresh import Pipeline, PollReport
+from aggregator.store.core import Store
 
 CONTRACT = {
     "feeds": {
@@ -444,7 +444,7 @@ def test_event_ids_are_never_reused(store: Store, now: datetime) -> None:
 def test_recluster_reassigns_with_new_ids_and_keeps_first_seen(
     cfg: Config, store: Store, origin: Origin, now: datetime
 ) -> None:
-    from aggregator.events import EventBuilder
+    from aggregator.pipeline.cluster_pass import EventBuilder
 
     origin.static(
         "/r.xml",
@@ -467,7 +467,7 @@ def test_recluster_reassigns_with_new_ids_and_keeps_first_seen(
 
 
 def test_interleave_hosts_round_robin() -> None:
-    from aggregator.pipeline import interleave_hosts
+    from aggregator.pipeline.refresh import interleave_hosts
 
     feeds = [
         FeedRecord(id=i, url=u)

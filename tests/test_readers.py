@@ -1,5 +1,5 @@
 """A real feed reader on our published output: newsboat (Debian package) reloads the feeds
-served by :class:`aggregator.serve.FeedServer` on 127.0.0.1; we read its SQLite cache.
+served by :class:`aggregator.serve.server.FeedServer` on 127.0.0.1; we read its SQLite cache.
 Checks every entry arrives with Chinese titles intact, and that an event that grows stays
 ONE entry in the reader (same GUID), not a second one. Skips when newsboat is absent
 (``make system-deps`` installs it)."""
@@ -26,10 +26,10 @@ from origin import Origin
 from aggregator.config import Config
 from aggregator.demo import SAMPLE_FILES, render_sample, sample_bytes
 from aggregator.models import Item
-from aggregator.outputs import publish_outputs
-from aggregator.pipeline import Pipeline
-from aggregator.serve import FeedServer
-from aggregator.store import Store, utc_iso
+from aggregator.pipeline.publish_pass import publish_outputs
+from aggregator.pipeline.refresh import Pipeline
+from aggregator.serve.server import FeedServer
+from aggregator.store.core import Store, utc_iso
 
 NEWSBOAT = shutil.which("newsboat")
 pytestmark = pytest.mark.skipif(

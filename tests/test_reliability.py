@@ -22,13 +22,13 @@ from conftest import make_config, run_cli
 from lxml import etree
 from origin import Origin
 
-from aggregator import store as store_module
 from aggregator.config import Config
-from aggregator.outputs import publish_outputs
-from aggregator.parse import ParseError, parse_feed
-from aggregator.pipeline import ParsePool, Pipeline, PollReport
+from aggregator.parse.document import ParseError, parse_feed
+from aggregator.pipeline.publish_pass import publish_outputs
+from aggregator.pipeline.refresh import ParsePool, Pipeline, PollReport
 from aggregator.publish import OUTPUT_FILES
-from aggregator.store import Store, StoreError
+from aggregator.store import core as store_module
+from aggregator.store.core import Store, StoreError
 
 REPO = Path(__file__).resolve().parents[1]
 #: Upper bound for the parse time budget in the LOAD tests (seconds).
@@ -115,7 +115,7 @@ def test_xml_01_xxe_canary_never_opened(tmp_path: Path) -> None:
             if event == "open" and args and "canary" in str(args[0]):
                 opened.append(str(args[0]))
         sys.addaudithook(hook)
-        from aggregator.parse import parse_feed, ParseError
+        from aggregator.parse.document import parse_feed, ParseError
         body = (b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY x SYSTEM "file://{canary}">]>'
                 b'<rss version="2.0"><channel><title>&x;</title><item><title>&x;</title>'
                 b'<guid>1</guid></item></channel></rss>')
@@ -863,7 +863,7 @@ def test_db_08_kill_mid_migration_rolls_back(tmp_path: Path) -> None:
         f"""
         import os
         from pathlib import Path
-        from aggregator import store as s
+        from aggregator.store import core as s
         s.MIGRATIONS.append(({last + 1}, "half", "CREATE TABLE half_made (a INTEGER);\\n"
                              "INSERT INTO half_made VALUES (1);\\nSELECT die();"))
         orig = s.sqlite3.connect

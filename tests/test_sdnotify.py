@@ -1,4 +1,4 @@
-"""Tests for aggregator.sdnotify with a real AF_UNIX datagram socket in tmp_path."""
+"""Tests for aggregator.daemon.sdnotify with a real AF_UNIX datagram socket in tmp_path."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from aggregator import sdnotify
+from aggregator.daemon import sdnotify
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ import pytest
 
 from aggregator.config import StoreConfig
 from aggregator.models import Item
-from aggregator.search_index import LEAD_CHARS, current_layout, layout
-from aggregator.store import Store
-from aggregator.store_migrations import MIGRATIONS, split_sql
+from aggregator.store.core import Store
+from aggregator.store.migrations import MIGRATIONS, split_sql
+from aggregator.store.search_index import LEAD_CHARS, current_layout, layout
 from tests.conftest import FIXED_NOW
 
 AT = "2026-11-20T12:00:00Z"

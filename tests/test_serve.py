@@ -1,4 +1,4 @@
-"""Tests for aggregator.serve against a real server on 127.0.0.1 (raw sockets as the client)."""
+"""Tests for serve.server against a real server on 127.0.0.1 (raw sockets as the client)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from aggregator.config import ServerConfig
-from aggregator.serve import FeedServer, accepts_gzip
+from aggregator.serve.server import FeedServer, accepts_gzip
 
 CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; "

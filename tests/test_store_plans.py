@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from aggregator.store import Store
+from aggregator.store.core import Store
 from tests.conftest import FIXED_NOW
 
 

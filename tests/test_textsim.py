@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import opencc
 
-from aggregator import textsim
+from aggregator.dedupe import textsim
 
 T2S = opencc.OpenCC("t2s")
 

@@ -1,4 +1,4 @@
-"""Tests for aggregator.urls.canonical_url against /work/shared/datasets/url-canonicalization.
+"""Tests for normalize.urls.canonical_url against /work/shared/datasets/url-canonicalization.
 
 Pass criterion per case ("same key"): ``canonical_url(input) == canonical_url(expected)`` and not
 None — for dedup what matters is that the two spellings collide. For the w3lib
@@ -32,7 +32,7 @@ from typing import Any
 
 import pytest
 
-from aggregator.urls import canonical_url
+from aggregator.normalize.urls import canonical_url
 
 DATA = Path("/work/shared/datasets/url-canonicalization")
 PAIRS = DATA / "canonicalization_pairs.jsonl"

@@ -2,7 +2,7 @@
 
 ``items_fts`` is an FTS5 table with the trigram tokenizer (Chinese words of three or more
 characters match as substrings; shorter terms fall back to ``LIKE`` in
-:meth:`aggregator.store.Store.search`). Its content comes from the view ``items_search``
+:meth:`aggregator.store.core.Store.search`). Its content comes from the view ``items_search``
 (``id``, ``title``, ``body``), kept in step with ``items`` by three triggers.
 
 What ``body`` holds is ``[store] search``:

@@ -29,7 +29,7 @@ from typing import Any
 
 from aggregator.config import Config
 
-log = logging.getLogger("aggregator.browse")
+log = logging.getLogger("aggregator.serve.datasette")
 
 #: Longest a Datasette query may run. It also bounds how long one reader holds a WAL snapshot
 #: (the writer is never blocked, but checkpoints cannot pass a pinned snapshot: DB-03). The
@@ -46,7 +46,7 @@ DEFAULT_PORT = 8001
 TEMPLATE_DB_NAME = "aggregator"
 #: Metadata inside the package (for wheel installs), then the repository copy (checkouts).
 PACKAGE_METADATA = "datasette_metadata.yml"
-REPO_METADATA = Path(__file__).resolve().parents[1] / "db" / "metadata.yml"
+REPO_METADATA = Path(__file__).resolve().parents[2] / "db" / "metadata.yml"
 #: Datasette options that must never be used on the live database (DB-06).
 UNSAFE_OPTIONS = frozenset({"--nolock", "-i", "--immutable", "--inspect-file"})
 #: Options this module sets itself; passing them again would override the safe values.
@@ -70,14 +70,14 @@ def metadata_template() -> dict[str, Any]:
             "Datasette is not installed: pip install 'aggregator[datasette]'"
         ) from exc
     text: str | None = None
-    packaged = resources.files("aggregator").joinpath(PACKAGE_METADATA)
+    packaged = resources.files("aggregator.serve").joinpath(PACKAGE_METADATA)
     if packaged.is_file():
         text = packaged.read_text(encoding="utf-8")
     elif REPO_METADATA.is_file():
         text = REPO_METADATA.read_text(encoding="utf-8")
     if text is None:
         raise BrowseError(
-            f"Datasette metadata not found (aggregator/{PACKAGE_METADATA} or {REPO_METADATA})"
+            f"Datasette metadata not found (aggregator/serve/{PACKAGE_METADATA} or {REPO_METADATA})"
         )
     data = yaml.safe_load(text)
     if not isinstance(data, dict) or TEMPLATE_DB_NAME not in data.get("databases", {}):

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from aggregator.models import Decision
-from aggregator.store import Store, utc_iso
+from aggregator.store.core import Store, utc_iso
 
 
 class AuditError(LookupError):

@@ -1,5 +1,5 @@
 """Store stage, schema: the numbered migrations that build the SQLite database (pure data
-plus a statement splitter; :meth:`aggregator.store.Store.migrate` applies them, each in its
+plus a statement splitter; :meth:`aggregator.store.core.Store.migrate` applies them, each in its
 own transaction, and records them in ``schema_migrations``).
 
 Append a new ``(version, name, sql)`` for every schema change; never edit an applied one.
@@ -198,7 +198,7 @@ MIGRATIONS.append(
         """
 -- Settings of the store itself (not user configuration): e.g. which layout items_fts has.
 CREATE TABLE store_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
--- items_fts is rebuilt by aggregator.search_index.ensure_search_index right after the
+-- items_fts is rebuilt by aggregator.store.search_index.ensure_search_index right after the
 -- migrations, from the view items_search, as [store] search says.
 DROP TRIGGER IF EXISTS items_fts_ai;
 DROP TRIGGER IF EXISTS items_fts_ad;

@@ -7,7 +7,7 @@ Rules, in order (each cheap, each an index lookup through :class:`Lookups`):
 2. ``content_hash`` — the same folded title + text (wire copy republished verbatim).
 
 3. near-duplicate text (:class:`NearDuplicates`): MinHash-LSH candidates from the SQLite band
-   table (:mod:`aggregator.neardup`), each verified on exact shingle sets — ``near_text``
+   table (:mod:`aggregator.dedupe.neardup`), each verified on exact shingle sets — ``near_text``
    (Jaccard), ``containment`` (a digest quoting an article, a truncated lead), ``near_title``
    (short items). Only originals are indexed: a duplicate already points at its original.
 A duplicate always points at the *root* original, so chains never form; provenance is
@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from aggregator.models import Item
 
 if TYPE_CHECKING:
-    from aggregator import neardup
-    from aggregator.store import Store
+    from aggregator.dedupe import neardup
+    from aggregator.store.core import Store
 
 #: Shingled records of candidate originals kept in memory (~2 KB each): a story's copies
 #: arrive within hours, so a few thousand recent originals cover nearly every repeat probe.
@@ -84,7 +84,7 @@ class NearDuplicates:
     writes band rows inside the caller's transaction)."""
 
     def __init__(self, store: Store) -> None:
-        from aggregator.neardup import NearDupIndex
+        from aggregator.dedupe.neardup import NearDupIndex
 
         self.store = store
         self.index = NearDupIndex(store.conn)
@@ -97,8 +97,8 @@ class NearDuplicates:
     def check(self, item: Item) -> tuple[DupMatch | None, NearProbe]:
         """The original ``item`` nearly duplicates (or None), and the probe to pass to
         :meth:`add` if it is stored as an original (its band keys are computed once)."""
-        from aggregator import neardup, textsim
-        from aggregator.normalize import fold_for_matching
+        from aggregator.dedupe import neardup, textsim
+        from aggregator.normalize.item import fold_for_matching
 
         # item.match_text is the folded text (normalize.complete_item): fold only the title.
         rec = neardup.make_record(0, item.lang, fold_for_matching(item.title), item.match_text)
@@ -128,8 +128,8 @@ class NearDuplicates:
         """A stored candidate's shingled record, from an LRU of recent originals: the same
         few candidates come back for every copy of a story, and re-shingling them was the
         largest part of the near-duplicate check (bench/pipeline.py profile)."""
-        from aggregator import neardup
-        from aggregator.normalize import fold_for_matching
+        from aggregator.dedupe import neardup
+        from aggregator.normalize.item import fold_for_matching
 
         rec = self._cache.pop(r["id"], None)
         if rec is None:

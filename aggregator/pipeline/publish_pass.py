@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from aggregator.config import Config
 from aggregator.models import Event, EventMember
 from aggregator.publish import PublishedItem, render_all, write_outputs
-from aggregator.store import Store, utc_iso
+from aggregator.store.core import Store, utc_iso
 
 
 def _source(row: dict[str, Any]) -> str:

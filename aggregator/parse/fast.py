@@ -1,6 +1,6 @@
 """Parse stage, fast path: well-formed RSS 2.0 bytes → :class:`ParsedFeed` through lxml (pure).
 
-Returns exactly what :func:`aggregator.parse.parse_feed` returns for the documents it accepts
+Returns exactly what :func:`.document.parse_feed` returns for the documents it accepts
 (tests/test_fastparse.py checks that field by field over the whole shared feed corpus), or
 None for anything it does not handle exactly: Atom, RSS 0.9x/1.0, a DOCTYPE, ``xml:base`` /
 ``xml:lang``, an element that feedparser maps onto one of our fields in a way not copied here
@@ -8,8 +8,8 @@ None for anything it does not handle exactly: Atom, RSS 0.9x/1.0, a DOCTYPE, ``x
 that is not well-formed (feedparser's loose parser then decides). The caller falls back to
 ``parse_feed`` on None.
 
-Same input handling as ``parse_feed``: :func:`aggregator.parse.decode_document`, the
-:func:`~aggregator.parse.check_xml_safety` guard, then lxml with entity resolution and network
+Same input handling as ``parse_feed``: :func:`aggregator.parse.document.decode_document`, the
+:func:`.document.check_xml_safety` guard, then lxml with entity resolution and network
 access off. What stays feedparser's is the per-field post-processing, called through
 feedparser's own helpers so the output is the same string: URI joining, the relative-URI
 rewrite of HTML fields (it re-serialises the markup), the "UTF-8 read as Latin-1" repair,
@@ -29,7 +29,7 @@ from lxml import etree
 
 from aggregator.config import ParseConfig
 from aggregator.models import Enclosure, ParsedEntry, ParsedFeed
-from aggregator.parse import (
+from aggregator.parse.document import (
     _INVALID_XML_CHARS,
     _XML_DECL_TEXT,
     MAX_GUID_CHARS,
@@ -450,7 +450,7 @@ def parse_feed_fast(
     headers: Mapping[str, str] | None = None,
     cfg: ParseConfig | None = None,
 ) -> ParsedFeed:
-    """The fast path where it applies, else :func:`aggregator.parse.parse_feed`."""
+    """The fast path where it applies, else :func:`aggregator.parse.document.parse_feed`."""
     # Decoded and vetted once; a fallback to feedparser reuses it.
     doc = prepare_document(body, headers)
     parsed = fast_from_prepared(doc, url=url, cfg=cfg)

@@ -1,7 +1,7 @@
 """Normalize stage: ``ParsedEntry`` + ``FeedRecord`` → ``Item`` (pure: no clock, no I/O).
 
-Links are made absolute and safe (:mod:`aggregator.sanitize`) and keyed (:mod:`aggregator.urls`),
-HTML is capped then sanitised, text extracted, language detected (:mod:`aggregator.langid`),
+Links are made absolute and safe (:mod:`~aggregator.sanitize`) and keyed (:mod:`.urls`),
+HTML is capped then sanitised, text extracted, language detected (:mod:`.langid`),
 dates turned into ISO-8601 UTC with each feed's zone for naive dates, and a folded form of the
 text (NFKC, case-folded, Traditional → Simplified) is computed for dedup and clustering only.
 """
@@ -18,10 +18,10 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aggregator.config import ParseConfig
-from aggregator.langid import detect_language, opencc_converter
 from aggregator.models import Enclosure, FeedRecord, Item, ParsedEntry
+from aggregator.normalize.langid import detect_language, opencc_converter
+from aggregator.normalize.urls import canonical_url
 from aggregator.sanitize import clean_text, html_to_text, safe_url, sanitize_html
-from aggregator.urls import canonical_url
 
 # --- dates -------------------------------------------------------------------------------------
 

@@ -3,7 +3,7 @@
 Schema contract (DESIGN.md): ``feeds``, ``items``, ``events``, ``decisions``, ``fetches`` plus
 ``items_fts`` (FTS5, trigram tokenizer, so Chinese words of three or more characters match
 as substrings; one- and two-character terms fall back to ``LIKE`` — see :meth:`Store.search`;
-what it covers is ``[store] search``, see :mod:`aggregator.search_index`).
+what it covers is ``[store] search``, see :mod:`aggregator.store.search_index`).
 Times are ISO-8601 UTC text in ``*_at`` columns. Every write of one feed update happens in
 one transaction (:meth:`Store.transaction`) or one savepoint of a group commit
 (:meth:`Store.group_unit`), so a crash leaves each update in full or not at all, and a feed's
@@ -28,8 +28,8 @@ import sqlite_utils
 
 from aggregator.config import StoreConfig
 from aggregator.models import Decision, FeedRecord, Item
-from aggregator.search_index import ensure_search_index
-from aggregator.store_migrations import MIGRATIONS, split_sql
+from aggregator.store.migrations import MIGRATIONS, split_sql
+from aggregator.store.search_index import ensure_search_index
 
 log = logging.getLogger(__name__)
 

@@ -16,9 +16,9 @@ import os
 from datetime import datetime
 from pathlib import Path
 
-from aggregator.store import Store, utc_iso
+from aggregator.store.core import Store, utc_iso
 
-log = logging.getLogger("aggregator.maintenance")
+log = logging.getLogger("aggregator.store.upkeep")
 
 
 def apply_retention(store: Store, cutoff: datetime) -> dict[str, int]:
@@ -45,7 +45,7 @@ def apply_retention(store: Store, cutoff: datetime) -> dict[str, int]:
 
 def prune_near_duplicates(store: Store, before: datetime) -> int:
     """Drop near-duplicate band rows of items older than the dedupe window (one scan)."""
-    from aggregator.neardup import NearDupIndex
+    from aggregator.dedupe.neardup import NearDupIndex
 
     with store.transaction():
         return NearDupIndex(store.conn).prune(utc_iso(before))

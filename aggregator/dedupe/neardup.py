@@ -31,8 +31,8 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from aggregator import textsim
-from aggregator.textsim import U32, U64, Shingled
+from aggregator.dedupe import textsim
+from aggregator.dedupe.textsim import U32, U64, Shingled
 
 #: LSH bands × rows over the whole-text signature. 24 × 4 = 96 permutations: candidate
 #: probability 1-(1-J^4)^24 is 0.964 at J=0.6 and 0.999 at J=0.7, and 2e-5 per stored item

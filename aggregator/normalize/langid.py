@@ -91,7 +91,7 @@ _HANT_HINTS = ("zh-hant", "zh-tw", "zh-hk", "zh-mo")
 @lru_cache(maxsize=4)
 def opencc_converter(config: str) -> Any:
     """One OpenCC converter per config (``t2s``, ``s2t``), built on first use: building one
-    reads OpenCC's dictionaries (~10 ms). Shared with :mod:`aggregator.normalize`."""
+    reads OpenCC's dictionaries (~10 ms). Shared with :mod:`aggregator.normalize.item`."""
     import opencc
 
     return opencc.OpenCC(config)

@@ -30,25 +30,25 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from aggregator import dedupe
 from aggregator.config import Config
-from aggregator.dedupe import NearDuplicates
-from aggregator.fetch import Fetcher
-from aggregator.idpolicy import IdHistory, choose_id_policy
+from aggregator.dedupe import exact as dedupe
+from aggregator.dedupe.exact import NearDuplicates
+from aggregator.fetch.client import Fetcher
 from aggregator.models import Decision, FeedRecord, FetchResult, Item, ParsedFeed
-from aggregator.normalize import build_item, complete_item, default_timezone_for
-from aggregator.parse import ParseError, entry_fingerprints, splice_known_entries
+from aggregator.normalize.idpolicy import IdHistory, choose_id_policy
+from aggregator.normalize.item import build_item, complete_item, default_timezone_for
+from aggregator.parse.document import ParseError, entry_fingerprints, splice_known_entries
 from aggregator.schedule import FeedHistory, PollOutcome, next_check
-from aggregator.store import Store, parse_iso, utc_iso
+from aggregator.store.core import Store, parse_iso, utc_iso
 
-log = logging.getLogger("aggregator.pipeline")
+log = logging.getLogger("aggregator.pipeline.refresh")
 
 
 def _parse_in_worker(
     body: bytes, url: str, headers: dict[str, str], cfg_tuple: tuple[int, int, int, float]
 ) -> ParsedFeed:
     from aggregator.config import ParseConfig
-    from aggregator.fastparse import parse_feed_fast
+    from aggregator.parse.fast import parse_feed_fast
 
     # The lxml fast path takes well-formed plain RSS 2.0 (most news feeds) and gives the same
     # records as feedparser (tests/test_fastparse.py, whole corpus); anything else → feedparser.
@@ -66,7 +66,7 @@ class ParsePool:
     def _get(self) -> concurrent.futures.ProcessPoolExecutor:
         if self._pool is None:
             ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["aggregator.parse", "aggregator.fastparse"])
+            ctx.set_forkserver_preload(["aggregator.parse.document", "aggregator.parse.fast"])
             self._pool = concurrent.futures.ProcessPoolExecutor(self.workers, mp_context=ctx)
         return self._pool
 
@@ -144,7 +144,7 @@ class Pipeline:
         #: True inside :meth:`grouped_writes`: feeds share group transactions.
         self._grouped = False
         self._flush_timer: asyncio.TimerHandle | None = None
-        from aggregator.events import EventBuilder
+        from aggregator.pipeline.cluster_pass import EventBuilder
 
         self.events = EventBuilder(cfg, store)
         self.near = (

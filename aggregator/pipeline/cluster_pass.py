@@ -5,7 +5,7 @@ stored just before a crash is clustered on the next run (restart-safe, nothing l
 Duplicates follow their original's event.
 
 Each pending item is embedded (title + lead, in batches), handed to the online
-:class:`~aggregator.cluster.EventClusterer`, and either joins an open event or opens one;
+:class:`~aggregator.cluster.clusterer.EventClusterer`, and either joins an open event or opens one;
 the decision, with its features, goes to ``decisions``. Vectors are stored in
 ``item_vectors`` so a restart rebuilds the clusterer's window without re-embedding.
 A user's ``unmerge`` is respected: an item never rejoins an event it was taken out of.
@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from aggregator.cluster import (
+from aggregator.cluster.clusterer import (
     ClusterInput,
     ClusterMember,
     EventClusterer,
@@ -28,12 +28,12 @@ from aggregator.cluster import (
     evidence_for,
     window_start,
 )
+from aggregator.cluster.embed import Embedder, embedding_text, make_embedder
 from aggregator.config import Config
-from aggregator.embed import Embedder, embedding_text, make_embedder
 from aggregator.models import Decision
-from aggregator.store import Store, parse_iso, utc_iso
+from aggregator.store.core import Store, parse_iso, utc_iso
 
-log = logging.getLogger("aggregator.events")
+log = logging.getLogger("aggregator.pipeline.cluster_pass")
 
 #: Items embedded and committed per batch: bounds the work lost to a kill and lock hold time,
 #: and is large enough for the embedder's batching to pay off.

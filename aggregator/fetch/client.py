@@ -1,7 +1,7 @@
 """Fetch stage: ``FeedRecord`` → ``FetchResult`` over HTTP (I/O: network).
 
 One ``httpx.AsyncClient`` for the whole run, dialling through the private-address guard
-(:mod:`aggregator.netguard`). Per fetch: conditional GET, redirects followed by hand (each
+(:mod:`aggregator.fetch.netguard`). Per fetch: conditional GET, redirects followed by hand (each
 hop re-checked), an overall deadline around everything, and our own bounded decoder over
 ``aiter_raw()`` (httpx's decoder inflates a whole network chunk before a caller can cap it:
 reliability catalogue §0.4). Per host: a concurrency limit, a minimum gap between requests,
@@ -13,8 +13,8 @@ Exception hierarchy (internal: each is turned into ``FetchResult.error`` text)::
     FetchError (Exception)
      ├── HostBackingOff        the host asked us to wait (Retry-After) and the wait is long
      └── _Refused              the URL or a redirect refused by policy (text is the error)
-    response.ResponseError     body too large, bad Content-Encoding (aggregator.response)
-    netguard.NetGuardError     refused address (see aggregator.netguard)
+    response.ResponseError     body too large, bad Content-Encoding (aggregator.fetch.response)
+    netguard.NetGuardError     refused address (see aggregator.fetch.netguard)
     httpx.HTTPError            transport failures (timeouts, resets, protocol errors)
     TimeoutError               the overall deadline (asyncio.timeout)
 """
@@ -34,8 +34,7 @@ from types import TracebackType
 import httpx
 
 from aggregator.config import FetchConfig
-from aggregator.models import FeedRecord, FetchResult
-from aggregator.netguard import (
+from aggregator.fetch.netguard import (
     AddressPolicy,
     GuardedBackend,
     GuardedTransport,
@@ -44,7 +43,7 @@ from aggregator.netguard import (
     Resolver,
     check_url,
 )
-from aggregator.response import (
+from aggregator.fetch.response import (
     BodyTooLarge,
     BoundedDecoder,
     ResponseError,
@@ -52,6 +51,7 @@ from aggregator.response import (
     parse_retry_after,
     size_text,
 )
+from aggregator.models import FeedRecord, FetchResult
 
 log = logging.getLogger(__name__)
 

@@ -34,11 +34,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from aggregator import entities
-from aggregator.cluster_index import VectorIndex
+from aggregator.cluster import evidence as entities
+from aggregator.cluster.embed import fold_chinese
+from aggregator.cluster.evidence import Evidence
+from aggregator.cluster.index import VectorIndex
 from aggregator.config import ClusterConfig
-from aggregator.embed import fold_chinese
-from aggregator.entities import Evidence
 
 FloatVector = npt.NDArray[np.float32]
 

@@ -2,7 +2,7 @@
 
 Config → a running service until SIGTERM. APScheduler 3.x in asyncio runs a few fixed jobs —
 poll tick, publish, retention cleanup, WAL checkpoint — while per-feed schedule state stays
-in SQLite (``feeds.next_check_at``). One :class:`~aggregator.pipeline.Pipeline` (and so one
+in SQLite (``feeds.next_check_at``). One :class:`~aggregator.pipeline.refresh.Pipeline` (and so one
 parse worker pool) lives as long as the daemon.
 
 - Every job is a coroutine, so it runs on the event loop thread: APScheduler runs plain
@@ -33,16 +33,16 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from aggregator import sdnotify
 from aggregator.config import Config
-from aggregator.store import Store, utc_iso
+from aggregator.daemon import sdnotify
+from aggregator.store.core import Store, utc_iso
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-    from aggregator.pipeline import FeedOutcome, Pipeline
+    from aggregator.pipeline.refresh import FeedOutcome, Pipeline
 
-log = logging.getLogger("aggregator.daemon")
+log = logging.getLogger("aggregator.daemon.loop")
 
 #: A poll that has made no progress (no feed finished) for this many tick intervals counts
 #: as stuck: no more watchdog pings, /healthz answers 503.
@@ -130,7 +130,7 @@ class Daemon:
     def publish(self) -> None:
         if self.store is None:
             return
-        from aggregator.outputs import publish_outputs
+        from aggregator.pipeline.publish_pass import publish_outputs
 
         publish_outputs(self.cfg, self.store, _now())
         self.last_publish = time.monotonic()
@@ -144,7 +144,7 @@ class Daemon:
     async def cleanup(self) -> None:
         if self.store is None:
             return
-        from aggregator.maintenance import apply_retention, prune_near_duplicates
+        from aggregator.store.upkeep import apply_retention, prune_near_duplicates
 
         prune_near_duplicates(self.store, _now() - timedelta(days=self.cfg.dedupe.window_days))
         if self.cfg.daemon.retention_days > 0:
@@ -154,7 +154,7 @@ class Daemon:
 
     async def checkpoint(self) -> None:
         if self.store is not None:
-            from aggregator.maintenance import checkpoint
+            from aggregator.store.upkeep import checkpoint
 
             checkpoint(self.store)
 
@@ -184,7 +184,7 @@ class Daemon:
         return out
 
     def metrics(self) -> str:
-        from aggregator.maintenance import prometheus_metrics
+        from aggregator.store.upkeep import prometheus_metrics
 
         if self.store is None:
             return ""
@@ -287,8 +287,8 @@ class Daemon:
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
         from aggregator.cli import sync_opml
-        from aggregator.pipeline import Pipeline
-        from aggregator.serve import FeedServer
+        from aggregator.pipeline.refresh import Pipeline
+        from aggregator.serve.server import FeedServer
 
         cfg, d = self.cfg, self.cfg.daemon
         loop = asyncio.get_running_loop()

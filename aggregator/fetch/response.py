@@ -1,6 +1,6 @@
 """Fetch stage, one HTTP response's mechanics: raw bytes + headers → body, Retry-After, lifetime.
 
-Pure (no I/O, the caller passes ``now``). Split out of :mod:`aggregator.fetch`, which does the
+Pure (no I/O, the caller passes ``now``). Split out of :mod:`.client`, which does the
 network part. The bounded decoder exists because httpx's own decoder inflates a whole network
 chunk before a caller can cap it: a 102 KB gzip body came back as 67 MB in one chunk, and a
 3.5 KB ``Content-Encoding: gzip, gzip`` body hit MemoryError (reliability catalogue §0.4).

@@ -1,0 +1,1 @@
+"""Cluster stage: embedder, vector index, headline evidence and the online clusterer (pure core)."""

@@ -1,0 +1,3 @@
+"""Dedupe stage: exact keys and near-duplicate text (MinHash-LSH and its judge) (pure core, in-
+memory index).
+"""

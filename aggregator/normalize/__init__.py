@@ -1,0 +1,1 @@
+"""Normalize stage: canonical URLs, language, identity policy, building an Item (pure)."""

@@ -1,0 +1,3 @@
+"""Serve stage: the HTTP server for the outputs, /healthz and /metrics, and the Datasette launcher
+(I/O: network).
+"""

@@ -1,0 +1,3 @@
+"""Store stage: every SQL statement, migrations, the search index and upkeep; returns typed records
+(I/O: disk).
+"""
