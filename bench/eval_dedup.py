@@ -356,7 +356,7 @@ def sweep(docs: list[Doc], cases: list[Case], originals: list[neardup.TextRecord
 
 
 def write_fixture(docs: list[Doc], out: Path, per_source: int = 2) -> None:
-    """A small subset of originals for the CI test (tests/test_neardup.py)."""
+    """A small subset of originals for the CI test (tests/dedupe/test_neardup.py)."""
     picked: list[dict[str, str | None]] = []
     count: dict[str, int] = defaultdict(int)
     small = {d.key for d in docs if len(d.body) < 2000 and len(d.pair or "") < 3000}

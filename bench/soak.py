@@ -41,7 +41,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 sys.path.insert(0, str(ROOT / "tests"))
-from synthetic import words  # noqa: E402  (shared with tests/test_daemon.py)
+from synthetic import words  # noqa: E402  (shared with tests/daemon/test_daemon.py)
 
 #: A normal feed gains one item this often (seconds) and shows its latest WINDOW_ITEMS.
 ITEM_PERIOD_S = 20.0

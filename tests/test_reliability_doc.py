@@ -18,7 +18,7 @@ ID_RE = re.compile(r"\b(XML|NET|LOAD|OUT|ENC|DATE|ID|DB|SCH|PROC|SYS)-(\d{2})\b"
 #: A catalogue id inside a test name: ``test_out_04_load_09_…`` carries OUT-04 and LOAD-09.
 NAME_ID_RE = re.compile(r"(?:^|_)(xml|net|load|out|enc|date|id|db|sch|proc|sys)_(\d{2})(?=_|$)")
 ROW_RE = re.compile(r"^\|\s*([A-Z]+-\d{2})\s*\|(.*)\|(.*)\|\s*$")
-REF_RE = re.compile(r"(test_\w+\.py)::(test_\w+)")
+REF_RE = re.compile(r"((?:\w+/)?test_\w+\.py)::(test_\w+)")
 STATUSES = ("tested", "partly tested", "not applicable", "xfail")
 
 
@@ -34,11 +34,11 @@ def table() -> dict[str, tuple[str, str]]:
 
 
 def test_functions() -> dict[str, set[str]]:
-    """``file name → test function names`` for tests/test_*.py (AST, no import)."""
+    """``path under tests/ → test function names`` for every test file (AST, no import)."""
     out: dict[str, set[str]] = {}
-    for path in sorted(TESTS.glob("test_*.py")):
+    for path in sorted(TESTS.rglob("test_*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        out[path.name] = {
+        out[path.relative_to(TESTS).as_posix()] = {
             n.name
             for n in ast.walk(tree)
             if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name.startswith("test_")

@@ -24,7 +24,7 @@ IntArray = npt.NDArray[np.int64]
 #: (bench/cluster_speed.py): exact search costs 2.7 ms at 10k × 512 rows and ~17 ms at 100k,
 #: so past a few thousand rows the inverted file is cheaper (1.0 ms at 100k).
 IVF_MIN_ROWS = 5_000
-#: Cells scanned per query. On synthetic clustered data (tests/test_cluster.py::
+#: Cells scanned per query. On synthetic clustered data (tests/cluster/test_cluster.py::
 #: test_ivf_recall_and_remove: 4k rows, 126 cells) 16 probes kept the exact top-1 for 200/200
 #: queries. Not yet measured on real news vectors at 100k+; cost is linear in it.
 IVF_NPROBE = 16

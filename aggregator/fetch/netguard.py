@@ -313,7 +313,7 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
 
     httpx 0.28 has no ``network_backend`` argument, so the pool built by the parent is
     replaced by one with the same settings and our backend (httpx is pinned <0.29;
-    ``tests/test_netguard.py`` fails if this seam moves).
+    ``tests/fetch/test_netguard.py`` fails if this seam moves).
     """
 
     def __init__(

@@ -1,7 +1,7 @@
 """Normalize stage, language part: headline/summary text → a BCP-47-ish tag (pure).
 
 Script decides first, because langdetect alone labels most Chinese headlines as Korean
-(DESIGN.md "Known traps"; measured on tests/fixtures/headlines: see tests/test_langid.py):
+(DESIGN.md "Known traps"; measured on tests/fixtures/headlines: see tests/normalize/test_langid.py):
 any kana → ``ja``; any hangul → ``ko``; enough Han → Chinese, split into ``zh-Hans`` and
 ``zh-Hant`` by counting the characters OpenCC would change in each direction. Other text goes
 to langdetect (fixed seed, so results repeat); short or ambiguous text falls back to ``hint``
@@ -149,7 +149,7 @@ def _by_langdetect(text: str, hint: str | None) -> str:
         # decided above): trust the publisher. langdetect costs ~7 ms a call — 61% of the
         # poll loop's CPU in bench/poll.py — and with a hint it was right on 161 of the
         # fixture's 162 English headlines, the one miss being langdetect overruling the
-        # correct hint (tests/test_langid.py: 99.4% before this rule, 100% after).
+        # correct hint (tests/normalize/test_langid.py: 99.4% before this rule, 100% after).
         return hint
     letters = sum(ch.isalpha() for ch in text)
     if letters < LANGDETECT_MIN_LETTERS:

@@ -1,7 +1,7 @@
 """Parse stage, fast path: well-formed RSS 2.0 bytes → :class:`ParsedFeed` through lxml (pure).
 
 Returns exactly what :func:`.document.parse_feed` returns for the documents it accepts
-(tests/test_fastparse.py checks that field by field over the whole shared feed corpus), or
+(tests/parse/test_fastparse.py checks that field by field over the whole shared feed corpus), or
 None for anything it does not handle exactly: Atom, RSS 0.9x/1.0, a DOCTYPE, ``xml:base`` /
 ``xml:lang``, an element that feedparser maps onto one of our fields in a way not copied here
 (``itunes:summary``, ``media:title``, ``dc:subject`` …), markup nested in a text element, or XML

@@ -51,7 +51,7 @@ def _parse_in_worker(
     from aggregator.parse.fast import parse_feed_fast
 
     # The lxml fast path takes well-formed plain RSS 2.0 (most news feeds) and gives the same
-    # records as feedparser (tests/test_fastparse.py, whole corpus); anything else → feedparser.
+    # records as feedparser (test_fastparse.py, whole corpus); anything else → feedparser.
     return parse_feed_fast(body, url=url, headers=headers, cfg=ParseConfig(*cfg_tuple))
 
 

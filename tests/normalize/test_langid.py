@@ -1,6 +1,6 @@
 """Tests for normalize.langid on real headlines (tests/fixtures/headlines, see its README).
 
-Measured 2026-11-22 with ``.venv/bin/pytest tests/test_langid.py -s -m "slow or not slow"``
+Measured 2026-11-22 with ``pytest tests/normalize/test_langid.py -s -m "slow or not slow"``
 (834 headlines; the langdetect-alone columns come from the ``slow`` test):
 
 | class | n | ours (no hint) | ours + feed hint | langdetect alone | langdetect → ko |
@@ -30,7 +30,7 @@ from aggregator.normalize.langid import (
     normalize_tag,
 )
 
-FIXTURE = Path(__file__).parent / "fixtures" / "headlines" / "headlines.tsv"
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "headlines" / "headlines.tsv"
 #: Feed language a real feed of each class would declare (the hint).
 FEED_HINT = {"zh-Hans": "zh-CN", "zh-Hant": "zh-TW", "en": "en-US", "ja": "ja", "de": "de"}
 #: Accuracy floors per class, a little under the measured figures in the docstring.

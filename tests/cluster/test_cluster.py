@@ -29,7 +29,7 @@ from aggregator.cluster.index import VectorIndex
 from aggregator.config import ClusterConfig, Config
 from aggregator.store.core import Store, utc_iso
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2025, 3, 28, 12, 0, tzinfo=UTC)
 DIM = 16
 

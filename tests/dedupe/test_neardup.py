@@ -12,7 +12,7 @@ import pytest
 
 from aggregator.dedupe import neardup, textsim
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
 import eval_dedup  # noqa: E402
 

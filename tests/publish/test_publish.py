@@ -32,7 +32,7 @@ from aggregator.publish import (
 
 NOW = datetime(2026, 11, 22, 2, 0, 0, tzinfo=UTC)
 CFG = PublishConfig(title="Test Aggregator", base_url="http://127.0.0.1:8080/")
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+SHARED = Path(__file__).resolve().parents[3] / "shared"
 ATOM_RNG = SHARED / "schemas" / "atom.rng"
 CHROMIUM = Path("/usr/bin/chromium")
 
