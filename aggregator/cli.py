@@ -19,7 +19,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from aggregator.config import Config, ConfigError, load_config, to_toml
+from aggregator.config import Config, load_config, to_toml
+from aggregator.errors import AggregatorError, ConfigError
 
 if TYPE_CHECKING:
     from aggregator.opml import Subscription
@@ -324,16 +325,11 @@ def cmd_backup(cfg: Config, args: argparse.Namespace) -> int:
 
 @contextlib.contextmanager
 def _audit_session(cfg: Config) -> Iterator[Store]:
-    """The store for explain/unmerge; an AuditError (no such item, nothing to undo) becomes
-    a one-line message and exit status 1."""
-    from aggregator.pipeline.audit import AuditError
-
+    """The store for explain/unmerge, closed afterwards; an AuditError (no such item, nothing
+    to undo) reaches :func:`main`, which prints it and exits 1."""
     store = _open_store(cfg)
     try:
         yield store
-    except AuditError as exc:
-        print(f"aggregator: {exc}", file=sys.stderr)
-        raise SystemExit(1) from None
     finally:
         store.close()
 
@@ -503,23 +499,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         cfg = load_config(path or "config.toml", must_exist=path is not None)
     except ConfigError as exc:
-        print(f"aggregator: config error: {exc}", file=sys.stderr)
-        return 2
+        return _exit_status(exc)
     if not args.verbose:
         logging.getLogger().setLevel(cfg.log.level)
         # One INFO line per feed refresh is ours; the libraries' per-request and per-job
         # lines would drown it.
         for noisy in ("httpx", "httpcore", "apscheduler"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
-    from aggregator.store.core import StoreError
-
     try:
         return int(args.func(cfg, args))
-    except StoreError as exc:
-        print(f"aggregator: {exc}", file=sys.stderr)
-        return 1
+    except AggregatorError as exc:
+        return _exit_status(exc)
     except KeyboardInterrupt:
         return 130
+
+
+def _exit_status(exc: AggregatorError) -> int:
+    """The one place errors become exit statuses: a one-line message, no traceback; 2 for a
+    config error (as at start-up), 1 for every other refusal or failure."""
+    print(f"aggregator: {'config error: ' if isinstance(exc, ConfigError) else ''}{exc}",
+          file=sys.stderr)
+    return 2 if isinstance(exc, ConfigError) else 1
 
 
 if __name__ == "__main__":

@@ -16,11 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from aggregator.errors import ConfigError as ConfigError  # re-exported: callers import it from here
+
 MIB = 1024 * 1024
-
-
-class ConfigError(ValueError):
-    """A config file that cannot be used; the message names the key path."""
 
 
 def _f(default: Any, help: str, **kw: Any) -> Any:

@@ -34,6 +34,7 @@ from types import TracebackType
 import httpx
 
 from aggregator.config import FetchConfig
+from aggregator.errors import FetchError as FetchError  # re-exported: callers import it from here
 from aggregator.fetch.netguard import (
     AddressPolicy,
     GuardedBackend,
@@ -68,10 +69,6 @@ MAX_HOST_BLOCK_S = 24 * 3600.0
 #: Keep-alive connections kept open; httpx slows down with very large pools (encode/httpx#3215).
 POOL_KEEPALIVE_MAX = 16
 KEEPALIVE_EXPIRY_S = 30.0
-
-
-class FetchError(Exception):
-    """Base for per-fetch failures raised inside this module."""
 
 
 class HostBackingOff(FetchError):

@@ -29,6 +29,10 @@ from typing import TYPE_CHECKING, Any
 import httpcore
 import httpx
 
+from aggregator.errors import (
+    NetGuardError as NetGuardError,  # re-exported: callers import it from here
+)
+
 if TYPE_CHECKING:
     from aggregator.config import FetchConfig
 
@@ -67,10 +71,6 @@ _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 #: WHATWG URL rule: a host whose last label is numeric is an IPv4 address in some spelling.
 _NUMERIC_LABEL = re.compile(r"^(?:0[xX][0-9a-fA-F]*|[0-9]+)$")
-
-
-class NetGuardError(Exception):
-    """Base class: the guard refused a URL or a connection."""
 
 
 class BlockedAddressError(NetGuardError):

@@ -23,16 +23,15 @@ from datetime import UTC, datetime
 import httpx
 
 from aggregator.config import MIB
+from aggregator.errors import (
+    ResponseError as ResponseError,  # re-exported: callers import it from here
+)
 
 #: Input handed to zlib per step, and most output taken per call: inflating proceeds in small
 #: pieces, so the body buffer is the only thing that grows (a 64 KiB chunk of a zero bomb
 #: would otherwise come back as one cap-sized bytes object, doubling peak memory; measured).
 INFLATE_STEP_BYTES = 64 * 1024
 INFLATE_OUT_STEP_BYTES = 256 * 1024
-
-
-class ResponseError(Exception):
-    """Base: the response cannot be turned into a body."""
 
 
 class BodyTooLarge(ResponseError):

@@ -30,6 +30,7 @@ import feedparser
 import feedparser.api
 
 from aggregator.config import ParseConfig
+from aggregator.errors import ParseError as ParseError  # re-exported: callers import it from here
 from aggregator.models import Enclosure, ParsedEntry, ParsedFeed
 
 # Pin expat: an empty preference list makes xml.sax.make_parser() use the stdlib default
@@ -167,10 +168,6 @@ def splice_known_entries(body: bytes, known: frozenset[str] | set[str]) -> tuple
         return body, 0
     pieces.append(body[pos:])
     return b"".join(pieces), cut
-
-
-class ParseError(ValueError):
-    """A document we will not or cannot read; the message goes to ``feeds.last_error``."""
 
 
 def _codec(name: str | None) -> str | None:

@@ -13,12 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from aggregator.errors import AuditError as AuditError  # re-exported: callers import it from here
 from aggregator.models import Decision
 from aggregator.store.core import Store, utc_iso
-
-
-class AuditError(LookupError):
-    """No such item, or nothing to undo."""
 
 
 @dataclass

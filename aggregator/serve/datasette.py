@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from aggregator.config import Config
+from aggregator.errors import BrowseError as BrowseError  # re-exported: callers import it from here
 
 log = logging.getLogger("aggregator.serve.datasette")
 
@@ -54,10 +55,6 @@ OWN_OPTIONS = frozenset({"-h", "--host", "-p", "--port", "-m", "--metadata", "--
 #: SQLite file header: bytes 18 and 19 are 2 for a WAL database (sqlite.org/fileformat2.html).
 SQLITE_HEADER_WAL_VERSION = 2
 SQLITE_HEADER_BYTES = 100
-
-
-class BrowseError(RuntimeError):
-    """Datasette cannot be started safely on this database (a clear message for the CLI)."""
 
 
 def metadata_template() -> dict[str, Any]:

@@ -27,6 +27,7 @@ from typing import Any
 import sqlite_utils
 
 from aggregator.config import StoreConfig
+from aggregator.errors import StoreError as StoreError  # re-exported: callers import it from here
 from aggregator.models import Decision, FeedRecord, Item
 from aggregator.store.migrations import MIGRATIONS, split_sql
 from aggregator.store.search_index import ensure_search_index
@@ -48,10 +49,6 @@ def utc_iso(dt: datetime) -> str:
 
 def parse_iso(s: str) -> datetime:
     return datetime.fromisoformat(s.replace("Z", "+00:00"))
-
-
-class StoreError(RuntimeError):
-    """The database cannot be opened or migrated (a clear message, no traceback)."""
 
 
 @dataclass(frozen=True)
