@@ -254,6 +254,99 @@ def first_allowed(t: datetime, hours: frozenset[int], days: frozenset[int]) -> d
     return None
 
 
+@dataclass(frozen=True)
+class _Interval:
+    """One step's answer: seconds to wait, why, and what a failure adds."""
+
+    seconds: float
+    reason: str
+    error_count: int = 0
+    first_error_at: datetime | None = None
+    disable_reason: str | None = None
+    host_retry_after_s: float | None = None
+
+
+def _gone(now: datetime, ceiling: float, history: FeedHistory) -> ScheduleDecision:
+    """410 Gone: disable the feed; it is looked at again only at the ceiling."""
+    return ScheduleDecision(
+        next_check_at=now + timedelta(seconds=ceiling),
+        interval_s=ceiling,
+        reason="gone",
+        disable=True,
+        disable_reason=f"HTTP {HTTP_GONE} Gone",
+        error_count=history.error_count + 1,
+        first_error_at=_utc(history.first_error_at) if history.first_error_at else now,
+    )
+
+
+def _failure_interval(
+    now: datetime, cfg: ScheduleConfig, outcome: PollOutcome, history: FeedHistory, jitter: float
+) -> _Interval:
+    """After a failed poll: Retry-After when given, else exponential back-off; disable after
+    ``disable_after_s`` of continuous failure."""
+    lo = float(cfg.min_interval_s)
+    error_count = history.error_count + 1
+    first_error_at = _utc(history.first_error_at) if history.first_error_at else now
+    streak_s = (now - first_error_at).total_seconds()
+    disable_reason = None
+    if streak_s >= cfg.disable_after_s:
+        disable_reason = (
+            f"failing for {streak_s / 3600:.0f} h ({error_count} errors): {outcome.error}"
+        )
+    hi = max(float(cfg.max_backoff_s), lo)
+    if outcome.retry_after_s is not None:
+        base = _clamp(outcome.retry_after_s, lo, hi)
+        # Retry-After is a minimum: jitter only later.
+        return _Interval(
+            _clamp(base * (1 + abs(jitter)), lo, hi),
+            f"retry_after {outcome.retry_after_s:.0f}s",
+            error_count, first_error_at, disable_reason, host_retry_after_s=base,
+        )
+    exp = min(max(history.error_count, 0), MAX_BACKOFF_EXPONENT)
+    return _Interval(
+        _clamp(lo * 2.0**exp * (1 + jitter), lo, hi),
+        f"backoff errors={error_count}",
+        error_count, first_error_at, disable_reason,
+    )
+
+
+def _success_interval(
+    now: datetime, cfg: ScheduleConfig, outcome: PollOutcome, history: FeedHistory, jitter: float
+) -> _Interval:
+    """After a successful poll: the feed's own publishing gap, else quiet growth, else the
+    default; raised (never lowered) by the feed's ttl/updatePeriod hints."""
+    lo = float(cfg.min_interval_s)
+    hi = float(max(cfg.max_interval_s, cfg.min_interval_s))
+    gap = estimate_gap_s(now, history)
+    if gap is not None:
+        base, reason = gap * ADAPTIVE_GAP_FRACTION, f"adaptive gap={gap:.0f}s"
+    elif outcome.new_items == 0 and history.last_interval_s:
+        base, reason = history.last_interval_s * QUIET_GROWTH, "quiet growth"
+    else:
+        base, reason = float(cfg.default_interval_s), "default"
+    base = _clamp(base, lo, hi)
+    hint = hint_interval_s(outcome)
+    if hint is not None and min(hint[0], hi) > base:
+        base = min(hint[0], hi)
+        reason = f"{hint[1]} {hint[0]:.0f}s"
+    return _Interval(_clamp(base * (1 + jitter), lo, hi), reason)
+
+
+def _apply_skip_hints(
+    now: datetime, at: datetime, reason: str, outcome: PollOutcome, ceiling: float
+) -> tuple[datetime, str]:
+    """Move ``at`` past the feed's skipHours/skipDays, unless that waits past the ceiling."""
+    hours, days = _skip_sets(outcome)
+    if not (hours or days):
+        return at, reason
+    allowed = first_allowed(at, hours, days)
+    if allowed is None or (allowed - now).total_seconds() > ceiling:
+        return at, reason + "; skip hints ignored"
+    if allowed != at:
+        reason += "; moved past skipHours/skipDays"
+    return allowed, reason
+
+
 def next_check(
     now: datetime,
     *,
@@ -264,80 +357,23 @@ def next_check(
 ) -> ScheduleDecision:
     """Decide when to poll the feed next; see the module docstring for the rules."""
     now = _utc(now)
-    lo = float(cfg.min_interval_s)
     ceiling = _ceiling_s(cfg)
     jitter = rng.uniform(-cfg.jitter_fraction, cfg.jitter_fraction)
-    error_count, first_error_at = 0, None
-    host_retry: float | None = None
-    disable, disable_reason = False, None
-
     if outcome.is_gone:
-        return ScheduleDecision(
-            next_check_at=now + timedelta(seconds=ceiling),
-            interval_s=ceiling,
-            reason="gone",
-            disable=True,
-            disable_reason=f"HTTP {HTTP_GONE} Gone",
-            error_count=history.error_count + 1,
-            first_error_at=_utc(history.first_error_at) if history.first_error_at else now,
-        )
-
-    if outcome.failed:
-        error_count = history.error_count + 1
-        first_error_at = _utc(history.first_error_at) if history.first_error_at else now
-        streak_s = (now - first_error_at).total_seconds()
-        if streak_s >= cfg.disable_after_s:
-            disable = True
-            disable_reason = (
-                f"failing for {streak_s / 3600:.0f} h ({error_count} errors): {outcome.error}"
-            )
-        hi = max(float(cfg.max_backoff_s), lo)
-        if outcome.retry_after_s is not None:
-            base = _clamp(outcome.retry_after_s, lo, hi)
-            # Retry-After is a minimum: jitter only later.
-            interval = _clamp(base * (1 + abs(jitter)), lo, hi)
-            host_retry = base
-            reason = f"retry_after {outcome.retry_after_s:.0f}s"
-        else:
-            exp = min(max(history.error_count, 0), MAX_BACKOFF_EXPONENT)
-            interval = _clamp(lo * 2.0**exp * (1 + jitter), lo, hi)
-            reason = f"backoff errors={error_count}"
-    else:
-        hi = float(max(cfg.max_interval_s, cfg.min_interval_s))
-        gap = estimate_gap_s(now, history)
-        if gap is not None:
-            base = gap * ADAPTIVE_GAP_FRACTION
-            reason = f"adaptive gap={gap:.0f}s"
-        elif outcome.new_items == 0 and history.last_interval_s:
-            base = history.last_interval_s * QUIET_GROWTH
-            reason = "quiet growth"
-        else:
-            base = float(cfg.default_interval_s)
-            reason = "default"
-        base = _clamp(base, lo, hi)
-        hint = hint_interval_s(outcome)
-        if hint is not None and min(hint[0], hi) > base:
-            base = min(hint[0], hi)
-            reason = f"{hint[1]} {hint[0]:.0f}s"
-        interval = _clamp(base * (1 + jitter), lo, hi)
-
-    at = now + timedelta(seconds=interval)
-    hours, days = _skip_sets(outcome)
-    if hours or days:
-        allowed = first_allowed(at, hours, days)
-        if allowed is not None and (allowed - now).total_seconds() <= ceiling:
-            if allowed != at:
-                reason += "; moved past skipHours/skipDays"
-            at = allowed
-        else:
-            reason += "; skip hints ignored"
+        return _gone(now, ceiling, history)
+    step = (_failure_interval if outcome.failed else _success_interval)(
+        now, cfg, outcome, history, jitter
+    )
+    at, reason = _apply_skip_hints(
+        now, now + timedelta(seconds=step.seconds), step.reason, outcome, ceiling
+    )
     return ScheduleDecision(
         next_check_at=at,
         interval_s=(at - now).total_seconds(),
         reason=reason,
-        disable=disable,
-        disable_reason=disable_reason,
-        error_count=error_count,
-        first_error_at=first_error_at,
-        host_retry_after_s=host_retry,
+        disable=step.disable_reason is not None,
+        disable_reason=step.disable_reason,
+        error_count=step.error_count,
+        first_error_at=step.first_error_at,
+        host_retry_after_s=step.host_retry_after_s,
     )
