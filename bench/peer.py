@@ -542,13 +542,13 @@ def summarize(runs: list[dict[str, Any]], feeds: int, per_feed: int) -> dict[str
                 "ms_per_feed": round(cpu * 1000 / feeds, 2),
             }
         rd = med[p.key].get("reader")
-        for t in ("ours", "ours_model"):
-            if rd and t in med[p.key]:
-                m = med[p.key][t]
+        for key in ("ours", "ours_model"):
+            if rd and key in med[p.key]:
+                m = med[p.key][key]
                 m["ratio_cpu"] = round(m["cpu_s"] / rd["cpu_s"], 2)
                 m["ratio_peak_rss"] = round(m["peak_rss_mb"] / rd["peak_rss_mb"], 2)
                 per_trial = [o["cpu_s"] / r["cpu_s"] for o, r in zip(
-                    [x for x in runs if x["pass_"] == p.key and x["tool"] == t],
+                    [x for x in runs if x["pass_"] == p.key and x["tool"] == key],
                     [x for x in runs if x["pass_"] == p.key and x["tool"] == "reader"],
                     strict=True)]
                 m["ratio_cpu_per_trial"] = [round(x, 2) for x in per_trial]
