@@ -37,7 +37,8 @@ from aggregator.fetch.client import Fetcher
 from aggregator.models import Decision, FeedRecord, FetchResult, Item, ParsedFeed
 from aggregator.normalize.idpolicy import IdHistory, choose_id_policy
 from aggregator.normalize.item import build_item, complete_item, default_timezone_for
-from aggregator.parse.document import ParseError, entry_fingerprints, splice_known_entries
+from aggregator.parse.document import ParseError
+from aggregator.parse.splice import entry_fingerprints, splice_known_entries
 from aggregator.schedule import FeedHistory, PollOutcome, next_check
 from aggregator.store.core import Store, parse_iso, utc_iso
 

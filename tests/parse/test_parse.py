@@ -241,7 +241,7 @@ def test_polling_hints_are_read() -> None:
 
 
 def test_entry_fingerprints_ignore_the_channel_header_only() -> None:
-    from aggregator.parse.document import entry_fingerprints
+    from aggregator.parse.splice import entry_fingerprints
 
     head = b'<rss version="2.0"><channel><title>t</title><lastBuildDate>%d</lastBuildDate>'
     items = b"<item><title>a</title></item><item><title>b</title></item></channel></rss>"
@@ -267,7 +267,7 @@ def _rss_doc(items: list[tuple[str, str]], tail: str = "") -> bytes:
 
 
 def test_splice_cuts_entries_seen_at_the_last_parse() -> None:
-    from aggregator.parse.document import entry_fingerprints, splice_known_entries
+    from aggregator.parse.splice import entry_fingerprints, splice_known_entries
 
     old = [(f"g{i}", f"Story {i}") for i in range(1, 6)]
     known = set(entry_fingerprints(_rss_doc(old)) or ())
@@ -285,7 +285,7 @@ def test_splice_cuts_entries_seen_at_the_last_parse() -> None:
 
 
 def test_splice_last_entry_and_nothing_known() -> None:
-    from aggregator.parse.document import entry_fingerprints, splice_known_entries
+    from aggregator.parse.splice import entry_fingerprints, splice_known_entries
 
     old = _rss_doc([("g1", "One"), ("g2", "Two")])
     known = set(entry_fingerprints(old) or ())
@@ -300,7 +300,7 @@ def test_splice_last_entry_and_nothing_known() -> None:
 def test_splice_never_cuts_inside_cdata() -> None:
     """A look-alike <item> inside CDATA or a comment: the segments are not entries, so
     nothing is cut (a cut there would change an entry's text)."""
-    from aggregator.parse.document import entry_fingerprints, splice_known_entries
+    from aggregator.parse.splice import entry_fingerprints, splice_known_entries
 
     tricky = (
         '<item><guid isPermaLink="false">c</guid><title>Code</title>'
@@ -320,7 +320,7 @@ def test_splice_never_cuts_inside_cdata() -> None:
 def test_splice_a_page_that_dropped_its_oldest_entry() -> None:
     """The usual page shift: one new entry on top, the oldest gone, so an entry that was in
     the middle (followed by blank space) is now the last one (followed by the trailer)."""
-    from aggregator.parse.document import entry_fingerprints, splice_known_entries
+    from aggregator.parse.splice import entry_fingerprints, splice_known_entries
 
     old = [(f"g{i}", f"Story {i}") for i in range(1, 6)]
     known = set(entry_fingerprints(_rss_doc(old)) or ())
