@@ -29,6 +29,7 @@ from aggregator.pipeline.refresh import ParsePool, Pipeline, PollReport
 from aggregator.publish import OUTPUT_FILES
 from aggregator.store import core as store_module
 from aggregator.store.core import Store, StoreError
+from aggregator.store.records import FeedPollState
 
 REPO = Path(__file__).resolve().parents[1]
 #: Upper bound for the parse time budget in the LOAD tests (seconds).
@@ -791,19 +792,17 @@ def test_db_02_failure_between_entries_and_validators_rolls_back_both(
         etag='"v1"',
     )
     fid = store.add_feed(origin.url("/f.xml"), now=now)
-    real_update = Store.update_feed
+    real_update = Store.save_poll_state
     real_insert = Store.insert_item
 
-    def failing_update(self: Store, feed_id: int, **fields: object) -> None:
-        if "etag" in fields or "next_check_at" in fields:
-            raise sqlite3.OperationalError("injected crash before validators")
-        real_update(self, feed_id, **fields)
+    def failing_update(self: Store, feed_id: int, state: FeedPollState) -> None:
+        raise sqlite3.OperationalError("injected crash before validators")
 
-    monkeypatch.setattr(Store, "update_feed", failing_update)
+    monkeypatch.setattr(Store, "save_poll_state", failing_update)
     out = asyncio.run(pipe.poll([store.feed(fid)], lambda: now)).outcomes[0]
     assert out.error and "store failed" in out.error
     assert count(store) == 0 and store.feed(fid).etag is None
-    monkeypatch.setattr(Store, "update_feed", real_update)
+    monkeypatch.setattr(Store, "save_poll_state", real_update)
 
     calls = {"n": 0}
 

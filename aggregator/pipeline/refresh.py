@@ -34,13 +34,22 @@ from aggregator.config import Config
 from aggregator.dedupe import exact as dedupe
 from aggregator.dedupe.exact import NearDuplicates
 from aggregator.fetch.client import Fetcher
-from aggregator.models import Decision, FeedRecord, FetchResult, Item, ParsedFeed
+from aggregator.models import Decision, FeedRecord, FetchResult, ParsedFeed
 from aggregator.normalize.idpolicy import IdHistory, choose_id_policy
-from aggregator.normalize.item import build_item, complete_item, default_timezone_for
+from aggregator.normalize.item import complete_item, default_timezone_for
 from aggregator.parse.document import ParseError
 from aggregator.parse.splice import entry_fingerprints, splice_known_entries
+from aggregator.pipeline.plan import (
+    NewEntry,
+    PollFacts,
+    Revision,
+    build_entries,
+    plan_entries,
+    plan_feed_state,
+)
 from aggregator.schedule import FeedHistory, PollOutcome, next_check
 from aggregator.store.core import Store, parse_iso, utc_iso
+from aggregator.store.records import ExistingItem
 
 log = logging.getLogger("aggregator.pipeline.refresh")
 
@@ -299,21 +308,25 @@ class Pipeline:
             log.info("feed_url=%s reparsing the whole document", result.feed_url)
         return await self.parser.parse(result.body, result.final_url, headers, self.cfg)
 
-    def _redirect_fields(self, feed: FeedRecord, result: FetchResult) -> dict[str, object]:
-        """301/308 move the feed URL once the same target has held for
-        ``PERMANENT_REDIRECT_HOLD_POLLS`` polls in a row; 302/307 never do."""
+    def _redirect(
+        self, feed: FeedRecord, result: FetchResult
+    ) -> tuple[str | None, int, str | None]:
+        """``(redirect_url, redirect_count, moved_to)``: 301/308 move the feed URL once the
+        same target has held for ``PERMANENT_REDIRECT_HOLD_POLLS`` polls in a row; 302/307
+        never do."""
         target = result.permanent_url
         if not target or target == feed.url:
-            return {"redirect_url": None, "redirect_count": 0}
+            return None, 0, None
         count = feed.redirect_count + 1 if feed.redirect_url == target else 1
         if count >= PERMANENT_REDIRECT_HOLD_POLLS and not self.store.feed_url_taken(target):
             log.info("feed_url=%s moved_to=%s after %d polls", feed.url, target, count)
-            return {"url": target, "redirect_url": None, "redirect_count": 0}
-        return {"redirect_url": target, "redirect_count": count}
+            return None, 0, target
+        return target, count, None
 
     def _store_entries(
         self, feed: FeedRecord, parsed: ParsedFeed, now: datetime, out: FeedOutcome
     ) -> None:
+        """Plan what each entry does (:mod:`.plan`), then do it."""
         tz = feed.timezone or default_timezone_for(
             feed.url, self.cfg.feeds.default_timezone, rsshub_base=self.cfg.bridges.rsshub
         )
@@ -325,64 +338,62 @@ class Pipeline:
             log.warning(
                 "feed_url=%s id_policy %s -> %s (broken GUIDs)", feed.url, feed.id_policy, policy
             )
-            self.store.update_feed(feed.id, id_policy=policy)
+            self.store.set_id_policy(feed.id, policy)
             feed = dataclasses.replace(feed, id_policy=policy)
-        items: list[Item] = []
-        hints: list[str | None] = []
-        seen: set[str] = set()
-        for entry in parsed.entries:
-            item = build_item(entry, feed, now=now, feed_tz=tz, cfg=self.cfg.parse)
-            if item is None or item.guid in seen:  # same GUID twice in one document
-                continue
-            seen.add(item.guid)
-            items.append(item)
-            hints.append(entry.lang or feed.lang or parsed.lang)
-        existing = self.store.existing_by_guid(feed.id, [i.guid for i in items])
+        built = build_entries(parsed, feed, now=now, feed_tz=tz, cfg=self.cfg.parse)
+        by_guid = self.store.existing_by_guid(feed.id, [b.item.guid for b in built])
+        by_url: dict[str, ExistingItem] = {}
+        for b in built:
+            url = b.item.canonical_url
+            if b.item.guid not in by_guid and url:
+                found = self.store.find_by_canonical_url(url)
+                if found is not None:
+                    by_url[url] = found
+        actions = plan_entries(
+            built, feed_id=feed.id, by_guid=by_guid, by_url=by_url, malformed=parsed.malformed
+        )
         at = utc_iso(now)
-        for item, hint in zip(items, hints, strict=True):
-            old = existing.get(item.guid)
-            if old is None and item.canonical_url:
-                # Same feed, same article URL under a new GUID: the same item (ID-03).
-                e = self.store.find_by_canonical_url(item.canonical_url)
-                if e is not None and e.feed_id == feed.id:
-                    old = e
-            if old is not None:
-                # A malformed document (truncated, mismatched tags) may have lost an entry's
-                # text: it can add items but never overwrite stored ones (XML-08).
-                if old.content_hash != item.content_hash and not parsed.malformed:
-                    self.store.revise_item(old.id, complete_item(item, hint))
-                    if self.near is not None:
-                        self.near.forget(old.id)
-                    out.updated_items += 1
-                    if old.event_id is not None:
-                        self.store.refresh_event(old.event_id, updated_at=at)
-                continue
-            complete_item(item, hint)
-            match = (
-                dedupe.find_exact_duplicate(item, self.store) if self.cfg.dedupe.enabled else None
-            )
-            probe = None
-            if match is None and self.near is not None:
-                match, probe = self.near.check(item)
-            if match is not None:
-                item.duplicate_of = match.original_id
-            item_id = self.store.insert_item(item)
-            if probe is not None and match is None and self.near is not None:
-                self.near.add(item_id, probe, item.published_at or item.fetched_at)
-            out.new_items += 1
-            if match is not None:
-                out.duplicates += 1
-                self.store.add_decision(
-                    Decision(
-                        item_id=item_id,
-                        stage="dedupe",
-                        rule=match.rule,
-                        target_item_id=match.original_id,
-                        score=match.score,
-                        features=match.features,
-                        at=at,
-                    )
+        for action in actions:
+            if isinstance(action, Revision):
+                self._revise(action, at, out)
+            elif isinstance(action, NewEntry):
+                self._insert_new(action, at, out)
+
+    def _revise(self, action: Revision, at: str, out: FeedOutcome) -> None:
+        self.store.revise_item(action.old.id, complete_item(action.item, action.lang_hint))
+        if self.near is not None:
+            self.near.forget(action.old.id)
+        out.updated_items += 1
+        if action.old.event_id is not None:
+            self.store.refresh_event(action.old.event_id, updated_at=at)
+
+    def _insert_new(self, action: NewEntry, at: str, out: FeedOutcome) -> None:
+        """Dedupe a new item against everything stored (this poll's items included), insert
+        it, and record the duplicate decision if any."""
+        item = complete_item(action.item, action.lang_hint)
+        match = dedupe.find_exact_duplicate(item, self.store) if self.cfg.dedupe.enabled else None
+        probe = None
+        if match is None and self.near is not None:
+            match, probe = self.near.check(item)
+        if match is not None:
+            item.duplicate_of = match.original_id
+        item_id = self.store.insert_item(item)
+        if probe is not None and match is None and self.near is not None:
+            self.near.add(item_id, probe, item.published_at or item.fetched_at)
+        out.new_items += 1
+        if match is not None:
+            out.duplicates += 1
+            self.store.add_decision(
+                Decision(
+                    item_id=item_id,
+                    stage="dedupe",
+                    rule=match.rule,
+                    target_item_id=match.original_id,
+                    score=match.score,
+                    features=match.features,
+                    at=at,
                 )
+            )
 
     def _update_feed_state(
         self,
@@ -395,7 +406,6 @@ class Pipeline:
     ) -> float | None:
         """Store the feed's validators, error state and next check; returns the Retry-After
         (seconds) to apply to the feed's whole host, if any."""
-        at = utc_iso(now)
         history = FeedHistory(
             entry_times=tuple(parse_iso(t) for t in self.store.recent_publish_times(feed.id) if t),
             error_count=feed.error_count,
@@ -409,41 +419,19 @@ class Pipeline:
         decision = next_check(
             now, cfg=self.cfg.schedule, outcome=outcome, history=history, rng=self.rng
         )
-        fields: dict[str, object] = {
-            "last_fetched_at": at,
-            "last_status": result.status,
-            "next_check_at": utc_iso(decision.next_check_at),
-            "interval_s": int(decision.interval_s),
-            "schedule_reason": decision.reason,
-            "error_count": decision.error_count,
-            "first_error_at": _iso_or_none(decision.first_error_at),
-            "last_error": out.error,
-        }
-        if not out.error:
-            fields["last_success_at"] = at
-            if result.ok:
-                # Validators move only together with the entries they describe (DB-02).
-                fields.update(
-                    etag=result.etag, last_modified=result.last_modified, last_body_hash=body_hash
-                )
-                if parsed is not None:
-                    fields["entry_fingerprints"] = (
-                        " ".join(sorted(out.fingerprints)) if out.fingerprints else None
-                    )
-            if out.new_items:
-                fields["last_new_item_at"] = at
-            if parsed is not None:
-                fields["title"] = feed.title or parsed.title
-                fields["site_url"] = feed.site_url or parsed.site_url
-                if not feed.lang and parsed.lang:
-                    fields["lang"] = parsed.lang
-            fields.update(self._redirect_fields(feed, result))
-        if decision.disable:
-            fields.update(disabled=1, disabled_reason=decision.disable_reason)
-        self.store.update_feed(feed.id, **fields)
+        facts = PollFacts(
+            result=result,
+            parsed=parsed,
+            body_hash=body_hash,
+            fingerprints=out.fingerprints,
+            error=out.error,
+            new_items=out.new_items,
+            redirect=self._redirect(feed, result) if not out.error else (None, 0, None),
+        )
+        self.store.save_poll_state(feed.id, plan_feed_state(feed, facts, decision, now))
         self.store.record_fetch(
             feed.id,
-            started_at=at,
+            started_at=utc_iso(now),
             status=result.status,
             bytes=len(result.body) if result.body is not None else None,
             elapsed_ms=result.elapsed_ms,

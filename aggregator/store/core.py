@@ -19,7 +19,6 @@ import re
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,9 +26,11 @@ from typing import Any
 import sqlite_utils
 
 from aggregator.config import StoreConfig
-from aggregator.errors import StoreError as StoreError  # re-exported: callers import it from here
+from aggregator.errors import StoreError as StoreError
 from aggregator.models import Decision, FeedRecord, Item
 from aggregator.store.migrations import MIGRATIONS, split_sql
+from aggregator.store.records import ExistingItem as ExistingItem
+from aggregator.store.records import FeedPollState  # re-exported: callers import it from here
 from aggregator.store.search_index import ensure_search_index
 
 log = logging.getLogger(__name__)
@@ -49,16 +50,6 @@ def utc_iso(dt: datetime) -> str:
 
 def parse_iso(s: str) -> datetime:
     return datetime.fromisoformat(s.replace("Z", "+00:00"))
-
-
-@dataclass(frozen=True)
-class ExistingItem:
-    id: int
-    feed_id: int
-    guid: str
-    content_hash: str
-    duplicate_of: int | None
-    event_id: int | None
 
 
 class Store:
@@ -265,11 +256,19 @@ class Store:
                 break
         return out
 
-    def update_feed(self, feed_id: int, **fields: Any) -> None:
-        if not fields:
+    def save_poll_state(self, feed_id: int, state: FeedPollState) -> None:
+        """Write a feed's row after one poll (:func:`aggregator.pipeline.plan.plan_feed_state`)."""
+        self._update_feed(feed_id, state.columns())
+
+    def set_id_policy(self, feed_id: int, policy: str) -> None:
+        """Switch how the feed's entries are identified (sticky: broken GUIDs)."""
+        self._update_feed(feed_id, {"id_policy": policy})
+
+    def _update_feed(self, feed_id: int, cols: dict[str, object]) -> None:
+        if not cols:
             return
-        cols = ", ".join(f"{k} = ?" for k in fields)
-        self.db.execute(f"UPDATE feeds SET {cols} WHERE id = ?", (*fields.values(), feed_id))
+        sets = ", ".join(f"{k} = ?" for k in cols)
+        self.db.execute(f"UPDATE feeds SET {sets} WHERE id = ?", (*cols.values(), feed_id))
 
     def feed_url_taken(self, url: str) -> bool:
         return self.conn.execute("SELECT 1 FROM feeds WHERE url = ?", (url,)).fetchone() is not None

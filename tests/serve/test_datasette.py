@@ -89,9 +89,11 @@ def seed(store: Store) -> Seeded:
             s.feeds[key] = store.add_feed(
                 f"https://{key}.example.org/rss", now=NOW, title=title, lang=lang
             )
-        store.update_feed(s.feeds["broken"], error_count=3, last_status=503, last_error="HTTP 503")
-        store.update_feed(s.feeds["off"], disabled=1, disabled_reason="HTTP 410 Gone")
-        store.update_feed(s.feeds["xinhua"], last_status=200, last_success_at=utc_iso(NOW))
+        feeds = store.db["feeds"]
+        feeds.update(s.feeds["broken"], {"error_count": 3, "last_status": 503,
+                                         "last_error": "HTTP 503"})
+        feeds.update(s.feeds["off"], {"disabled": 1, "disabled_reason": "HTTP 410 Gone"})
+        feeds.update(s.feeds["xinhua"], {"last_status": 200, "last_success_at": utc_iso(NOW)})
         rows = (
             (
                 "ap1",
