@@ -120,12 +120,29 @@ async def poll_once(
 
 
 def cmd_poll(cfg: Config, args: argparse.Namespace) -> int:
-    store = _open_store(cfg)
+    from aggregator.daemon.lock import StoreLock, StoreLocked
+
+    # Refused (not queued) beside a running daemon: it polls the same feeds on its own
+    # schedule, and two pollers on one store make wrong events (issue 15).
+    lock = StoreLock(cfg.store_path, "poll")
     try:
-        sync_opml(cfg, store)
-        asyncio.run(poll_once(cfg, store, all_feeds=args.all, urls=args.urls))
+        lock.acquire()
+    except StoreLocked as exc:
+        print(
+            f"aggregator: poll refused: {exc}. The daemon polls on its own schedule;"
+            " stop it to poll by hand.",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        store = _open_store(cfg)
+        try:
+            sync_opml(cfg, store)
+            asyncio.run(poll_once(cfg, store, all_feeds=args.all, urls=args.urls))
+        finally:
+            store.close()
     finally:
-        store.close()
+        lock.release()
     return 0
 
 
@@ -280,9 +297,19 @@ def cmd_search(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_run(cfg: Config, args: argparse.Namespace) -> int:
+    from aggregator.daemon.lock import StoreLock, StoreLocked
     from aggregator.daemon.loop import run
 
-    return run(cfg)
+    lock = StoreLock(cfg.store_path, "run")
+    try:
+        lock.acquire()
+    except StoreLocked as exc:
+        print(f"aggregator: not starting a second daemon: {exc}", file=sys.stderr)
+        return 1
+    try:
+        return run(cfg)
+    finally:
+        lock.release()
 
 
 def cmd_serve(cfg: Config, args: argparse.Namespace) -> int:
