@@ -89,14 +89,15 @@ async def poll_once(
     """One pass: fetch, process, cluster, publish. Returns the number of failed feeds."""
     from aggregator.pipeline.publish_pass import publish_outputs
     from aggregator.pipeline.refresh import Pipeline
+    from aggregator.store.credentials import redact_url
 
     now = _now()
     if urls:
-        feeds = [f for f in (store.feed(r["id"]) for r in store.feeds()) if f.url in urls]
-        missing = set(urls) - {f.url for f in feeds}
-        for u in missing:
-            fid = store.add_feed(u, now=now)
-            feeds.append(store.feed(fid))
+        # Stored URLs carry no credentials; a new URL's user:pass@ goes to the credential file.
+        given = {redact_url(u): u for u in urls}
+        feeds = [f for f in (store.feed(r["id"]) for r in store.feeds()) if f.url in given]
+        for u in sorted(given.keys() - {f.url for f in feeds}):
+            feeds.append(store.feed(store.add_feed(given[u], now=now)))
     elif all_feeds:
         feeds = [store.feed(r["id"]) for r in store.feeds(include_disabled=False)]
     else:
@@ -121,12 +122,29 @@ async def poll_once(
 
 
 def cmd_poll(cfg: Config, args: argparse.Namespace) -> int:
-    store = _open_store(cfg)
+    from aggregator.daemon.lock import StoreLock, StoreLocked
+
+    # Refused (not queued) beside a running daemon: it polls the same feeds on its own
+    # schedule, and two pollers on one store make wrong events (issue 15).
+    lock = StoreLock(cfg.store_path, "poll")
     try:
-        sync_opml(cfg, store)
-        asyncio.run(poll_once(cfg, store, all_feeds=args.all, urls=args.urls))
+        lock.acquire()
+    except StoreLocked as exc:
+        print(
+            f"aggregator: poll refused: {exc}. The daemon polls on its own schedule;"
+            " stop it to poll by hand.",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        store = _open_store(cfg)
+        try:
+            sync_opml(cfg, store)
+            asyncio.run(poll_once(cfg, store, all_feeds=args.all, urls=args.urls))
+        finally:
+            store.close()
     finally:
-        store.close()
+        lock.release()
     return 0
 
 
@@ -154,6 +172,7 @@ def cmd_check_config(cfg: Config, args: argparse.Namespace) -> int:
 
 def cmd_feeds(cfg: Config, args: argparse.Namespace) -> int:
     from aggregator.opml import Subscription, read_opml, write_opml
+    from aggregator.store.credentials import redact_url
 
     store = _open_store(cfg)
     try:
@@ -183,7 +202,7 @@ def cmd_feeds(cfg: Config, args: argparse.Namespace) -> int:
         elif args.feeds_cmd == "add":
             fid = store.add_feed(args.url, now=_now(), title=args.title, lang=args.lang)
             _rewrite_opml(cfg, store)
-            print(f"added feed {fid}: {args.url}")
+            print(f"added feed {fid}: {redact_url(args.url)}")
         elif args.feeds_cmd == "remove":
             if not store.remove_feed(args.feed):
                 print(f"no such feed: {args.feed}", file=sys.stderr)
@@ -222,11 +241,15 @@ def _rewrite_opml(cfg: Config, store: Store) -> None:
     """Keep feeds.opml the subscription list: write the store's feeds back, keeping bridge
     routes from the existing file."""
     from aggregator.opml import Subscription, read_opml, write_opml
+    from aggregator.store.credentials import redact_url
 
     old: dict[str, Subscription] = {}
     if cfg.opml_path.exists():
+        # Keyed without credentials (the store keeps none in its URLs): an outline the user
+        # wrote with user:pass@ is written back as it was, never with them added.
         old = {
-            s.url: s for s in read_opml(cfg.opml_path.read_bytes(), rsshub_base=cfg.bridges.rsshub)
+            redact_url(s.url): s
+            for s in read_opml(cfg.opml_path.read_bytes(), rsshub_base=cfg.bridges.rsshub)
         }
     subs = []
     for r in store.feeds():
@@ -281,9 +304,19 @@ def cmd_search(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_run(cfg: Config, args: argparse.Namespace) -> int:
+    from aggregator.daemon.lock import StoreLock, StoreLocked
     from aggregator.daemon.loop import run
 
-    return run(cfg)
+    lock = StoreLock(cfg.store_path, "run")
+    try:
+        lock.acquire()
+    except StoreLocked as exc:
+        print(f"aggregator: not starting a second daemon: {exc}", file=sys.stderr)
+        return 1
+    try:
+        return run(cfg)
+    finally:
+        lock.release()
 
 
 def cmd_serve(cfg: Config, args: argparse.Namespace) -> int:

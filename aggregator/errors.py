@@ -17,6 +17,7 @@ each class lives (stage roots are defined here, their refinements in their stage
     │   └── ResolutionError       the name did not resolve
     ├── ParseError             a document that is not a feed      (also ValueError)
     ├── StoreError             the store cannot be used           (also RuntimeError)
+    │   └── StoreLocked        another daemon or poll holds it    daemon/lock.py
     ├── AuditError             explain/unmerge: no such item, nothing to undo (also LookupError)
     └── BrowseError            Datasette cannot be started        (also RuntimeError)
 

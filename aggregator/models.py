@@ -14,6 +14,19 @@ from typing import Any
 
 
 @dataclass(frozen=True)
+class Credentials:
+    """HTTP Basic credentials of one feed, for ``origin`` (``scheme://host:port``) only.
+    Never in a log, an output or the database (see :mod:`aggregator.store.credentials`)."""
+
+    username: str
+    password: str = field(repr=False)
+    origin: str = ""
+
+    def __repr__(self) -> str:
+        return f"Credentials(username=<redacted>, password=<redacted>, origin={self.origin!r})"
+
+
+@dataclass(frozen=True)
 class FeedRecord:
     """A subscription as stored in the ``feeds`` table (the subset stages need)."""
 
@@ -44,6 +57,8 @@ class FeedRecord:
     redirect_count: int = 0
     #: Space-separated entry-segment fingerprints of the last parsed document.
     entry_fingerprints: str | None = None
+    #: Basic-auth credentials (kept outside the database), used by fetch only.
+    credentials: Credentials | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)

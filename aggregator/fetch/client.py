@@ -277,6 +277,10 @@ class Fetcher:
         auth: tuple[str, str] | None = None
         if url.username or url.password:
             auth = (url.username, url.password)
+        elif feed.credentials is not None:
+            # Kept apart from the URL by the store, which hands them out for their own
+            # origin only (aggregator.store.credentials).
+            auth = (feed.credentials.username, feed.credentials.password)
         url = url.copy_with(username=None, password=None)
         final[0] = _redact(str(url))
         all_permanent = True

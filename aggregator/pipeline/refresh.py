@@ -17,12 +17,10 @@ all, and ETag/Last-Modified never move ahead of the stored entries (catalogue DB
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import dataclasses
 import hashlib
 import logging
-import multiprocessing
 import random
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -38,6 +36,7 @@ from aggregator.models import Decision, FeedRecord, FetchResult, ParsedFeed
 from aggregator.normalize.idpolicy import IdHistory, choose_id_policy
 from aggregator.normalize.item import complete_item, default_timezone_for
 from aggregator.parse.document import ParseError
+from aggregator.parse.pool import ParsePool
 from aggregator.parse.splice import entry_fingerprints, splice_known_entries
 from aggregator.pipeline.plan import (
     NewEntry,
@@ -52,65 +51,6 @@ from aggregator.store.core import Store, parse_iso, utc_iso
 from aggregator.store.records import ExistingItem
 
 log = logging.getLogger("aggregator.pipeline.refresh")
-
-
-def _parse_in_worker(
-    body: bytes, url: str, headers: dict[str, str], cfg_tuple: tuple[int, int, int, float]
-) -> ParsedFeed:
-    from aggregator.config import ParseConfig
-    from aggregator.parse.fast import parse_feed_fast
-
-    # The lxml fast path takes well-formed plain RSS 2.0 (most news feeds) and gives the same
-    # records as feedparser (test_fastparse.py, whole corpus); anything else → feedparser.
-    return parse_feed_fast(body, url=url, headers=headers, cfg=ParseConfig(*cfg_tuple))
-
-
-class ParsePool:
-    """Runs feedparser in a worker process with a wall-clock budget. A document that blows
-    the budget (or the worker's memory) kills the worker, not the daemon (PROC-03, LOAD-04)."""
-
-    def __init__(self, workers: int = 1) -> None:
-        self.workers = workers
-        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
-
-    def _get(self) -> concurrent.futures.ProcessPoolExecutor:
-        if self._pool is None:
-            ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["aggregator.parse.document", "aggregator.parse.fast"])
-            self._pool = concurrent.futures.ProcessPoolExecutor(self.workers, mp_context=ctx)
-        return self._pool
-
-    async def parse(
-        self, body: bytes, url: str, headers: dict[str, str], cfg: Config
-    ) -> ParsedFeed:
-        p = cfg.parse
-        fut = self._get().submit(
-            _parse_in_worker,
-            body,
-            url,
-            headers,
-            (p.max_entries_per_feed, p.max_field_chars, p.max_title_chars, p.timeout_s),
-        )
-        try:
-            return await asyncio.wait_for(asyncio.wrap_future(fut), timeout=p.timeout_s)
-        except TimeoutError:
-            self.restart()
-            raise ParseError(f"parse exceeded the {p.timeout_s:g} s budget") from None
-        except concurrent.futures.process.BrokenProcessPool:
-            self.restart()
-            raise ParseError("parser worker died (memory or crash)") from None
-
-    def restart(self) -> None:
-        pool, self._pool = self._pool, None
-        if pool is not None:
-            for proc in list(getattr(pool, "_processes", {}).values()):
-                proc.kill()
-            pool.shutdown(wait=False, cancel_futures=True)
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
 
 
 @dataclass

@@ -13,6 +13,7 @@ ETag never moves ahead of its stored entries.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import logging
 import re
@@ -28,6 +29,7 @@ import sqlite_utils
 from aggregator.config import StoreConfig
 from aggregator.errors import StoreError as StoreError
 from aggregator.models import Decision, FeedRecord, Item
+from aggregator.store.credentials import CredentialFile, credentials_path, split_credentials
 from aggregator.store.migrations import MIGRATIONS, split_sql
 from aggregator.store.records import ExistingItem as ExistingItem
 from aggregator.store.records import FeedPollState  # re-exported: callers import it from here
@@ -62,6 +64,8 @@ class Store:
         self.cfg = cfg
         #: Monotonic time the open group transaction began (see :meth:`group_unit`).
         self._group_since: float | None = None
+        #: Feed credentials, kept outside the database (:mod:`.credentials`).
+        self.credentials = CredentialFile(credentials_path(path))
 
     # -- lifecycle ---------------------------------------------------------------------------
     @classmethod
@@ -85,6 +89,7 @@ class Store:
             store = cls(db, path, cfg)
             if migrate:
                 store.migrate()
+                store.move_url_credentials()
             return store
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open database {path}: {exc}") from exc
@@ -187,7 +192,18 @@ class Store:
         timezone: str | None = None,
         bridged: str | None = None,
     ) -> int:
-        """Insert a subscription or refresh its metadata; returns the feed id."""
+        """Insert a subscription or refresh its metadata; returns the feed id. Credentials
+        in the URL (``user:pass@``) go to :attr:`credentials`, never into the table."""
+        url, creds = split_credentials(url)
+        fid = self._add_feed(url, now, title, site_url, lang, timezone, bridged)
+        if creds is not None:
+            self.credentials.set(fid, creds)
+        return fid
+
+    def _add_feed(
+        self, url: str, now: datetime, title: str | None, site_url: str | None,
+        lang: str | None, timezone: str | None, bridged: str | None,
+    ) -> int:  # fmt: skip
         row = self.conn.execute(
             "SELECT id FROM feeds WHERE subscribed_url = ? OR url = ?", (url, url)
         ).fetchone()
@@ -207,13 +223,48 @@ class Store:
         return int(cur.lastrowid or 0)
 
     def remove_feed(self, url_or_id: str) -> bool:
-        cur = self.db.execute(
-            "DELETE FROM feeds WHERE url = ? OR subscribed_url = ? OR CAST(id AS TEXT) = ?",
-            (url_or_id, url_or_id, url_or_id),
-        )
+        url_or_id = split_credentials(url_or_id)[0]
+        where = "url = ? OR subscribed_url = ? OR CAST(id AS TEXT) = ?"
+        args = (url_or_id, url_or_id, url_or_id)
+        ids = [r[0] for r in self.conn.execute(f"SELECT id FROM feeds WHERE {where}", args)]
+        cur = self.db.execute(f"DELETE FROM feeds WHERE {where}", args)
+        self.credentials.remove(ids)
         return cur.rowcount > 0
 
+    def move_url_credentials(self) -> int:
+        """Move ``user:pass@`` out of stored feed URLs (stores written before credentials
+        were kept apart) into :attr:`credentials`; returns how many feeds changed."""
+        rows = self.conn.execute(
+            "SELECT id, url, subscribed_url, redirect_url FROM feeds"
+            " WHERE url LIKE '%@%' OR subscribed_url LIKE '%@%' OR redirect_url LIKE '%@%'"
+        ).fetchall()
+        moved = 0
+        for fid, url, subscribed, redirect in rows:
+            clean, creds = split_credentials(url)
+            clean_sub, sub_creds = split_credentials(subscribed)
+            clean_redirect = split_credentials(redirect)[0] if redirect else redirect
+            creds = creds or sub_creds
+            if (clean, clean_sub, clean_redirect) == (url, subscribed, redirect):
+                continue
+            if creds is not None:
+                self.credentials.set(fid, creds)
+            try:
+                with self.transaction():
+                    self.db.execute(
+                        "UPDATE feeds SET url = ?, subscribed_url = ?, redirect_url = ?"
+                        " WHERE id = ?",
+                        (clean, clean_sub, clean_redirect, fid),
+                    )
+            except sqlite3.IntegrityError:
+                # The same feed is also subscribed without credentials: keep that one.
+                log.warning("feed %d duplicates another once its credentials are removed:"
+                            " removing it", fid)  # fmt: skip
+                self.db.execute("DELETE FROM feeds WHERE id = ?", (fid,))
+            moved += 1
+        return moved
+
     def set_feed_enabled(self, url_or_id: str, enabled: bool, *, now: datetime) -> bool:
+        url_or_id = split_credentials(url_or_id)[0]
         cur = self.db.execute(
             "UPDATE feeds SET disabled = ?, disabled_reason = NULL, error_count = 0,"
             " first_error_at = NULL, next_check_at = ? WHERE url = ? OR subscribed_url = ? OR"
@@ -232,7 +283,11 @@ class Store:
         row = self._rows("SELECT * FROM feeds WHERE id = ?", (feed_id,))
         if not row:
             raise KeyError(feed_id)
-        return feed_record(row[0])
+        return self._with_credentials(feed_record(row[0]))
+
+    def _with_credentials(self, feed: FeedRecord) -> FeedRecord:
+        creds = self.credentials.get(feed.id, feed.url)
+        return dataclasses.replace(feed, credentials=creds) if creds is not None else feed
 
     def due_feeds(
         self, now: datetime, *, per_host_cap: int, limit: int = 10_000
@@ -251,7 +306,7 @@ class Store:
             if per_host.get(host, 0) >= per_host_cap:
                 continue
             per_host[host] = per_host.get(host, 0) + 1
-            out.append(feed_record(r))
+            out.append(self._with_credentials(feed_record(r)))
             if len(out) >= limit:
                 break
         return out
