@@ -169,6 +169,9 @@ class ServerConfig:
     port: int = _f(8080, "HTTP port.", min=0)
     max_connections: int = _f(100, "Open client connections at once.", min=1)
     idle_timeout_s: float = _f(15.0, "Close a client connection idle this long.", min=0.1)
+    write_timeout_s: float = _f(
+        30.0, "Drop a client that has not taken a whole response in this long.", min=0.1
+    )
 
 
 @dataclass(frozen=True)
