@@ -181,6 +181,9 @@ class DaemonConfig:
     retention_days: int = _f(90, "Delete items and events older than this (0 keeps all).")
     checkpoint_interval_s: int = _f(300, "WAL checkpoint interval.", min=1)
     stop_timeout_s: float = _f(20.0, "On SIGTERM, wait this long for in-flight fetches.")
+    health_grace_s: float = _f(
+        600.0, "/healthz is not ok when no feed was fetched this long after start.", min=0.0
+    )
 
 
 @dataclass(frozen=True)
