@@ -167,6 +167,9 @@ class ServerConfig:
     port: int = _f(8080, "HTTP port.", min=0)
     max_connections: int = _f(100, "Open client connections at once.", min=1)
     idle_timeout_s: float = _f(15.0, "Close a client connection idle this long.", min=0.1)
+    write_timeout_s: float = _f(
+        30.0, "Drop a client that has not taken a whole response in this long.", min=0.1
+    )
 
 
 @dataclass(frozen=True)
@@ -176,6 +179,9 @@ class DaemonConfig:
     retention_days: int = _f(90, "Delete items and events older than this (0 keeps all).")
     checkpoint_interval_s: int = _f(300, "WAL checkpoint interval.", min=1)
     stop_timeout_s: float = _f(20.0, "On SIGTERM, wait this long for in-flight fetches.")
+    health_grace_s: float = _f(
+        600.0, "/healthz is not ok when no feed was fetched this long after start.", min=0.0
+    )
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,8 @@ class Daemon:
         self.store: Store | None = None
         self.pipeline: Pipeline | None = None
         self.stopping = asyncio.Event()
+        #: when this daemon started (/healthz: no successful poll since then is not ok)
+        self.started_at = _now()
         #: monotonic time of the last progress of the running tick (None: no tick running).
         self.tick_progress_at: float | None = None
         self.last_tick_s: float = 0.0
@@ -162,29 +164,45 @@ class Daemon:
     def stuck_after_s(self) -> float:
         return max(STUCK_TICK_FACTOR * self.cfg.daemon.tick_s, STUCK_MIN_S)
 
-    def health(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"ok": False}
-        if self.store is None:
-            out["error"] = "store not open"
-            return out
-        try:
-            last = self.store.conn.execute("SELECT MAX(last_success_at) FROM feeds").fetchone()[0]
-        except Exception as exc:
-            out["error"] = f"database: {exc}"
-            return out
-        out["last_successful_poll_at"] = last
-        if last:
-            out["last_successful_poll_age_s"] = round(
-                (_now() - datetime.fromisoformat(last.replace("Z", "+00:00"))).total_seconds()
-            )
+    def tick_stuck(self) -> bool:
         progress = self.tick_progress_at
-        stuck = progress is not None and time.monotonic() - progress > self.stuck_after_s()
-        out["tick_stuck"] = stuck
-        out["ok"] = not stuck
-        return out
+        return progress is not None and time.monotonic() - progress > self.stuck_after_s()
+
+    def alive(self) -> bool:
+        """The loop runs, the database answers and the poll makes progress (WATCHDOG=1)."""
+        if self.store is None or self.tick_stuck():
+            return False
+        from aggregator.store.status import feed_health
+
+        try:
+            feed_health(self.store)
+        except Exception:
+            return False
+        return True
+
+    def health(self) -> dict[str, Any]:
+        """The /healthz body (rules in :mod:`aggregator.serve.health`)."""
+        from aggregator.serve.health import HealthInputs, assess
+        from aggregator.store.status import feed_health
+
+        if self.store is None:
+            return {"ok": False, "reasons": ["store not open"]}
+        try:
+            feeds = feed_health(self.store)
+        except Exception as exc:
+            return {"ok": False, "reasons": [f"database: {exc}"]}
+        inputs = HealthInputs(
+            feeds=feeds,
+            write_failure=self.store.write_failure,
+            started_at=self.started_at,
+            now=_now(),
+            grace_s=self.cfg.daemon.health_grace_s,
+            tick_stuck=self.tick_stuck(),
+        )
+        return assess(inputs)
 
     def metrics(self) -> str:
-        from aggregator.store.upkeep import prometheus_metrics
+        from aggregator.serve.metrics import prometheus_metrics
 
         if self.store is None:
             return ""
@@ -202,10 +220,12 @@ class Daemon:
         if interval is None:
             return
         while not self.stopping.is_set():
-            if self.health()["ok"]:
+            # Only a wedged daemon misses pings: a restart cures neither a full disk nor
+            # failing feeds, which /healthz reports instead.
+            if self.alive():
                 sdnotify.watchdog()
             else:
-                log.warning("health not ok: no watchdog ping (%s)", self.health())
+                log.warning("poll stuck or store unreadable: no watchdog ping (%s)", self.health())
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.stopping.wait(), timeout=interval)
 

@@ -62,6 +62,9 @@ FORBIDDEN_NETWORKS: tuple[tuple[str, str], ...] = (
     ("::1/128", "loopback"),
     ("fc00::/7", "unique local"),
     ("fe80::/10", "link-local"),
+    # RFC 3879 deprecated site-local addressing, but networks still route it internally and
+    # Python's ``is_global`` calls it global (issue 15).
+    ("fec0::/10", "site-local"),
     ("ff00::/8", "multicast"),
 )
 _FORBIDDEN = tuple((ipaddress.ip_network(n), why) for n, why in FORBIDDEN_NETWORKS)

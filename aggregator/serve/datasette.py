@@ -13,7 +13,10 @@ finding 8): Datasette runs as the same Unix user as the daemon. We refuse the tw
 shortcuts: ``--nolock`` (reads without locks: torn pages while the daemon checkpoints) and
 ``-i``/``--immutable`` (Datasette then trusts the file never changes: stale counts, cached
 pages and the WAL ignored). Each query is cut off after :data:`SQL_TIME_LIMIT_MS`, which bounds
-how long a reader pins the WAL (DB-03, design finding 7).
+how long a reader pins the WAL (DB-03, design finding 7); the guard plugin
+(``datasette_plugins/aggregator_guard.py``) makes that limit hold — no value over
+:data:`MAX_VALUE_BYTES`, SQLite's heap and the process's address space capped — and answers
+only requests whose ``Host`` is ours (DNS rebinding, issue 15).
 """
 
 from __future__ import annotations
@@ -48,10 +51,27 @@ TEMPLATE_DB_NAME = "aggregator"
 #: Metadata inside the package (for wheel installs), then the repository copy (checkouts).
 PACKAGE_METADATA = "datasette_metadata.yml"
 REPO_METADATA = Path(__file__).resolve().parents[2] / "db" / "metadata.yml"
+#: The plugin that caps each query's memory and checks Host (issue 15, item 4); Datasette
+#: loads every ``*.py`` of this folder (``--plugins-dir``).
+PLUGINS_DIR = Path(__file__).resolve().parent / "datasette_plugins"
+GUARD_PLUGIN = "aggregator_guard"
+#: Longest string or blob a query may make or read (SQLITE_LIMIT_LENGTH). Stored values stay
+#: below it: sanitised HTML is capped at 512 Ki characters (≤ 1.5 MB UTF-8). With it, no
+#: single function call (replace, printf, zeroblob) can run past the time limit.
+MAX_VALUE_BYTES = 4 * 1024 * 1024
+#: Longest LIKE/GLOB pattern (SQLITE_LIMIT_LIKE_PATTERN_LENGTH; SQLite's default is 50,000).
+MAX_LIKE_PATTERN_BYTES = 1000
+#: SQLite's heap in the Datasette process (PRAGMA hard_heap_limit): over it a query fails
+#: with "out of memory". Page caches (2 MB per connection) and sorts fit easily.
+SQLITE_HEAP_LIMIT_BYTES = 256 * 1024 * 1024
+#: Address space Datasette may add after start-up (RLIMIT_AS backstop for Python objects).
+ADDRESS_SPACE_HEADROOM_BYTES = 1024 * 1024 * 1024
 #: Datasette options that must never be used on the live database (DB-06).
 UNSAFE_OPTIONS = frozenset({"--nolock", "-i", "--immutable", "--inspect-file"})
 #: Options this module sets itself; passing them again would override the safe values.
-OWN_OPTIONS = frozenset({"-h", "--host", "-p", "--port", "-m", "--metadata", "--uds"})
+OWN_OPTIONS = frozenset(
+    {"-h", "--host", "-p", "--port", "-m", "--metadata", "--uds", "--plugins-dir", "--memory"}
+)
 #: SQLite file header: bytes 18 and 19 are 2 for a WAL database (sqlite.org/fileformat2.html).
 SQLITE_HEADER_WAL_VERSION = 2
 SQLITE_HEADER_BYTES = 100
@@ -96,10 +116,23 @@ def metadata_path(cfg: Config) -> Path:
     return db.with_name(db.stem + ".datasette.json")
 
 
-def write_metadata(cfg: Config) -> Path:
-    """Render the metadata for this database and write it atomically next to it."""
+def guard_settings(host: str) -> dict[str, Any]:
+    """The guard plugin's settings (pure): the caps, and the host names we answer to."""
+    return {
+        "hosts": sorted({host, "localhost"}),
+        "max_value_bytes": MAX_VALUE_BYTES,
+        "max_like_pattern_bytes": MAX_LIKE_PATTERN_BYTES,
+        "sqlite_heap_limit_bytes": SQLITE_HEAP_LIMIT_BYTES,
+        "address_space_headroom_bytes": ADDRESS_SPACE_HEADROOM_BYTES,
+    }
+
+
+def write_metadata(cfg: Config, host: str = "127.0.0.1") -> Path:
+    """Render the metadata for this database (and the guard plugin's settings for ``host``)
+    and write it atomically next to it."""
     path = metadata_path(cfg)
     data = render_metadata(metadata_template(), cfg.store_path.stem)
+    data["plugins"] = {**data.get("plugins", {}), GUARD_PLUGIN: guard_settings(host)}
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
     os.replace(tmp, path)
@@ -168,7 +201,7 @@ def datasette_args(
     if not _is_loopback(host):
         log.warning("datasette_host=%s is not loopback: the store is exposed (OUT-06)", host)
     db = cfg.store_path
-    meta = write_metadata(cfg)
+    meta = write_metadata(cfg, host)
     return [
         sys.executable,
         "-m",
@@ -181,6 +214,8 @@ def datasette_args(
         str(port),
         "--metadata",
         str(meta),
+        "--plugins-dir",
+        str(PLUGINS_DIR),
         "--setting",
         "sql_time_limit_ms",
         str(SQL_TIME_LIMIT_MS),

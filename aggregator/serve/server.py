@@ -5,8 +5,16 @@ parser) for a small attack surface. Only a fixed set of names is served, so ther
 handling at all (no traversal, no listing); GET and HEAD only. Every response carries the
 security headers (OUT-05); error bodies are fixed text that never echoes the request.
 Bounded (OUT-07): ``max_connections`` sockets at once — a new connection at the cap evicts the
-longest-idle one (waiting for a request head, e.g. slowloris), or is closed if every slot is
-busy; the whole request head must arrive within ``idle_timeout_s``; head ≤ 8 KiB.
+longest-idle one (waiting for a request head, e.g. slowloris), else the one stalled longest on
+a slow reader (no write progress for :data:`STALLED_EVICT_AFTER_S`), or is closed if every slot
+is busy; the whole request head must arrive within ``idle_timeout_s``; head ≤ 8 KiB; a
+response must be taken whole within ``write_timeout_s``.
+
+Ending a connection (issue 15: a 169 KB feed arrived as 155 KB on a slow link): the last
+response is handed to the kernel in full, then the write side is shut (FIN after the data) and
+whatever the client still sends is read and dropped until it closes or :data:`LINGER_S` passes
+— closing with unread input would make the kernel send a RST, which discards the response
+data the client has not read yet (the "lingering close" of Apache and nginx).
 """
 
 from __future__ import annotations
@@ -20,13 +28,23 @@ import logging
 import os
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from email.utils import formatdate, parsedate_to_datetime
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
+__all__ = ["MAX_HEAD_BYTES", "FeedServer", "Request", "accepts_gzip", "read_request"]
+
 from aggregator.config import ServerConfig
+from aggregator.serve.request import (
+    MAX_HEAD_BYTES,
+    BadRequest,
+    Request,
+    accepts_gzip,
+    check_host,
+    etag_matches,
+    read_request,
+)
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +79,6 @@ SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
     ("X-Content-Type-Options", "nosniff"),
     ("Referrer-Policy", "no-referrer"),
 )
-#: Request line plus headers, bytes. 8 KiB is what nginx/Apache accept per line by default.
-MAX_HEAD_BYTES = 8 * 1024
-MAX_HEADER_FIELDS = 100
 #: Keep-alive requests served on one connection before we close it (bounds a hogging client).
 MAX_REQUESTS_PER_CONNECTION = 1000
 #: Smaller bodies are sent uncompressed: gzip's ~20-byte overhead outweighs the saving.
@@ -74,107 +89,28 @@ FEED_MAX_AGE_S = 60
 #: Grace for in-flight responses when stopping, seconds.
 STOP_GRACE_S = 2.0
 ALLOWED_METHODS = ("GET", "HEAD")
+#: At the connection cap, a response whose writing has not moved for this long loses its slot
+#: to a new connection: 300 slow readers otherwise kept /healthz out (30 % failed, issue 15).
+STALLED_EVICT_AFTER_S = 1.0
+#: An idle connection younger than this is not evicted: a request head follows the connect
+#: at once, and evicting the newest arrivals reset /healthz probes under load (measured with
+#: bench/serve_slow_readers.py). A slowloris is evicted once this old.
+IDLE_EVICT_AFTER_S = 0.1
+#: Connections admitted over ``max_connections`` when no slot can be freed, for monitoring
+#: only: each gets one answer, /healthz or /metrics, else 503 (issue 15: 300 slow readers,
+#: each still taking bytes, kept every slot and 30 % of /healthz probes failed).
+MONITOR_RESERVE_CONNECTIONS = 8
+MONITOR_PATHS = frozenset({"/healthz", "/metrics"})
+#: Retry-After of the 503 a reserve connection gets for anything else, seconds.
+BUSY_RETRY_AFTER_S = 5
+#: After the last response, how long to wait for the client to close before we do, seconds.
+LINGER_S = 2.0
+#: Bytes read per call while discarding input during a lingering close.
+LINGER_READ_BYTES = 16 * 1024
 
 
 def _reason(status: int) -> str:
     return HTTPStatus(status).phrase
-
-
-class _BadRequest(Exception):
-    def __init__(self, status: int) -> None:
-        super().__init__(status)
-        self.status = status
-
-
-@dataclass(frozen=True)
-class Request:
-    method: str
-    target: str
-    version: str
-    #: Lower-cased names; repeated fields joined with ", ".
-    headers: Mapping[str, str]
-
-    @property
-    def path(self) -> str:
-        return self.target.split("?", 1)[0]
-
-    @property
-    def keep_alive(self) -> bool:
-        conn = self.headers.get("connection", "").lower()
-        if self.version == "HTTP/1.0":
-            return "keep-alive" in conn
-        return "close" not in conn
-
-    @property
-    def has_body(self) -> bool:
-        return "transfer-encoding" in self.headers or self.headers.get(
-            "content-length", "0"
-        ).strip() not in ("", "0")
-
-
-async def read_request(reader: asyncio.StreamReader) -> Request | None:
-    """Read one request head; ``None`` on a clean EOF before any byte."""
-    total = 0
-    line = b"\r\n"
-    while line in (b"\r\n", b"\n"):  # RFC 9112 §2.2: ignore empty lines before a request
-        try:
-            line = await reader.readline()
-        except ValueError as exc:  # longer than the stream limit
-            raise _BadRequest(414) from exc
-        if not line:
-            return None
-        total += len(line)
-        if total > MAX_HEAD_BYTES:
-            raise _BadRequest(414)
-    parts = line.decode("latin-1").rstrip("\r\n").split(" ")
-    if len(parts) != 3 or not parts[0].isalpha() or not parts[1]:
-        raise _BadRequest(400)
-    method, target, version = parts
-    if version not in ("HTTP/1.1", "HTTP/1.0"):
-        raise _BadRequest(505 if version.startswith("HTTP/") else 400)
-    headers: dict[str, str] = {}
-    for _ in range(MAX_HEADER_FIELDS + 1):
-        try:
-            line = await reader.readline()
-        except ValueError as exc:
-            raise _BadRequest(431) from exc
-        total += len(line)
-        if total > MAX_HEAD_BYTES:
-            raise _BadRequest(431)
-        if not line.endswith(b"\n"):
-            raise asyncio.IncompleteReadError(line, None)
-        if line in (b"\r\n", b"\n"):
-            return Request(method, target, version, headers)
-        name, sep, value = line.decode("latin-1").partition(":")
-        if not sep or not name or name != name.strip():
-            raise _BadRequest(400)
-        key, value = name.lower(), value.strip()
-        headers[key] = f"{headers[key]}, {value}" if key in headers else value
-    raise _BadRequest(431)
-
-
-def accepts_gzip(accept_encoding: str) -> bool:
-    """True when ``Accept-Encoding`` allows gzip (explicitly or via ``*``) with q > 0."""
-    allowed: dict[str, bool] = {}
-    for part in accept_encoding.split(","):
-        coding, _, params = part.strip().partition(";")
-        q = 1.0
-        for p in params.split(";"):
-            k, _, v = p.strip().partition("=")
-            if k.lower() == "q":
-                try:
-                    q = float(v)
-                except ValueError:
-                    q = 0.0
-        allowed[coding.strip().lower()] = q > 0
-    return allowed.get("gzip", allowed.get("x-gzip", allowed.get("*", False)))
-
-
-def _etag_matches(if_none_match: str, etags: tuple[str, ...]) -> bool:
-    if if_none_match.strip() == "*":
-        return True
-    sent = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
-    return any(e in sent for e in etags)
 
 
 class _File:
@@ -203,12 +139,52 @@ def _read_file(path: Path) -> _File:
 
 
 class _Conn:
-    __slots__ = ("idle_since", "writer")
+    __slots__ = ("closing", "idle_since", "reserve", "stalled_since", "writer")
 
-    def __init__(self, writer: asyncio.StreamWriter) -> None:
+    def __init__(self, writer: asyncio.StreamWriter, *, reserve: bool = False) -> None:
         self.writer = writer
+        #: admitted over ``max_connections`` into the monitoring reserve: one request, and
+        #: only MONITOR_PATHS are answered.
+        self.reserve = reserve
         #: monotonic time it started waiting for a request head; None while being served.
         self.idle_since: float | None = time.monotonic()
+        #: monotonic time of the last write progress while waiting for the client to take a
+        #: response; None when not waiting on the client.
+        self.stalled_since: float | None = None
+        #: the last response said ``Connection: close``.
+        self.closing = False
+
+    async def drain(self) -> None:
+        """Wait until every byte written is in the kernel (the transport's high-water mark
+        is 0), noting progress so a stalled reader can be told from a busy one."""
+        transport = self.writer.transport
+        self.stalled_since = time.monotonic()
+        try:
+            while transport.get_write_buffer_size():
+                before = transport.get_write_buffer_size()
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(STALLED_EVICT_AFTER_S / 4):
+                        await self.writer.drain()
+                if transport.get_write_buffer_size() < before:
+                    self.stalled_since = time.monotonic()
+        finally:
+            self.stalled_since = None
+
+    async def close_gracefully(self, reader: asyncio.StreamReader) -> None:
+        """Deliver what is buffered, send FIN, read and drop input until EOF or LINGER_S.
+        A reserve connection (one small answer, its slot wanted by the next) does not linger."""
+        await self.drain()
+        if self.writer.can_write_eof():
+            try:
+                self.writer.write_eof()
+            except OSError:  # the client is gone (ENOTCONN after its reset)
+                return
+        if self.reserve:
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(LINGER_S):
+                while await reader.read(LINGER_READ_BYTES):
+                    pass
 
 
 class FeedServer:
@@ -230,7 +206,9 @@ class FeedServer:
         self._conns: set[_Conn] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._files: dict[str, _File] = {}
-        self.counters = {"connections": 0, "rejected": 0, "evicted": 0, "requests": 0}
+        self.counters = {
+            "connections": 0, "rejected": 0, "evicted": 0, "requests": 0, "write_timeouts": 0,
+        }  # fmt: skip
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(
@@ -264,28 +242,55 @@ class FeedServer:
         return [tuple(s.getsockname()[:2]) for s in self._server.sockets]
 
     @property
+    def sockets(self) -> list[Any]:
+        """The listening sockets (tests shrink their buffers)."""
+        if self._server is None:
+            raise RuntimeError("server not started")
+        return list(self._server.sockets)
+
+    @property
     def open_connections(self) -> int:
         return len(self._conns)
 
     # -- connections ---------------------------------------------------------------------
 
     def _evict_idle(self) -> bool:
-        idle = [c for c in self._conns if c.idle_since is not None]
-        if not idle:
-            return False
-        victim = min(idle, key=lambda c: c.idle_since or 0.0)
+        """Free a slot: the longest-idle connection, else the longest-stalled writer."""
+        young = time.monotonic() - IDLE_EVICT_AFTER_S
+        idle = [c for c in self._conns if (c.idle_since or young + 1) <= young]
+        if idle:
+            victim = min(idle, key=lambda c: c.idle_since or 0.0)
+        else:
+            cutoff = time.monotonic() - STALLED_EVICT_AFTER_S
+            stalled = [c for c in self._conns if (c.stalled_since or cutoff + 1) <= cutoff]
+            if not stalled:
+                return False
+            victim = min(stalled, key=lambda c: c.stalled_since or 0.0)
         self._conns.discard(victim)
         victim.writer.transport.abort()
         self.counters["evicted"] += 1
         return True
 
+    def _admit(self) -> bool | None:
+        """A slot for a new connection: False for a normal one, True for the monitoring
+        reserve, None when there is none (evicting an idle or stalled one if needed)."""
+        in_reserve = sum(c.reserve for c in self._conns)
+        if len(self._conns) - in_reserve >= self._cfg.max_connections and self._evict_idle():
+            in_reserve = sum(c.reserve for c in self._conns)
+        if len(self._conns) - in_reserve < self._cfg.max_connections:
+            return False
+        return True if in_reserve < MONITOR_RESERVE_CONNECTIONS else None
+
     async def _on_connect(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        if len(self._conns) >= self._cfg.max_connections and not self._evict_idle():
+        reserve = self._admit()
+        if reserve is None:
             self.counters["rejected"] += 1
             writer.transport.abort()
             return
         self.counters["connections"] += 1
-        conn = _Conn(writer)
+        # drain() then means "all of it is in the kernel", not "under 64 KiB left in ours".
+        writer.transport.set_write_buffer_limits(high=0)
+        conn = _Conn(writer, reserve=reserve)
         self._conns.add(conn)
         task = asyncio.current_task()
         if task is not None:
@@ -304,32 +309,57 @@ class FeedServer:
 
     async def _serve_connection(self, reader: asyncio.StreamReader, conn: _Conn) -> None:
         timeout = self._cfg.idle_timeout_s
-        for _ in range(MAX_REQUESTS_PER_CONNECTION):
+        cap = MAX_REQUESTS_PER_CONNECTION
+        for n in range(1, cap + 1):
             conn.idle_since = time.monotonic()
             try:
                 async with asyncio.timeout(timeout):
                     req = await read_request(reader)
-            except _BadRequest as exc:
+                if req is not None:
+                    check_host(req)
+            except BadRequest as exc:
                 conn.idle_since = None
-                async with asyncio.timeout(timeout):
-                    await self._send(conn.writer, exc.status, [], b"", head_only=False, keep=False)
+                await self._write_then_close(conn, reader, exc.status)
                 return
             if req is None or conn not in self._conns:
                 return
             conn.idle_since = None
             self.counters["requests"] += 1
-            keep = req.keep_alive and not req.has_body
-            async with asyncio.timeout(timeout):
-                status = await self._respond(req, conn.writer, keep)
+            # The cap's last response says so, so a pipelining client knows to resend the rest.
+            keep = req.keep_alive and not req.has_body and n < cap and self._server is not None
+            keep = keep and not conn.reserve
+            try:
+                async with asyncio.timeout(self._cfg.write_timeout_s):
+                    if conn.reserve and req.path not in MONITOR_PATHS:
+                        busy = [("Retry-After", str(BUSY_RETRY_AFTER_S))]
+                        status = await self._send(conn, 503, busy, b"", head_only=False, keep=False)
+                    else:
+                        status = await self._respond(req, conn, keep)
+                    if conn.closing:
+                        await conn.close_gracefully(reader)
+            except TimeoutError:
+                self.counters["write_timeouts"] += 1
+                raise
             log.debug("serve_request method=%s path=%s status=%d", req.method, req.path, status)
-            if not keep or self._server is None:
+            if conn.closing:
                 return
+
+    async def _write_then_close(
+        self, conn: _Conn, reader: asyncio.StreamReader, status: int
+    ) -> None:
+        try:
+            async with asyncio.timeout(self._cfg.write_timeout_s):
+                await self._send(conn, status, [], b"", head_only=False, keep=False)
+                await conn.close_gracefully(reader)
+        except TimeoutError:
+            self.counters["write_timeouts"] += 1
+            raise
 
     # -- responses -----------------------------------------------------------------------
 
     async def _send(
         self,
-        writer: asyncio.StreamWriter,
+        conn: _Conn,
         status: int,
         headers: list[tuple[str, str]],
         body: bytes,
@@ -348,37 +378,38 @@ class FeedServer:
             lines.append(f"Content-Length: {len(body)}")
         lines += [f"{k}: {v}" for k, v in (*headers, *SECURITY_HEADERS)]
         lines.append("Connection: " + ("keep-alive" if keep else "close"))
-        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+        conn.closing = not keep
+        conn.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
         if not head_only and status != 304:
-            writer.write(body)
-        await writer.drain()
+            conn.writer.write(body)
+        await conn.drain()
         return status
 
-    async def _respond(self, req: Request, writer: asyncio.StreamWriter, keep: bool) -> int:
+    async def _respond(self, req: Request, conn: _Conn, keep: bool) -> int:
         head = req.method == "HEAD"
         if req.method not in ALLOWED_METHODS:
             allow = [("Allow", ", ".join(ALLOWED_METHODS))]
-            return await self._send(writer, 405, allow, b"", head_only=False, keep=False)
+            return await self._send(conn, 405, allow, b"", head_only=False, keep=False)
         path = req.path
         if path == "/healthz":
-            return await self._respond_health(writer, head, keep)
+            return await self._respond_health(conn, head, keep)
         if path == "/metrics":
             try:
                 text = self._metrics()
             except Exception:
                 log.exception("serve_metrics_failed")
-                return await self._send(writer, 500, [], b"", head_only=head, keep=keep)
+                return await self._send(conn, 500, [], b"", head_only=head, keep=keep)
             nostore = [("Cache-Control", "no-store")]
             return await self._send(
-                writer, 200, nostore, text.encode(), head_only=head, keep=keep,
+                conn, 200, nostore, text.encode(), head_only=head, keep=keep,
                 content_type=PROMETHEUS,
             )  # fmt: skip
         route = ROUTES.get(path)
         if route is None:
-            return await self._send(writer, 404, [], b"", head_only=head, keep=keep)
+            return await self._send(conn, 404, [], b"", head_only=head, keep=keep)
         f = await self._load(route[0])
         if f is None:
-            return await self._send(writer, 404, [], b"", head_only=head, keep=keep)
+            return await self._send(conn, 404, [], b"", head_only=head, keep=keep)
         use_gz = accepts_gzip(req.headers.get("accept-encoding", "")) and (
             len(f.body) >= GZIP_MIN_BYTES
         )
@@ -390,7 +421,7 @@ class FeedServer:
             ("Vary", "Accept-Encoding"),
         ]
         if _not_modified(req, f):
-            return await self._send(writer, 304, headers, b"", head_only=True, keep=keep)
+            return await self._send(conn, 304, headers, b"", head_only=True, keep=keep)
         body = f.body
         if use_gz:
             if f.gz is None:
@@ -398,10 +429,10 @@ class FeedServer:
             body = f.gz
             headers.append(("Content-Encoding", "gzip"))
         return await self._send(
-            writer, 200, headers, body, head_only=head, keep=keep, content_type=route[1]
+            conn, 200, headers, body, head_only=head, keep=keep, content_type=route[1]
         )
 
-    async def _respond_health(self, writer: asyncio.StreamWriter, head: bool, keep: bool) -> int:
+    async def _respond_health(self, conn: _Conn, head: bool, keep: bool) -> int:
         try:
             data = self._health()
             ok = bool(data.get("ok", False))
@@ -410,7 +441,7 @@ class FeedServer:
             data, ok = {"ok": False, "error": "health check failed"}, False
         body = json.dumps(data, default=str, ensure_ascii=False, sort_keys=True).encode()
         return await self._send(
-            writer, 200 if ok else 503, [("Cache-Control", "no-store")], body + b"\n",
+            conn, 200 if ok else 503, [("Cache-Control", "no-store")], body + b"\n",
             head_only=head, keep=keep, content_type=JSON,
         )  # fmt: skip
 
@@ -436,10 +467,12 @@ def _not_modified(req: Request, f: _File) -> bool:
     """RFC 9110 §13.2.2: If-None-Match wins; If-Modified-Since only without it."""
     inm = req.headers.get("if-none-match")
     if inm is not None:
-        return _etag_matches(inm, (f.etag, f.etag_gz))
+        return etag_matches(inm, (f.etag, f.etag_gz))
     ims = req.headers.get("if-modified-since")
     if ims is None:
         return False
     with contextlib.suppress(TypeError, ValueError, IndexError, OverflowError):
-        return int(f.mtime) <= parsedate_to_datetime(ims).timestamp()
+        since = parsedate_to_datetime(ims).timestamp()
+        # §13.1.3: a date later than our clock is invalid: ignore it (answer in full).
+        return since <= time.time() and int(f.mtime) <= since
     return False

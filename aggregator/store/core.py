@@ -34,6 +34,7 @@ from aggregator.store.migrations import MIGRATIONS, split_sql
 from aggregator.store.records import ExistingItem as ExistingItem
 from aggregator.store.records import FeedPollState  # re-exported: callers import it from here
 from aggregator.store.search_index import ensure_search_index
+from aggregator.store.status import WriteFailure, open_error, write_failure_kind
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,8 @@ class Store:
         self._group_since: float | None = None
         #: Feed credentials, kept outside the database (:mod:`.credentials`).
         self.credentials = CredentialFile(credentials_path(path))
+        #: The last write the disk refused, until a commit succeeds (read by /healthz).
+        self.write_failure: WriteFailure | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
     @classmethod
@@ -88,11 +91,15 @@ class Store:
             conn.execute(f"PRAGMA cache_size = -{int(cfg.cache_mb) * 1024}")
             store = cls(db, path, cfg)
             if migrate:
+                # SQLite opens a file it may not write read-only without a word; find out now
+                # rather than at the first write, deep inside a poll (issue 15).
+                conn.execute("BEGIN IMMEDIATE")
+                conn.execute("ROLLBACK")
                 store.migrate()
                 store.move_url_credentials()
             return store
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"cannot open database {path}: {exc}") from exc
+            raise open_error(path, exc, StoreError) from exc
 
     def close(self) -> None:
         self.commit_group()
@@ -124,6 +131,20 @@ class Store:
         return applied
 
     @contextlib.contextmanager
+    def _watch_writes(self) -> Iterator[None]:
+        """Note a write the disk refuses (:attr:`write_failure`), then re-raise it."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            kind = write_failure_kind(exc)
+            if kind is not None:
+                self.write_failure = WriteFailure(datetime.now(UTC), kind, str(exc))
+            raise
+
+    def _committed(self) -> None:
+        self.write_failure = None
+
+    @contextlib.contextmanager
     def group_unit(self) -> Iterator[None]:
         """One all-or-nothing unit (a feed's update) inside a group transaction: a savepoint
         in a ``BEGIN IMMEDIATE`` transaction that stays open across units and is committed
@@ -138,11 +159,12 @@ class Store:
             with self.transaction():
                 yield
             return
-        if not self.conn.in_transaction:
-            self.conn.execute("BEGIN IMMEDIATE")
-            self._group_since = time.monotonic()
-        with self.db.atomic():
-            yield
+        with self._watch_writes():
+            if not self.conn.in_transaction:
+                self.conn.execute("BEGIN IMMEDIATE")
+                self._group_since = time.monotonic()
+            with self.db.atomic():
+                yield
         since = self._group_since
         if since is not None and time.monotonic() - since >= self.cfg.commit_interval_ms / 1000:
             self.commit_group()
@@ -158,7 +180,9 @@ class Store:
         if self._group_since is not None:
             self._group_since = None
             if self.conn.in_transaction:
-                self.conn.execute("COMMIT")
+                with self._watch_writes():
+                    self.conn.execute("COMMIT")
+                self._committed()
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
@@ -167,18 +191,20 @@ class Store:
         is locked" when a deferred transaction tries to upgrade from reading (catalogue DB-04).
         Nested use becomes a savepoint."""
         if self.conn.in_transaction:
-            with self.db.atomic():
+            with self._watch_writes(), self.db.atomic():
                 yield
             return
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
-            raise
-        else:
-            self.conn.execute("COMMIT")
+        with self._watch_writes():
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
+            else:
+                self.conn.execute("COMMIT")
+        self._committed()
 
     # -- feeds ------------------------------------------------------------------------------
     def add_feed(

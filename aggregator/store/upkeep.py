@@ -1,4 +1,4 @@
-"""Store upkeep: retention, WAL checkpoints, backups, metrics (I/O: the database file).
+"""Store upkeep: retention, WAL checkpoints, backups (I/O: the database file).
 
 - Retention never deletes an item that an event still shows: an item goes only when it *and*
   its event are older than the cutoff.
@@ -90,64 +90,3 @@ def backup(store: Store, dest: Path) -> Path:
     dest.parent.mkdir(parents=True, exist_ok=True)
     store.conn.execute("VACUUM INTO ?", (str(dest),))
     return dest
-
-
-def prometheus_metrics(
-    store: Store,
-    now: datetime,
-    *,
-    fetch_status: dict[str, int],
-    ticks: int,
-    tick_seconds_total: float,
-    last_tick_s: float,
-) -> str:
-    """The ``/metrics`` page in Prometheus text format 0.0.4."""
-    q = store.conn.execute
-    now_s = utc_iso(now)
-    feeds_total = q("SELECT COUNT(*) FROM feeds").fetchone()[0]
-    feeds_disabled = q("SELECT COUNT(*) FROM feeds WHERE disabled = 1").fetchone()[0]
-    feeds_failing = q(
-        "SELECT COUNT(*) FROM feeds WHERE error_count > 0 AND disabled = 0"
-    ).fetchone()[0]
-    feeds_due = q(
-        "SELECT COUNT(*) FROM feeds WHERE disabled = 0 AND (next_check_at IS NULL"
-        " OR next_check_at <= ?)",
-        (now_s,),
-    ).fetchone()[0]
-    items = q("SELECT COUNT(*) FROM items").fetchone()[0]
-    dups = q("SELECT COUNT(*) FROM items WHERE duplicate_of IS NOT NULL").fetchone()[0]
-    events = q("SELECT COUNT(*) FROM events").fetchone()[0]
-    lines = [
-        "# HELP aggregator_feeds Subscriptions by state.",
-        "# TYPE aggregator_feeds gauge",
-        f'aggregator_feeds{{state="total"}} {feeds_total}',
-        f'aggregator_feeds{{state="disabled"}} {feeds_disabled}',
-        f'aggregator_feeds{{state="failing"}} {feeds_failing}',
-        f'aggregator_feeds{{state="due"}} {feeds_due}',
-        "# HELP aggregator_items Stored items.",
-        "# TYPE aggregator_items gauge",
-        f"aggregator_items {items}",
-        "# HELP aggregator_duplicates Items marked as duplicates of another item.",
-        "# TYPE aggregator_duplicates gauge",
-        f"aggregator_duplicates {dups}",
-        "# HELP aggregator_events Stored events.",
-        "# TYPE aggregator_events gauge",
-        f"aggregator_events {events}",
-        "# HELP aggregator_fetches_total Fetches since start, by HTTP status.",
-        "# TYPE aggregator_fetches_total counter",
-    ]
-    for status, n in sorted(fetch_status.items()):
-        lines.append(f'aggregator_fetches_total{{status="{status}"}} {n}')
-    lines += [
-        "# HELP aggregator_poll_seconds Poll tick durations since start.",
-        "# TYPE aggregator_poll_seconds summary",
-        f"aggregator_poll_seconds_sum {tick_seconds_total:.3f}",
-        f"aggregator_poll_seconds_count {ticks}",
-        "# HELP aggregator_last_poll_seconds Duration of the last poll tick.",
-        "# TYPE aggregator_last_poll_seconds gauge",
-        f"aggregator_last_poll_seconds {last_tick_s:.3f}",
-        "# HELP aggregator_wal_bytes Size of the SQLite write-ahead log.",
-        "# TYPE aggregator_wal_bytes gauge",
-        f"aggregator_wal_bytes {wal_size(store)}",
-    ]
-    return "\n".join(lines) + "\n"

@@ -29,14 +29,13 @@ SQL_OUTSIDE_STORE_PENDING = {
     "pipeline/cluster_pass.py",
     "pipeline/publish_pass.py",
 }
+#: Not our store: a plugin loaded by Datasette sets limits on Datasette's own connections.
+SQL_EXEMPT = {"serve/datasette_plugins/aggregator_guard.py"}
 #: Modules still over MAX_LINES (split by sub-stage).
 LONG_PENDING = {"cli.py", "cluster/clusterer.py", "store/core.py"}
 #: Pure-stage modules that still reach an I/O stage (the near-dup layer over the store belongs
 #: in pipeline/).
-IMPURE_PENDING = [
-    "dedupe/exact.py imports aggregator.store.core",
-    "dedupe/exact.py imports aggregator.store.core.Store",
-]
+IMPURE_PENDING = ["dedupe/exact.py works through a Store"]
 #: Import cycles still to break (use cases in cli.py that the daemon and the demo call belong
 #: in pipeline/).
 CYCLES_PENDING = [
@@ -58,10 +57,22 @@ def module_name(rel: str) -> str:
     return ".".join(["aggregator", *parts])
 
 
-def imports(tree: ast.Module, name: str) -> set[str]:
-    """Every aggregator module this one imports, at any depth of the file."""
-    out: set[str] = set()
+def type_only(tree: ast.Module) -> set[int]:
+    """ids of the import nodes under ``if TYPE_CHECKING:`` (no import at run time)."""
+    out: set[int] = set()
     for node in ast.walk(tree):
+        if isinstance(node, ast.If) and ast.unparse(node.test).endswith("TYPE_CHECKING"):
+            out |= {id(n) for stmt in node.body for n in ast.walk(stmt)}
+    return out
+
+
+def imports(tree: ast.Module, name: str) -> set[str]:
+    """Every aggregator module this one imports at run time, at any depth of the file."""
+    out: set[str] = set()
+    skip = type_only(tree)
+    for node in ast.walk(tree):
+        if id(node) in skip:
+            continue
         if isinstance(node, ast.Import):
             out |= {a.name for a in node.names if a.name.startswith("aggregator")}
         elif isinstance(node, ast.ImportFrom) and node.module:
@@ -86,7 +97,7 @@ def is_sql(text: str) -> bool:
 def test_sql_only_in_store() -> None:
     offenders = set()
     for rel, tree, _ in modules():
-        if rel.startswith("store/"):
+        if rel.startswith("store/") or rel in SQL_EXEMPT:
             continue
         for node in ast.walk(tree):
             text = node.value if isinstance(node, ast.Constant) else None
@@ -105,6 +116,8 @@ def test_pure_stages_touch_no_io_stage_and_no_clock() -> None:
             if imp.startswith(("aggregator.store", "aggregator.fetch", "aggregator.pipeline",
                                "aggregator.daemon", "aggregator.serve", "aggregator.publish")):
                 bad.append(f"{rel} imports {imp}")
+        if any(isinstance(n, ast.Name) and n.id == "Store" for n in ast.walk(tree)):
+            bad.append(f"{rel} works through a Store")
         for clock in ("datetime.now(", "datetime.utcnow(", "date.today(", "time.time("):
             if clock in text:
                 bad.append(f"{rel} reads the clock ({clock})")

@@ -41,6 +41,8 @@ RIG = AddressPolicy(allow_private=True, denied=(ipaddress.ip_network("127.0.0.2/
         ("http://[fc00::1]/", "unique local"),
         ("http://[fd12:3456::1]/", "unique local"),
         ("http://[fe80::1]/", "link-local"),
+        ("http://[fec0::1]/", "site-local"),
+        ("http://[feff:ffff::1]/", "site-local"),
         ("http://0.0.0.0/", "this network"),
         ("http://224.0.0.1/", "multicast"),
         ("http://240.0.0.1/", "reserved"),

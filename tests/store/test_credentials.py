@@ -115,7 +115,7 @@ def test_credentials_in_an_old_store_move_out_of_the_database(cfg: Config) -> No
         assert (feed.credentials.username, feed.credentials.password) == (USER, PASSWORD)
         assert PASSWORD not in repr(feed) + repr(feed.credentials)
         # a moved URL on another origin gets none
-        store.update_feed(row["id"], url="http://elsewhere.example.org/f.xml")
+        store.db["feeds"].update(row["id"], {"url": "http://elsewhere.example.org/f.xml"})
         assert store.feed(row["id"]).credentials is None
     finally:
         store.close()

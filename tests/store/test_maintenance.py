@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 
 from aggregator.config import Config
+from aggregator.serve.metrics import prometheus_metrics
 from aggregator.store.core import Store, utc_iso
 from aggregator.store.upkeep import (
     apply_retention,
     backup,
     checkpoint,
-    prometheus_metrics,
     wal_size,
 )
 

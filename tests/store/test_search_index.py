@@ -7,13 +7,13 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from conftest import FIXED_NOW
 
 from aggregator.config import StoreConfig
 from aggregator.models import Item
 from aggregator.store.core import Store
 from aggregator.store.migrations import MIGRATIONS, split_sql
 from aggregator.store.search_index import LEAD_CHARS, current_layout, layout
-from tests.conftest import FIXED_NOW
 
 AT = "2026-11-20T12:00:00Z"
 FILLER = "Markets were quiet on Friday as traders waited for the data. " * 20

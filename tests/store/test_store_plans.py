@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import FIXED_NOW
 
 from aggregator.store.core import Store
-from tests.conftest import FIXED_NOW
 
 
 def plans(store: Store, call: Callable[[], Any]) -> list[str]:
