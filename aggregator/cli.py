@@ -88,9 +88,14 @@ async def poll_once(
     finally:
         pipeline.close()
     publish_outputs(cfg, store, _now())
+    from aggregator.pipeline.diagnose import poll_summary
+
     print(
-        f"polled {len(report.outcomes)} feeds: {report.new_items} new items, "
-        f"{report.errors} feeds with errors, {report.clustered} items clustered"
+        poll_summary(
+            ((o.error, o.status) for o in report.outcomes),
+            new_items=report.new_items,
+            clustered=report.clustered,
+        )
     )
     return report.errors
 

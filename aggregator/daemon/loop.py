@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from aggregator.config import Config
 from aggregator.daemon import sdnotify
+from aggregator.pipeline.diagnose import poll_summary
 from aggregator.store.core import Store, utc_iso
 
 if TYPE_CHECKING:
@@ -115,6 +116,14 @@ class Daemon:
                 sdnotify.status(
                     f"last poll: {len(feeds)} feeds, {report.new_items} new items,"
                     f" {report.errors} errors"
+                )
+                log.info(  # one summary line per poll (ok / not modified / failed by reason)
+                    "%s",
+                    poll_summary(
+                        ((o.error, o.status) for o in report.outcomes),
+                        new_items=report.new_items,
+                        clustered=report.clustered,
+                    ),
                 )
             elif await pipeline.events.cluster_pending_async(_now()):
                 # Items committed just before a kill, with no feed due to trigger clustering.

@@ -143,3 +143,47 @@ def advice(url: str, error: str, *, bridged: str | None, rsshub_base: str) -> st
     if reason.startswith("HTTP 5") or reason == "HTTP 429":
         return "the server is failing or rate-limiting: retried with back-off"
     return fixes.get(reason, f"unexpected error ({error}): see the log")
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """What the status notice needs of one subscribed, enabled feed."""
+
+    title: str
+    error: str | None
+    fetched: bool
+    succeeded: bool
+    bridged: str | None
+
+
+def nothing_arrived_notice(feeds: Iterable[FeedState], *, rsshub_base: str) -> list[str]:
+    """Plain-text lines for the page when no event exists yet: why nothing arrived and what
+    to do. Empty when there is nothing to explain (every feed works, or none was polled)."""
+    feeds = list(feeds)
+    if not feeds:
+        return ["No subscriptions: add outlines to feeds.opml (or `aggregator feeds add URL`)."]
+    if not any(f.fetched for f in feeds):
+        return [f"No feed has been fetched yet ({len(feeds)} subscribed): the first poll is due."]
+    failing = [f for f in feeds if f.error]
+    if not failing:
+        return ["Feeds are fetched, but no events have formed yet."]
+    reasons = Counter(failure_reason(f.error or "") for f in failing)
+    text = ", ".join(f"{r} {n}" for r, n in sorted(reasons.items(), key=lambda kv: -kv[1]))
+    lines = [f"Nothing has arrived: {len(failing)} of {len(feeds)} feeds fail ({text})."]
+    if reasons.get("cannot resolve host") == len(feeds):
+        lines.append("No host name resolves: is this machine offline?")
+    bridged = [f for f in failing if f.bridged == "rsshub"]
+    if bridged:
+        names = ", ".join(sorted({f.title for f in bridged})[:6])
+        lines.append(
+            f"{len(bridged)} bridged feeds ({names}…) need an RSSHub: "
+            + advice("", bridged[0].error or "", bridged="rsshub", rsshub_base=rsshub_base)
+        )
+    lines.append("Run `aggregator feeds check` for each failing feed and its fix.")
+    return lines
+
+
+def poll_summary(outcomes: Iterable[tuple[str | None, int | None]], *, new_items: int,
+                 clustered: int) -> str:  # fmt: skip
+    """:func:`summary_line` of one poll's (error, status) outcomes."""
+    return summary_line(count_outcomes(outcomes, new_items=new_items, clustered=clustered))
