@@ -173,7 +173,7 @@ def _export(cfg: Config, store: Store, args: argparse.Namespace) -> int:
 
 def _check(cfg: Config, store: Store, args: argparse.Namespace) -> int:
     """Exit status 0 when every enabled feed answers with a feed, else 1."""
-    from aggregator.pipeline.feed_check import check_feeds
+    from aggregator.pipeline.feed_check import FeedCheck, check_feeds
     from aggregator.store.subscriptions import subscribed_feeds
 
     feeds = [f for f in subscribed_feeds(store, include_unsubscribed=False) if not f.disabled]
@@ -182,9 +182,15 @@ def _check(cfg: Config, store: Store, args: argparse.Namespace) -> int:
         return 1
     results = asyncio.run(check_feeds(cfg, feeds))
     failing = [r for r in results if not r.ok]
+    # Feeds with the same fix (18 bridged feeds behind one missing RSSHub) share one "fix:"
+    # line after the last of them, so the advice is not repeated 18 times.
+    by_fix: dict[str, list[FeedCheck]] = {}
     for r in failing:
-        print(f"FAIL {r.feed.title or r.feed.url}\n     {r.feed.url}\n     error: {r.error}")
-        print(f"     fix: {r.fix}")
+        by_fix.setdefault(r.fix or "", []).append(r)
+    for fix, group in by_fix.items():
+        for r in group:
+            print(f"FAIL {r.feed.title or r.feed.url}\n     {r.feed.url}\n     error: {r.error}")
+        print(f"     fix{f' (these {len(group)})' if len(group) > 1 else ''}: {fix}")
     print(
         f"{len(results) - len(failing)} of {len(results)} feeds ok, {len(failing)} failing"
         + (f" ({sum(r.entries for r in results)} entries seen)" if results else "")

@@ -174,9 +174,10 @@ def nothing_arrived_notice(feeds: Iterable[FeedState], *, rsshub_base: str) -> l
         lines.append("No host name resolves: is this machine offline?")
     bridged = [f for f in failing if f.bridged == "rsshub"]
     if bridged:
-        names = ", ".join(sorted({f.title for f in bridged})[:6])
+        titles = sorted({f.title for f in bridged})
+        names = ", ".join(titles[:6]) + (", …" if len(titles) > 6 else "")
         lines.append(
-            f"{len(bridged)} bridged feeds ({names}…) need an RSSHub: "
+            f"{len(bridged)} bridged feeds ({names}) need an RSSHub: "
             + advice("", bridged[0].error or "", bridged="rsshub", rsshub_base=rsshub_base)
         )
     lines.append("Run `aggregator feeds check` for each failing feed and its fix.")
