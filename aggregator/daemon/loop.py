@@ -83,6 +83,8 @@ class Daemon:
         self._sched: AsyncIOScheduler | None = None
         #: job id → (interval seconds, monotonic time of its last start)
         self._job_runs: dict[str, tuple[float, float]] = {}
+        #: feeds.opml's mtime at the last sync: an edit is applied at the next tick.
+        self._opml_mtime_ns: int | None = None
 
     # -- jobs ---------------------------------------------------------------------------------
     async def tick(self) -> None:
@@ -92,6 +94,7 @@ class Daemon:
         store, pipeline = self.store, self.pipeline
         started = time.monotonic()
         self.tick_progress_at = started
+        self.resync_opml_if_changed()
 
         def progressed(outcome: FeedOutcome) -> None:
             self.tick_progress_at = time.monotonic()
@@ -135,6 +138,24 @@ class Daemon:
             self.tick_progress_at = None
         if self.dirty and not self.stopping.is_set():
             self.publish()
+
+    def resync_opml_if_changed(self) -> None:
+        """feeds.opml is the subscription list: an edit made while the daemon runs (an outline
+        removed, a new bridge base) reaches the store at the next tick, not the next start."""
+        try:
+            mtime = self.cfg.opml_path.stat().st_mtime_ns
+        except OSError:
+            return
+        if mtime == self._opml_mtime_ns or self.store is None:
+            return
+        from aggregator.pipeline.subscriptions import sync_opml
+
+        try:
+            sync_opml(self.cfg, self.store, _now())
+        except ValueError as exc:  # a half-edited file: keep the subscriptions, say why
+            log.warning("opml=%s not applied: %s", self.cfg.opml_path, exc)
+            return
+        self._opml_mtime_ns = mtime
 
     def publish(self) -> None:
         if self.store is None:
@@ -308,6 +329,8 @@ class Daemon:
         tasks: list[asyncio.Task[None]] = []
         try:
             added = sync_opml(cfg, self.store)
+            with contextlib.suppress(OSError):
+                self._opml_mtime_ns = cfg.opml_path.stat().st_mtime_ns
             log.info("store=%s feeds_added=%d", cfg.store_path, added)
             self.pipeline = Pipeline(cfg, self.store)
             # Items committed just before a kill or a cancelled poll get their events now,
