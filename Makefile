@@ -5,20 +5,30 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 CONFIG ?= config.toml
 
-.PHONY: run demo test lint typecheck pytest bench eval soak datasette system-deps clean
+.PHONY: run demo test lint typecheck pytest bench eval soak datasette system-deps clean \
+	install install-check lock audit
 
-# The venv is rebuilt when pyproject.toml changes; stamps record which extras are installed.
+# Dependencies come from the lock files: every version pinned, every file's sha256 checked
+# (pip's hash-checking mode). requirements.lock = the daemon (and the build backend, so the
+# project itself builds without fetching anything unpinned); requirements-test.lock = that
+# plus the test extra. `make lock` regenerates both after a change to pyproject.toml.
+LOCK      := requirements.lock
+TEST_LOCK := requirements-test.lock
+PIP_LOCKED = python -m pip install --quiet --require-hashes --no-deps
+
+# The venv is rebuilt when pyproject.toml or a lock changes; stamps record which extras are in.
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required")'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+$(VENV)/.installed: pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/$(PIP_LOCKED) -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+$(VENV)/.installed-test: pyproject.toml $(TEST_LOCK) | $(BIN)/python
+	$(BIN)/$(PIP_LOCKED) -r $(TEST_LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@ $(VENV)/.installed
 
 $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
@@ -32,7 +42,7 @@ demo: $(VENV)/.installed
 	$(BIN)/aggregator demo --dir demo-output
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check aggregator tests bench
+	$(BIN)/ruff check aggregator tests bench tools
 
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
@@ -64,6 +74,55 @@ system-deps:
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 	    chromium fonts-wqy-microhei systemd newsboat >/dev/null
+
+# `make install`: the daemon as the systemd unit runs it. A fresh, non-editable environment
+# in $(PREFIX)/venv (rebuilt from scratch each time: nothing points back at this checkout),
+# pinned and hash-checked from $(LOCK); config.toml and feeds.opml copied to $(CONFDIR) unless
+# already there (yours are never overwritten); the unit written to $(UNITDIR) with its paths
+# set to these. Then `make install-check` runs systemd-analyze verify on the installed unit.
+# Stop the service before re-installing (the venv is replaced), start it after.
+PREFIX  ?= /opt/aggregator
+CONFDIR ?= /etc/aggregator
+UNITDIR ?= /etc/systemd/system
+UNIT    := $(UNITDIR)/aggregator.service
+install:
+	@case "$(abspath $(PREFIX))" in /home/*|/root/*|/run/user/*) \
+	    echo "make install: PREFIX=$(PREFIX) is hidden from the service (ProtectHome=yes):" \
+	         "use a path such as /opt/aggregator" >&2; exit 2;; esac
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required")'
+	rm -rf $(PREFIX)/venv
+	$(PYTHON) -m venv $(PREFIX)/venv
+	$(PREFIX)/venv/bin/$(PIP_LOCKED) -r $(LOCK)
+	$(PREFIX)/venv/bin/python -m pip install --quiet --no-deps --no-build-isolation .
+	rm -rf build
+	install -d -m 0755 $(CONFDIR) $(UNITDIR)
+	test -e $(CONFDIR)/config.toml || install -m 0644 config.toml $(CONFDIR)/config.toml
+	test -e $(CONFDIR)/feeds.opml || install -m 0644 feeds.opml $(CONFDIR)/feeds.opml
+	sed -e 's|/opt/aggregator/venv/|$(abspath $(PREFIX))/venv/|g' \
+	    -e 's|/etc/aggregator/|$(abspath $(CONFDIR))/|g' systemd/aggregator.service > $(UNIT).tmp
+	chmod 0644 $(UNIT).tmp && mv $(UNIT).tmp $(UNIT)
+	@echo "installed: $(abspath $(PREFIX))/venv/bin/aggregator, config in $(CONFDIR), unit $(UNIT)"
+
+install-check:
+	@command -v systemd-analyze >/dev/null || { \
+	    echo "install-check: systemd-analyze missing (make system-deps)" >&2; exit 2; }
+	systemd-analyze verify $(UNIT)
+	$(PREFIX)/venv/bin/aggregator --config $(CONFDIR)/config.toml check-config --quiet >/dev/null
+	@echo "install-check: $(UNIT) verifies; the installed aggregator reads $(CONFDIR)/config.toml"
+
+# Regenerate the locks from pyproject.toml (pip-tools, from PyPI; needs the network).
+PIP_COMPILE = $(BIN)/python -m piptools compile --quiet --generate-hashes --allow-unsafe \
+	--strip-extras --all-build-deps --no-emit-index-url --no-emit-find-links
+lock: $(VENV)/.installed-test
+	$(BIN)/python -m pip install --quiet pip-tools
+	$(PIP_COMPILE) -o $(LOCK) pyproject.toml
+	$(PIP_COMPILE) --extra test -o $(TEST_LOCK) pyproject.toml
+
+# Known vulnerabilities in the locked versions (pip-audit). Exit status: 0 audited and clean,
+# 1 vulnerabilities found, 2 NOT audited (the vulnerability database could not be reached:
+# pip-audit itself then reports "no known vulnerabilities" and exits 0, see tools/audit.py).
+audit: $(VENV)/.installed-test
+	$(BIN)/python tools/audit.py $(LOCK)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache demo-output

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import sys
@@ -23,7 +22,6 @@ from aggregator.config import Config, load_config, to_toml
 from aggregator.errors import AggregatorError, ConfigError
 
 if TYPE_CHECKING:
-    from aggregator.opml import Subscription
     from aggregator.store.core import Store
 
 log = logging.getLogger("aggregator")
@@ -40,32 +38,10 @@ def _open_store(cfg: Config) -> Store:
 
 
 def sync_opml(cfg: Config, store: Store) -> int:
-    """Add the OPML's subscriptions that the store does not have yet; returns how many."""
-    from aggregator.opml import read_opml
+    """Make the store follow feeds.opml (pipeline/subscriptions.py); returns feeds added."""
+    from aggregator.pipeline.subscriptions import sync_opml as sync
 
-    path = cfg.opml_path
-    if not path.exists():
-        log.warning("opml=%s missing: no subscriptions to sync", path)
-        return 0
-    subs = read_opml(path.read_bytes(), rsshub_base=cfg.bridges.rsshub)
-    return add_subscriptions(store, subs)
-
-
-def add_subscriptions(store: Store, subs: Sequence[Subscription]) -> int:
-    """Add (or refresh) subscriptions in one transaction; returns how many are new."""
-    before = len(store.feeds())
-    with store.transaction():
-        for s in subs:
-            store.add_feed(
-                s.url,
-                now=_now(),
-                title=s.title,
-                site_url=s.site_url,
-                lang=s.lang,
-                timezone=s.timezone,
-                bridged=s.bridge,
-            )
-    return len(store.feeds()) - before
+    return sync(cfg, store, _now()).added
 
 
 def _progress(total: int, label: str):  # type: ignore[no-untyped-def]
@@ -114,9 +90,14 @@ async def poll_once(
     finally:
         pipeline.close()
     publish_outputs(cfg, store, _now())
+    from aggregator.pipeline.diagnose import poll_summary
+
     print(
-        f"polled {len(report.outcomes)} feeds: {report.new_items} new items, "
-        f"{report.errors} feeds with errors, {report.clustered} items clustered"
+        poll_summary(
+            ((o.error, o.status) for o in report.outcomes),
+            new_items=report.new_items,
+            clustered=report.clustered,
+        )
     )
     return report.errors
 
@@ -171,102 +152,9 @@ def cmd_check_config(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_feeds(cfg: Config, args: argparse.Namespace) -> int:
-    from aggregator.opml import Subscription, read_opml, write_opml
-    from aggregator.store.credentials import redact_url
+    from aggregator.feeds_cli import run_feeds_command
 
-    store = _open_store(cfg)
-    try:
-        if args.feeds_cmd == "list":
-            sync_opml(cfg, store)
-            rows = store.feeds()
-            if args.json:
-                print(json.dumps(rows, ensure_ascii=False, indent=1))
-                return 0
-            from rich.console import Console
-            from rich.table import Table
-
-            t = Table(
-                "id", "title", "status", "next check", "errors", "last error", show_lines=False
-            )
-            for r in rows:
-                state = "disabled" if r["disabled"] else str(r["last_status"] or "new")
-                t.add_row(
-                    str(r["id"]),
-                    (r["title"] or r["url"])[:40],
-                    state,
-                    (r["next_check_at"] or "")[:16],
-                    str(r["error_count"]),
-                    (r["last_error"] or r["disabled_reason"] or "")[:50],
-                )
-            Console().print(t)
-        elif args.feeds_cmd == "add":
-            fid = store.add_feed(args.url, now=_now(), title=args.title, lang=args.lang)
-            _rewrite_opml(cfg, store)
-            print(f"added feed {fid}: {redact_url(args.url)}")
-        elif args.feeds_cmd == "remove":
-            if not store.remove_feed(args.feed):
-                print(f"no such feed: {args.feed}", file=sys.stderr)
-                return 1
-            _rewrite_opml(cfg, store)
-            print(f"removed {args.feed}")
-        elif args.feeds_cmd in ("enable", "disable"):
-            if not store.set_feed_enabled(args.feed, args.feeds_cmd == "enable", now=_now()):
-                print(f"no such feed: {args.feed}", file=sys.stderr)
-                return 1
-            print(f"{args.feeds_cmd}d {args.feed}")
-        elif args.feeds_cmd == "import":
-            subs = read_opml(Path(args.file).read_bytes(), rsshub_base=cfg.bridges.rsshub)
-            add_subscriptions(store, subs)
-            _rewrite_opml(cfg, store)
-            print(f"imported {len(subs)} subscriptions")
-        elif args.feeds_cmd == "export":
-            subs = [
-                Subscription(
-                    url=r["url"],
-                    title=r["title"],
-                    site_url=r["site_url"],
-                    lang=r["lang"],
-                    timezone=r["timezone"],
-                    bridge=r["bridged"],
-                )
-                for r in store.feeds()
-            ]
-            sys.stdout.buffer.write(write_opml(subs))
-    finally:
-        store.close()
-    return 0
-
-
-def _rewrite_opml(cfg: Config, store: Store) -> None:
-    """Keep feeds.opml the subscription list: write the store's feeds back, keeping bridge
-    routes from the existing file."""
-    from aggregator.opml import Subscription, read_opml, write_opml
-    from aggregator.store.credentials import redact_url
-
-    old: dict[str, Subscription] = {}
-    if cfg.opml_path.exists():
-        # Keyed without credentials (the store keeps none in its URLs): an outline the user
-        # wrote with user:pass@ is written back as it was, never with them added.
-        old = {
-            redact_url(s.url): s
-            for s in read_opml(cfg.opml_path.read_bytes(), rsshub_base=cfg.bridges.rsshub)
-        }
-    subs = []
-    for r in store.feeds():
-        prev = old.get(r["subscribed_url"]) or old.get(r["url"])
-        subs.append(
-            prev
-            or Subscription(
-                url=r["subscribed_url"],
-                title=r["title"],
-                site_url=r["site_url"],
-                lang=r["lang"],
-                timezone=r["timezone"],
-            )
-        )
-    tmp = cfg.opml_path.with_suffix(".opml.tmp")
-    tmp.write_bytes(write_opml(subs))
-    os.replace(tmp, cfg.opml_path)
+    return run_feeds_command(cfg, args)
 
 
 def cmd_events(cfg: Config, args: argparse.Namespace) -> int:
@@ -457,24 +345,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("-q", "--quiet", action="store_true", help="without help comments")
     sp.set_defaults(func=cmd_check_config)
 
-    sp = sub.add_parser("feeds", help="manage subscriptions")
-    fs = sp.add_subparsers(dest="feeds_cmd", required=True)
-    f = fs.add_parser("list", help="subscriptions with schedule and errors")
-    f.add_argument("--json", action="store_true")
-    f = fs.add_parser("add", help="subscribe to a feed URL")
-    f.add_argument("url")
-    f.add_argument("--title")
-    f.add_argument("--lang")
-    for name, helptext in (
-        ("remove", "unsubscribe (deletes its items)"),
-        ("enable", "re-enable a disabled feed"),
-        ("disable", "stop polling a feed, keep its items"),
-    ):
-        f = fs.add_parser(name, help=helptext)
-        f.add_argument("feed", help="feed URL or id")
-    f = fs.add_parser("import", help="add the subscriptions of an OPML file")
-    f.add_argument("file")
-    fs.add_parser("export", help="write the subscriptions as OPML to stdout")
+    sp = sub.add_parser("feeds", help="manage subscriptions (feeds.opml is the list)")
+    from aggregator.feeds_cli import add_feeds_arguments
+
+    add_feeds_arguments(sp)
     sp.set_defaults(func=cmd_feeds)
 
     sp = sub.add_parser("events", help="recent events with their members")

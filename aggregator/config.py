@@ -97,8 +97,9 @@ class FetchConfig:
         [], "CIDR ranges allowed even though private (e.g. 10.1.0.0/16 for an intranet bridge)."
     )
     user_agent: str = _f(
-        "aggregator/0.1 (+https://github.com/aggregator; self-hosted news aggregator)",
-        "User-Agent sent with every request; name the project and a contact.",
+        "aggregator/0.1 (self-hosted news aggregator)",
+        "User-Agent sent with every request. Add a contact so feed operators can reach you,"
+        " e.g. \"aggregator/0.1 (self-hosted; +https://example.org/about; admin@example.org)\".",
     )
     connect_timeout_s: float = _f(15.0, "TCP+TLS connect timeout per attempt.", min=0.1)
     read_timeout_s: float = _f(20.0, "Longest silence between two reads.", min=0.1)

@@ -2,7 +2,9 @@
 on them (I/O: a loopback HTTP server, a store and an output folder under ``dir``).
 
 The samples (``aggregator/samples/``, see its README) are written by us and labelled as such.
-Date placeholders are filled at serve time so the demo's events are always recent.
+Date placeholders are filled at serve time so the demo's events are always recent. Each run
+starts from an empty store: the sample server listens on a new port every time, so a kept
+store would hold the previous run's feeds and items beside this run's (the same events twice).
 """
 
 from __future__ import annotations
@@ -102,6 +104,8 @@ def run_demo(out_dir: Path, *, serve_seconds: float = 0.0) -> int:
 
     out_dir = out_dir.resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
+    for stale in ("demo.db", "demo.db-wal", "demo.db-shm"):
+        (out_dir / stale).unlink(missing_ok=True)
     with serve_samples() as base:
         (out_dir / "feeds.opml").write_bytes(demo_opml(base))
         cfg = from_dict(

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
+import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
-from conftest import run_cli
+from conftest import REPO, run_cli
+from origin import Origin
 
 from aggregator.opml import Subscription, read_opml, write_opml
 
@@ -94,3 +98,96 @@ def test_events_and_search_on_an_empty_store(tmp_path: Path) -> None:
     setup(tmp_path)
     assert json.loads(run(tmp_path, "events", "--json").stdout) == []
     assert run(tmp_path, "search", "稀土").returncode == 0
+
+
+# -- feeds.opml is the source of truth (issue 15, item 10) ----------------------------------
+def bundled_setup(tmp_path: Path, base: str) -> bytes:
+    (tmp_path / "config.toml").write_text(f'[bridges]\nrsshub = "{base}"\n', encoding="utf-8")
+    original = (REPO / "feeds.opml").read_bytes()
+    (tmp_path / "feeds.opml").write_bytes(original)
+    return original
+
+
+def test_changing_the_bridge_base_rewrites_bridged_feeds_in_place(tmp_path: Path) -> None:
+    bundled_setup(tmp_path, "https://rsshub.app")
+    first = json.loads(run(tmp_path, "feeds", "list", "--json").stdout)
+    bundled_setup(tmp_path, "http://127.0.0.1:1200")
+    second = json.loads(run(tmp_path, "feeds", "list", "--json").stdout)
+    assert len(second) == len(first)
+    assert not [f["url"] for f in second if "rsshub.app" in f["url"]]
+    assert sorted(f["id"] for f in second) == sorted(f["id"] for f in first)
+
+
+def test_feeds_add_and_remove_edit_the_opml_in_place(tmp_path: Path) -> None:
+    original = bundled_setup(tmp_path, "https://hub.example.net")
+    add = run(tmp_path, "feeds", "add", "https://example.org/new.xml", "--title", "New")
+    assert add.returncode == 0, add.stderr
+    edited = (tmp_path / "feeds.opml").read_text(encoding="utf-8")
+    assert "<!-- Feed URLs and their evidence" in edited  # comments and header kept
+    assert "<docs>http://opml.org/spec2.opml</docs>" in edited
+    assert 'xmlUrl="https://rsshub.app/apnews/topics/ap-top-news"' in edited  # not rebuilt
+    assert "https://example.org/new.xml" in edited
+    assert run(tmp_path, "feeds", "remove", "https://example.org/new.xml").returncode == 0
+    assert (tmp_path / "feeds.opml").read_bytes() == original
+
+
+def test_removing_an_outline_unsubscribes_and_keeps_items(tmp_path: Path, origin: Origin) -> None:
+    from aggregator.demo import SAMPLE_FILES, render_sample, sample_bytes
+
+    names = list(SAMPLE_FILES)[:2]
+    for n in names:
+        origin.static(f"/{n}", render_sample(sample_bytes(n), datetime.now(UTC)))
+    subs = [Subscription(url=origin.url(f"/{n}"), title=n) for n in names]
+    (tmp_path / "feeds.opml").write_bytes(write_opml(subs))
+    (tmp_path / "config.toml").write_text(
+        "[fetch]\nallow_private_networks = true\nper_host_min_gap_s = 0.0\n"
+        '[cluster]\nbackend = "none"\n',
+        encoding="utf-8",
+    )
+    assert run(tmp_path, "poll", "--all").returncode == 0
+    db = tmp_path / "db" / "aggregator.db"
+    items = sqlite3.connect(db).execute("SELECT COUNT(*) FROM items").fetchone()[0]
+    assert items > 0
+    (tmp_path / "feeds.opml").write_bytes(write_opml(subs[:1]))  # the user deletes an outline
+    assert run(tmp_path, "poll", "--all").returncode == 0
+    listed = json.loads(run(tmp_path, "feeds", "list", "--json").stdout)
+    assert [f["url"] for f in listed] == [subs[0].url]
+    con = sqlite3.connect(db)
+    assert con.execute("SELECT COUNT(*) FROM items").fetchone()[0] == items
+    assert con.execute("SELECT disabled FROM feeds WHERE url = ?", (subs[1].url,)).fetchone()[
+        0
+    ] == 1
+
+
+def test_export_keeps_categories_and_bridges(tmp_path: Path) -> None:
+    bundled_setup(tmp_path, "https://hub.example.net")
+    exported = run(tmp_path, "feeds", "export").stdout.encode()
+    again = read_opml(exported, rsshub_base="https://other.example")
+    original = read_opml((REPO / "feeds.opml").read_bytes(), rsshub_base="https://other.example")
+    assert [(s.url, s.category, s.bridge_route) for s in again] == [
+        (s.url, s.category, s.bridge_route) for s in original
+    ]
+
+
+def test_demo_twice_gives_the_same_events(tmp_path: Path) -> None:
+    def events() -> list[tuple[str, int]]:  # (title, members)
+        proc = subprocess.run(
+            [sys.executable, "-m", "aggregator.cli", "demo", "--dir", str(tmp_path / "d")],
+            capture_output=True,
+            text=True,
+            timeout=180,
+            cwd=tmp_path,
+        )
+        assert proc.returncode == 0, proc.stderr
+        db = sqlite3.connect(tmp_path / "d" / "demo.db")
+        # Members as the demo lists them (load_events): each event's items, duplicates too.
+        return sorted(
+            db.execute(
+                "SELECT e.title, COUNT(i.id) FROM events e JOIN items i ON i.event_id = e.id"
+                " GROUP BY e.id"
+            ).fetchall()
+        )
+
+    first = events()
+    assert first
+    assert events() == first

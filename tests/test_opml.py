@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import REPO
 
-from aggregator.opml import Subscription, read_opml, write_opml
+from aggregator.opml import OpmlDocument, Subscription, read_opml, write_opml
 
 REQUIRED_OUTLETS = [
     "apnews",
@@ -70,3 +70,45 @@ def test_entity_tricks_in_opml_refused() -> None:
 def test_not_opml() -> None:
     with pytest.raises(ValueError):
         read_opml(b"<rss/>", rsshub_base="https://hub.example.net")
+
+
+def test_unknown_outline_attributes_survive_a_round_trip() -> None:
+    doc = (
+        b'<?xml version="1.0"?><opml version="2.0"><head/><body>'
+        b'<outline text="AP" xmlUrl="https://h.example/ap" outlet="AP" country="US"/>'
+        b"</body></opml>"
+    )
+    (s,) = read_opml(doc, rsshub_base="https://hub.example.net")
+    assert s.extra == (("outlet", "AP"), ("country", "US"))
+    (again,) = read_opml(write_opml([s]), rsshub_base="https://hub.example.net")
+    assert again.extra == s.extra
+
+
+def test_document_edits_keep_every_other_byte() -> None:
+    original = (REPO / "feeds.opml").read_bytes()
+    doc = OpmlDocument(original)
+    assert doc.to_bytes() == original
+    doc.add(Subscription(url="https://example.org/a.xml", title="A", category="English"))
+    doc.add(Subscription(url="https://example.org/b.xml", title="B", category="New group"))
+    doc.add(Subscription(url="https://example.org/c.xml", title="C"))
+    text = doc.to_bytes().decode()
+    assert text.count("<!--") == original.decode().count("<!--")
+    subs = {s.url: s for s in read_opml(doc.to_bytes(), rsshub_base="https://x.example")}
+    assert subs["https://example.org/a.xml"].category == "English"
+    assert subs["https://example.org/b.xml"].category == "New group"
+    assert subs["https://example.org/c.xml"].category is None
+    for url in ("https://example.org/c.xml", "https://example.org/a.xml"):
+        assert doc.remove(url, rsshub_base="https://x.example") is not None
+    # A bridged outline is found by its URL under the configured base.
+    gone = doc.remove("https://x.example/guancha/headline", rsshub_base="https://x.example")
+    assert gone is not None and gone.bridge_route == "/guancha/headline"
+    assert "guancha/headline" not in doc.to_bytes().decode()
+
+
+def test_document_refuses_entities() -> None:
+    bad = (
+        b'<?xml version="1.0"?><!DOCTYPE opml [<!ENTITY x "y">]>'
+        b'<opml version="2.0"><body><outline xmlUrl="&x;"/></body></opml>'
+    )
+    with pytest.raises(ValueError):
+        OpmlDocument(bad)

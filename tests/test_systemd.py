@@ -52,7 +52,7 @@ def test_unit_shape() -> None:
     assert keys["Type"] == "notify"
     assert keys["NotifyAccess"] == "main"
     assert keys["ExecStart"] == (
-        "/opt/aggregator/.venv/bin/aggregator --config /etc/aggregator/config.toml run"
+        "/opt/aggregator/venv/bin/aggregator --config /etc/aggregator/config.toml run"
     )
     assert keys["WatchdogSec"] == "60"
     assert keys["Restart"] == "on-failure"

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from aggregator.config import Config
 from aggregator.daemon import sdnotify
+from aggregator.pipeline.diagnose import poll_summary
 from aggregator.store.core import Store, utc_iso
 
 if TYPE_CHECKING:
@@ -84,6 +85,8 @@ class Daemon:
         self._sched: AsyncIOScheduler | None = None
         #: job id → (interval seconds, monotonic time of its last start)
         self._job_runs: dict[str, tuple[float, float]] = {}
+        #: feeds.opml's mtime at the last sync: an edit is applied at the next tick.
+        self._opml_mtime_ns: int | None = None
 
     # -- jobs ---------------------------------------------------------------------------------
     async def tick(self) -> None:
@@ -93,6 +96,7 @@ class Daemon:
         store, pipeline = self.store, self.pipeline
         started = time.monotonic()
         self.tick_progress_at = started
+        self.resync_opml_if_changed()
 
         def progressed(outcome: FeedOutcome) -> None:
             self.tick_progress_at = time.monotonic()
@@ -118,6 +122,14 @@ class Daemon:
                     f"last poll: {len(feeds)} feeds, {report.new_items} new items,"
                     f" {report.errors} errors"
                 )
+                log.info(  # one summary line per poll (ok / not modified / failed by reason)
+                    "%s",
+                    poll_summary(
+                        ((o.error, o.status) for o in report.outcomes),
+                        new_items=report.new_items,
+                        clustered=report.clustered,
+                    ),
+                )
             elif await pipeline.events.cluster_pending_async(_now()):
                 # Items committed just before a kill, with no feed due to trigger clustering.
                 self.dirty = True
@@ -128,6 +140,24 @@ class Daemon:
             self.tick_progress_at = None
         if self.dirty and not self.stopping.is_set():
             self.publish()
+
+    def resync_opml_if_changed(self) -> None:
+        """feeds.opml is the subscription list: an edit made while the daemon runs (an outline
+        removed, a new bridge base) reaches the store at the next tick, not the next start."""
+        try:
+            mtime = self.cfg.opml_path.stat().st_mtime_ns
+        except OSError:
+            return
+        if mtime == self._opml_mtime_ns or self.store is None:
+            return
+        from aggregator.pipeline.subscriptions import sync_opml
+
+        try:
+            sync_opml(self.cfg, self.store, _now())
+        except ValueError as exc:  # a half-edited file: keep the subscriptions, say why
+            log.warning("opml=%s not applied: %s", self.cfg.opml_path, exc)
+            return
+        self._opml_mtime_ns = mtime
 
     def publish(self) -> None:
         if self.store is None:
@@ -319,6 +349,8 @@ class Daemon:
         tasks: list[asyncio.Task[None]] = []
         try:
             added = sync_opml(cfg, self.store)
+            with contextlib.suppress(OSError):
+                self._opml_mtime_ns = cfg.opml_path.stat().st_mtime_ns
             log.info("store=%s feeds_added=%d", cfg.store_path, added)
             self.pipeline = Pipeline(cfg, self.store)
             # Items committed just before a kill or a cancelled poll get their events now,

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from aggregator.config import Config
 from aggregator.models import Event, EventMember
 from aggregator.publish import PublishedItem, render_all, write_outputs
+from aggregator.publish.notice import with_status_notice
 from aggregator.store.core import Store, utc_iso
 
 
@@ -118,8 +119,29 @@ def publish_outputs(cfg: Config, store: Store, now: datetime) -> list[str]:
     events = load_events(store, limit=cfg.publish.max_entries)
     items = load_items(store, limit=cfg.publish.max_entries)
     files = render_all(events, items, cfg.publish, now)
+    if not events:
+        files["index.html"] = with_status_notice(files["index.html"], status_lines(cfg, store))
     write_outputs(cfg.publish_dir, files)
     return sorted(files)
+
+
+def status_lines(cfg: Config, store: Store) -> list[str]:
+    """Why the page is empty, from the subscribed, enabled feeds' last results."""
+    from aggregator.pipeline.diagnose import FeedState, nothing_arrived_notice
+    from aggregator.store.subscriptions import subscribed_feeds
+
+    states = [
+        FeedState(
+            title=f.title or f.url,
+            error=f.last_error,
+            fetched=f.last_fetched_at is not None,
+            succeeded=f.last_success_at is not None,
+            bridged=f.bridged,
+        )
+        for f in subscribed_feeds(store, include_unsubscribed=False)
+        if not f.disabled
+    ]
+    return nothing_arrived_notice(states, rsshub_base=cfg.bridges.rsshub)
 
 
 def event_json(e: Event) -> dict[str, Any]:

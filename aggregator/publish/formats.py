@@ -22,7 +22,6 @@ JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 #: JSON Feed extension key for our own members (spec: extensions start with ``_``).
 JSON_EXTENSION_KEY = "_aggregator"
 GENERATOR_NAME = "aggregator"
-GENERATOR_URI = "https://github.com/aggregator"
 
 
 @dataclass(frozen=True)
@@ -48,7 +47,7 @@ def _generator(meta: FeedMeta, entries: Sequence[FeedEntry], now: datetime, ext:
     fg.title(text(meta.title))
     fg.subtitle(text(meta.description))  # also RSS <description>
     fg.author({"name": text(meta.author) or GENERATOR_NAME})
-    fg.generator(GENERATOR_NAME, uri=GENERATOR_URI)
+    fg.generator(GENERATOR_NAME)  # no URI: the project has no public home
     if meta.lang:
         fg.language(meta.lang)
     # feedgen takes RSS <link> from the *last* link() call: self first, alternate last.

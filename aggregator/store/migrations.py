@@ -226,6 +226,23 @@ CREATE INDEX items_feed_recent ON items(feed_id, id, published_at, fetched_at);
 )
 
 
+MIGRATIONS.append(
+    (
+        10,
+        "feeds.opml is the subscription list: bridge routes, categories, unsubscribed feeds",
+        """
+-- RSSHub route of a bridged feed (bridged = 'rsshub'): a new [bridges] rsshub base rewrites
+-- url/subscribed_url of the same row instead of adding a second subscription.
+ALTER TABLE feeds ADD COLUMN bridge_route TEXT;
+-- The OPML category (the enclosing outline's title), written back by `feeds export`.
+ALTER TABLE feeds ADD COLUMN category TEXT;
+-- Set when the feed's outline left feeds.opml: the feed is disabled, its items stay.
+ALTER TABLE feeds ADD COLUMN unsubscribed_at TEXT;
+""",
+    )
+)
+
+
 def split_sql(script: str) -> list[str]:
     """Split a migration into statements; trigger bodies (BEGIN … END;) stay whole."""
     out: list[str] = []

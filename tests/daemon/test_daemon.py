@@ -586,3 +586,35 @@ def test_stuck_poll_stops_the_watchdog(tmp_path: Path, monkeypatch: pytest.Monke
         assert stuck == 0  # stuck: silence, so systemd's WatchdogSec fires
     finally:
         dm.store.close()
+
+
+def test_an_outline_removed_while_running_unsubscribes_at_the_next_tick(
+    tmp_path: Path, notify_dir: Path, origin: Origin
+) -> None:
+    """Issue 15 item 10: feeds.opml is the source of truth for a running daemon too."""
+    now = datetime.now(UTC)
+    for f in range(2):
+        origin.static(f"/f{f}.xml", rss_feed(f, 2, now), etag=f'"f{f}"')
+    urls = [origin.url(f"/f{f}.xml") for f in range(2)]
+    config = write_config(tmp_path, urls)
+    d = start_daemon(config, notify_dir)
+    d.wait_ready()
+    d.notes.wait_for("STATUS=last poll:")
+    time.sleep(0.05)  # a new mtime even on coarse-grained file systems
+    (tmp_path / "feeds.opml").write_bytes(write_opml([Subscription(url=urls[0])]))
+
+    def unsubscribed() -> bool:
+        with db_connect(tmp_path) as db:
+            row = db.execute("SELECT unsubscribed_at FROM feeds WHERE url = ?", (urls[1],))
+            return row.fetchone()[0] is not None
+
+    wait_until(unsubscribed, what="the removed outline's feed unsubscribed")
+    with db_connect(tmp_path) as db:
+        kept = db.execute(
+            "SELECT COUNT(*) FROM items i JOIN feeds f ON f.id = i.feed_id WHERE f.url = ?",
+            (urls[1],),
+        ).fetchone()[0]
+    assert kept == 2  # its items stay
+    d.proc.send_signal(signal.SIGTERM)
+    assert d.wait() == 0, d.log()
+    assert "Traceback" not in d.log(), d.log()
