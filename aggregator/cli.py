@@ -63,6 +63,9 @@ def add_subscriptions(store: Store, subs: Sequence[Subscription]) -> int:
                 lang=s.lang,
                 timezone=s.timezone,
                 bridged=s.bridge,
+                outlet=s.outlet,
+                country=s.country,
+                bridge_route=s.bridge_route,
             )
     return len(store.feeds()) - before
 

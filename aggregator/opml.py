@@ -28,6 +28,10 @@ class Subscription:
     bridge: str | None = None
     bridge_route: str | None = None
     category: str | None = None
+    #: The organisation behind the feed (``outlet`` attribute; AP for every AP feed) and its
+    #: country (ISO 3166 alpha-2, ``country`` attribute); inferred from the site when absent.
+    outlet: str | None = None
+    country: str | None = None
 
 
 def bridge_url(base: str, route: str) -> str:
@@ -70,6 +74,8 @@ def read_opml(data: bytes, *, rsshub_base: str) -> list[Subscription]:
                         bridge=bridge,
                         bridge_route=route if bridge else None,
                         category=category,
+                        outlet=o.get("outlet"),
+                        country=o.get("country"),
                     )
                 )
             else:
@@ -105,6 +111,10 @@ def write_opml(subs: Iterable[Subscription], *, title: str = "aggregator subscri
             attrs["language"] = s.lang
         if s.timezone:
             attrs["timezone"] = s.timezone
+        if s.outlet:
+            attrs["outlet"] = s.outlet
+        if s.country:
+            attrs["country"] = s.country
         if s.bridge:
             attrs["bridge"] = s.bridge
             if s.bridge_route:

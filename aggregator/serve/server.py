@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from aggregator.config import ServerConfig
+from aggregator.publish import extra_route
 
 log = logging.getLogger(__name__)
 
@@ -373,7 +374,7 @@ class FeedServer:
                 writer, 200, nostore, text.encode(), head_only=head, keep=keep,
                 content_type=PROMETHEUS,
             )  # fmt: skip
-        route = ROUTES.get(path)
+        route = ROUTES.get(path) or extra_route(path)  # digest, topics/<slug>
         if route is None:
             return await self._send(writer, 404, [], b"", head_only=head, keep=keep)
         f = await self._load(route[0])

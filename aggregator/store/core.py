@@ -29,6 +29,13 @@ import sqlite_utils
 from aggregator.config import StoreConfig
 from aggregator.models import Decision, FeedRecord, Item
 from aggregator.store.migrations import MIGRATIONS, split_sql
+from aggregator.store.outlets import (
+    assign_outlet,
+    backfill_outlets,
+    event_outlets,
+    feeds_without_outlet,
+    outlets_json,
+)
 from aggregator.store.search_index import ensure_search_index
 
 log = logging.getLogger(__name__)
@@ -128,6 +135,9 @@ class Store:
                 )
             applied.append(version)
         ensure_search_index(self.conn, self.cfg.search)
+        if feeds_without_outlet(self.conn):  # read first: opening a store need not write
+            with self.db.atomic():
+                backfill_outlets(self.conn)
         return applied
 
     @contextlib.contextmanager
@@ -198,8 +208,32 @@ class Store:
         lang: str | None = None,
         timezone: str | None = None,
         bridged: str | None = None,
+        outlet: str | None = None,
+        country: str | None = None,
+        bridge_route: str | None = None,
     ) -> int:
-        """Insert a subscription or refresh its metadata; returns the feed id."""
+        """Insert a subscription or refresh its metadata (its outlet too: named, else inferred
+        from its site, see :mod:`aggregator.store.outlets`); returns the feed id."""
+        with self.transaction():
+            fid = self._upsert_feed(url, now, title, site_url, lang, timezone, bridged)
+            has = self.conn.execute("SELECT outlet_id FROM feeds WHERE id = ?", (fid,)).fetchone()
+            if outlet or country or has[0] is None:  # a named outlet is never un-named by a guess
+                assign_outlet(
+                    self.conn, fid, name=outlet, country=country, site_url=site_url,
+                    feed_url=url, bridge_route=bridge_route, feed_title=title,
+                )
+        return fid
+
+    def _upsert_feed(
+        self,
+        url: str,
+        now: datetime,
+        title: str | None,
+        site_url: str | None,
+        lang: str | None,
+        timezone: str | None,
+        bridged: str | None,
+    ) -> int:
         row = self.conn.execute(
             "SELECT id FROM feeds WHERE subscribed_url = ? OR url = ?", (url, url)
         ).fetchone()
@@ -438,18 +472,21 @@ class Store:
         title: str | None = None,
         alt_title: str | None = None,
     ) -> None:
-        """Recompute an event's counts, languages and sources from its members."""
+        """Recompute an event's counts, languages and outlets from its members. ``sources``
+        and ``outlet_count`` count outlets among all members, duplicates included (a duplicate
+        is one more outlet carrying the story): the number every output shows."""
         members = self.conn.execute(
-            "SELECT i.lang, COALESCE(f.title, f.url) FROM items i JOIN feeds f ON f.id = i.feed_id"
-            " WHERE i.event_id = ? AND i.duplicate_of IS NULL",
+            "SELECT i.lang FROM items i WHERE i.event_id = ? AND i.duplicate_of IS NULL",
             (event_id,),
         ).fetchall()
         langs = ",".join(sorted({m[0] for m in members}))
-        sources = json.dumps(sorted({m[1] for m in members}), ensure_ascii=False)
+        outlets = event_outlets(self.conn, event_id)
         self.conn.execute(
-            "UPDATE events SET item_count = ?, languages = ?, sources = ?, updated_at = ?,"
-            " title = COALESCE(?, title), alt_title = COALESCE(?, alt_title) WHERE id = ?",
-            (len(members), langs, sources, updated_at, title, alt_title, event_id),
+            "UPDATE events SET item_count = ?, languages = ?, sources = ?, outlet_count = ?,"
+            " updated_at = ?, title = COALESCE(?, title), alt_title = COALESCE(?, alt_title)"
+            " WHERE id = ?",
+            (len(members), langs, outlets_json(outlets), len(outlets), updated_at, title,
+             alt_title, event_id),
         )
 
     # -- reading ----------------------------------------------------------------------------
