@@ -115,6 +115,11 @@ async def poll_once(
     finally:
         pipeline.close()
     publish_outputs(cfg, store, _now())
+    if cfg.translate.enabled:  # after the poll is published: it never delays one
+        from aggregator.pipeline.translate_pass import translate_pending_async
+
+        if (await translate_pending_async(cfg, store, _now())).translated:
+            publish_outputs(cfg, store, _now())
     print(
         f"polled {len(report.outcomes)} feeds: {report.new_items} new items, "
         f"{report.errors} feeds with errors, {report.clustered} items clustered"

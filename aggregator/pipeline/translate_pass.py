@@ -12,7 +12,9 @@ and marks them (``machine_translated``).
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -33,19 +35,15 @@ SCAN_VIEWS = 1000
 @dataclass
 class TranslateStats:
     calls: int = 0
-    cached: int = 0
+    translated: int = 0
     failed: int = 0
 
 
-def translate_pending(
-    cfg: Config, store: Store, now: datetime, translator: Translator | None = None
-) -> TranslateStats:
-    """Translate the missing-language headlines and summaries of recent events."""
-    stats = TranslateStats()
-    if not cfg.translate.enabled:
-        return stats
-    tr = translator or make_translator(cfg.translate)
-    failures = 0
+def _work(
+    store: Store, backend: str
+) -> Iterator[tuple[tuple[str, str, str], str]]:
+    """``(cache key, source text)`` of every missing translation not cached yet."""
+    seen: set[tuple[str, str, str]] = set()
     for _eid, texts, machine in reader.views_missing_language(store, SCAN_VIEWS):
         for target in VIEW_LANGUAGES:
             source = next(lang for lang in VIEW_LANGUAGES if lang != target)
@@ -57,21 +55,49 @@ def translate_pending(
                 if not src or (texts.get(f"{kind}_{target}") and not mine):
                     continue
                 key = text_key(src, source, target)
-                if reader.cached_translations(store.conn, [key], tr.name):
-                    stats.cached += 1
+                if key in seen or reader.cached_translations(store.conn, [key], backend):
                     continue
-                if stats.calls >= cfg.translate.max_per_pass:
-                    return stats
-                stats.calls += 1
-                try:
-                    out = tr.translate(src, source, target)
-                except TranslateError as exc:
-                    stats.failed += 1
-                    failures += 1
-                    log.warning("translate_failed backend=%s error=%s", tr.name, exc)
-                    if failures >= MAX_FAILURES_IN_A_ROW:
-                        return stats
-                    continue
-                failures = 0
-                reader.put_translation(store, key, tr.name, out, utc_iso(now))
+                seen.add(key)
+                yield key, src
+
+
+async def translate_pending_async(
+    cfg: Config, store: Store, now: datetime, translator: Translator | None = None
+) -> TranslateStats:
+    """Translate the missing-language headlines and summaries of recent events. The calls
+    run in a worker thread (the store stays on the caller's thread), so the event loop, and
+    with it polling and serving, goes on meanwhile."""
+    stats = TranslateStats()
+    if not cfg.translate.enabled:
+        return stats
+    tr = translator or make_translator(cfg.translate)
+    failures = 0
+    for key, src in list(_work(store, tr.name)):
+        if stats.calls >= cfg.translate.max_per_pass:
+            break
+        stats.calls += 1
+        try:
+            out = await asyncio.to_thread(tr.translate, src, key[1], key[2])
+        except TranslateError as exc:
+            stats.failed += 1
+            failures += 1
+            log.warning("translate_failed backend=%s error=%s", tr.name, exc)
+            if failures >= MAX_FAILURES_IN_A_ROW:
+                break
+            continue
+        failures = 0
+        stats.translated += 1
+        reader.put_translation(store, key, tr.name, out, utc_iso(now))
+    if stats.calls:
+        log.info(
+            "translate_pass backend=%s calls=%d translated=%d failed=%d",
+            tr.name, stats.calls, stats.translated, stats.failed,
+        )  # fmt: skip
     return stats
+
+
+def translate_pending(
+    cfg: Config, store: Store, now: datetime, translator: Translator | None = None
+) -> TranslateStats:
+    """:func:`translate_pending_async` for callers without an event loop."""
+    return asyncio.run(translate_pending_async(cfg, store, now, translator))
