@@ -7,11 +7,10 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import urllib.error
 import urllib.request
 from datetime import datetime, timedelta
 from pathlib import Path
-
-import urllib.error
 
 from conftest import run_cli
 from origin import Origin
