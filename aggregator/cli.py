@@ -167,20 +167,27 @@ def cmd_feeds(cfg: Config, args: argparse.Namespace) -> int:
         if args.feeds_cmd == "list":
             sync_opml(cfg, store)
             rows = store.feeds()
+            from aggregator.store.outlets import outlet_names
+
+            outlets = outlet_names(store.conn)
             if args.json:
+                for r in rows:
+                    r["outlet"] = outlets.get(r["outlet_id"])
                 print(json.dumps(rows, ensure_ascii=False, indent=1))
                 return 0
             from rich.console import Console
             from rich.table import Table
 
             t = Table(
-                "id", "title", "status", "next check", "errors", "last error", show_lines=False
-            )
+                "id", "title", "outlet", "status", "next check", "errors", "last error",
+                show_lines=False,
+            )  # fmt: skip
             for r in rows:
                 state = "disabled" if r["disabled"] else str(r["last_status"] or "new")
                 t.add_row(
                     str(r["id"]),
                     (r["title"] or r["url"])[:40],
+                    outlets.get(r["outlet_id"], "")[:24],
                     state,
                     (r["next_check_at"] or "")[:16],
                     str(r["error_count"]),

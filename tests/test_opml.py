@@ -70,3 +70,11 @@ def test_entity_tricks_in_opml_refused() -> None:
 def test_not_opml() -> None:
     with pytest.raises(ValueError):
         read_opml(b"<rss/>", rsshub_base="https://hub.example.net")
+
+
+def test_outlet_and_country_round_trip() -> None:
+    from aggregator.opml import Subscription, read_opml, write_opml
+
+    subs = [Subscription(url="https://a.example/f.xml", title="A", outlet="新华社", country="CN")]
+    back = read_opml(write_opml(subs), rsshub_base="https://rsshub.app")
+    assert back[0].outlet == "新华社" and back[0].country == "CN"

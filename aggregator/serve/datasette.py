@@ -47,6 +47,8 @@ TEMPLATE_DB_NAME = "aggregator"
 #: Metadata inside the package (for wheel installs), then the repository copy (checkouts).
 PACKAGE_METADATA = "datasette_metadata.yml"
 REPO_METADATA = Path(__file__).resolve().parents[2] / "db" / "metadata.yml"
+#: Our Datasette plugins (SQL functions for the canned search).
+PLUGINS_DIR = Path(__file__).resolve().parent / "datasette_plugins"
 #: Datasette options that must never be used on the live database (DB-06).
 UNSAFE_OPTIONS = frozenset({"--nolock", "-i", "--immutable", "--inspect-file"})
 #: Options this module sets itself; passing them again would override the safe values.
@@ -198,6 +200,9 @@ def datasette_args(
         "--setting",
         "allow_download",
         "off",
+        # zh_fts()/zh_variant(): the canned search folds Simplified and Traditional Chinese.
+        "--plugins-dir",
+        str(PLUGINS_DIR),
         *extra,
     ]
 

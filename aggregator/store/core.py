@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import re
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
@@ -40,10 +39,6 @@ from aggregator.store.search_index import ensure_search_index
 
 log = logging.getLogger(__name__)
 
-#: Queries shorter than this many characters cannot use the trigram index.
-FTS_TRIGRAM_MIN_CHARS = 3
-#: Rows scanned by the LIKE fallback for short (1–2 character) queries.
-SEARCH_FALLBACK_SCAN_LIMIT = 200_000
 
 
 def utc_iso(dt: datetime) -> str:
@@ -500,40 +495,11 @@ class Store:
         return self._rows(sql, params)
 
     def search(self, query: str, limit: int = 50) -> list[dict[str, Any]]:
-        """Full-text search over titles and text. Terms of ≥ 3 characters use the trigram
-        index (substring match, so 稀土价格 and "rare earth" both work); a query made only of
-        1–2 character terms (稀土, 利率) falls back to a bounded LIKE scan of recent items."""
-        terms = [t for t in re.split(r"\s+", query.strip()) if t]
-        if not terms:
-            return []
-        long_terms = [t for t in terms if len(t) >= FTS_TRIGRAM_MIN_CHARS]
-        short_terms = [t for t in terms if len(t) < FTS_TRIGRAM_MIN_CHARS]
-        params: list[Any] = []
-        where = []
-        if long_terms:
-            match = " AND ".join('"' + t.replace('"', '""') + '"' for t in long_terms)
-            where.append("i.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)")
-            params.append(match)
-        for t in short_terms:
-            # Same text as the index covers (items_search.body), so a search finds the same
-            # items whatever the length of its terms.
-            where.append(
-                "EXISTS (SELECT 1 FROM items_search s WHERE s.id = i.id AND"
-                " (s.title LIKE ? ESCAPE '\\' OR s.body LIKE ? ESCAPE '\\'))"
-            )
-            pat = "%" + t.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            params += [pat, pat]
-        scope = ""
-        if short_terms and not long_terms:
-            limit_rows = SEARCH_FALLBACK_SCAN_LIMIT
-            scope = f" AND i.id > (SELECT COALESCE(MAX(id), 0) FROM items) - {limit_rows}"
-        sql = (
-            "SELECT i.id, i.title, i.url, i.lang, i.published_at, i.feed_id FROM items i WHERE "
-            + " AND ".join(where)
-            + scope
-            + " ORDER BY i.id DESC LIMIT ?"
-        )
-        return self._rows(sql, (*params, limit))
+        """Full-text search over titles and the indexed text, folding Simplified and
+        Traditional Chinese: see :func:`aggregator.store.search_fold.search_items`."""
+        from aggregator.store.search_fold import search_items
+
+        return search_items(self, query, limit)
 
     def counts(self) -> dict[str, int]:
         out = {}

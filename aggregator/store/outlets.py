@@ -211,3 +211,11 @@ def list_outlets(conn: sqlite3.Connection) -> list[Outlet]:
             " ORDER BY o.name"
         )
     ]
+
+
+def outlet_names(conn: sqlite3.Connection) -> dict[int, str]:
+    """outlet id → name (with its country), for listings."""
+    return {
+        int(r[0]): f"{r[1]} ({r[2]})" if r[2] else str(r[1])
+        for r in conn.execute("SELECT id, name, country FROM outlets")
+    }

@@ -193,3 +193,31 @@ def test_central_member_is_not_the_outlier() -> None:
     assert central_member(members, "en").item_id in {1, 3}
     outlier = [*members[:1], members[2], m(4, "Quarterly earnings beat forecasts at bank")]
     assert central_member(outlier, "en").item_id != 4  # type: ignore[union-attr]
+
+
+def test_bundled_opml_outlets_in_feeds_list(tmp_path: Path) -> None:
+    """The bundled feeds.opml names each feed's outlet: 4 AP feeds are one outlet, AP (US);
+    an outline without the attribute gets the outlet of its site's registrable domain."""
+    import shutil
+
+    from conftest import REPO, run_cli
+
+    opml = (REPO / "feeds.opml").read_text(encoding="utf-8")
+    extra = (
+        '<outline text="X" title="Extra" type="rss" xmlUrl="https://feeds.example.co.uk/a.xml"'
+        ' htmlUrl="https://www.example.co.uk/news" language="en"/>\n  </body>'
+    )
+    (tmp_path / "feeds.opml").write_text(opml.replace("</body>", extra), encoding="utf-8")
+    (tmp_path / "config.toml").write_text('[store]\npath = "db/t.db"\n', encoding="utf-8")
+    proc = run_cli(tmp_path / "config.toml", "feeds", "list", "--json", timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    rows = json.loads(proc.stdout)
+    by_outlet: dict[str, int] = {}
+    for r in rows:
+        by_outlet[r["outlet"]] = by_outlet.get(r["outlet"], 0) + 1
+    assert by_outlet["AP (US)"] == 4 and by_outlet["中新网 (CN)"] == 4
+    assert by_outlet["example.co.uk (GB)"] == 1
+    assert all(r["outlet"] for r in rows)
+    table = run_cli(tmp_path / "config.toml", "feeds", "list", timeout=60)
+    assert table.returncode == 0 and "outlet" in table.stdout
+    shutil.rmtree(tmp_path / "db")
