@@ -63,9 +63,11 @@ def test_day_follows_the_configured_zone(
 def test_digest_id_and_updated_are_stable_on_republish(
     tmp_path: Path, store: Store, origin: Origin, now: datetime
 ) -> None:
-    days, _ = _digest(tmp_path, store, origin, now, None)
+    _digest(tmp_path, store, origin, now, None)
     cfg_dir = tmp_path / "public"
     before = (cfg_dir / "digest.atom").read_bytes()
-    cfg = from_dict({"store": {"path": "db/test.db"}, "cluster": {"backend": "none"}}, base_dir=tmp_path)
+    cfg = from_dict(
+        {"store": {"path": "db/test.db"}, "cluster": {"backend": "none"}}, base_dir=tmp_path
+    )
     publish_outputs(cfg, store, now + timedelta(hours=2))
     assert (cfg_dir / "digest.atom").read_bytes() == before

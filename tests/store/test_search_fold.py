@@ -13,10 +13,10 @@ from conftest import make_config, run_cli
 from origin import Origin
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "publish"))
-from readerworld import REPORTS, build_world  # noqa: E402
+from readerworld import REPORTS, build_world
 
-from aggregator.store.core import Store  # noqa: E402
-from aggregator.store.search_fold import register_functions, script_variants  # noqa: E402
+from aggregator.store.core import Store
+from aggregator.store.search_fold import register_functions, script_variants
 
 SIMPLIFIED = "美国与中亚五国领导人会晤 寻求稀土供应"
 TRADITIONAL = "美國與中亞峰會聚焦稀土供應"

@@ -11,6 +11,6 @@ from datasette import hookimpl
 from aggregator.store.search_fold import register_functions
 
 
-@hookimpl
+@hookimpl  # type: ignore[untyped-decorator]
 def prepare_connection(conn: sqlite3.Connection) -> None:
     register_functions(conn)
