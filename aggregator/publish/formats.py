@@ -12,6 +12,7 @@ address, which we never have); the channel ``<language>`` comes from ``FeedMeta.
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -81,7 +82,9 @@ def _generator(meta: FeedMeta, entries: Sequence[FeedEntry], now: datetime, ext:
             if e.summary:
                 fe.summary(e.summary, type="text")
         else:
-            fe.description(e.content_html or text(e.title))
+            # An entry without a body gets its title as the description, escaped: RSS
+            # readers render description as HTML (a raw "<script>" title was one: test_fuzz).
+            fe.description(e.content_html or f"<p>{html.escape(text(e.title))}</p>")
             fe.dc.dc_creator(", ".join(e.authors) or text(meta.author) or GENERATOR_NAME)
     return fg
 

@@ -221,3 +221,22 @@ def test_bundled_opml_outlets_in_feeds_list(tmp_path: Path) -> None:
     table = run_cli(tmp_path / "config.toml", "feeds", "list", timeout=60)
     assert table.returncode == 0 and "outlet" in table.stdout
     shutil.rmtree(tmp_path / "db")
+
+
+def test_rss_description_of_an_empty_item_escapes_its_title() -> None:
+    """Falsifying example of tests/test_fuzz.py::test_render_all_output_parses_strictly
+    (flaky in a full run on main): an item with no body and no summary got its raw title as
+    RSS <description>, which readers render as HTML."""
+    from datetime import UTC
+
+    from aggregator.config import PublishConfig
+    from aggregator.publish import PublishedItem, render_item_feeds
+
+    item = PublishedItem(id=1, title="<script>alert(1)</script>", url=None, summary="",
+                         content_html="", lang="en", published_at=None,
+                         fetched_at="2000-01-01T00:00:00+00:00", source_title="")  # fmt: skip
+    now = datetime(2026, 11, 20, tzinfo=UTC)
+    raw = render_item_feeds([item], PublishConfig(), now)["items.rss"]
+    desc = etree.fromstring(raw).findtext("channel/item/description")
+    assert desc is not None and "<script" not in desc.lower()
+    assert "&lt;script&gt;" in desc
