@@ -173,12 +173,18 @@ def sentences(lead: str, lang: str) -> list[str]:
     return [p.strip() for p in parts if len(p.strip()) >= MIN_SENTENCE_CHARS[lang]]
 
 
-def extractive_summary(members: Sequence[EventMember], lang: str) -> str | None:
-    """2–3 lead sentences of ``lang`` members chosen for coverage (module docstring)."""
+def extractive_summary(
+    members: Sequence[EventMember], lang: str, script: str | None = None
+) -> str | None:
+    """2–3 lead sentences of ``lang`` members chosen for coverage (module docstring). With
+    ``script`` (e.g. ``zh-Hans``, the headline's), sentences come from members written in it
+    when any are, so one summary does not mix Simplified and Traditional characters; the
+    weights still count every member of the language."""
     same = [m for m in _ordered(members) if lang_key(m.lang) == lang]
+    pool = [m for m in same if script and m.lang == script and m.lead.strip()] or same
     cands: list[tuple[int, int, str, set[str]]] = []  # (member rank, position, text, terms)
     seen: set[str] = set()
-    for rank, m in enumerate(same):
+    for rank, m in enumerate(pool):
         for pos, s in enumerate(sentences(m.lead, lang)[:4]):
             key = fold_for_matching(s)
             if key in seen:
@@ -227,7 +233,7 @@ def bilingual(
     for lang in VIEW_LANGUAGES:
         c = central_member(members, lang, vectors)
         titles[lang] = " ".join(c.title.split()) if c else None
-        summaries[lang] = extractive_summary(members, lang) if c else None
+        summaries[lang] = extractive_summary(members, lang, c.lang) if c else None
         if c and not summaries[lang] and c.lead.strip():
             summaries[lang] = " ".join(c.lead.split())[: SUMMARY_CHARS[lang]]
     return titles, summaries

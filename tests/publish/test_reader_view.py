@@ -240,3 +240,23 @@ def test_rss_description_of_an_empty_item_escapes_its_title() -> None:
     desc = etree.fromstring(raw).findtext("channel/item/description")
     assert desc is not None and "<script" not in desc.lower()
     assert "&lt;script&gt;" in desc
+
+
+def test_chinese_summary_keeps_one_script() -> None:
+    from aggregator.models import EventMember
+    from aggregator.publish.view import bilingual
+
+    def m(i: int, lang: str, title: str, lead: str) -> EventMember:
+        return EventMember(item_id=i, feed_id=i, source="s", title=title, url=None, lang=lang,
+                           published_at=f"2026-11-20T0{i}:00:00Z",
+                           fetched_at="2026-11-20T09:00:00Z", lead=lead)  # fmt: skip
+
+    members = [
+        m(1, "zh-Hans", "美国寻求稀土供应",
+          "美方希望在中国以外寻找稀土供应。双方签署了关键矿产合作框架。"),
+        m(2, "zh-Hant", "美國與中亞峰會聚焦稀土",
+          "美國與中亞五國領導人周四在白宮會晤，聚焦稀土供應。"),
+    ]
+    titles, summaries = bilingual(members)
+    assert titles["zh"] == "美国寻求稀土供应"
+    assert summaries["zh"] and "國" not in summaries["zh"] and "稀土" in summaries["zh"]
