@@ -227,6 +227,8 @@ class Event:
     #: Headline in another language than ``title`` (e.g. the Chinese one beside the English).
     alt_title: str | None = None
     view: EventView | None = None
+    #: The event's link when its members are not loaded (the digest reads stored views).
+    link: str | None = None
 
     @property
     def languages(self) -> tuple[str, ...]:

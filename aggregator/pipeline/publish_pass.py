@@ -49,6 +49,9 @@ __all__ = ["dumps", "event_json", "load_events", "load_items", "publish_outputs"
 #: Events considered per publish: the most recently changed, this many times max_entries
 #: (an old story joined by a late member may sort below newer ones by its story date).
 CANDIDATE_FACTOR = 2
+#: Events whose view is missing or older than the event, (re)computed per publish beyond the
+#: most recent ones: a first poll of thousands of events gets its views over a few publishes.
+STALE_PER_PUBLISH = 2000
 #: Events of the digest's days considered, at most.
 DIGEST_MAX_EVENTS = 3000
 
@@ -123,7 +126,8 @@ def assemble(
             published_at=utc_iso(published),
             updated_at=utc_iso(updated),
         )
-        if persist and (prev is None or prev.signature != sig):
+        stale = prev is None or prev.signature != sig or prev.event_updated_at != r.updated_at
+        if persist and stale:
             changed.append(
                 reader.ViewRow(
                     event_id=r.id,
@@ -135,6 +139,7 @@ def assemble(
                     machine_translated=machine,
                     outlets=[o.__dict__ for o in outlets],
                     item_count=len(ms),
+                    event_updated_at=r.updated_at,
                 )
             )
         pref = cfg.publish.preferred_language.split("-")[0].lower()
@@ -230,6 +235,8 @@ def publish_outputs(cfg: Config, store: Store, now: datetime) -> list[str]:
     """Render every output from the store and replace the files atomically."""
     limit = cfg.publish.max_entries
     rows = reader.recent_events(store, limit=limit * CANDIDATE_FACTOR)
+    seen = {r.id for r in rows}
+    rows += [r for r in reader.stale_events(store, limit=STALE_PER_PUBLISH) if r.id not in seen]
     events = assemble(store, cfg, rows, now, persist=True)
     events.sort(key=lambda e: (e.updated_at, e.id), reverse=True)
     items = load_items(store, limit=limit)
@@ -255,7 +262,7 @@ def _topic_events(
     for t in cfg.topics:
         found = match_events(matcher(t), {e.id: e.members for e in events})
         reader.update_topic_matches(store, t.slug, list(by_id), found, utc_iso(now))
-        ids = reader.topic_event_ids(store, t.slug)
+        ids = reader.topic_event_ids(store, t.slug, cfg.publish.max_entries)
         missing = [i for i in ids if i not in by_id]
         extra = assemble(store, cfg, reader.events_by_id(store, missing), now, persist=True)
         evs = [by_id[i] for i in ids if i in by_id] + extra
@@ -271,13 +278,25 @@ def _digest_events(cfg: Config, store: Store, events: list[Event], now: datetime
     since = utc_iso(now - timedelta(days=cfg.publish.digest_days + 1))
     ids = reader.view_ids_published_since(store, since, DIGEST_MAX_EVENTS)
     have = {e.id for e in events}
-    extra = assemble(
-        store,
-        cfg,
-        reader.events_by_id(store, [i for i in ids if i not in have]),
-        now,
-        persist=True,
-    )
+    # Events outside this publish's candidates have not changed since their view was stored:
+    # the digest reads those views as they are (no members loaded, nothing recomputed).
+    extra = [
+        Event(
+            id=v.event_id, title=v.title, first_seen_at=v.first_seen_at,
+            updated_at=v.updated_at, members=(), link=v.link,
+            view=EventView(
+                titles=v.titles, summaries=v.summaries,
+                machine_translated=v.machine_translated,
+                outlets=tuple(
+                    OutletRef(name=str(o.get("name")), country=o.get("country"),
+                              languages=tuple(o.get("languages") or ()))
+                    for o in v.outlets
+                ),
+                published_at=v.published_at, updated_at=v.updated_at,
+            ),
+        )
+        for v in reader.stored_event_views(store, [i for i in ids if i not in have])
+    ]  # fmt: skip
     return [e for e in events if e.view and e.view.published_at >= since] + extra
 
 

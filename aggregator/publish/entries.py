@@ -195,6 +195,8 @@ def members_html(event: Event, preferred: str, heading_tag: str = "h4") -> str:
 
 def event_link(event: Event) -> str | None:
     """The earliest member's URL that passes :func:`safe_url`."""
+    if not event.members:
+        return safe_url(event.link)
     for m in sorted(event.members, key=_member_sort_key):
         url = safe_url(m.url)
         if url:
@@ -230,6 +232,9 @@ def _mark(machine: bool) -> str:
 
 
 def outlet_count(event: Event) -> int:
+    """Distinct outlets: from the members when loaded, else from the stored view."""
+    if not event.members and event.view is not None:
+        return len(event.view.outlets)
     return len(event.sources)
 
 

@@ -259,9 +259,12 @@ CREATE TABLE event_views (
     machine_translated TEXT NOT NULL DEFAULT '[]',
     outlets TEXT NOT NULL DEFAULT '[]',
     outlet_count INTEGER NOT NULL DEFAULT 0,
-    item_count INTEGER NOT NULL DEFAULT 0
+    item_count INTEGER NOT NULL DEFAULT 0,
+    -- events.updated_at when this view was computed: a view older than its event is redone.
+    event_updated_at TEXT
 );
 CREATE INDEX event_views_updated ON event_views(updated_at);
+CREATE INDEX event_views_published ON event_views(published_at);
 -- Machine translations, so republishing makes no call: one row per (text, languages, backend).
 CREATE TABLE translations (
     text_hash TEXT NOT NULL,

@@ -45,6 +45,7 @@ class StoredView:
     signature: str
     published_at: str
     updated_at: str
+    event_updated_at: str | None
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class ViewRow:
     machine_translated: Sequence[str]
     outlets: Sequence[Mapping[str, Any]]
     item_count: int
+    event_updated_at: str
 
 
 def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
@@ -76,6 +78,19 @@ def recent_events(store: Store, *, limit: int, since: str | None = None) -> list
         f" ON r.id = e.representative_item_id {where} ORDER BY e.updated_at DESC, e.id DESC"
         " LIMIT ?",
         (*params, limit),
+    ).fetchall()
+    return [EventRow(*r) for r in rows]
+
+
+def stale_events(store: Store, *, limit: int) -> list[EventRow]:
+    """Events without a view, or changed since theirs was computed, newest first."""
+    rows = store.conn.execute(
+        "SELECT e.id, e.title, e.alt_title, e.first_seen_at, e.updated_at, e.outlet_count,"
+        " COALESCE(r.summary, '') FROM events e LEFT JOIN event_views v ON v.event_id = e.id"
+        " LEFT JOIN items r ON r.id = e.representative_item_id"
+        " WHERE v.event_id IS NULL OR v.event_updated_at IS NOT e.updated_at"
+        " ORDER BY e.updated_at DESC, e.id DESC LIMIT ?",
+        (limit,),
     ).fetchall()
     return [EventRow(*r) for r in rows]
 
@@ -155,7 +170,8 @@ def stored_views(store: Store, event_ids: Sequence[int]) -> dict[int, StoredView
     out: dict[int, StoredView] = {}
     for chunk in _chunks(event_ids):
         for r in store.conn.execute(
-            "SELECT event_id, signature, published_at, updated_at FROM event_views"
+            "SELECT event_id, signature, published_at, updated_at, event_updated_at"
+            " FROM event_views"
             f" WHERE event_id IN ({','.join('?' * len(chunk))})",
             chunk,
         ):
@@ -170,7 +186,8 @@ def save_views(store: Store, views: Iterable[ViewRow]) -> None:
             store.conn.execute(
                 "INSERT OR REPLACE INTO event_views (event_id, signature, published_at,"
                 " updated_at, title_en, title_zh, summary_en, summary_zh, machine_translated,"
-                " outlets, outlet_count, item_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " outlets, outlet_count, item_count, event_updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     v.event_id,
                     v.signature,
@@ -184,6 +201,7 @@ def save_views(store: Store, views: Iterable[ViewRow]) -> None:
                     json.dumps(list(v.outlets), ensure_ascii=False),
                     len(v.outlets),
                     v.item_count,
+                    v.event_updated_at,
                 ),
             )
 
@@ -255,13 +273,57 @@ def topic_counts(store: Store) -> dict[str, tuple[int, str | None]]:
     }
 
 
-def topic_event_ids(store: Store, topic: str) -> list[int]:
+def topic_event_ids(store: Store, topic: str, limit: int = 1_000_000) -> list[int]:
+    """Events of the topic, the most recently updated (published view) first."""
     return [
         int(r[0])
         for r in store.conn.execute(
-            "SELECT event_id FROM topic_matches WHERE topic = ? ORDER BY event_id", (topic,)
+            "SELECT m.event_id FROM topic_matches m LEFT JOIN event_views v"
+            " ON v.event_id = m.event_id WHERE m.topic = ?"
+            " ORDER BY v.updated_at DESC, m.event_id DESC LIMIT ?",
+            (topic, limit),
         )
     ]
+
+
+@dataclass(frozen=True)
+class StoredEventView:
+    """An event as its stored view says (for outputs that need no members: the digest)."""
+
+    event_id: int
+    title: str
+    first_seen_at: str
+    published_at: str
+    updated_at: str
+    titles: Mapping[str, str | None]
+    summaries: Mapping[str, str | None]
+    machine_translated: tuple[str, ...]
+    outlets: tuple[Mapping[str, Any], ...]
+    link: str | None
+
+
+def stored_event_views(store: Store, ids: Sequence[int]) -> list[StoredEventView]:
+    out: list[StoredEventView] = []
+    for chunk in _chunks(list(ids)):
+        for r in store.conn.execute(
+            "SELECT v.event_id, e.title, e.first_seen_at, v.published_at, v.updated_at,"
+            " v.title_en, v.title_zh, v.summary_en, v.summary_zh, v.machine_translated,"
+            " v.outlets, (SELECT i.url FROM items i WHERE i.event_id = v.event_id"
+            "  AND i.url IS NOT NULL ORDER BY COALESCE(i.published_at, i.fetched_at), i.id"
+            "  LIMIT 1) FROM event_views v JOIN events e ON e.id = v.event_id"
+            f" WHERE v.event_id IN ({','.join('?' * len(chunk))})",
+            chunk,
+        ):
+            out.append(
+                StoredEventView(
+                    event_id=r[0], title=r[1], first_seen_at=r[2], published_at=r[3],
+                    updated_at=r[4], titles={"en": r[5], "zh": r[6]},
+                    summaries={"en": r[7], "zh": r[8]},
+                    machine_translated=tuple(json.loads(r[9] or "[]")),
+                    outlets=tuple(json.loads(r[10] or "[]")), link=r[11],
+                )
+            )
+    return out
 
 
 def update_topic_matches(

@@ -71,3 +71,32 @@ def test_digest_id_and_updated_are_stable_on_republish(
     )
     publish_outputs(cfg, store, now + timedelta(hours=2))
     assert (cfg_dir / "digest.atom").read_bytes() == before
+
+
+def test_digest_and_topics_cover_events_beyond_the_feed_window(
+    tmp_path: Path, store: Store, origin: Origin, now: datetime
+) -> None:
+    """A first poll makes more events than the event feed shows (max_entries = 1): the
+    digest and topic feeds still list every one of them, links and outlet counts included."""
+    cfg = from_dict(
+        {"store": {"path": "db/test.db"}, "publish": {"max_entries": 1},
+         "cluster": {"backend": "none"},
+         "fetch": {"allow_private_networks": True, "per_host_min_gap_s": 0.0},
+         "topics": [{"slug": "today", "title": "Today", "keywords": ["rates", "earthquake",
+                                                                     "油价", "blaze"]}]},
+        base_dir=tmp_path,
+    )  # fmt: skip
+    events = build_world(cfg, store, origin, now, [*REPORTS, LATE_NIGHT])
+    publish_outputs(cfg, store, now)
+    assert len(json.loads((cfg.publish_dir / "events.json").read_text("utf-8"))["items"]) == 1
+    doc = json.loads((cfg.publish_dir / "digest.json").read_text("utf-8"))
+    listed = {e["id"].rsplit("/", 1)[1]: e["outlet_count"]
+              for it in doc["items"] for e in it["_aggregator"]["events"]}  # fmt: skip
+    assert set(listed) == {str(i) for i in events.values()}
+    assert listed[str(events["rare"])] == 4 and listed[str(events["fed"])] == 2
+    assert all("href=" in it["content_html"] for it in doc["items"])
+    topic = json.loads((cfg.publish_dir / "topics" / "today.json").read_text("utf-8"))
+    # the topic feed holds max_entries entries, its matches are all stored
+    assert len(topic["items"]) == 1
+    stored = {r["event_id"] for r in store.rows("SELECT event_id FROM topic_matches")}
+    assert stored == {events[s] for s in ("quake", "oil", "fed", "night")}
