@@ -149,3 +149,33 @@ def test_cli_topics_lists_counts(
     lines = proc.stdout.splitlines()
     assert any(ln.startswith("rare-earths") and "\t3\t" in ln for ln in lines), proc.stdout
     assert any(ln.startswith("chips") and "\t0\t" in ln for ln in lines), proc.stdout
+
+
+def test_topic_config_errors_name_the_key(tmp_path: Path) -> None:
+    import pytest
+
+    from aggregator.config import ConfigError, load_config, to_toml
+
+    cases = {
+        '[[topics]]\nslug = "Rare Earths"\nkeywords = ["x"]\n': "topics[0].slug",
+        '[[topics]]\nslug = "a"\nkeywords = []\n': "topics[0].keywords",
+        '[[topics]]\nslug = "a"\nkeywords = ["x"]\ncolour = "red"\n': "topics[0].colour",
+        '[[topics]]\nslug = "a"\nkeywords = ["x"]\n[[topics]]\nslug = "a"\nkeywords = ["y"]\n':
+            "topics[1].slug",
+        'topics = "rare"\n': "topics",
+        '[translate]\nbackend = "google"\n': "translate.backend",
+        '[publish]\ndigest_timezone = "Mars/Base"\n': "publish.digest_timezone",
+    }  # fmt: skip
+    for text, key in cases.items():
+        p = tmp_path / "c.toml"
+        p.write_text(text, encoding="utf-8")
+        with pytest.raises(ConfigError) as exc:
+            load_config(p)
+        assert str(exc.value).startswith(key), (text, str(exc.value))
+    p = tmp_path / "ok.toml"
+    p.write_text('[[topics]]\nslug = "chips"\ntitle = "芯片"\nkeywords = ["chip", "芯片"]\n',
+                 encoding="utf-8")  # fmt: skip
+    cfg = load_config(p)
+    assert cfg.topics[0].keywords == ("chip", "芯片") and cfg.topics[0].exclude == ()
+    p.write_text(to_toml(cfg, with_help=False), encoding="utf-8")
+    assert load_config(p).topics == cfg.topics  # check-config output reads back
