@@ -185,7 +185,10 @@ def members_html(event: Event, preferred: str, heading_tag: str = "h4") -> str:
             when = _member_time(m)
             stamp = f' <time datetime="{rfc3339(when)}">{display_time(when)}</time>' if when else ""
             code = esc(text(m.lang) or "und")
-            reports.append(f'<span lang="{code}">{headline}</span>{stamp}')
+            name = esc(language_name(text(m.lang) or "und"))
+            reports.append(
+                f'<span lang="{code}">{headline}</span> <small class="lang">{name}</small>{stamp}'
+            )
         parts.append(
             f'<li><span class="source">{label}</span>: ' + "; ".join(reports) + "</li>"
         )
