@@ -165,3 +165,26 @@ def test_translation_off_by_default_makes_no_call(
     assert translate_pending(cfg, store, now).calls == 0 and lt.calls == []
     root = etree.parse(str(cfg.publish_dir / "events.atom")).getroot()
     assert b"machine translation" not in etree.tostring(root)
+
+
+def test_cli_poll_translates_after_publishing(
+    tmp_path: Path, origin: Origin, now: datetime, lt: FakeLibreTranslate
+) -> None:
+    from conftest import run_cli
+    from readerworld import FEEDS, serve_world
+
+    serve_world(origin, now)
+    (tmp_path / "config.toml").write_text(
+        '[store]\npath = "db/p.db"\n[cluster]\nbackend = "none"\n'
+        "[fetch]\nallow_private_networks = true\nper_host_min_gap_s = 0.0\n"
+        f'[translate]\nenabled = true\nurl = "{lt.url}"\n',
+        encoding="utf-8",
+    )
+    urls = [origin.url(p) for p in FEEDS]
+    proc = run_cli(tmp_path / "config.toml", "poll", *urls, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    items = _items(tmp_path / "public" / "events.json")
+    assert items and lt.calls
+    assert all(it["_aggregator"]["titles"]["en"] and it["_aggregator"]["titles"]["zh"]
+               for it in items.values())  # fmt: skip
+    assert any(it["_aggregator"]["machine_translated"] for it in items.values())
