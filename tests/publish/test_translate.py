@@ -188,3 +188,42 @@ def test_cli_poll_translates_after_publishing(
     assert all(it["_aggregator"]["titles"]["en"] and it["_aggregator"]["titles"]["zh"]
                for it in items.values())  # fmt: skip
     assert any(it["_aggregator"]["machine_translated"] for it in items.values())
+
+
+def test_a_hanging_backend_does_not_block_the_event_loop(
+    tmp_path: Path, store: Store, origin: Origin, now: datetime, lt: FakeLibreTranslate
+) -> None:
+    """The daemon runs the pass on its event loop (polls, the server): calls happen in a
+    worker thread, so the loop keeps running while the backend hangs."""
+    import asyncio
+
+    from aggregator.pipeline.translate_pass import translate_pending_async
+
+    cfg = make_config(tmp_path, translate={"enabled": True, "url": lt.url, "timeout_s": 1.0,
+                                           "max_per_pass": 2})  # fmt: skip
+    build_world(cfg, store, origin, now)
+    publish_outputs(cfg, store, now)
+    lt.mode = "hang"
+
+    async def main() -> tuple[int, float]:
+        ticks = 0
+        done = asyncio.Event()
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while not done.is_set():
+                ticks += 1
+                await asyncio.sleep(0.05)
+
+        t = asyncio.create_task(ticker())
+        started = time.monotonic()
+        stats = await translate_pending_async(cfg, store, now)
+        elapsed = time.monotonic() - started
+        done.set()
+        await t
+        assert stats.failed == stats.calls == 2
+        return ticks, elapsed
+
+    ticks, elapsed = asyncio.run(main())
+    assert elapsed < 4.0  # two calls, each cut at timeout_s
+    assert ticks >= int(elapsed / 0.05 * 0.5), (ticks, elapsed)  # the loop kept turning
