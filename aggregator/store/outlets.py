@@ -119,9 +119,30 @@ def assign_outlet(
             (oname, ocountry, homepage, guess_name, int(inferred)),
         )
         oid = int(cur.lastrowid or 0)
+    before = conn.execute("SELECT outlet_id FROM feeds WHERE id = ?", (feed_id,)).fetchone()
     conn.execute("UPDATE feeds SET outlet_id = ? WHERE id = ?", (oid, feed_id))
     _refresh_languages(conn, oid)
+    if before is not None and before[0] is not None and before[0] != oid:
+        _recount_feed_events(conn, feed_id)
+        # a guessed outlet left without feeds (the OPML named the real one) goes
+        conn.execute(
+            "DELETE FROM outlets WHERE inferred = 1 AND NOT EXISTS"
+            " (SELECT 1 FROM feeds f WHERE f.outlet_id = outlets.id)"
+        )
     return oid
+
+
+def _recount_feed_events(conn: sqlite3.Connection, feed_id: int) -> None:
+    """The feed moved to another outlet: its events' outlet counts and names follow."""
+    for (eid,) in conn.execute(
+        "SELECT DISTINCT event_id FROM items WHERE feed_id = ? AND event_id IS NOT NULL",
+        (feed_id,),
+    ).fetchall():
+        names = event_outlets(conn, eid)
+        conn.execute(
+            "UPDATE events SET outlet_count = ?, sources = ? WHERE id = ?",
+            (len(names), outlets_json(names), eid),
+        )
 
 
 def _refresh_languages(conn: sqlite3.Connection, outlet_id: int) -> None:

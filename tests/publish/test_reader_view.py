@@ -260,3 +260,28 @@ def test_chinese_summary_keeps_one_script() -> None:
     titles, summaries = bilingual(members)
     assert titles["zh"] == "美国寻求稀土供应"
     assert summaries["zh"] and "國" not in summaries["zh"] and "稀土" in summaries["zh"]
+
+
+def test_renaming_a_feeds_outlet_recounts_its_events(
+    tmp_path: Path, store: Store, origin: Origin, now: datetime
+) -> None:
+    """A feed added without an outlet gets a guessed one; when the OPML later names it (AP
+    Politics is AP), stored counts follow and the guess without feeds goes away."""
+    cfg = make_config(tmp_path)
+    events = build_world(cfg, store, origin, now)
+    ap_politics = next(f for f in store.feeds() if f["url"].endswith("/ap-politics.xml"))
+    store.add_feed(ap_politics["url"], now=now, outlet="AP Politics Desk", country="US")
+    row = store.rows("SELECT outlet_count FROM events WHERE id = ?", (events["rare"],))[0]
+    assert row["outlet_count"] == 5
+    store.add_feed(ap_politics["url"], now=now, outlet="AP", country="US")
+    row = store.rows("SELECT outlet_count, sources FROM events WHERE id = ?", (events["rare"],))
+    assert row[0]["outlet_count"] == 4 and "AP Politics Desk" not in row[0]["sources"]
+    guessed = store.add_feed(origin.url("/new.xml"), now=now, title="New Feed")
+    assert store.rows("SELECT o.inferred FROM feeds f JOIN outlets o ON o.id = f.outlet_id"
+                      " WHERE f.id = ?", (guessed,))[0]["inferred"] == 1  # fmt: skip
+    store.add_feed(origin.url("/new.xml"), now=now, outlet="BBC")
+    orphans = store.rows("SELECT name FROM outlets WHERE inferred = 1 AND id NOT IN"
+                         " (SELECT outlet_id FROM feeds WHERE outlet_id IS NOT NULL)")  # fmt: skip
+    assert orphans == []
+    publish_outputs(cfg, store, now)
+    assert _json(cfg)[events["rare"]]["_aggregator"]["outlet_count"] == row[0]["outlet_count"]
