@@ -90,6 +90,11 @@ async def poll_once(
     finally:
         pipeline.close()
     publish_outputs(cfg, store, _now())
+    if cfg.translate.enabled:  # after the poll is published: it never delays one
+        from aggregator.pipeline.translate_pass import translate_pending_async
+
+        if (await translate_pending_async(cfg, store, _now())).translated:
+            publish_outputs(cfg, store, _now())
     from aggregator.pipeline.diagnose import poll_summary
 
     print(
@@ -178,6 +183,24 @@ def cmd_events(cfg: Config, args: argparse.Namespace) -> int:
             print(f"      {e.alt_title}")
         for m in e.members:
             print(f"    - {m.source} [{m.lang}] {m.title}  {m.url or ''}")
+    return 0
+
+
+def cmd_topics(cfg: Config, args: argparse.Namespace) -> int:
+    """The ``[[topics]]`` of the config with their events (as of the last publish)."""
+    from aggregator.store.reader import topic_counts
+
+    store = _open_store(cfg)
+    try:
+        counts = topic_counts(store)
+    finally:
+        store.close()
+    print("slug\tevents\tlatest update\ttitle\tfeed")
+    for t in cfg.topics:
+        n, latest = counts.get(t.slug, (0, None))
+        print(f"{t.slug}\t{n}\t{latest or '-'}\t{t.title}\ttopics/{t.slug}.atom")
+    if not cfg.topics:
+        print("no [[topics]] in the config (see the commented example in config.toml)")
     return 0
 
 
@@ -372,6 +395,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--since", dest="since_hours", type=float, default=72.0, help="hours back (default 72)"
     )
     sp.set_defaults(func=cmd_recluster)
+
+    sp = sub.add_parser("topics", help="the [[topics]] of the config with their event counts")
+    sp.set_defaults(func=cmd_topics)
 
     sp = sub.add_parser("search", help="full-text search (Chinese and English)")
     sp.add_argument("query", nargs="+")

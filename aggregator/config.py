@@ -85,6 +85,11 @@ class PublishConfig:
         "aggregator.localhost,2026",
         "Authority part of the tag: URIs used as entry ids (RFC 4151), e.g. example.org,2026.",
     )
+    digest_timezone: str = _f(
+        "Asia/Shanghai",
+        "IANA zone whose calendar days the daily digest (digest.atom/.rss/.json) follows.",
+    )
+    digest_days: int = _f(14, "Days listed in the daily digest, newest first.", min=1)
 
 
 @dataclass(frozen=True)
@@ -163,6 +168,42 @@ class BridgesConfig:
 
 
 @dataclass(frozen=True)
+class TranslateConfig:
+    enabled: bool = _f(
+        False,
+        "Machine-translate the headline and summary of events no member covers in the other "
+        "language (en <-> zh); marked as machine translation in every output.",
+    )
+    backend: str = _f(
+        "libretranslate",
+        "libretranslate (a LibreTranslate-compatible HTTP API, e.g. self-hosted) or argos "
+        "(argostranslate in-process; install it with a zh<->en model).",
+        choices=("libretranslate", "argos"),
+    )
+    url: str = _f("http://127.0.0.1:5000/", "Base URL of the LibreTranslate API.")
+    api_key: str = _f("", "LibreTranslate API key, if the server wants one (never logged).")
+    timeout_s: float = _f(
+        20.0, "Longest wait for one translation; a slower backend only delays that one.", min=0.1
+    )
+    max_per_pass: int = _f(
+        100, "Texts translated per background pass, at most (the rest wait for the next).", min=1
+    )
+
+
+@dataclass(frozen=True)
+class TopicConfig:
+    """One ``[[topics]]`` table: a subject gathered across languages."""
+
+    slug: str = _f("", "File and URL name: topics/<slug>.atom, .rss, .json.")
+    title: str = _f("", "Title of the topic's feeds and page section.")
+    keywords: tuple[str, ...] = _f(
+        [], "Words in any language; an event is in the topic when any member's title or lead "
+        "contains one (Simplified/Traditional and case folded)."
+    )
+    exclude: tuple[str, ...] = _f([], "Words that keep a member out of the topic.")
+
+
+@dataclass(frozen=True)
 class ServerConfig:
     host: str = _f("127.0.0.1", "Address the HTTP server binds; loopback unless you mean it.")
     port: int = _f(8080, "HTTP port.", min=0)
@@ -204,6 +245,9 @@ class Config:
     server: ServerConfig = field(default_factory=ServerConfig)
     daemon: DaemonConfig = field(default_factory=DaemonConfig)
     log: LogConfig = field(default_factory=LogConfig)
+    translate: TranslateConfig = field(default_factory=TranslateConfig)
+    #: ``[[topics]]`` tables (an array, not a section of keys).
+    topics: tuple[TopicConfig, ...] = field(default=(), metadata={"array_of": TopicConfig})
     #: Folder of the config file; relative paths resolve against it. Not a TOML key.
     base_dir: Path = field(default=Path("."), metadata={"internal": True})
     #: ``$AGGREGATOR_STATE_DIR`` (set by the systemd unit): relative state paths — the store
@@ -272,7 +316,12 @@ def _build(cls: type[Any], data: dict[str, Any], prefix: str) -> Any:
     for name, value in data.items():
         key = f"{prefix}.{name}" if prefix else name
         tp = hints[name]
-        if dataclasses.is_dataclass(tp):
+        if "array_of" in fields[name].metadata:
+            if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+                raise ConfigError(f"{key}: expected [[{key}]] tables")
+            sub = fields[name].metadata["array_of"]
+            kwargs[name] = tuple(_build(sub, v, f"{key}[{i}]") for i, v in enumerate(value))
+        elif dataclasses.is_dataclass(tp):
             if not isinstance(value, dict):
                 raise ConfigError(f"{key}: expected a table [{key}]")
             kwargs[name] = _build(typing.cast(type, tp), value, key)
@@ -303,6 +352,29 @@ def _check(cfg: Config) -> None:
             raise ConfigError(f"fetch.allowed_networks: {net!r} is not a CIDR range") from exc
     if not cfg.publish.base_url.endswith("/"):
         raise ConfigError("publish.base_url: must end with '/'")
+    try:
+        ZoneInfo(cfg.publish.digest_timezone)
+    except Exception as exc:
+        raise ConfigError(
+            f"publish.digest_timezone: unknown time zone {cfg.publish.digest_timezone!r}"
+        ) from exc
+    _check_topics(cfg.topics)
+
+
+def _check_topics(topics: tuple[TopicConfig, ...]) -> None:
+    import re
+
+    seen: set[str] = set()
+    for i, t in enumerate(topics):
+        if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,63}", t.slug):
+            raise ConfigError(
+                f"topics[{i}].slug: lower-case letters, digits, - and _ only; got {t.slug!r}"
+            )
+        if t.slug in seen:
+            raise ConfigError(f"topics[{i}].slug: {t.slug!r} is used twice")
+        seen.add(t.slug)
+        if not [k for k in t.keywords if k.strip()]:
+            raise ConfigError(f"topics[{i}].keywords: give at least one keyword")
 
 
 def load_config(path: str | os.PathLike[str] | None, *, must_exist: bool = False) -> Config:
@@ -340,7 +412,7 @@ def from_dict(data: dict[str, Any], base_dir: Path | None = None) -> Config:
 def iter_settings(cfg: Config) -> typing.Iterator[tuple[str, Any, Any, str]]:
     """Yield ``(key_path, value, default, help)`` for every key, in declaration order."""
     for sect in dataclasses.fields(Config):
-        if sect.metadata.get("internal"):
+        if sect.metadata.get("internal") or "array_of" in sect.metadata:
             continue
         sub = getattr(cfg, sect.name)
         for f in dataclasses.fields(sub):
@@ -372,4 +444,10 @@ def to_toml(cfg: Config, *, with_help: bool = True) -> str:
         else:
             rendered = repr(value)
         out.append(f"{name} = {rendered}")
+    for t in cfg.topics:
+        out.append("\n[[topics]]")
+        for f in dataclasses.fields(t):
+            v = getattr(t, f.name)
+            v = list(v) if isinstance(v, tuple) else v
+            out.append(f"{f.name} = {json.dumps(v, ensure_ascii=False)}")
     return "\n".join(out).lstrip() + "\n"

@@ -19,7 +19,8 @@ each class lives (stage roots are defined here, their refinements in their stage
     ├── StoreError             the store cannot be used           (also RuntimeError)
     │   └── StoreLocked        another daemon or poll holds it    daemon/lock.py
     ├── AuditError             explain/unmerge: no such item, nothing to undo (also LookupError)
-    └── BrowseError            Datasette cannot be started        (also RuntimeError)
+    ├── BrowseError            Datasette cannot be started        (also RuntimeError)
+    └── TranslateError         a translator failed (that translation waits)  translate/
 
 The secondary bases keep ``except ValueError`` & co. in older callers working.
 """

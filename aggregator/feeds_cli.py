@@ -76,14 +76,20 @@ def run_feeds_command(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def _list(cfg: Config, store: Store, args: argparse.Namespace) -> int:
+    from aggregator.store.outlets import outlet_names
+
     rows = [r for r in store.feeds() if args.all or r["unsubscribed_at"] is None]
+    outlets = outlet_names(store.conn)
     if args.json:
+        for r in rows:
+            r["outlet"] = outlets.get(r["outlet_id"])
         print(json.dumps(rows, ensure_ascii=False, indent=1))
         return 0
     from rich.console import Console
     from rich.table import Table
 
-    t = Table("id", "title", "status", "next check", "errors", "last error", show_lines=False)
+    t = Table("id", "title", "outlet", "status", "next check", "errors", "last error",
+              show_lines=False)
     for r in rows:
         if r["unsubscribed_at"]:
             state = "unsubscribed"
@@ -92,6 +98,7 @@ def _list(cfg: Config, store: Store, args: argparse.Namespace) -> int:
         t.add_row(
             str(r["id"]),
             (r["title"] or r["url"])[:40],
+            outlets.get(r["outlet_id"], "")[:24],
             state,
             (r["next_check_at"] or "")[:16],
             str(r["error_count"]),

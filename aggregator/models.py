@@ -196,6 +196,37 @@ class EventMember:
     lang: str
     published_at: str | None
     fetched_at: str
+    #: The outlet behind the member's feed (``outlets.name``; the feed title when unknown).
+    outlet: str = ""
+    country: str | None = None
+    #: Plain-text lead (summary, else the start of the text), for the event's summary.
+    lead: str = ""
+    duplicate_of: int | None = None
+    #: When the item was last revised in place (``items.updated_at`` of a revision > 1).
+    revised_at: str | None = None
+
+
+@dataclass(frozen=True)
+class OutletRef:
+    """An outlet as listed on an event: each once, with its country and languages."""
+
+    name: str
+    country: str | None
+    languages: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EventView:
+    """What a reader sees of an event beyond its members (Reader view contract, DESIGN.md):
+    headline and summary per language (``en``, ``zh``; None when there is none), which of
+    them came from a translator, the outlets, and the story's dates."""
+
+    titles: Mapping[str, str | None]
+    summaries: Mapping[str, str | None]
+    machine_translated: tuple[str, ...]
+    outlets: tuple[OutletRef, ...]
+    published_at: str
+    updated_at: str
 
 
 @dataclass(frozen=True)
@@ -210,6 +241,9 @@ class Event:
     summary: str = ""
     #: Headline in another language than ``title`` (e.g. the Chinese one beside the English).
     alt_title: str | None = None
+    view: EventView | None = None
+    #: The event's link when its members are not loaded (the digest reads stored views).
+    link: str | None = None
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -217,4 +251,5 @@ class Event:
 
     @property
     def sources(self) -> tuple[str, ...]:
-        return tuple(sorted({m.source for m in self.members}))
+        """The outlets among the members, each once (the feed's title when unknown)."""
+        return tuple(sorted({m.outlet or m.source for m in self.members}))

@@ -26,7 +26,7 @@ from aggregator.parse.document import ParseError, check_xml_safety, decode_docum
 #: is carried in ``Subscription.extra`` so that a read → write round trip keeps it.
 KNOWN_ATTRS = frozenset(
     {"type", "text", "title", "xmlUrl", "htmlUrl", "language", "timezone", "bridge", "bridged",
-     "bridgeRoute"}
+     "bridgeRoute", "outlet", "country"}
 )  # fmt: skip
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
@@ -42,6 +42,10 @@ class Subscription:
     bridge: str | None = None
     bridge_route: str | None = None
     category: str | None = None
+    #: The organisation behind the feed (``outlet`` attribute; AP for every AP feed) and its
+    #: country (ISO 3166 alpha-2, ``country`` attribute); inferred from the site when absent.
+    outlet: str | None = None
+    country: str | None = None
     #: Other outline attributes, in document order (kept on round trips).
     extra: tuple[tuple[str, str], ...] = ()
 
@@ -80,6 +84,8 @@ def _subscription(attrs: dict[str, str], category: str | None, rsshub_base: str)
         bridge=bridge,
         bridge_route=route if bridge else None,
         category=category,
+        outlet=attrs.get("outlet"),
+        country=attrs.get("country"),
         extra=tuple((k, v) for k, v in attrs.items() if k not in KNOWN_ATTRS),
     )
 
@@ -125,6 +131,10 @@ def outline_attrs(s: Subscription) -> dict[str, str]:
             attrs["bridgeRoute"] = s.bridge_route
     if s.timezone:
         attrs["timezone"] = s.timezone
+    if s.outlet:
+        attrs["outlet"] = s.outlet
+    if s.country:
+        attrs["country"] = s.country
     attrs.update(s.extra)
     return attrs
 

@@ -75,13 +75,14 @@ def test_not_opml() -> None:
 def test_unknown_outline_attributes_survive_a_round_trip() -> None:
     doc = (
         b'<?xml version="1.0"?><opml version="2.0"><head/><body>'
-        b'<outline text="AP" xmlUrl="https://h.example/ap" outlet="AP" country="US"/>'
-        b"</body></opml>"
+        b'<outline text="AP" xmlUrl="https://h.example/ap" outlet="AP" country="US"'
+        b' reviewed="2026-11"/></body></opml>'
     )
     (s,) = read_opml(doc, rsshub_base="https://hub.example.net")
-    assert s.extra == (("outlet", "AP"), ("country", "US"))
+    assert (s.outlet, s.country) == ("AP", "US")
+    assert s.extra == (("reviewed", "2026-11"),)
     (again,) = read_opml(write_opml([s]), rsshub_base="https://hub.example.net")
-    assert again.extra == s.extra
+    assert again.extra == s.extra and (again.outlet, again.country) == ("AP", "US")
 
 
 def test_document_edits_keep_every_other_byte() -> None:
@@ -112,3 +113,11 @@ def test_document_refuses_entities() -> None:
     )
     with pytest.raises(ValueError):
         OpmlDocument(bad)
+
+
+def test_outlet_and_country_round_trip() -> None:
+    from aggregator.opml import Subscription, read_opml, write_opml
+
+    subs = [Subscription(url="https://a.example/f.xml", title="A", outlet="新华社", country="CN")]
+    back = read_opml(write_opml(subs), rsshub_base="https://rsshub.app")
+    assert back[0].outlet == "新华社" and back[0].country == "CN"

@@ -173,6 +173,17 @@ class Daemon:
         self.dirty = True
         self.publish()
 
+    async def translate(self) -> None:
+        """Machine translations for events missing a language ([translate]); the calls run
+        in a worker thread, so polls and the server go on meanwhile."""
+        if self.store is None:
+            return
+        from aggregator.pipeline.translate_pass import translate_pending_async
+
+        if (await translate_pending_async(self.cfg, self.store, _now())).translated:
+            self.dirty = True
+            self.publish()
+
     async def cleanup(self) -> None:
         if self.store is None:
             return
@@ -369,6 +380,8 @@ class Daemon:
             self._sched = sched
             self._add_job(sched, "poll_tick", self.tick_job, d.tick_s, first_run=_now())
             self._add_job(sched, "publish", self.periodic_publish, d.publish_interval_s)
+            if self.cfg.translate.enabled:
+                self._add_job(sched, "translate", self.translate, d.publish_interval_s)
             self._add_job(sched, "retention", self.cleanup, RETENTION_INTERVAL_S)
             self._add_job(sched, "wal_checkpoint", self.checkpoint, d.checkpoint_interval_s)
             sched.start()

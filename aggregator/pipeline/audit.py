@@ -42,7 +42,8 @@ class Explanation:
                        + ", ".join(f"{d['id']} ({d['feed_title']})" for d in self.duplicates))
         if self.event:
             e = self.event
-            out.append(f"EVENT {e['id']}: {e['title']} — {e['item_count']} items,"
+            out.append(f"EVENT {e['id']}: {e['title']} — {e.get('outlet_count', 0)} outlets,"
+                       f" {e['item_count']} items,"
                        f" languages {e['languages']}")
         for d in self.decisions:
             feats = json.loads(d["features"] or "{}")

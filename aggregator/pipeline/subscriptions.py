@@ -124,6 +124,8 @@ def _fields(s: Subscription) -> FeedFields:
         bridged=s.bridge,
         bridge_route=s.bridge_route,
         category=s.category,
+        outlet=s.outlet,
+        country=s.country,
     )
 
 

@@ -57,6 +57,7 @@ class PublishedItem:
     #: ``(source title, url)`` of the items marked as duplicates of this one.
     duplicates: tuple[tuple[str, str | None], ...] = ()
     event_id: int | None = None
+    feed_id: int | None = None
 
     @property
     def duplicate_count(self) -> int:
@@ -81,6 +82,9 @@ class FeedEntry:
     lang: str | None = None
     source_title: str | None = None
     source_url: str | None = None
+    #: atom:source id and updated (validators want both; RFC 4287 4.2.11).
+    source_id: str | None = None
+    source_updated: datetime | None = None
     #: JSON Feed ``_aggregator`` members.
     extension: Mapping[str, Any] = field(default_factory=dict)
 
@@ -155,15 +159,21 @@ def group_members(event: Event, preferred: str) -> list[tuple[str, list[EventMem
 
 
 def members_html(event: Event, preferred: str, heading_tag: str = "h4") -> str:
-    """The member list of an event as HTML: a heading per language, then source, linked title
-    and time per member. Every value is escaped; links pass :func:`safe_url`."""
-    parts: list[str] = []
-    for code, members in group_members(event, preferred):
-        parts.append(
-            f'<{heading_tag} class="lang">{esc(language_name(code) or "?")} '
-            f"({len(members)})</{heading_tag}>"
-        )
-        parts.append(f'<ul class="members" lang="{esc(code)}">')
+    """The reports of an event as HTML, each outlet once with its reports (earliest outlet
+    first): outlet and country, then per report its language, linked title and time. Every
+    value is escaped; links pass :func:`safe_url`."""
+    by_outlet: dict[str, list[EventMember]] = {}
+    for m in sorted(event.members, key=_member_sort_key):
+        by_outlet.setdefault(text(m.outlet or m.source) or "?", []).append(m)
+    n = len(by_outlet)
+    parts = [
+        f'<{heading_tag} class="lang">{n} outlet{"s" if n != 1 else ""}</{heading_tag}>',
+        '<ul class="members">',
+    ]
+    for outlet, members in by_outlet.items():
+        country = text(members[0].country)
+        label = esc(outlet) + (f" ({esc(country)})" if country else "")
+        reports = []
         for m in members:
             url = safe_url(m.url)
             title = esc(text(m.title, MAX_TITLE_CHARS)) or "(untitled)"
@@ -174,13 +184,22 @@ def members_html(event: Event, preferred: str, heading_tag: str = "h4") -> str:
             )
             when = _member_time(m)
             stamp = f' <time datetime="{rfc3339(when)}">{display_time(when)}</time>' if when else ""
-            parts.append(f'<li><span class="source">{esc(m.source)}</span>: {headline}{stamp}</li>')
-        parts.append("</ul>")
+            code = esc(text(m.lang) or "und")
+            name = esc(language_name(text(m.lang) or "und"))
+            reports.append(
+                f'<span lang="{code}">{headline}</span> <small class="lang">{name}</small>{stamp}'
+            )
+        parts.append(
+            f'<li><span class="source">{label}</span>: ' + "; ".join(reports) + "</li>"
+        )
+    parts.append("</ul>")
     return "\n".join(parts)
 
 
 def event_link(event: Event) -> str | None:
     """The earliest member's URL that passes :func:`safe_url`."""
+    if not event.members:
+        return safe_url(event.link)
     for m in sorted(event.members, key=_member_sort_key):
         url = safe_url(m.url)
         if url:
@@ -188,37 +207,74 @@ def event_link(event: Event) -> str | None:
     return None
 
 
+#: Marks machine-translated text in every format (JSON also lists it in machine_translated).
+MACHINE_MARK = "机器翻译 · machine translation"
+#: Label of each view language in entry bodies.
+VIEW_LABELS: Mapping[str, str] = {"en": "English", "zh": "中文"}
+
+
+def view_texts(event: Event) -> list[tuple[str, str, str | None, bool, bool]]:
+    """``(lang, headline, summary, headline is machine, summary is machine)`` per view
+    language that has a headline, preferred language first."""
+    v = event.view
+    if v is None:
+        return [("", event.title or "", event.summary or None, False, False)]
+    out = []
+    for lang in ("en", "zh"):
+        t = v.titles.get(lang)
+        if t:
+            out.append(
+                (lang, t, v.summaries.get(lang), f"titles.{lang}" in v.machine_translated,
+                 f"summaries.{lang}" in v.machine_translated)
+            )
+    return out
+
+
+def _mark(machine: bool) -> str:
+    return f' <small class="machine">[{esc(MACHINE_MARK)}]</small>' if machine else ""
+
+
+def outlet_count(event: Event) -> int:
+    """Distinct outlets: from the members when loaded, else from the stored view."""
+    if not event.members and event.view is not None:
+        return len(event.view.outlets)
+    return len(event.sources)
+
+
 def event_body_html(event: Event, cfg: PublishConfig) -> str:
-    """Entry body of an event: both headlines, the summary, then every member by language."""
-    title = esc(text(event.title, MAX_TITLE_CHARS))
-    head = f"<p><strong>{title}</strong>"
-    if event.alt_title:
-        head += (
-            f' / <strong class="alt-title">{esc(text(event.alt_title, MAX_TITLE_CHARS))}</strong>'
+    """Entry body of an event: headline and summary in each language (machine text marked),
+    the counts, then every outlet with its reports."""
+    parts = []
+    for lang, title, summary, t_machine, s_machine in view_texts(event):
+        attr = f' lang="{esc(lang)}"' if lang else ""
+        parts.append(
+            f"<p{attr}><strong>{esc(text(title, MAX_TITLE_CHARS))}</strong>{_mark(t_machine)}</p>"
         )
-    head += "</p>"
-    n, sources = len(event.members), sorted({text(m.source) for m in event.members})
+        if summary:
+            parts.append(
+                f"<p{attr}>{esc(text(summary, MAX_SUMMARY_CHARS))}{_mark(s_machine)}</p>"
+            )
+    n, k = len(event.members), outlet_count(event)
     langs = sorted({text(m.lang) for m in event.members})
-    stats = (
-        f"<p>{n} report{'s' if n != 1 else ''} from {len(sources)} "
-        f"source{'s' if len(sources) != 1 else ''}; "
+    parts.append(
+        f"<p>{n} report{'s' if n != 1 else ''} from {k} outlet{'s' if k != 1 else ''}; "
         f"languages: {esc(', '.join(language_name(c) for c in langs))}</p>"
     )
-    summary = f"<p>{esc(text(event.summary, MAX_SUMMARY_CHARS))}</p>" if event.summary else ""
-    return "\n".join(
-        p for p in (head, summary, stats, members_html(event, cfg.preferred_language)) if p
-    )
+    parts.append(members_html(event, cfg.preferred_language))
+    return "\n".join(parts)
 
 
 def event_entry(event: Event, cfg: PublishConfig, now: datetime) -> FeedEntry:
-    updated = parse_time(event.updated_at) or now
-    published = parse_time(event.first_seen_at)
+    v = event.view
+    updated = parse_time(v.updated_at if v else event.updated_at) or now
+    published = parse_time(v.published_at if v else event.first_seen_at)
     title = text(event.title, MAX_TITLE_CHARS) or text(event.alt_title, MAX_TITLE_CHARS)
     members = [
         {
             "item_id": m.item_id,
             "feed_id": m.feed_id,
             "source": text(m.source),
+            "outlet": text(m.outlet or m.source),
             "title": text(m.title, MAX_TITLE_CHARS),
             "url": safe_url(m.url),
             "lang": text(m.lang),
@@ -227,6 +283,26 @@ def event_entry(event: Event, cfg: PublishConfig, now: datetime) -> FeedEntry:
         }
         for m in sorted(event.members, key=_member_sort_key)
     ]
+    langs = view_texts(event)
+    lang = next((x[0] for x in langs if text(x[1], MAX_TITLE_CHARS) == title), None)
+    ext: dict[str, Any] = {
+        "event_id": event.id,
+        "alt_title": text(event.alt_title, MAX_TITLE_CHARS) or None,
+        "first_seen_at": _rfc3339_or_none(event.first_seen_at),
+        "item_count": len(event.members),
+        "outlet_count": outlet_count(event),
+        "languages": sorted({text(m.lang) for m in event.members}),
+        "sources": sorted({text(m.outlet or m.source) for m in event.members}),
+    }
+    if v is not None:
+        ext["titles"] = {k: text(x, MAX_TITLE_CHARS) or None for k, x in v.titles.items()}
+        ext["summaries"] = {k: text(x, MAX_SUMMARY_CHARS) or None for k, x in v.summaries.items()}
+        ext["machine_translated"] = list(v.machine_translated)
+        ext["outlets"] = [
+            {"name": text(o.name), "country": o.country, "languages": list(o.languages)}
+            for o in v.outlets
+        ]
+    ext["members"] = members
     return FeedEntry(
         id=tag_uri(cfg, "event", event.id),
         title=title or "(untitled)",
@@ -235,16 +311,9 @@ def event_entry(event: Event, cfg: PublishConfig, now: datetime) -> FeedEntry:
         published=published if published and published <= updated else None,
         content_html=event_body_html(event, cfg),
         summary=text(event.summary, MAX_SUMMARY_CHARS),
-        authors=tuple(sorted({text(m.source) for m in event.members} - {""})),
-        extension={
-            "event_id": event.id,
-            "alt_title": text(event.alt_title, MAX_TITLE_CHARS) or None,
-            "first_seen_at": _rfc3339_or_none(event.first_seen_at),
-            "item_count": len(event.members),
-            "languages": sorted({text(m.lang) for m in event.members}),
-            "sources": sorted({text(m.source) for m in event.members}),
-            "members": members,
-        },
+        authors=tuple(sorted({text(m.outlet or m.source) for m in event.members} - {""})),
+        lang=lang or text(cfg.preferred_language) or None,
+        extension=ext,
     )
 
 
@@ -283,6 +352,10 @@ def item_entry(item: PublishedItem, cfg: PublishConfig, now: datetime) -> FeedEn
         lang=text(item.lang) or None,
         source_title=source,
         source_url=safe_url(item.source_url),
+        source_id=(
+            tag_uri(cfg, "source", item.feed_id) if item.feed_id else safe_url(item.source_url)
+        ),
+        source_updated=parse_time(item.fetched_at) or updated,
         extension={
             "item_id": item.id,
             "event_id": item.event_id,

@@ -16,21 +16,29 @@ from aggregator.models import Event
 from aggregator.publish.entries import (
     MAX_TITLE_CHARS,
     PublishedItem,
+    _mark,
     display_time,
     esc,
     event_link,
     item_time,
     language_name,
     members_html,
+    outlet_count,
     parse_time,
     rfc3339,
     text,
+    view_texts,
 )
 from aggregator.sanitize import safe_url
+
+#: ``(slug, title, events)`` of a topic (same shape as :data:`aggregator.publish.TopicEvents`).
+TopicEvents = tuple[str, str, Sequence[Event]]
 
 #: Events and items shown on the page (the feeds carry ``publish.max_entries``).
 PAGE_MAX_EVENTS = 100
 PAGE_MAX_ITEMS = 100
+#: Events listed under each topic on the page.
+PAGE_TOPIC_EVENTS = 10
 #: Plain-text summary shown under an item, in characters.
 PAGE_SUMMARY_CHARS = 300
 
@@ -74,6 +82,11 @@ ul.members li { margin: .15rem 0; overflow-wrap: anywhere; }
 .summary { margin: .35rem 0 0; overflow-wrap: anywhere; }
 .badge { display: inline-block; font-size: .75rem; border: 1px solid var(--line);
   border-radius: 1rem; padding: 0 .5rem; margin-left: .25rem; color: var(--muted); }
+.machine { color: var(--muted); font-weight: normal; font-size: .75rem; }
+section.topic { background: var(--card); border: 1px solid var(--line); border-radius: .5rem;
+  padding: .6rem 1.1rem; margin: 0 0 .9rem; }
+section.topic h3 { margin: 0; font-size: 1.05rem; }
+ul.topic-events { margin: .3rem 0 0; padding-left: 1.1rem; }
 footer { color: var(--muted); font-size: .8rem; padding: 2rem 1.25rem; }
 """
 
@@ -89,25 +102,68 @@ def _time(dt: datetime | None) -> str:
     return f'<time datetime="{rfc3339(dt)}">{display_time(dt)}</time>' if dt else ""
 
 
-def _event_html(event: Event, cfg: PublishConfig) -> str:
-    title = esc(text(event.title, MAX_TITLE_CHARS)) or "(untitled)"
-    parts = [f'<article class="event" id="event-{int(event.id)}">']
-    parts.append(f"<h3>{_link(event_link(event), title)}</h3>")
-    if event.alt_title:
-        parts.append(f'<p class="alt-title">{esc(text(event.alt_title, MAX_TITLE_CHARS))}</p>')
-    n = len(event.members)
-    sources = sorted({text(m.source) for m in event.members})
+def _event_html(event: Event, cfg: PublishConfig, anchor: str = "event") -> str:
+    texts = view_texts(event)
+    parts = [f'<article class="event" id="{anchor}-{int(event.id)}">']
+    link = event_link(event)
+    for i, (lang, title, summary, t_machine, s_machine) in enumerate(texts):
+        attr = f' lang="{esc(lang)}"' if lang else ""
+        head = esc(text(title, MAX_TITLE_CHARS)) or "(untitled)"
+        if i == 0:
+            parts.append(f"<h3{attr}>{_link(link, head)}{_mark(t_machine)}</h3>")
+        else:
+            parts.append(f'<p class="alt-title"{attr}>{head}{_mark(t_machine)}</p>')
+        if summary:
+            parts.append(
+                f'<p class="summary"{attr}>{esc(text(summary, PAGE_SUMMARY_CHARS))}'
+                f"{_mark(s_machine)}</p>"
+            )
+    if not texts:
+        parts.append(f"<h3>{_link(link, '(untitled)')}</h3>")
+    n, k = len(event.members), outlet_count(event)
     langs = ", ".join(language_name(c) for c in sorted({text(m.lang) for m in event.members}))
+    when = parse_time(event.view.published_at if event.view else event.first_seen_at)
     parts.append(
-        f'<p class="meta">{n} report{"s" if n != 1 else ""} · {len(sources)} '
-        f"source{'s' if len(sources) != 1 else ''} · {esc(langs)} · updated "
-        f"{_time(parse_time(event.updated_at))}</p>"
+        f'<p class="meta">{k} outlet{"s" if k != 1 else ""} · {n} report{"s" if n != 1 else ""}'
+        f" · {esc(langs)} · {_time(when)} · updated {_time(parse_time(event.updated_at))}</p>"
     )
-    if event.summary:
-        parts.append(f'<p class="summary">{esc(text(event.summary, PAGE_SUMMARY_CHARS))}</p>')
     parts.append(members_html(event, cfg.preferred_language))
     parts.append("</article>")
     return "\n".join(parts)
+
+
+def _topics_html(topics: Sequence[TopicEvents], cfg: PublishConfig) -> str:
+    """A section per topic: its feeds and its newest events (headlines only)."""
+    out = []
+    for slug, title, events in topics:
+        feeds = " ".join(
+            f'<a href="topics/{esc(slug)}.{ext}">{label}</a>'
+            for ext, label in (("atom", "Atom"), ("rss", "RSS"), ("json", "JSON"))
+        )
+        n = len(events)
+        rows = []
+        for e in events[:PAGE_TOPIC_EVENTS]:
+            heads = " / ".join(
+                f"<span{f' lang={chr(34)}{esc(lang)}{chr(34)}' if lang else ''}>"
+                f"{esc(text(t, MAX_TITLE_CHARS))}</span>{_mark(m)}"
+                for lang, t, _s, m, _sm in view_texts(e)
+            )
+            k = outlet_count(e)
+            rows.append(
+                f'<li><a href="#event-{int(e.id)}">{heads or "(untitled)"}</a> '
+                f'<span class="meta">{k} outlet{"s" if k != 1 else ""}</span></li>'
+            )
+        body = (
+            '<ul class="topic-events">' + "".join(rows) + "</ul>"
+            if rows
+            else "<p>No events yet.</p>"
+        )
+        out.append(
+            f'<section class="topic" id="topic-{esc(slug)}"><h3>{esc(title or slug)} '
+            f'<span class="badge">{n} event{"s" if n != 1 else ""}</span></h3>'
+            f'<p class="feeds">{feeds}</p>{body}</section>'
+        )
+    return "\n".join(out)
 
 
 def _item_html(item: PublishedItem) -> str:
@@ -142,8 +198,10 @@ def render_page(
     items: Sequence[PublishedItem],
     cfg: PublishConfig,
     now: datetime,
+    topics: Sequence[TopicEvents] = (),
 ) -> bytes:
-    """The whole page: header with feed links, events (newest update first), then items."""
+    """The whole page: header with feed links, topics, events (newest update first), then
+    items."""
     evs = sorted(events, key=lambda e: (parse_time(e.updated_at) or now, e.id), reverse=True)
     evs = evs[:PAGE_MAX_EVENTS]
     its = sorted(items, key=lambda i: (item_time(i) or now, i.id), reverse=True)
@@ -158,6 +216,9 @@ def render_page(
             ("items.atom", "Items Atom"),
             ("items.rss", "RSS"),
             ("items.json", "JSON"),
+            ("digest.atom", "Daily digest Atom"),
+            ("digest.rss", "RSS"),
+            ("digest.json", "JSON"),
         )
     )
     alternates = "\n".join(
@@ -171,6 +232,11 @@ def render_page(
     )
     body_events = "\n".join(_event_html(e, cfg) for e in evs) or "<p>No events yet.</p>"
     body_items = "\n".join(_item_html(i) for i in its) or "<p>No items yet.</p>"
+    topics_html = (
+        f'<section id="topics">\n<h2>Topics</h2>\n{_topics_html(topics, cfg)}\n</section>'
+        if topics
+        else ""
+    )
     doc = f"""<!DOCTYPE html>
 <html lang="{esc(cfg.preferred_language) or "en"}">
 <head>
@@ -188,6 +254,7 @@ def render_page(
 <p class="feeds">Updated {_time(now)} · {feeds}</p>
 </header>
 <main>
+{topics_html}
 <section id="events">
 <h2>Events</h2>
 {body_events}

@@ -17,8 +17,16 @@ from pathlib import Path
 OUTPUT_FILE_MODE = 0o644
 
 
+#: The one sub-folder outputs may go in (``topics/<slug>.atom``).
+SUBFOLDERS = ("topics",)
+
+
 def _check_name(name: str) -> None:
-    if not name or name in {".", ".."} or "/" in name or "\\" in name or "\x00" in name:
+    parts = name.split("/")
+    if len(parts) == 2 and parts[0] in SUBFOLDERS:
+        parts = parts[1:]
+    plain = parts[0] if len(parts) == 1 else ""
+    if not plain or plain in {".", ".."} or "\\" in plain or "\x00" in plain:
         raise ValueError(f"output name must be a plain file name: {name!r}")
 
 
@@ -28,8 +36,14 @@ def write_outputs(out_dir: Path, files: Mapping[str, bytes]) -> None:
     for name in files:
         _check_name(name)
     out_dir.mkdir(parents=True, exist_ok=True)
+    folders = {out_dir}
     for name, data in files.items():
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=out_dir)
+        folder = (out_dir / name).parent
+        if folder not in folders:
+            folder.mkdir(exist_ok=True)
+            folders.add(folder)
+        base = name.rsplit("/", 1)[-1]
+        fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=".tmp", dir=folder)
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
@@ -41,7 +55,8 @@ def write_outputs(out_dir: Path, files: Mapping[str, bytes]) -> None:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
             raise
-    _fsync_dir(out_dir)
+    for folder in folders:
+        _fsync_dir(folder)
 
 
 def _fsync_dir(path: Path) -> None:

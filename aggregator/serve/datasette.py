@@ -52,7 +52,8 @@ TEMPLATE_DB_NAME = "aggregator"
 PACKAGE_METADATA = "datasette_metadata.yml"
 REPO_METADATA = Path(__file__).resolve().parents[2] / "db" / "metadata.yml"
 #: The plugin that caps each query's memory and checks Host (issue 15, item 4); Datasette
-#: loads every ``*.py`` of this folder (``--plugins-dir``).
+#: loads every ``*.py`` of this folder (``--plugins-dir``), which also holds zh_fts()/zh_variant()
+#: for the canned search that folds Simplified and Traditional Chinese.
 PLUGINS_DIR = Path(__file__).resolve().parent / "datasette_plugins"
 GUARD_PLUGIN = "aggregator_guard"
 #: Longest string or blob a query may make or read (SQLITE_LIMIT_LENGTH). Stored values stay

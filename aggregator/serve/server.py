@@ -36,6 +36,7 @@ from typing import Any
 __all__ = ["MAX_HEAD_BYTES", "FeedServer", "Request", "accepts_gzip", "read_request"]
 
 from aggregator.config import ServerConfig
+from aggregator.publish import extra_route
 from aggregator.serve.request import (
     MAX_HEAD_BYTES,
     BadRequest,
@@ -404,7 +405,7 @@ class FeedServer:
                 conn, 200, nostore, text.encode(), head_only=head, keep=keep,
                 content_type=PROMETHEUS,
             )  # fmt: skip
-        route = ROUTES.get(path)
+        route = ROUTES.get(path) or extra_route(path)  # digest, topics/<slug>
         if route is None:
             return await self._send(conn, 404, [], b"", head_only=head, keep=keep)
         f = await self._load(route[0])

@@ -16,7 +16,6 @@ import contextlib
 import dataclasses
 import json
 import logging
-import re
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
@@ -31,6 +30,13 @@ from aggregator.errors import StoreError as StoreError
 from aggregator.models import Decision, FeedRecord, Item
 from aggregator.store.credentials import CredentialFile, credentials_path, split_credentials
 from aggregator.store.migrations import MIGRATIONS, split_sql
+from aggregator.store.outlets import (
+    assign_outlet,
+    backfill_outlets,
+    event_outlets,
+    feeds_without_outlet,
+    outlets_json,
+)
 from aggregator.store.records import ExistingItem as ExistingItem
 from aggregator.store.records import FeedPollState  # re-exported: callers import it from here
 from aggregator.store.search_index import ensure_search_index
@@ -38,10 +44,6 @@ from aggregator.store.status import WriteFailure, open_error, write_failure_kind
 
 log = logging.getLogger(__name__)
 
-#: Queries shorter than this many characters cannot use the trigram index.
-FTS_TRIGRAM_MIN_CHARS = 3
-#: Rows scanned by the LIKE fallback for short (1–2 character) queries.
-SEARCH_FALLBACK_SCAN_LIMIT = 200_000
 
 
 def utc_iso(dt: datetime) -> str:
@@ -128,6 +130,9 @@ class Store:
                 )
             applied.append(version)
         ensure_search_index(self.conn, self.cfg.search)
+        if feeds_without_outlet(self.conn):  # read first: opening a store need not write
+            with self.db.atomic():
+                backfill_outlets(self.conn)
         return applied
 
     @contextlib.contextmanager
@@ -217,19 +222,36 @@ class Store:
         lang: str | None = None,
         timezone: str | None = None,
         bridged: str | None = None,
+        outlet: str | None = None,
+        country: str | None = None,
+        bridge_route: str | None = None,
     ) -> int:
-        """Insert a subscription or refresh its metadata; returns the feed id. Credentials
+        """Insert a subscription or refresh its metadata (its outlet too: named, else inferred
+        from its site, see :mod:`aggregator.store.outlets`); returns the feed id. Credentials
         in the URL (``user:pass@``) go to :attr:`credentials`, never into the table."""
         url, creds = split_credentials(url)
-        fid = self._add_feed(url, now, title, site_url, lang, timezone, bridged)
+        with self.transaction():
+            fid = self._upsert_feed(url, now, title, site_url, lang, timezone, bridged)
+            has = self.conn.execute("SELECT outlet_id FROM feeds WHERE id = ?", (fid,)).fetchone()
+            if outlet or country or has[0] is None:  # a named outlet is never un-named by a guess
+                assign_outlet(
+                    self.conn, fid, name=outlet, country=country, site_url=site_url,
+                    feed_url=url, bridge_route=bridge_route, feed_title=title,
+                )
         if creds is not None:
             self.credentials.set(fid, creds)
         return fid
 
-    def _add_feed(
-        self, url: str, now: datetime, title: str | None, site_url: str | None,
-        lang: str | None, timezone: str | None, bridged: str | None,
-    ) -> int:  # fmt: skip
+    def _upsert_feed(
+        self,
+        url: str,
+        now: datetime,
+        title: str | None,
+        site_url: str | None,
+        lang: str | None,
+        timezone: str | None,
+        bridged: str | None,
+    ) -> int:
         row = self.conn.execute(
             "SELECT id FROM feeds WHERE subscribed_url = ? OR url = ?", (url, url)
         ).fetchone()
@@ -515,18 +537,21 @@ class Store:
         title: str | None = None,
         alt_title: str | None = None,
     ) -> None:
-        """Recompute an event's counts, languages and sources from its members."""
+        """Recompute an event's counts, languages and outlets from its members. ``sources``
+        and ``outlet_count`` count outlets among all members, duplicates included (a duplicate
+        is one more outlet carrying the story): the number every output shows."""
         members = self.conn.execute(
-            "SELECT i.lang, COALESCE(f.title, f.url) FROM items i JOIN feeds f ON f.id = i.feed_id"
-            " WHERE i.event_id = ? AND i.duplicate_of IS NULL",
+            "SELECT i.lang FROM items i WHERE i.event_id = ? AND i.duplicate_of IS NULL",
             (event_id,),
         ).fetchall()
         langs = ",".join(sorted({m[0] for m in members}))
-        sources = json.dumps(sorted({m[1] for m in members}), ensure_ascii=False)
+        outlets = event_outlets(self.conn, event_id)
         self.conn.execute(
-            "UPDATE events SET item_count = ?, languages = ?, sources = ?, updated_at = ?,"
-            " title = COALESCE(?, title), alt_title = COALESCE(?, alt_title) WHERE id = ?",
-            (len(members), langs, sources, updated_at, title, alt_title, event_id),
+            "UPDATE events SET item_count = ?, languages = ?, sources = ?, outlet_count = ?,"
+            " updated_at = ?, title = COALESCE(?, title), alt_title = COALESCE(?, alt_title)"
+            " WHERE id = ?",
+            (len(members), langs, outlets_json(outlets), len(outlets), updated_at, title,
+             alt_title, event_id),
         )
 
     # -- reading ----------------------------------------------------------------------------
@@ -540,40 +565,11 @@ class Store:
         return self._rows(sql, params)
 
     def search(self, query: str, limit: int = 50) -> list[dict[str, Any]]:
-        """Full-text search over titles and text. Terms of ≥ 3 characters use the trigram
-        index (substring match, so 稀土价格 and "rare earth" both work); a query made only of
-        1–2 character terms (稀土, 利率) falls back to a bounded LIKE scan of recent items."""
-        terms = [t for t in re.split(r"\s+", query.strip()) if t]
-        if not terms:
-            return []
-        long_terms = [t for t in terms if len(t) >= FTS_TRIGRAM_MIN_CHARS]
-        short_terms = [t for t in terms if len(t) < FTS_TRIGRAM_MIN_CHARS]
-        params: list[Any] = []
-        where = []
-        if long_terms:
-            match = " AND ".join('"' + t.replace('"', '""') + '"' for t in long_terms)
-            where.append("i.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)")
-            params.append(match)
-        for t in short_terms:
-            # Same text as the index covers (items_search.body), so a search finds the same
-            # items whatever the length of its terms.
-            where.append(
-                "EXISTS (SELECT 1 FROM items_search s WHERE s.id = i.id AND"
-                " (s.title LIKE ? ESCAPE '\\' OR s.body LIKE ? ESCAPE '\\'))"
-            )
-            pat = "%" + t.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            params += [pat, pat]
-        scope = ""
-        if short_terms and not long_terms:
-            limit_rows = SEARCH_FALLBACK_SCAN_LIMIT
-            scope = f" AND i.id > (SELECT COALESCE(MAX(id), 0) FROM items) - {limit_rows}"
-        sql = (
-            "SELECT i.id, i.title, i.url, i.lang, i.published_at, i.feed_id FROM items i WHERE "
-            + " AND ".join(where)
-            + scope
-            + " ORDER BY i.id DESC LIMIT ?"
-        )
-        return self._rows(sql, (*params, limit))
+        """Full-text search over titles and the indexed text, folding Simplified and
+        Traditional Chinese: see :func:`aggregator.store.search_fold.search_items`."""
+        from aggregator.store.search_fold import search_items
+
+        return search_items(self, query, limit)
 
     def counts(self) -> dict[str, int]:
         out = {}

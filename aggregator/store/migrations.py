@@ -228,6 +228,70 @@ CREATE INDEX items_feed_recent ON items(feed_id, id, published_at, fetched_at);
 
 MIGRATIONS.append(
     (
+        8,
+        "reader view: outlets, event views, translations, topic matches",
+        """
+-- The organisation behind one or more feeds (AP Top News and AP Politics are one outlet, AP):
+-- set by the OPML attributes outlet/country, else inferred from the feed's registrable domain.
+CREATE TABLE outlets (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    country TEXT,
+    languages TEXT NOT NULL DEFAULT '',
+    homepage TEXT,
+    domain TEXT,
+    inferred INTEGER NOT NULL DEFAULT 0
+);
+ALTER TABLE feeds ADD COLUMN outlet_id INTEGER REFERENCES outlets(id) ON DELETE SET NULL;
+-- Distinct outlets among all members (duplicates included): the one count readers see.
+ALTER TABLE events ADD COLUMN outlet_count INTEGER NOT NULL DEFAULT 0;
+-- What a reader sees of an event, as last published: story dates, headline and summary in
+-- both languages, outlets. signature moves when a member joins or a headline/summary changes.
+CREATE TABLE event_views (
+    event_id INTEGER PRIMARY KEY REFERENCES events(id) ON DELETE CASCADE,
+    signature TEXT NOT NULL,
+    published_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    title_en TEXT,
+    title_zh TEXT,
+    summary_en TEXT,
+    summary_zh TEXT,
+    machine_translated TEXT NOT NULL DEFAULT '[]',
+    outlets TEXT NOT NULL DEFAULT '[]',
+    outlet_count INTEGER NOT NULL DEFAULT 0,
+    item_count INTEGER NOT NULL DEFAULT 0,
+    -- events.updated_at when this view was computed: a view older than its event is redone.
+    event_updated_at TEXT
+);
+CREATE INDEX event_views_updated ON event_views(updated_at);
+CREATE INDEX event_views_published ON event_views(published_at);
+-- Machine translations, so republishing makes no call: one row per (text, languages, backend).
+CREATE TABLE translations (
+    text_hash TEXT NOT NULL,
+    source TEXT NOT NULL,
+    target TEXT NOT NULL,
+    backend TEXT NOT NULL,
+    translated TEXT NOT NULL,
+    at TEXT NOT NULL,
+    PRIMARY KEY (text_hash, source, target, backend)
+);
+-- Events in each [[topics]] entry of config.toml, with the member and keyword that matched.
+CREATE TABLE topic_matches (
+    topic TEXT NOT NULL,
+    event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+    item_id INTEGER REFERENCES items(id) ON DELETE SET NULL,
+    keyword TEXT NOT NULL,
+    at TEXT NOT NULL,
+    PRIMARY KEY (topic, event_id)
+);
+CREATE INDEX topic_matches_event ON topic_matches(event_id);
+""",
+    )
+)
+
+
+MIGRATIONS.append(
+    (
         10,
         "feeds.opml is the subscription list: bridge routes, categories, unsubscribed feeds",
         """

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from aggregator.store.core import Store, utc_iso
+from aggregator.store.outlets import assign_outlet
 
 #: ``feeds.disabled_reason`` of a feed whose outline left feeds.opml.
 UNSUBSCRIBED_REASON = "unsubscribed: not in feeds.opml"
@@ -55,6 +56,9 @@ class FeedFields:
     bridged: str | None
     bridge_route: str | None
     category: str | None
+    #: The outlet behind the feed (OPML ``outlet``/``country``); inferred when absent.
+    outlet: str | None = None
+    country: str | None = None
 
 
 _COLUMNS = (
@@ -84,6 +88,20 @@ def _set_fields(store: Store, feed_id: int, f: FeedFields) -> None:
         " bridge_route = ?, category = ? WHERE id = ?",
         (f.title, f.site_url, f.lang, f.timezone, f.bridged, f.bridge_route, f.category, feed_id),
     )
+    _set_outlet(store, feed_id, f)
+
+
+def _set_outlet(store: Store, feed_id: int, f: FeedFields) -> None:
+    """The feed's outlet: as the OPML names it, else inferred from its site; a named outlet
+    is never un-named by a guess."""
+    row = store.conn.execute(
+        "SELECT outlet_id, url, site_url, title FROM feeds WHERE id = ?", (feed_id,)
+    ).fetchone()
+    if row is None or not (f.outlet or f.country or row[0] is None):
+        return
+    assign_outlet(store.conn, feed_id, name=f.outlet, country=f.country,
+                  site_url=f.site_url or row[2], feed_url=row[1], bridge_route=f.bridge_route,
+                  feed_title=f.title or row[3])  # fmt: skip
 
 
 def insert_subscription(store: Store, url: str, f: FeedFields, now: datetime) -> int:
@@ -95,7 +113,9 @@ def insert_subscription(store: Store, url: str, f: FeedFields, now: datetime) ->
         (url, url, f.title, f.site_url, f.lang, f.timezone, f.bridged, f.bridge_route,
          f.category, t, t),
     )  # fmt: skip
-    return int(cur.lastrowid or 0)
+    feed_id = int(cur.lastrowid or 0)
+    _set_outlet(store, feed_id, f)
+    return feed_id
 
 
 def refresh_subscription(store: Store, feed_id: int, f: FeedFields, now: datetime) -> None:

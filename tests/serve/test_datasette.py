@@ -498,3 +498,22 @@ def test_check_live_db_refuses_another_users_db(tmp_path: Path) -> None:
     os.chown(cfg.store_path, 65534, 65534)
     with pytest.raises(browse.BrowseError, match="belongs to uid 65534"):
         browse.check_live_db(cfg.store_path)
+
+
+def test_search_folds_simplified_and_traditional(live: Live) -> None:
+    """The canned search finds Simplified items from a Traditional query (both paths: LIKE
+    for 1–2 characters, the trigram index for 3+), and the metadata says which box finds
+    two-character words."""
+    s = live.seeded
+    guid_of = {v: k for k, v in s.items.items()}
+
+    def hits(term: str) -> set[str]:
+        rows = live.ds.query("search", q=term, limit="2000")
+        return {guid_of[r["id"]] for r in rows if r["id"] in guid_of}
+
+    assert hits("中國") == hits("中国") == {"xh1"}  # 2 characters
+    assert hits("貸款利率") == {"xh2"}  # 4 characters, Traditional query, Simplified item
+    meta = live.ds.get("/-/metadata.json")
+    canned = meta["databases"][live.ds.db]["queries"]["search"]
+    assert "two-character" in canned["title"] and "稀土" in canned["description"]
+    assert "canned query" in meta["databases"][live.ds.db]["tables"]["items"]["description"]

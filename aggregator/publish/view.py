@@ -1,0 +1,269 @@
+"""Publish stage, reader view: an event's members → its headline and summary in each language,
+its outlets and its story dates (pure).
+
+- **Headline** of a language: the title of its most central member, i.e. the one with the
+  highest mean similarity to the other members in that language: cosine of the stored
+  embeddings when every one of them has a vector of the same model, else the overlap of their
+  word (English) or character-bigram (Chinese) sets. Ties go to the earliest member.
+- **Summary** of a language: 2–3 sentences extracted from the members' leads, chosen greedily
+  for coverage: each next sentence is the one whose terms add most weight not yet covered,
+  a term weighing the number of members that use it (so the facts most outlets report come
+  first), until :data:`SUMMARY_SENTENCES` sentences or :data:`SUMMARY_CHARS` characters.
+- **Dates**: published = the earliest member's own time (published, else fetched; a
+  published time later than the fetch is the feed's clock error and capped at the fetch).
+  ``updated`` = the latest member change (own time, or an in-place revision), and it moves
+  past the previous one whenever the view's signature (members, headlines, summaries)
+  changes: see :func:`next_updated`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
+
+import numpy as np
+
+from aggregator.models import EventMember
+from aggregator.normalize.item import fold_for_matching
+
+#: Languages an event has a headline and summary in (keys of ``titles``/``summaries``).
+VIEW_LANGUAGES = ("en", "zh")
+#: Sentences in a summary, at most; and its length in characters, at most (a Chinese lead
+#: sentence is ~40 characters, an English one ~150).
+SUMMARY_SENTENCES = 3
+SUMMARY_CHARS = {"en": 480, "zh": 220}
+#: Sentences shorter than this (characters) are bylines, datelines or fragments, not facts.
+MIN_SENTENCE_CHARS = {"en": 30, "zh": 10}
+#: A sentence adding less than this share of the first pick's gain is not worth its space.
+MIN_GAIN_SHARE = 0.2
+#: Step ``updated`` takes past the previous value when the view changed but no member time
+#: is later (a late member with an old date, a new translation).
+UPDATE_STEP = timedelta(seconds=1)
+
+_EN_WORD = re.compile(r"[a-z0-9][a-z0-9'’-]+")
+_STOP = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "and",
+        "or",
+        "of",
+        "to",
+        "in",
+        "on",
+        "for",
+        "with",
+        "by",
+        "at",
+        "from",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "has",
+        "have",
+        "had",
+        "it",
+        "its",
+        "that",
+        "this",
+        "which",
+        "who",
+        "will",
+        "would",
+        "said",
+        "says",
+        "after",
+        "over",
+        "into",
+        "about",
+        "than",
+        "more",
+    ]
+)
+_SENT_EN = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])")
+_SENT_ZH = re.compile(r"(?<=[。！？；])")
+
+
+def lang_key(code: str | None) -> str | None:
+    """``zh-Hans``/``zh-Hant``/``zh`` → ``zh``; ``en-US`` → ``en``; others None."""
+    c = (code or "").lower()
+    if c.startswith("zh"):
+        return "zh"
+    if c.split("-")[0] == "en":
+        return "en"
+    return None
+
+
+def terms(text: str, lang: str) -> set[str]:
+    """Words (English, stop words out) or character bigrams (Chinese) of the folded text."""
+    t = fold_for_matching(text)
+    if lang == "zh":
+        han = [c for c in t if "\u4e00" <= c <= "\u9fff"]
+        return {a + b for a, b in pairwise(han)} | {
+            w for w in _EN_WORD.findall(t) if w not in _STOP
+        }
+    return {w for w in _EN_WORD.findall(t) if w not in _STOP}
+
+
+def member_time(m: EventMember) -> datetime:
+    fetched = _parse(m.fetched_at) or datetime.max.replace(tzinfo=UTC)
+    own = _parse(m.published_at)
+    return min(own, fetched) if own else fetched
+
+
+def _parse(s: str | None) -> datetime | None:
+    if not s:
+        return None
+    try:
+        dt = datetime.fromisoformat(s.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def _ordered(members: Sequence[EventMember]) -> list[EventMember]:
+    return sorted(members, key=lambda m: (member_time(m), m.item_id))
+
+
+def central_member(
+    members: Sequence[EventMember], lang: str, vectors: Mapping[int, np.ndarray] | None = None
+) -> EventMember | None:
+    """The member of ``lang`` most similar on average to the others of ``lang``."""
+    same = [m for m in _ordered(members) if lang_key(m.lang) == lang and m.title.strip()]
+    if len(same) <= 2:  # with two, both are equally central: the earliest report wins
+        return same[0] if same else None
+    scores = _similarities(same, lang, vectors)
+    best = max(range(len(same)), key=lambda i: (round(float(scores[i]), 6), -i))
+    return same[best]
+
+
+def _similarities(
+    same: Sequence[EventMember], lang: str, vectors: Mapping[int, np.ndarray] | None
+) -> np.ndarray:
+    n = len(same)
+    if vectors and all(m.item_id in vectors for m in same):
+        mat = np.stack([vectors[m.item_id] for m in same]).astype(np.float64)
+        norms = np.linalg.norm(mat, axis=1, keepdims=True)
+        mat = mat / np.where(norms == 0, 1.0, norms)
+        sim = mat @ mat.T
+    else:
+        sets = [terms(f"{m.title} {m.lead[:300]}", lang) for m in same]
+        sim = np.zeros((n, n))
+        for i in range(n):
+            for j in range(i + 1, n):
+                union = len(sets[i] | sets[j])
+                sim[i, j] = sim[j, i] = len(sets[i] & sets[j]) / union if union else 0.0
+    np.fill_diagonal(sim, 0.0)
+    return np.asarray(sim.sum(axis=1) / (n - 1))
+
+
+def sentences(lead: str, lang: str) -> list[str]:
+    text = " ".join(lead.split())
+    parts = _SENT_ZH.split(text) if lang == "zh" else _SENT_EN.split(text)
+    return [p.strip() for p in parts if len(p.strip()) >= MIN_SENTENCE_CHARS[lang]]
+
+
+def extractive_summary(
+    members: Sequence[EventMember], lang: str, script: str | None = None
+) -> str | None:
+    """2–3 lead sentences of ``lang`` members chosen for coverage (module docstring). With
+    ``script`` (e.g. ``zh-Hans``, the headline's), sentences come from members written in it
+    when any are, so one summary does not mix Simplified and Traditional characters; the
+    weights still count every member of the language."""
+    same = [m for m in _ordered(members) if lang_key(m.lang) == lang]
+    pool = [m for m in same if script and m.lang == script and m.lead.strip()] or same
+    cands: list[tuple[int, int, str, set[str]]] = []  # (member rank, position, text, terms)
+    seen: set[str] = set()
+    for rank, m in enumerate(pool):
+        for pos, s in enumerate(sentences(m.lead, lang)[:4]):
+            key = fold_for_matching(s)
+            if key in seen:
+                continue
+            seen.add(key)
+            cands.append((rank, pos, s, terms(s, lang)))
+    if not cands:
+        return None
+    weight: Counter[str] = Counter()
+    for m in same:
+        weight.update(terms(f"{m.title} {m.lead}", lang))
+    covered: set[str] = set()
+    picked: list[tuple[int, int, str, set[str]]] = []
+    first_gain = 0.0
+    budget = SUMMARY_CHARS[lang]
+    while cands and len(picked) < SUMMARY_SENTENCES:
+        best = max(cands, key=lambda c: _gain(c, weight, covered))
+        g = _gain(best, weight, covered)[0]
+        used = sum(len(p[2]) for p in picked)
+        if picked and (g < MIN_GAIN_SHARE * first_gain or used + len(best[2]) > budget):
+            break
+        first_gain = first_gain or g
+        picked.append(best)
+        covered |= best[3]
+        cands.remove(best)
+    picked.sort(key=lambda c: (c[0], c[1]))
+    out = ("" if lang == "zh" else " ").join(p[2] for p in picked)
+    return out[: budget * 2] if out else None
+
+
+def _gain(
+    c: tuple[int, int, str, set[str]], weight: Counter[str], covered: set[str]
+) -> tuple[float, int, int]:
+    """Weight of the terms a sentence adds (damped by its length), then earlier member and
+    earlier position."""
+    g = sum(weight[t] for t in c[3] - covered) / (len(c[3]) ** 0.5 or 1.0)
+    return (g, -c[0], -c[1])
+
+
+def bilingual(
+    members: Sequence[EventMember], vectors: Mapping[int, np.ndarray] | None = None
+) -> tuple[dict[str, str | None], dict[str, str | None]]:
+    """``(titles, summaries)`` by language key, from the members in each language."""
+    titles: dict[str, str | None] = {}
+    summaries: dict[str, str | None] = {}
+    for lang in VIEW_LANGUAGES:
+        c = central_member(members, lang, vectors)
+        titles[lang] = " ".join(c.title.split()) if c else None
+        summaries[lang] = extractive_summary(members, lang, c.lang) if c else None
+        if c and not summaries[lang] and c.lead.strip():
+            summaries[lang] = " ".join(c.lead.split())[: SUMMARY_CHARS[lang]]
+    return titles, summaries
+
+
+def story_published(members: Sequence[EventMember]) -> datetime | None:
+    return min((member_time(m) for m in members), default=None)
+
+
+def latest_change(members: Sequence[EventMember]) -> datetime | None:
+    times = [member_time(m) for m in members]
+    times += [t for m in members if (t := _parse(m.revised_at))]
+    return max(times, default=None)
+
+
+def signature(
+    members: Sequence[EventMember],
+    titles: Mapping[str, str | None],
+    summaries: Mapping[str, str | None],
+) -> str:
+    doc = [sorted(m.item_id for m in members), dict(titles), dict(summaries)]
+    return hashlib.sha256(json.dumps(doc, ensure_ascii=False).encode()).hexdigest()[:32]
+
+
+def next_updated(latest: datetime, previous: datetime | None, changed: bool) -> datetime:
+    """The event's ``updated``: its latest member change; when the view changed since it was
+    last published and that is not later than the previous ``updated``, one step past it,
+    so readers see the change without every event of a poll sharing the poll's time."""
+    if previous is None:
+        return latest
+    if not changed:
+        return previous
+    return max(latest, previous + UPDATE_STEP)
