@@ -390,6 +390,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # lines would drown it.
         for noisy in ("httpx", "httpcore", "apscheduler"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
+    from aggregator.opml import OpmlError
     from aggregator.store.core import StoreError
 
     try:
@@ -397,6 +398,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StoreError as exc:
         print(f"aggregator: {exc}", file=sys.stderr)
         return 1
+    except OpmlError as exc:
+        print(f"aggregator: {cfg.opml_path}: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 
