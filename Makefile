@@ -90,6 +90,10 @@ install:
 	    echo "make install: PREFIX=$(PREFIX) is hidden from the service (ProtectHome=yes):" \
 	         "use a path such as /opt/aggregator" >&2; exit 2;; esac
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required")'
+	@$(PYTHON) -c 'import os, sys; p = os.path.realpath(getattr(sys, "_base_executable", sys.executable)); \
+	    p.startswith(("/home/", "/root/", "/run/user/")) and print("make install: WARNING: the venv will use", p, \
+	    "which the unit hides (ProtectHome=yes), so the service cannot start; use a system Python, e.g." \
+	    " make install PYTHON=/usr/bin/python3.11", file=sys.stderr)'
 	rm -rf $(PREFIX)/venv
 	$(PYTHON) -m venv $(PREFIX)/venv
 	$(PREFIX)/venv/bin/$(PIP_LOCKED) -r $(LOCK)

@@ -442,6 +442,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(cfg, args))
     except AggregatorError as exc:
+        from aggregator.opml import OpmlError
+
+        if isinstance(exc, OpmlError):  # the subscription list is config too: name the file
+            exc = OpmlError(f"{cfg.opml_path}: {exc}")
         return _exit_status(exc)
     except KeyboardInterrupt:
         return 130

@@ -7,6 +7,7 @@ each class lives (stage roots are defined here, their refinements in their stage
 
     AggregatorError
     ├── ConfigError            a config that cannot be used; names the key   (also ValueError)
+    │   └── OpmlError          feeds.opml cannot be read (exit 2)   opml.py
     ├── FetchError             one fetch failed                   fetch/client.py
     │   └── HostBackingOff     the host asked us to wait (Retry-After, errors)
     ├── ResponseError          a response we will not accept      fetch/response.py

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from aggregator.errors import ConfigError
 from aggregator.parse.document import ParseError, check_xml_safety, decode_document
 
 #: Outline attributes with a field of their own in :class:`Subscription`; any other attribute
@@ -29,6 +30,10 @@ KNOWN_ATTRS = frozenset(
      "bridgeRoute", "outlet", "country"}
 )  # fmt: skip
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
+
+
+class OpmlError(ConfigError):
+    """The document is not a usable OPML file (malformed, unsafe, or not OPML)."""
 
 
 @dataclass(frozen=True)
@@ -64,7 +69,7 @@ def _checked_text(data: bytes) -> str:
     try:
         check_xml_safety(text)
     except ParseError as exc:
-        raise ValueError(f"not a usable OPML file: {exc}") from exc
+        raise OpmlError(f"not a usable OPML file: {exc}") from exc
     return text
 
 
@@ -96,10 +101,10 @@ def read_opml(data: bytes, *, rsshub_base: str) -> list[Subscription]:
     try:
         root = ET.fromstring(text.encode("utf-8"))
     except ET.ParseError as exc:
-        raise ValueError(f"not a usable OPML file: {exc}") from exc
+        raise OpmlError(f"not a usable OPML file: {exc}") from exc
     body = root.find("body")
     if root.tag != "opml" or body is None:
-        raise ValueError("not an OPML file: no <opml><body>")
+        raise OpmlError("not an OPML file: no <opml><body>")
     out: list[Subscription] = []
 
     def walk(node: ET.Element, category: str | None) -> None:
@@ -174,10 +179,10 @@ class OpmlDocument:
         try:
             self._root = etree.fromstring(data, parser)
         except etree.XMLSyntaxError as exc:
-            raise ValueError(f"not a usable OPML file: {exc}") from exc
+            raise OpmlError(f"not a usable OPML file: {exc}") from exc
         body = self._root.find("body")
         if self._root.tag != "opml" or body is None:
-            raise ValueError("not an OPML file: no <opml><body>")
+            raise OpmlError("not an OPML file: no <opml><body>")
         self._body = body
 
     def to_bytes(self) -> bytes:

@@ -191,3 +191,12 @@ def test_demo_twice_gives_the_same_events(tmp_path: Path) -> None:
     first = events()
     assert first
     assert events() == first
+
+
+def test_a_broken_feeds_opml_is_a_clear_error_not_a_traceback(tmp_path: Path) -> None:
+    bundled_setup(tmp_path, "https://hub.example.net")
+    (tmp_path / "feeds.opml").write_bytes(b"<opml><body><outline xmlUrl='x'></body>")
+    proc = run(tmp_path, "feeds", "list")
+    assert proc.returncode == 2
+    assert "feeds.opml: not a usable OPML file" in proc.stderr
+    assert "Traceback" not in proc.stderr

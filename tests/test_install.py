@@ -6,6 +6,7 @@ installed unit (skipped with a reason when systemd-analyze is missing: `make sys
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -61,6 +62,10 @@ def test_make_install_into_a_temporary_prefix(tmp_path: Path) -> None:
     p = subprocess.run(args, cwd=src, capture_output=True, text=True, timeout=600)
     print(f"make install: {time.monotonic() - started:.1f} s")
     assert p.returncode == 0, p.stdout + p.stderr
+    # A Python under /root or /home (pyenv) is hidden from the service: make install says so.
+    base = os.path.realpath(getattr(sys, "_base_executable", sys.executable))
+    hidden = base.startswith(("/home/", "/root/", "/run/user/"))
+    assert ("WARNING" in p.stderr and "ProtectHome" in p.stderr) == hidden, p.stderr
     shutil.rmtree(src)  # nothing installed may point back at the checkout
 
     exe = prefix / "venv" / "bin" / "aggregator"

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import tomllib
+from pathlib import Path
 
 from conftest import REPO
 
@@ -65,10 +66,12 @@ def _closed_port() -> int:
     return port
 
 
-def test_audit_says_it_was_not_done_when_the_database_is_unreachable() -> None:
-    """No test reaches the internet: every request goes to a proxy port nobody listens on."""
+def test_audit_says_it_was_not_done_when_the_database_is_unreachable(tmp_path: Path) -> None:
+    """No test reaches the internet: every request goes to a proxy port nobody listens on
+    (and pip-audit's response cache is a fresh, empty one)."""
     proxy = f"http://127.0.0.1:{_closed_port()}"
     env = {**os.environ, "HTTPS_PROXY": proxy, "HTTP_PROXY": proxy, "ALL_PROXY": proxy}
+    env["XDG_CACHE_HOME"] = str(tmp_path / "cache")
     env.pop("NO_PROXY", None)
     env.pop("no_proxy", None)
     proc = subprocess.run(

@@ -150,11 +150,12 @@ class Daemon:
             return
         if mtime == self._opml_mtime_ns or self.store is None:
             return
+        from aggregator.opml import OpmlError
         from aggregator.pipeline.subscriptions import sync_opml
 
         try:
             sync_opml(self.cfg, self.store, _now())
-        except ValueError as exc:  # a half-edited file: keep the subscriptions, say why
+        except OpmlError as exc:  # a half-edited file: keep the subscriptions, say why
             log.warning("opml=%s not applied: %s", self.cfg.opml_path, exc)
             return
         self._opml_mtime_ns = mtime
