@@ -40,7 +40,13 @@ from aggregator.store.outlets import (
 from aggregator.store.records import ExistingItem as ExistingItem
 from aggregator.store.records import FeedPollState  # re-exported: callers import it from here
 from aggregator.store.search_index import ensure_search_index
-from aggregator.store.status import WriteFailure, open_error, write_failure_kind
+from aggregator.store.status import (
+    WriteFailure,
+    open_error,
+    read_only_error,
+    writable,
+    write_failure_kind,
+)
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +83,10 @@ class Store:
     def open(cls, path: Path, cfg: StoreConfig | None = None, *, migrate: bool = True) -> Store:
         cfg = cfg or StoreConfig()
         path.parent.mkdir(parents=True, exist_ok=True)
+        if migrate and not writable(path):
+            # SQLite would open it read-only without a word, and the first write would fail
+            # deep inside a poll (issue 15). Checked without a lock: a daemon may be writing.
+            raise read_only_error(path, "not writable by this process", StoreError)
         try:
             conn = sqlite3.connect(str(path), timeout=cfg.busy_timeout_ms / 1000)
             # Another writer (a plugin, a manual edit) may leave bytes that are not UTF-8;
@@ -93,10 +103,6 @@ class Store:
             conn.execute(f"PRAGMA cache_size = -{int(cfg.cache_mb) * 1024}")
             store = cls(db, path, cfg)
             if migrate:
-                # SQLite opens a file it may not write read-only without a word; find out now
-                # rather than at the first write, deep inside a poll (issue 15).
-                conn.execute("BEGIN IMMEDIATE")
-                conn.execute("ROLLBACK")
                 store.migrate()
                 store.move_url_credentials()
             return store

@@ -47,16 +47,20 @@ def open_error(path: Path, exc: sqlite3.DatabaseError, error: type[E]) -> E:
     """The error to raise when the database cannot be opened: says so plainly when the
     file or its filesystem is read-only (no traceback reaches the user)."""
     kind = write_failure_kind(exc)
-    if kind in ("read-only", "cannot open") and not _writable(path):
-        return error(
-            f"database {path} is read-only ({exc}): the daemon and `poll` write it; check the"
-            " owner and mode of the file and its folder, and that the filesystem is mounted"
-            " read-write (to only read it, use `aggregator datasette` or a copy)"
-        )
+    if kind in ("read-only", "cannot open") and not writable(path):
+        return read_only_error(path, str(exc), error)
     return error(f"cannot open database {path}: {exc}")
 
 
-def _writable(path: Path) -> bool:
+def read_only_error(path: Path, why: str, error: type[E]) -> E:
+    return error(
+        f"database {path} is read-only ({why}): the daemon and `poll` write it; check the"
+        " owner and mode of the file and its folder, and that the filesystem is mounted"
+        " read-write (to only read it, use `aggregator datasette` or a copy)"
+    )
+
+
+def writable(path: Path) -> bool:
     """Can this process write the database and create its -wal/-shm files next to it?"""
     if os.statvfs(path.parent).f_flag & os.ST_RDONLY:
         return False

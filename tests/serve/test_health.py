@@ -152,9 +152,14 @@ class Daemon:
         raise AssertionError(f"/healthz never {status} {what!r}; last {last}\n{self.log()[-3000:]}")
 
     def stop(self) -> None:
+        """SIGTERM (the daemon then ends its parse workers too), SIGKILL if it hangs."""
         if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
 
 
 @pytest.fixture

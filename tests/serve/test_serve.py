@@ -16,7 +16,12 @@ from typing import Any
 import pytest
 
 from aggregator.config import ServerConfig
-from aggregator.serve.server import MONITOR_RESERVE_CONNECTIONS, FeedServer, accepts_gzip
+from aggregator.serve.server import (
+    IDLE_EVICT_AFTER_S,
+    MONITOR_RESERVE_CONNECTIONS,
+    FeedServer,
+    accepts_gzip,
+)
 
 CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; "
@@ -295,7 +300,7 @@ async def test_500_idle_connections_do_not_block_a_request(tmp_path: Path) -> No
             _, w = await asyncio.open_connection("127.0.0.1", srv.port)
             w.write(b"GET /events.rss HTTP/1.1\r\n")  # never finishes its head
             idle.append(w)
-        await asyncio.sleep(0.2)
+        await asyncio.sleep(IDLE_EVICT_AFTER_S + 0.2)  # old enough to be evicted
         # the monitoring reserve (/healthz, /metrics only) may hold a few more
         assert srv.open_connections <= cfg.max_connections + MONITOR_RESERVE_CONNECTIONS
         t0 = time.monotonic()
