@@ -228,11 +228,15 @@ class Fetcher:
             return
         loop = asyncio.get_running_loop()
         started = loop.time()
-        await self._large.acquire()
-        self._large_held.add(feed_id)
         when = deadline.when() if deadline is not None else None
-        if deadline is not None and when is not None:
-            deadline.reschedule(when + loop.time() - started)
+        if deadline is not None:
+            deadline.reschedule(None)  # paused while waiting
+        try:
+            await self._large.acquire()
+        finally:
+            if deadline is not None and when is not None:
+                deadline.reschedule(when + loop.time() - started)
+        self._large_held.add(feed_id)
 
     # --- fetching --------------------------------------------------------------------------
     async def fetch(self, feed: FeedRecord) -> FetchResult:
