@@ -109,7 +109,9 @@ async def poll_once(
 
 def cmd_poll(cfg: Config, args: argparse.Namespace) -> int:
     from aggregator.daemon.lock import StoreLock, StoreLocked
+    from aggregator.daemon.memory import tune_malloc
 
+    tune_malloc()
     # Refused (not queued) beside a running daemon: it polls the same feeds on its own
     # schedule, and two pollers on one store make wrong events (issue 15).
     lock = StoreLock(cfg.store_path, "poll")
@@ -217,6 +219,9 @@ def cmd_search(cfg: Config, args: argparse.Namespace) -> int:
 def cmd_run(cfg: Config, args: argparse.Namespace) -> int:
     from aggregator.daemon.lock import StoreLock, StoreLocked
     from aggregator.daemon.loop import run
+    from aggregator.daemon.memory import tune_malloc
+
+    tune_malloc()
 
     lock = StoreLock(cfg.store_path, "run")
     try:

@@ -137,6 +137,13 @@ class ParseConfig:
     max_field_chars: int = _f(200_000, "Longest text kept for one field (content, summary).")
     max_title_chars: int = _f(1000, "Longest title kept.")
     timeout_s: float = _f(20.0, "Parse time budget per document.", min=0.1)
+    workers: int = _f(0, "Parse worker processes; 0: one per usable core, at most 2.", min=0)
+    worker_memory_mb: int = _f(
+        160,
+        "Address-space cap of each parse worker, MiB (RLIMIT_AS): a document that needs more "
+        "fails alone. 500 entries in 15 MB of Atom peak at ~140 MB; 0: no cap.",
+        min=0,
+    )
 
 
 @dataclass(frozen=True)

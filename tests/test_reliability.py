@@ -323,33 +323,55 @@ def big_atom(n_items: int) -> bytes:
     ).encode()
 
 
+def slow_atom(n_entries: int = 400, paragraphs: int = 300) -> bytes:
+    """Atom whose entries carry XHTML content: feedparser walks every element, so ~4.5 MB
+    take it ~7 s (here), though under the entry and byte caps."""
+    body = "".join(f"<p>Paragraph {j} of the story.</p>" for j in range(paragraphs))
+    entry = (
+        "<entry><id>urn:s{i}</id><link href='http://example.org/s/{i}'/><title>Slow {i}</title>"
+        f"<content type='xhtml'><div xmlns='http://www.w3.org/1999/xhtml'>{body}</div>"
+        "</content><updated>2026-11-19T10:00:00Z</updated></entry>"
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+        "<title>Slow</title><id>urn:slow</id><updated>2026-11-19T10:00:00Z</updated>"
+        + "".join(entry.format(i=i) for i in range(n_entries))
+        + "</feed>"
+    ).encode()
+
+
 def test_load_04_huge_feed_capped(tmp_path: Path, origin: Origin, now: datetime) -> None:
     """100k items (~26 MB) stopped by the byte cap; 40k Atom entries (~10 MB, under the cap)
-    stopped by the parse budget in the worker (the fast path parses RSS of that size in time);
-    2,000 RSS items cut to ``max_entries_per_feed``; the small feed next to them processed on
-    time, and the parse worker works again afterwards (PROC-03: only the worker is killed)."""
+    cut to ``max_entries_per_feed`` before parsing (parse.pool.cap_entries), so parsed in
+    time; an Atom document slow to parse for its size (400 entries of XHTML, every element
+    walked by feedparser) stopped by the parse budget in the worker; 2,000 RSS items cut to
+    ``max_entries_per_feed``; the small feed next to them processed on time, and the parse
+    worker works again afterwards (PROC-03: only the worker is killed)."""
     cfg = make_config(tmp_path, parse={"timeout_s": SHORT_PARSE_BUDGET_S})
     huge = big_feed(100_000)
     assert len(huge) > cfg.fetch.max_bytes
     origin.static("/huge.xml", huge)
     origin.static("/large.xml", big_atom(40_000), content_type="application/atom+xml")
+    origin.static("/slow.xml", slow_atom(), content_type="application/atom+xml")
     origin.static("/ok.xml", rss([("ok", "http://example.org/ok", "Small feed", "fine")]))
     store = Store.open(cfg.store_path, cfg.store)
     try:
         started = time.monotonic()
-        poll(cfg, store, [origin.url(p) for p in ("/huge.xml", "/large.xml", "/ok.xml")], now)
+        urls = [origin.url(p) for p in ("/huge.xml", "/large.xml", "/slow.xml", "/ok.xml")]
+        poll(cfg, store, urls, now)
         elapsed = time.monotonic() - started
         assert elapsed < SHORT_PARSE_BUDGET_S + 15
         errors = {r["url"].rsplit("/", 1)[1]: r["last_error"] for r in store.feeds()}
-        assert errors["ok.xml"] is None and count(store) == 1
+        assert errors["ok.xml"] is None and errors["large.xml"] is None
+        assert count(store) == 1 + cfg.parse.max_entries_per_feed
         assert "exceeds" in str(errors["huge.xml"])
-        assert errors["large.xml"] and "budget" in errors["large.xml"]
+        assert errors["slow.xml"] and "budget" in errors["slow.xml"]
         # The next poll parses normally in a fresh worker; a 2,000-item RSS document is cut
         # to the per-feed entry cap.
         origin.static("/ok2.xml", rss([("ok2", "http://example.org/ok2", "After", "fine")]))
         origin.static("/rss2k.xml", big_feed(2_000))
         poll(cfg, store, [origin.url("/ok2.xml"), origin.url("/rss2k.xml")], now)
-        assert count(store) == 2 + cfg.parse.max_entries_per_feed
+        assert count(store) == 2 + 2 * cfg.parse.max_entries_per_feed
     finally:
         store.close()
 

@@ -107,3 +107,27 @@ def test_name_id_parser() -> None:
     assert ids_in_name("test_id_02_one_guid") == {"ID-02"}
     assert ids_in_name("test_guids_that_change_every_fetch") == set()
     assert ids_in_name("test_load_1_x") == set()
+
+
+ISSUE_ROW_RE = re.compile(r"^\|\s*(I\d+-\d{2})\s*\|(.*)\|(.*)\|\s*$")
+
+
+def test_issue_rows_name_existing_tests() -> None:
+    """Rows for issue items (``| I15-01 | tests | status |``): a known status, at least one
+    test named, and every named test exists."""
+    funcs = test_functions()
+    rows = [
+        m.groups()
+        for line in DOC.read_text(encoding="utf-8").splitlines()
+        if (m := ISSUE_ROW_RE.match(line))
+    ]
+    assert rows, "no issue rows found"
+    missing = []
+    for rid, tests, status in rows:
+        status = status.strip()
+        assert status.startswith(STATUSES), f"{rid}: status {status!r}"
+        assert REF_RE.search(tests), f"{rid}: no test named"
+        for file, name in REF_RE.findall(tests + " " + status):
+            if name not in funcs.get(file, set()):
+                missing.append(f"{rid}: {file}::{name}")
+    assert not missing, missing

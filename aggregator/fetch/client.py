@@ -69,6 +69,14 @@ MAX_HOST_BLOCK_S = 24 * 3600.0
 #: Keep-alive connections kept open; httpx slows down with very large pools (encode/httpx#3215).
 POOL_KEEPALIVE_MAX = 16
 KEEPALIVE_EXPIRY_S = 30.0
+#: A body past this size (decoded, or announced by Content-Length) needs a large-body slot
+#: before more of it is read, when the caller limits them (``large_body_slots``): 32 fetches
+#: in flight with 15 MiB bodies each held ~350 MB in the daemon while they queued for the
+#: parser (issue 15, bench/hostile_memory.py). Small bodies never wait.
+LARGE_BODY_BYTES = 1024 * 1024
+#: Large bodies held at once by the pipeline: one, so at most one parse worker works on a big
+#: document (up to ``parse.worker_memory_mb``) while the others take the small ones (~40 MB).
+LARGE_BODIES_AT_ONCE = 1
 
 
 class HostBackingOff(FetchError):
@@ -112,8 +120,14 @@ class Fetcher:
         policy: AddressPolicy | None = None,
         resolver: Resolver | None = None,
         clock: Callable[[], float] = time.monotonic,
+        large_body_slots: int | None = None,
     ) -> None:
+        """``large_body_slots``: at most this many bodies over ``LARGE_BODY_BYTES`` held at
+        once; the caller hands each back with :meth:`release_body` when done with it."""
         self.cfg = cfg
+        self._large = asyncio.Semaphore(large_body_slots) if large_body_slots else None
+        #: feed ids holding a large-body slot
+        self._large_held: set[int] = set()
         self.policy = policy or AddressPolicy.from_config(cfg)
         self.backend = GuardedBackend(self.policy, resolver)
         self._clock = clock
@@ -197,6 +211,30 @@ class Fetcher:
             async with self._global:
                 yield
 
+    # --- memory ----------------------------------------------------------------------------
+    def release_body(self, feed_id: int) -> None:
+        """The caller is done with ``feed_id``'s body: its large-body slot (if any) frees."""
+        if self._large is not None and feed_id in self._large_held:
+            self._large_held.discard(feed_id)
+            self._large.release()
+
+    async def _large_body_slot(self, feed_id: int, deadline: asyncio.Timeout | None) -> None:
+        """Wait for a large-body slot; the wait does not count against the fetch deadline
+        (the slot is busy because of other feeds, not because of this server)."""
+        if self._large is None or feed_id in self._large_held:
+            return
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        when = deadline.when() if deadline is not None else None
+        if deadline is not None:
+            deadline.reschedule(None)  # paused while waiting
+        try:
+            await self._large.acquire()
+        finally:
+            if deadline is not None and when is not None:
+                deadline.reschedule(when + loop.time() - started)
+        self._large_held.add(feed_id)
+
     # --- fetching --------------------------------------------------------------------------
     async def fetch(self, feed: FeedRecord) -> FetchResult:
         """Fetch one feed. Never raises for a per-feed problem (see ``FetchResult.error``)."""
@@ -219,7 +257,13 @@ class Fetcher:
                 retry_after_s=retry_after_s,
             )
 
-        result = await self._guarded(feed, t0, final, fail_status, failed)
+        try:
+            result = await self._guarded(feed, t0, final, fail_status, failed)
+        except BaseException:  # cancelled: nobody else will release its slot
+            self.release_body(feed.id)
+            raise
+        if result.body is None:
+            self.release_body(feed.id)
         log.debug(
             "fetch feed_url=%s status=%s elapsed_ms=%.0f error=%s",
             _redact(feed.url),
@@ -307,7 +351,9 @@ class Fetcher:
                         if status in REDIRECT_CODES and "location" in response.headers:
                             location = response.headers["location"]
                         else:
-                            return await self._finish(feed, response, t0, str(url), all_permanent)
+                            return await self._finish(
+                                feed, response, t0, str(url), all_permanent, deadline
+                            )
                     finally:
                         await response.aclose()
                 hops += 1
@@ -331,6 +377,7 @@ class Fetcher:
         t0: list[float],
         final_url: str,
         all_permanent: bool,
+        deadline: asyncio.Timeout | None = None,
     ) -> FetchResult:
         now = datetime.now(UTC)
         status = response.status_code
@@ -369,7 +416,7 @@ class Fetcher:
                 retry_after_s=retry_after,
                 elapsed_ms=(self._clock() - t0[0]) * 1000,
             )
-        body = await self._read_body(response)
+        body = await self._read_body(response, feed.id, deadline)
         return replace(
             base,
             body=body,
@@ -378,18 +425,24 @@ class Fetcher:
             elapsed_ms=(self._clock() - t0[0]) * 1000,
         )
 
-    async def _read_body(self, response: httpx.Response) -> bytes:
+    async def _read_body(
+        self, response: httpx.Response, feed_id: int, deadline: asyncio.Timeout | None = None
+    ) -> bytes:
         cap = self.cfg.max_bytes
         decoder = BoundedDecoder(response.headers.get("content-encoding"), cap)
         length = response.headers.get("content-length", "")
         if length.isdigit() and int(length) > cap:
             raise BodyTooLarge(f"body exceeds {size_text(cap)} (Content-Length {length})")
+        if length.isdigit() and int(length) > LARGE_BODY_BYTES:
+            await self._large_body_slot(feed_id, deadline)
         raw = 0
         async for chunk in response.aiter_raw():
             raw += len(chunk)
             if raw > cap:  # gzip/deflate never make a feed bigger
                 raise BodyTooLarge(f"body exceeds {size_text(cap)} on the wire")
             decoder.feed(chunk)
+            if decoder.size > LARGE_BODY_BYTES:
+                await self._large_body_slot(feed_id, deadline)
         return decoder.finish()
 
 

@@ -33,6 +33,7 @@ from typing import IO
 from aggregator.config import Config
 from aggregator.models import ParsedFeed
 from aggregator.parse.document import ParseError
+from aggregator.parse.splice import cap_entries
 from aggregator.parse.worker import HEADER, READY
 
 log = logging.getLogger(__name__)
@@ -186,7 +187,7 @@ class ParsePool:
     ) -> ParsedFeed:
         p = cfg.parse
         payload = (
-            body, url, headers,
+            cap_entries(body, p.max_entries_per_feed), url, headers,
             (p.max_entries_per_feed, p.max_field_chars, p.max_title_chars, p.timeout_s),
         )  # fmt: skip
         async with self._semaphore():

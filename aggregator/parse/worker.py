@@ -29,6 +29,8 @@ from typing import BinaryIO
 #: prctl(2) option: signal delivered to this process when its parent dies (linux/prctl.h).
 PR_SET_PDEATHSIG = 1
 HEADER = struct.Struct(">Q")
+#: /proc/self/oom_score_adj of a worker: the OOM killer's first choice (1000 is the most).
+OOM_SCORE_ADJ = 1000
 READY = b"R"
 
 
@@ -53,6 +55,17 @@ def cap_memory(limit_bytes: int) -> None:
         if hard != resource.RLIM_INFINITY:
             limit_bytes = min(limit_bytes, hard)
         resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, hard))
+
+
+def prefer_oom_kill() -> None:
+    """Ask the kernel to pick this process first when the service's cgroup runs out of
+    memory (``MemoryMax``): a parser dies, the daemon lives (raising the score needs no
+    privilege)."""
+    with (
+        contextlib.suppress(OSError),
+        open("/proc/self/oom_score_adj", "w", encoding="ascii") as f,
+    ):
+        f.write(str(OOM_SCORE_ADJ))
 
 
 def read_message(stream: BinaryIO) -> bytes | None:
@@ -109,6 +122,7 @@ def main(argv: list[str]) -> int:
     # Ctrl-C reaches the whole process group; the parent decides when we stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     cap_memory(int(argv[2]) if len(argv) > 2 else 0)
+    prefer_oom_kill()
     # The protocol owns fd 1; anything a library prints goes to stderr instead.
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)

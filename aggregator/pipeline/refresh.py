@@ -28,10 +28,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from aggregator.config import Config
+from aggregator.config import MIB, Config
 from aggregator.dedupe import exact as dedupe
 from aggregator.dedupe.exact import NearDuplicates
-from aggregator.fetch.client import Fetcher
+from aggregator.fetch.client import LARGE_BODIES_AT_ONCE, Fetcher
 from aggregator.models import Decision, FeedRecord, FetchResult, ParsedFeed
 from aggregator.normalize.idpolicy import IdHistory, choose_id_policy
 from aggregator.normalize.item import complete_item, default_timezone_for
@@ -89,7 +89,8 @@ class Pipeline:
     def __init__(self, cfg: Config, store: Store, *, rng: random.Random | None = None) -> None:
         self.cfg = cfg
         self.store = store
-        self.parser = ParsePool()
+        cap = cfg.parse.worker_memory_mb * MIB
+        self.parser = ParsePool(cfg.parse.workers, memory_cap_bytes=cap)
         self.rng = rng or random.Random()
         #: True inside :meth:`grouped_writes`: feeds share group transactions.
         self._grouped = False
@@ -160,7 +161,9 @@ class Pipeline:
         on_done: Callable[[FeedOutcome], None] | None,
         stop: asyncio.Event | None,
     ) -> None:
-        async with Fetcher(self.cfg.fetch) as fetcher:
+        # Bodies over 1 MiB take turns (fetch.client.LARGE_BODIES_AT_ONCE), so fetched
+        # documents never pile up in memory while they queue for the parser.
+        async with Fetcher(self.cfg.fetch, large_body_slots=LARGE_BODIES_AT_ONCE) as fetcher:
             # Feeds queue here, not inside the fetcher, so that a stop requested while they
             # wait (SIGTERM) is seen before each one starts.
             gate = asyncio.Semaphore(self.cfg.fetch.concurrency)
@@ -173,7 +176,10 @@ class Pipeline:
 
             async def fetch_and_process(feed: FeedRecord) -> None:
                 result = await fetcher.fetch(feed)
-                outcome = await self.process(feed, result, now_fn())
+                try:
+                    outcome = await self.process(feed, result, now_fn())
+                finally:
+                    fetcher.release_body(feed.id)
                 if outcome.host_retry_after_s:
                     # Retry-After applies to the whole host, not just this feed.
                     host = urlsplit(feed.url).hostname or ""

@@ -18,12 +18,15 @@ from origin import Origin
 from aggregator.opml import Subscription, write_opml
 from aggregator.parse.document import ParseError
 from aggregator.parse.pool import ParsePool
+from aggregator.parse.splice import cap_entries
 
 #: Parse budget for these tests (seconds): short, so that the huge documents blow it.
 SHORT_BUDGET_S = 2.0
-#: Entries in a "huge but legal" Atom document: ~10 MB, under the 15 MiB byte cap, and
-#: parsed by feedparser (the fast path takes RSS only) in well over SHORT_BUDGET_S here.
-HUGE_ATOM_ENTRIES = 40_000
+#: A "huge but legal" Atom document: 400 entries (under max_entries_per_feed) of XHTML
+#: content with SLOW_PARAGRAPHS paragraphs each, ~4.5 MB: feedparser (the fast path takes
+#: plain RSS only) walks every element, ~7 s here, far over SHORT_BUDGET_S.
+SLOW_ENTRIES = 400
+SLOW_PARAGRAPHS = 300
 TINY_FEEDS = 10
 
 
@@ -38,6 +41,22 @@ def atom(n_entries: int, tag: str) -> bytes:
         '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
         f"<title>Feed {tag}</title><id>urn:{tag}</id><updated>2026-11-19T10:00:00Z</updated>"
         + "".join(entry.format(i=i, tag=tag) for i in range(n_entries))
+        + "</feed>"
+    ).encode()
+
+
+def slow_atom(tag: str) -> bytes:
+    body = "".join(f"<p>Paragraph {j} of the story.</p>" for j in range(SLOW_PARAGRAPHS))
+    entry = (
+        "<entry><id>urn:{tag}:{i}</id><link href='http://example.org/{tag}/{i}'/>"
+        "<title>Headline {i} {tag}</title><content type='xhtml'>"
+        f"<div xmlns='http://www.w3.org/1999/xhtml'>{body}</div></content>"
+        "<updated>2026-11-19T10:00:00Z</updated></entry>"
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+        f"<title>Feed {tag}</title><id>urn:{tag}</id><updated>2026-11-19T10:00:00Z</updated>"
+        + "".join(entry.format(i=i, tag=tag) for i in range(SLOW_ENTRIES))
         + "</feed>"
     ).encode()
 
@@ -70,7 +89,7 @@ def test_huge_documents_never_fail_the_queued_tiny_ones(tmp_path: Path, origin: 
     each with its own budget error (before: all ten tiny feeds failed with the budget)."""
     urls = []
     for k in range(2):
-        origin.static(f"/huge{k}.atom", atom(HUGE_ATOM_ENTRIES, f"h{k}"),
+        origin.static(f"/huge{k}.atom", slow_atom(f"h{k}"),
                       content_type="application/atom+xml")  # fmt: skip
         urls.append(origin.url(f"/huge{k}.atom"))
     for k in range(TINY_FEEDS):
@@ -112,7 +131,7 @@ def test_over_budget_kills_only_its_own_worker(tmp_path: Path) -> None:
     """A document over budget kills its own worker; the document parsed beside it (and one
     queued after) succeed, and the other worker is kept."""
     cfg = make_config(tmp_path, parse={"timeout_s": 1.0})
-    huge = atom(HUGE_ATOM_ENTRIES, "h")
+    huge = slow_atom("h")
     small = atom(3, "s")
     pool = ParsePool(workers=2)
 
@@ -147,6 +166,7 @@ POOL_CHILD = """
 import asyncio, sys, time
 from aggregator.config import from_dict
 from aggregator.parse.pool import ParsePool
+from aggregator.parse.splice import cap_entries
 cfg = from_dict({}, base_dir=None)
 pool = ParsePool(workers=2)
 doc = b'<rss version="2.0"><channel><title>t</title><item><title>x</title></item></channel></rss>'
@@ -203,3 +223,88 @@ def descendants(pid: int) -> list[int]:
         out.extend(kids)
         frontier.extend(kids)
     return out
+
+
+def escaped_markup_bomb(target_bytes: int = 15 * 1024 * 1024 - 65536) -> bytes:
+    """One RSS item whose description is ~15 MB of escaped markup: under the byte cap,
+    but feedparser needed ~270 MB to read it (issue 15)."""
+    unit = "&lt;p&gt;word&lt;/p&gt;"
+    text = unit * ((target_bytes - 400) // len(unit))
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>B</title>'
+        f"<item><guid>b</guid><title>One</title><description>{text}</description></item>"
+        "</channel></rss>"
+    ).encode()
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError(f"no VmHWM for {pid}")
+
+
+def test_load_05_worker_memory_cap_fails_only_that_document(tmp_path: Path) -> None:
+    """A document that needs more than the worker's memory cap fails alone with a clear
+    error, the worker's peak stays under the cap, and the same worker parses the next
+    document (before: no cap, the worker peaked at ~270 MB on this input)."""
+    cap_mb = 160
+    cfg = make_config(tmp_path, parse={"timeout_s": 60.0})
+    pool = ParsePool(workers=1, memory_cap_bytes=cap_mb * 1024 * 1024)
+
+    async def scenario() -> tuple[BaseException | None, int, int]:
+        try:
+            await pool.parse(escaped_markup_bomb(), "http://x/bomb", {}, cfg)
+            error = None
+        except ParseError as exc:
+            error = exc
+        (pid,) = pool.pids()
+        after = await pool.parse(atom(3, "s"), "http://x/s", {}, cfg)
+        (pid_after,) = pool.pids()
+        assert len(after.entries) == 3
+        return error, pid, pid_after
+
+    try:
+        error, pid, pid_after = asyncio.run(scenario())
+        assert error is not None and "memory cap" in str(error)
+        assert pid == pid_after  # MemoryError is caught in the worker: it lives on
+        assert peak_rss_mb(pid) <= cap_mb
+    finally:
+        pool.close()
+
+
+def test_load_04_entries_past_the_cap_are_not_parsed(tmp_path: Path) -> None:
+    """40k Atom entries (~10 MB, under the byte cap): only max_entries_per_feed are kept,
+    and the rest are cut before parsing, so the document parses within a 2 s budget and a
+    small memory peak (before: feedparser read all 40k, over 20 s and ~200 MB)."""
+    cfg = make_config(tmp_path, parse={"timeout_s": SHORT_BUDGET_S})
+    pool = ParsePool(workers=1)
+    doc = atom(40_000, "big")
+    assert len(doc) > 8 * 1024 * 1024
+    try:
+        parsed = asyncio.run(pool.parse(doc, "http://x/big", {}, cfg))
+        assert len(parsed.entries) == cfg.parse.max_entries_per_feed
+        assert [e.guid for e in parsed.entries[:2]] == ["urn:big:0", "urn:big:1"]
+        assert not parsed.malformed
+        (pid,) = pool.pids()
+        assert peak_rss_mb(pid) < 100
+    finally:
+        pool.close()
+
+
+def test_cap_entries_keeps_whole_elements_and_the_trailer() -> None:
+    rss = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+        + b"".join(b"<item><guid>%d</guid></item>\n" % i for i in range(5))
+        + b"<!-- end --></channel></rss>"
+    )
+    assert cap_entries(rss, 2) == (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+        b"<item><guid>0</guid></item>\n<item><guid>1</guid></item>"
+        b"\n<!-- end --></channel></rss>"
+    )
+    assert cap_entries(rss, 5) is rss and cap_entries(rss, 0) is rss
+    json_feed = b'{"items": [' + b",".join(b'{"content_html": "<item>"}' for _ in range(9)) + b"]}"
+    assert cap_entries(json_feed, 2) is json_feed
+    in_cdata = b"<rss><channel><item>a</item><item><![CDATA[<item>]]></item></channel></rss>"
+    assert cap_entries(in_cdata, 1) is in_cdata

@@ -1,0 +1,34 @@
+"""Process memory settings for the long-running commands (``run``, ``poll``); glibc only.
+
+``mallopt(M_MMAP_THRESHOLD, 1 MiB)``: every allocation of 1 MiB or more (response bodies,
+the documents sent to the parse workers) gets its own mapping and goes back to the kernel
+when freed. By default glibc raises that threshold after the first large free, so later
+15 MiB bodies land in the heap and its high-water mark stays resident: a hostile poll
+(bench/hostile_memory.py, 4 copies) peaked at 282 MB in the daemon with the default and
+238 MB with this. ``M_ARENA_MAX`` 2: the threads that pickle documents for the workers do not
+each get a 64 MiB arena.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import sys
+
+#: mallopt(3) parameters (glibc malloc.h).
+M_MMAP_THRESHOLD = -3
+M_ARENA_MAX = -8
+MMAP_THRESHOLD_BYTES = 1024 * 1024
+ARENA_MAX = 2
+
+
+def tune_malloc() -> bool:
+    """Apply the settings above; False where there is no glibc (nothing changes)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        ok = libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES) == 1
+        return bool(libc.mallopt(M_ARENA_MAX, ARENA_MAX) == 1 and ok)
+    return False
