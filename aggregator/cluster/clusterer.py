@@ -9,7 +9,7 @@ For each new item::
     rows   = index.search(vector, TOP_ROWS)            # nearest members (raw cosine)
     centre: v ← normalise(v − mean[lang]) for the item and those rows (running per-language
             means, LangMeans), re-rank the rows by centred cosine
-    events = events of rows, updated within window_days
+    events = events of rows with a member within window_days of the item's own time
     for e in events:                                   # exact scoring on e's own members
         cos_max, cos_mean_topk = centred cosines to e's members (+ CROSS_LINGUAL_BONUS across
                                  languages)
@@ -425,7 +425,10 @@ class EventClusterer:
         self, item: ClusterInput, evidence: Evidence, q: FloatVector, now: datetime
     ) -> Assignment:
         t = _epoch(item.at)
-        cutoff = _epoch(now) - self.window_s
+        # The window is measured in the items' own time, never from ``now``: an event takes
+        # the item when its members' times reach within window_days of the item's time (in
+        # either direction: a backfill or a late feed may deliver an older item).
+        lo, hi = t - self.window_s, t + self.window_s
         rows, sims = self.index.search(q, TOP_ROWS)
         lang = base_lang(item.lang)
         qc = q
@@ -449,7 +452,10 @@ class EventClusterer:
         cands: list[int] = []
         for r, sim in zip(rows.tolist(), sims.tolist(), strict=True):
             eid = self._row_event.get(r)
-            if eid is None or eid in cands or self._events[eid].updated < cutoff:
+            if eid is None or eid in cands:
+                continue
+            ev = self._events[eid]
+            if ev.updated < lo or ev.first > hi:
                 continue
             if cands and sim < reach:
                 break  # rows come best first: nothing further can join
@@ -598,6 +604,7 @@ def representative_title(
     )
 
 
-def window_start(now: datetime, cfg: ClusterConfig) -> datetime:
-    """Oldest ``updated`` an event may have and still take members (for ``prune``)."""
-    return now - timedelta(days=cfg.window_days)
+def window_start(t: datetime, cfg: ClusterConfig) -> datetime:
+    """Oldest last-member time an event may have and still take an item of time ``t`` (item
+    time: for ``prune`` pass the oldest item still to be placed, not the wall clock)."""
+    return t - timedelta(days=cfg.window_days)

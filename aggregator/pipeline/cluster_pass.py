@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -31,6 +31,7 @@ from aggregator.cluster.clusterer import (
 from aggregator.cluster.embed import Embedder, embedding_text, make_embedder
 from aggregator.config import Config
 from aggregator.models import Decision
+from aggregator.store import events as store_events
 from aggregator.store.core import Store, parse_iso, utc_iso
 
 log = logging.getLogger("aggregator.pipeline.cluster_pass")
@@ -59,6 +60,16 @@ def _lead(row: dict[str, Any]) -> str:
     return str(row.get("summary") or row.get("content_text") or "")[:LEAD_CHARS]
 
 
+def _member_row(m: store_events.WindowMember) -> dict[str, Any]:
+    return {
+        "title": m.title,
+        "summary": m.summary,
+        "content_text": m.content_text,
+        "published_at": m.published_at,
+        "fetched_at": m.fetched_at,
+    }
+
+
 def _at(row: dict[str, Any]) -> datetime:
     return parse_iso(row["published_at"] or row["fetched_at"])
 
@@ -69,49 +80,51 @@ class EventBuilder:
         self.store = store
         self.embedder = embedder or make_embedder(cfg.cluster)
         self.clusterer: EventClusterer | None = None
+        #: Item time from which the clusterer holds every event (its window's far edge).
+        self._horizon: datetime | None = None
         # Pending rows read ahead by _next_batch, in clustering order.
         self._page: list[dict[str, Any]] = []
 
     # -- state ----------------------------------------------------------------------------------
-    def _load(self, now: datetime) -> EventClusterer:
-        """Rebuild the clusterer from the members of events still inside the window."""
+    def _load(self, since: datetime) -> EventClusterer:
+        """Rebuild the clusterer from the members of events that have a member whose own
+        time is ≥ ``since`` (item time, not the wall clock), oldest first."""
         clusterer = EventClusterer(
             self.cfg.cluster, self.embedder.dim, weights=default_weights(self.embedder.name)
         )
-        since = utc_iso(window_start(now, self.cfg.cluster))
-        rows = self.store.rows(
-            "SELECT i.id, i.event_id, i.title, i.summary, i.content_text, i.lang,"
-            " i.published_at, i.fetched_at, v.vector, v.model FROM items i"
-            " JOIN events e ON e.id = i.event_id"
-            " LEFT JOIN item_vectors v ON v.item_id = i.id"
-            " WHERE i.duplicate_of IS NULL AND e.updated_at >= ? ORDER BY i.id",
-            (since,),
-        )
-        missing = [r for r in rows if r["vector"] is None or r["model"] != self.embedder.name]
+        members = store_events.window_members(self.store, utc_iso(since))
+        missing = [m for m in members if m.vector is None or m.model != self.embedder.name]
+        fresh: dict[int, np.ndarray] = {}
         if missing:  # first start with this embedder: embed the window once
-            vecs = self._embed(missing)
+            vecs = self._embed([_member_row(m) for m in missing])
             with self.store.transaction():
-                for r, v in zip(missing, vecs, strict=True):
-                    self._save_vector(r["id"], v)
-                    r["vector"] = v.tobytes()
-        for r in rows:
-            vec = np.frombuffer(r["vector"], dtype=np.float32)
+                for m, v in zip(missing, vecs, strict=True):
+                    store_events.save_vector(self.store, m.item_id, self.embedder.name, v)
+                    fresh[m.item_id] = v
+        for m in members:
+            vec = fresh.get(m.item_id)
+            if vec is None:
+                assert m.vector is not None
+                vec = np.frombuffer(m.vector, dtype=np.float32)
+            row = _member_row(m)
             clusterer.add_existing(
                 ClusterMember(
-                    item_id=r["id"],
-                    event_id=r["event_id"],
-                    lang=r["lang"],
+                    item_id=m.item_id,
+                    event_id=m.event_id,
+                    lang=m.lang,
                     vector=vec,
-                    at=_at(r),
-                    evidence=evidence_for(r["title"], _lead(r)),
-                    title=r["title"],
+                    at=_at(row),
+                    evidence=evidence_for(m.title, _lead(row)),
+                    title=m.title,
                 )
             )
+        self._horizon = since
         log.info(
-            "clusterer loaded members=%d events=%d embedder=%s",
+            "clusterer loaded members=%d events=%d embedder=%s since=%s",
             len(clusterer),
             clusterer.event_count,
             self.embedder.name,
+            utc_iso(since),
         )
         return clusterer
 
@@ -121,10 +134,7 @@ class EventBuilder:
         return [np.ascontiguousarray(m[i], dtype=np.float32) for i in range(len(rows))]
 
     def _save_vector(self, item_id: int, vec: np.ndarray) -> None:
-        self.store.conn.execute(
-            "INSERT OR REPLACE INTO item_vectors (item_id, model, vector) VALUES (?, ?, ?)",
-            (item_id, self.embedder.name, vec.astype(np.float32).tobytes()),
-        )
+        store_events.save_vector(self.store, item_id, self.embedder.name, vec)
 
     # -- the job ----------------------------------------------------------------------------------
     def cluster_pending(self, now: datetime, progress: Callable[[int], None] | None = None) -> int:
@@ -156,11 +166,29 @@ class EventBuilder:
         return done
 
     def _prepare(self, now: datetime) -> None:
-        """Load the clusterer on first use; drop events that left the window."""
-        if self.clusterer is None:
-            self.clusterer = self._load(now)
-        self.clusterer.prune(window_start(now, self.cfg.cluster))
+        """Make the clusterer hold every event a pending item could join.
+
+        Windows are measured in the items' own time: the oldest pending item ``p`` can join
+        events with a member at or after ``p − window``; the clusterer is (re)loaded from
+        there when it holds less, and events that ended before it are dropped otherwise.
+        """
         self._page = []
+        oldest = store_events.oldest_pending_at(self.store)
+        if oldest is None:
+            if self.clusterer is None:
+                self.clusterer = self._load(window_start(now, self.cfg.cluster))
+            return
+        self._cover(parse_iso(oldest))
+
+    def _cover(self, t: datetime) -> None:
+        """Ensure the in-memory window reaches back to ``t − window`` (item time)."""
+        need = window_start(t, self.cfg.cluster)
+        if self.clusterer is None or self._horizon is None or need < self._horizon:
+            self.clusterer = self._load(need)
+        elif need - self._horizon >= timedelta(days=self.cfg.cluster.window_days / 4):
+            # Retention follows the stream: older events can no longer take a member.
+            self.clusterer.prune(need)
+            self._horizon = need
 
     def _next_batch(self, now: datetime) -> list[dict[str, Any]] | None:
         """The next CLUSTER_BATCH_ITEMS pending items, oldest first, from a read-ahead page.
@@ -193,6 +221,7 @@ class EventBuilder:
     def _commit_batch(
         self, rows: list[dict[str, Any]], vecs: list[np.ndarray], now: datetime
     ) -> None:
+        self._cover(min(_at(r) for r in rows))  # rows may be older than the last batch's
         clusterer = self.clusterer
         assert clusterer is not None
         at = utc_iso(now)
@@ -204,6 +233,7 @@ class EventBuilder:
                 self._retitle(clusterer, touched, at)
         except Exception:
             self.clusterer = None  # memory may be ahead of the rolled-back store
+            self._horizon = None
             self._page = []
             raise
 
@@ -254,31 +284,10 @@ class EventBuilder:
         """Re-run the online clusterer over the unique items first seen since ``since``, in
         time order (after a model or weight change). Their events are emptied and deleted
         when nothing else holds them; unmerges stay respected. Returns items reassigned."""
-        cutoff = utc_iso(since)
         with self.store.transaction():
-            touched = {
-                r["event_id"]
-                for r in self.store.rows(
-                    "SELECT DISTINCT event_id FROM items WHERE event_id IS NOT NULL"
-                    " AND COALESCE(published_at, fetched_at) >= ?",
-                    (cutoff,),
-                )
-            }
-            self.store.conn.execute(
-                "UPDATE items SET event_id = NULL WHERE COALESCE(published_at, fetched_at) >= ?"
-                " OR duplicate_of IN (SELECT id FROM items WHERE"
-                " COALESCE(published_at, fetched_at) >= ?)",
-                (cutoff, cutoff),
-            )
-            for eid in touched:
-                left = self.store.rows(
-                    "SELECT COUNT(*) AS n FROM items WHERE event_id = ?", (eid,)
-                )[0]["n"]
-                if left:
-                    self.store.refresh_event(eid, updated_at=utc_iso(now))
-                else:
-                    self.store.conn.execute("DELETE FROM events WHERE id = ?", (eid,))
+            store_events.reset_events_since(self.store, utc_iso(since), utc_iso(now))
         self.clusterer = None  # rebuilt from what is still assigned
+        self._horizon = None
         return self.cluster_pending(now, progress)
 
     def pending_count(self) -> int:

@@ -1,0 +1,109 @@
+"""Store stage, clustering side: the SQL the event builder needs (I/O: disk).
+
+Named functions over a :class:`~aggregator.store.core.Store` that return typed records: the
+oldest pending item, the members of events near a point in the items' own time (published,
+else fetched — never the wall clock), item vectors, and the recluster reset. Kept out of
+``store/core.py`` so that module stays under 500 lines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from aggregator.store.core import Store
+
+#: An item's own time: published, else first fetched (ISO-8601 UTC text sorts as time).
+ITEM_TIME = "COALESCE(published_at, fetched_at)"
+#: Characters of summary / text read as an item's lead.
+LEAD_CHARS = 400
+
+
+@dataclass(frozen=True)
+class WindowMember:
+    """One original item of an event that is still in (or near) the window."""
+
+    item_id: int
+    event_id: int
+    title: str
+    summary: str
+    content_text: str
+    lang: str
+    published_at: str | None
+    fetched_at: str
+    #: Stored vector (float32 bytes) and the embedder that made it; None when not stored.
+    vector: bytes | None
+    model: str | None
+
+
+def oldest_pending_at(store: Store) -> str | None:
+    """Item time of the oldest original item not yet in an event (None when none waits)."""
+    rows = store.rows(
+        f"SELECT MIN({ITEM_TIME}) AS t FROM items WHERE event_id IS NULL AND duplicate_of IS NULL"
+    )
+    t = rows[0]["t"] if rows else None
+    return str(t) if t is not None else None
+
+
+def window_members(store: Store, since: str) -> list[WindowMember]:
+    """Original members of every event that has a member whose own time is ≥ ``since``,
+    oldest first (the order the clusterer met them in a live run)."""
+    rows = store.rows(
+        "SELECT i.id, i.event_id, i.title, substr(i.summary, 1, ?) AS summary,"
+        " substr(i.content_text, 1, ?) AS content_text, i.lang, i.published_at, i.fetched_at,"
+        " v.vector, v.model FROM items i LEFT JOIN item_vectors v ON v.item_id = i.id"
+        " WHERE i.duplicate_of IS NULL AND i.event_id IN ("
+        "   SELECT event_id FROM items WHERE event_id IS NOT NULL"
+        "   AND (published_at >= ? OR (published_at IS NULL AND fetched_at >= ?)))"
+        " ORDER BY COALESCE(i.published_at, i.fetched_at), i.id",
+        (LEAD_CHARS, LEAD_CHARS, since, since),
+    )
+    return [
+        WindowMember(
+            item_id=r["id"],
+            event_id=r["event_id"],
+            title=r["title"] or "",
+            summary=r["summary"] or "",
+            content_text=r["content_text"] or "",
+            lang=r["lang"] or "und",
+            published_at=r["published_at"],
+            fetched_at=r["fetched_at"],
+            vector=r["vector"],
+            model=r["model"],
+        )
+        for r in rows
+    ]
+
+
+def save_vector(store: Store, item_id: int, model: str, vec: npt.NDArray[np.float32]) -> None:
+    """Keep an item's embedding so a restart does not re-embed the window."""
+    store.conn.execute(
+        "INSERT OR REPLACE INTO item_vectors (item_id, model, vector) VALUES (?, ?, ?)",
+        (item_id, model, np.asarray(vec, dtype=np.float32).tobytes()),
+    )
+
+
+def reset_events_since(store: Store, since: str, at: str) -> None:
+    """Take every item whose own time is ≥ ``since`` (and its duplicates) out of its event;
+    events left empty are deleted, the others refreshed at ``at``. Call in a transaction."""
+    touched = {
+        r["event_id"]
+        for r in store.rows(
+            f"SELECT DISTINCT event_id FROM items WHERE event_id IS NOT NULL"
+            f" AND {ITEM_TIME} >= ?",
+            (since,),
+        )
+    }
+    store.conn.execute(
+        f"UPDATE items SET event_id = NULL WHERE {ITEM_TIME} >= ?"
+        f" OR duplicate_of IN (SELECT id FROM items WHERE {ITEM_TIME} >= ?)",
+        (since, since),
+    )
+    for eid in touched:
+        left = store.rows("SELECT COUNT(*) AS n FROM items WHERE event_id = ?", (eid,))[0]["n"]
+        if left:
+            store.refresh_event(eid, updated_at=at)
+        else:
+            store.conn.execute("DELETE FROM events WHERE id = ?", (eid,))
