@@ -23,9 +23,8 @@ For each new item::
 from __future__ import annotations
 
 import dataclasses
-import functools
 import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -35,9 +34,13 @@ import numpy as np
 import numpy.typing as npt
 
 from aggregator.cluster import evidence as entities
+from aggregator.cluster.centring import LangMeans
 from aggregator.cluster.embed import fold_chinese
 from aggregator.cluster.evidence import Evidence
 from aggregator.cluster.index import VectorIndex
+from aggregator.cluster.titles import GRAM_MAX_MEMBERS as GRAM_MAX_MEMBERS
+from aggregator.cluster.titles import base_lang, central_order, pick_titles
+from aggregator.cluster.titles import representative_title as representative_title
 from aggregator.config import ClusterConfig
 
 FloatVector = npt.NDArray[np.float32]
@@ -151,12 +154,6 @@ def _epoch(dt: datetime) -> float:
     return dt.timestamp()
 
 
-@functools.lru_cache(maxsize=1024)
-def base_lang(lang: str) -> str:
-    """``zh-Hant`` → ``zh``: Traditional and Simplified count as one language for scoring."""
-    return (lang or "und").split("-")[0].split("_")[0].lower()
-
-
 @dataclass(frozen=True)
 class ClusterInput:
     """A new unique item to place. ``vector`` is the unit embedding of title + lead."""
@@ -199,61 +196,6 @@ class Assignment:
 
 def evidence_for(title: str, lead: str) -> Evidence:
     return entities.extract(fold_chinese(title), fold_chinese(lead))
-
-
-class LangMeans:
-    """Running mean vector per base language (online, no I/O). ``mean(lang)`` of a language
-    never seen is zero, so centring is a no-op for it."""
-
-    def __init__(
-        self,
-        dim: int,
-        prior_items: float,
-        horizon_items: float,
-        priors: Mapping[str, FloatVector] | None = None,
-    ) -> None:
-        self.dim = dim
-        self.prior_items = prior_items
-        self.horizon_items = max(horizon_items, 1.0)
-        self._mean: dict[str, FloatVector] = {
-            k: np.array(v, dtype=np.float32).reshape(dim) for k, v in (priors or {}).items()
-        }
-        self._weight: dict[str, float] = {}
-        self._zero: FloatVector = np.zeros(dim, dtype=np.float32)
-
-    def mean(self, lang: str) -> FloatVector:
-        return self._mean.get(lang, self._zero)
-
-    def count(self, lang: str) -> float:
-        """Items folded into ``lang``'s mean (prior weight excluded, capped by the horizon)."""
-        return self._weight.get(lang, self.prior_items) - self.prior_items
-
-    def update(self, lang: str, vector: FloatVector) -> None:
-        m = self._mean.get(lang)
-        if m is None:
-            m = self._mean[lang] = np.zeros(self.dim, dtype=np.float32)
-        w = min(self._weight.get(lang, self.prior_items) + 1.0, self.horizon_items)
-        self._weight[lang] = w
-        m += (np.asarray(vector, dtype=np.float32).reshape(self.dim) - m) / w
-
-    def centre(self, vectors: FloatVector, langs: Sequence[str]) -> FloatVector:
-        """Rows minus their language's mean, re-normalised to unit length."""
-        out = np.array(vectors, dtype=np.float32, ndmin=2, copy=True)
-        present = set(langs)
-        if len(present) == 1:
-            m = self._mean.get(langs[0])
-            if m is not None:
-                out -= m
-        else:
-            codes = np.array(langs)
-            for lang in present:
-                m = self._mean.get(lang)
-                if m is not None:
-                    out[codes == lang] -= m
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        norms[norms == 0] = 1.0
-        res: FloatVector = (out / norms).astype(np.float32, copy=False)
-        return res
 
 
 class _Event:
@@ -396,8 +338,8 @@ class EventClusterer:
         ev = self._events.get(event_id)
         if not ev:
             return "", None
-        order = _central_order(self.index.vectors(ev.rows))
-        return _pick_titles(order, ev.langs, ev.titles, preferred_language)
+        order = central_order(self.index.vectors(ev.rows))
+        return pick_titles(order, ev.langs, ev.titles, preferred_language)
 
     # -- decision --------------------------------------------------------------------------
     @contextmanager
@@ -550,58 +492,6 @@ class EventClusterer:
             "members": len(ev.rows),
         }
         return float(score), ev.id, feats
-
-
-#: Events up to this size rank their headlines from the Gram matrix, as always; bigger ones use
-#: the linear form in :func:`_central_order` (an event of 700 members: 0.4 MB of work instead
-#: of 250M multiply-adds per retitle).
-GRAM_MAX_MEMBERS = 64
-
-
-def _central_order(vecs: FloatVector) -> list[int]:
-    """Member indices, most central first (mean cosine to the other members, stable).
-
-    Small events: row sums of the float32 Gram matrix. Above GRAM_MAX_MEMBERS, Σ_j v_i·v_j =
-    v_i·(Σ_j v_j), one matrix-vector product in float64. The two agree except on near-ties at
-    float32 noise (in a two-member event both members tie exactly in real arithmetic and the
-    rounding of ‖v‖² picks one), so small events keep the Gram form and their titles.
-    """
-    n = len(vecs)
-    if n <= GRAM_MAX_MEMBERS:
-        centrality = ((vecs @ vecs.T).sum(axis=1) - 1.0) / max(1, n - 1)
-    else:
-        v64 = np.asarray(vecs, dtype=np.float64)
-        centrality = v64 @ v64.sum(axis=0)
-    order: list[int] = np.argsort(-centrality, kind="stable").tolist()
-    return order
-
-
-def _pick_titles(
-    order: Sequence[int], langs: Sequence[str], titles: Sequence[str], preferred_language: str
-) -> tuple[str, str | None]:
-    pref = base_lang(preferred_language)
-    main_idx = next((i for i in order if base_lang(langs[i]) == pref), order[0])
-    main_lang = base_lang(langs[main_idx])
-    alt_idx = next((i for i in order if base_lang(langs[i]) != main_lang), None)
-    alt = titles[alt_idx] if alt_idx is not None else None
-    return titles[main_idx], alt
-
-
-def representative_title(
-    members: Sequence[ClusterMember], preferred_language: str
-) -> tuple[str, str | None]:
-    """``(title, alt_title)``: the most central headline in the preferred language if any
-    member has it, else the most central overall; ``alt_title`` is the most central headline
-    in another language (None when the event is monolingual)."""
-    if not members:
-        return "", None
-    vecs = np.stack([np.asarray(m.vector, dtype=np.float32) for m in members])
-    return _pick_titles(
-        _central_order(vecs),
-        [m.lang for m in members],
-        [m.title for m in members],
-        preferred_language,
-    )
 
 
 def window_start(t: datetime, cfg: ClusterConfig) -> datetime:
