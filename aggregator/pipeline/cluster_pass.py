@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from aggregator.cluster import lexical
 from aggregator.cluster.clusterer import (
     ClusterInput,
     ClusterMember,
@@ -92,6 +93,7 @@ class EventBuilder:
         clusterer = EventClusterer(
             self.cfg.cluster, self.embedder.dim, weights=default_weights(self.embedder.name)
         )
+        clusterer.df.load(*store_events.load_doc_freq(self.store))
         members = store_events.window_members(self.store, utc_iso(since))
         missing = [m for m in members if m.vector is None or m.model != self.embedder.name]
         fresh: dict[int, np.ndarray] = {}
@@ -116,6 +118,7 @@ class EventBuilder:
                     at=_at(row),
                     evidence=evidence_for(m.title, _lead(row)),
                     title=m.title,
+                    terms=lexical.terms(m.title, _lead(row)),
                 )
             )
         self._horizon = since
@@ -231,6 +234,7 @@ class EventBuilder:
                 for r, vec in zip(rows, vecs, strict=True):
                     touched.add(self._assign_one(clusterer, r, vec, at, now))
                 self._retitle(clusterer, touched, at)
+                store_events.save_doc_freq(self.store, *clusterer.df.take_changes())
         except Exception:
             self.clusterer = None  # memory may be ahead of the rolled-back store
             self._horizon = None

@@ -107,3 +107,28 @@ def reset_events_since(store: Store, since: str, at: str) -> None:
             store.refresh_event(eid, updated_at=at)
         else:
             store.conn.execute("DELETE FROM events WHERE id = ?", (eid,))
+
+
+def load_doc_freq(store: Store) -> tuple[int, list[tuple[str, int]]]:
+    """``(documents counted, [(term, df)…])`` of the lexical evidence (see migration 7)."""
+    n = 0
+    rows: list[tuple[str, int]] = []
+    for term, df in store.conn.execute("SELECT term, df FROM lexical_df"):
+        if term == "":
+            n = int(df)
+        else:
+            rows.append((str(term), int(df)))
+    return n, rows
+
+
+def save_doc_freq(store: Store, n_docs: int, changed: list[tuple[str, int]]) -> None:
+    """Write the changed document frequencies (df 0: the term was forgotten)."""
+    conn = store.conn
+    conn.executemany(
+        "INSERT INTO lexical_df (term, df) VALUES (?, ?)"
+        " ON CONFLICT(term) DO UPDATE SET df = excluded.df",
+        [("", n_docs), *((t, d) for t, d in changed if d > 0)],
+    )
+    gone = [(t,) for t, d in changed if d <= 0]
+    if gone:
+        conn.executemany("DELETE FROM lexical_df WHERE term = ?", gone)
