@@ -319,15 +319,13 @@ class EventClusterer:
                 rows, sims = rows[order], sims[order]
             else:
                 sims = np.zeros(0, dtype=np.float32)
-        # An event can score at most (1 − λ)·(its best cosine + the cross-lingual bonus) + λ
-        # (a lexical cosine of 1) + full shared evidence (w_max + w_mean = 1, time and
-        # conflicts only subtract), so events that cannot reach the threshold are skipped; the
-        # nearest one is still scored for the log.
+        # An event can score at most its best cosine + the cross-lingual bonus + λ (a lexical
+        # cosine of 1) + full shared evidence (w_max + w_mean = 1, time and conflicts only
+        # subtract), so events that cannot reach the threshold are skipped; the nearest one
+        # is still scored for the log.
         w = self.w
         lam = max(w.lex_same, w.lex_cross)
-        reach = (w.join_score - lam - w.w_shared * w.shared_cap) / max(
-            1.0 - lam, 1e-6
-        ) - w.cross_lingual_bonus
+        reach = w.join_score - lam - w.cross_lingual_bonus - w.w_shared * w.shared_cap
         cands: list[int] = []
         for r, sim in zip(rows.tolist(), sims.tolist(), strict=True):
             eid = self._row_event.get(r)
@@ -441,7 +439,8 @@ class EventClusterer:
         lex = max(lex_member, lex_profile)
         lam = w.lex_same if lang in ev.langs else w.lex_cross
         score = (
-            (1.0 - lam) * (w.w_max * cos_max + w.w_mean * cos_mean)
+            w.w_max * cos_max
+            + w.w_mean * cos_mean
             + lam * lex
             + w.w_time * (time_f - 1.0)
             + w.w_shared * shared_w

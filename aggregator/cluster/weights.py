@@ -5,7 +5,7 @@ The score of an item against a candidate event (see ``clusterer``)::
     emb   = W_MAX·cos_max + W_MEAN·cos_mean_topk     (centred USE cosines, + CROSS_LINGUAL_BONUS
                                                        for a member in another language)
     lex   = max(TF-IDF cosine to the event's keyword profile, to its nearest members)
-    score = (1 − λ)·emb + λ·lex + W_TIME·(time − 1) + W_SHARED·shared − W_CONFLICT·conflicts
+    score = emb + λ·lex + W_TIME·(time − 1) + W_SHARED·shared − W_CONFLICT·conflicts
     λ     = LEX_SAME when the event has a member in the item's language, else LEX_CROSS
 
 and the item joins the best event when score ≥ JOIN_SCORE.
@@ -58,8 +58,9 @@ CENTRE = True
 MEAN_PRIOR_ITEMS = 5.0
 MEAN_HORIZON_ITEMS = 1000.0
 
-#: Lexical evidence (``lexical``): weight λ of the TF-IDF cosine in the score, against 1 − λ for
-#: the embedding part. Placeholder until chosen on the dev halves (see bench/tune_cluster.py).
+#: Lexical evidence (``lexical``): weight λ of the TF-IDF cosine added to the score (one for an
+#: event with a member in the item's language, one for an event without). Placeholder until
+#: chosen on the dev halves (see bench/tune_cluster.py).
 LEX_SAME = 0.0
 LEX_CROSS = 0.0
 
