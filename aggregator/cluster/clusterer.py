@@ -4,20 +4,12 @@ Online, single pass. No clock reads and no DB: the caller passes ``now``, embeds
 (``embed.make_embedder``, title + lead in batches), stores every :class:`Assignment` in the
 ``decisions`` table, and calls :meth:`EventClusterer.add_existing` on start to rebuild state.
 
-For each new item::
-
-    rows   = index.search(vector, TOP_ROWS)            # nearest members (raw cosine)
-    centre: v ← normalise(v − mean[lang]) for the item and those rows (running per-language
-            means, LangMeans), re-rank the rows by centred cosine
-    events = events of rows with a member within window_days of the item's own time
-    for e in events:                                   # exact scoring on e's own members
-        cos_max, cos_mean_topk = centred cosines to e's members (+ CROSS_LINGUAL_BONUS across
-                                 languages)
-        time  = exp(-dt² / 2σ²), σ = TIME_SIGMA_DAYS, dt = gap to e's member times
-        shared, conflicts = entities.extract() keys of the item vs e's members
-        score = W_MAX·cos_max + W_MEAN·cos_mean_topk + W_TIME·(time − 1)
-                + W_SHARED·min(shared, SHARED_CAP) − W_CONFLICT·conflicts
-    join the best e if score ≥ JOIN_SCORE, else new_event (the caller opens it, then add_member)
+For each new item: the index's nearest member rows (re-ranked by centred cosine, see
+``centring``) name up to MAX_CANDIDATE_EVENTS events with a member within window_days of the
+item's own time; each is scored exactly on its own members and keyword profile (the formula
+and how its weights were chosen: ``weights``); the item joins the best if it reaches
+JOIN_SCORE, else opens an event (the caller opens it, then :meth:`add_member`). An item that
+also clearly belongs to a second open event asks for the two to merge (``merge_with``).
 """
 
 from __future__ import annotations
@@ -342,10 +334,16 @@ class EventClusterer:
         if not cands:
             return Assignment(item.item_id, None, RULE_NEW, 0.0, {"candidates": 0}, evidence)
         _, lexv = self._item_lex(item)
-        score, eid, feats = self._score(qc, lang, t, _ItemKeys(evidence), lexv, cands)
+        score, eid, feats, others = self._score(qc, lang, t, _ItemKeys(evidence), lexv, cands)
         feats["candidates"] = len(cands)
         if score >= self.w.join_score:
-            return Assignment(item.item_id, eid, RULE_JOIN, score, feats, evidence)
+            bar = self.w.join_score + self.w.merge_margin
+            merge = tuple(
+                e for s, e in others if e != eid and s >= bar and not self._events_conflict(eid, e)
+            )
+            if merge:
+                feats["merge_with"] = {str(e): round(s, 4) for s, e in others if e in merge}
+            return Assignment(item.item_id, eid, RULE_JOIN, score, feats, evidence, merge)
         feats["nearest_event_id"] = eid
         return Assignment(item.item_id, None, RULE_NEW, score, feats, evidence)
 
@@ -357,8 +355,9 @@ class EventClusterer:
         keys: _ItemKeys,
         lexv: lexical.TermVector,
         cands: list[int],
-    ) -> tuple[float, int, dict[str, Any]]:
-        """Score every candidate event; returns the best (first on ties) with its features.
+    ) -> tuple[float, int, dict[str, Any], list[tuple[float, int]]]:
+        """Score every candidate event; returns the best (first on ties) with its features, and
+        every candidate without conflicting evidence as ``(score, event id)``.
 
         The members of all candidates are fetched, centred and multiplied with ``q`` in one
         go; the features dict is built for the winner only.
@@ -378,11 +377,14 @@ class EventClusterer:
         cross_all = np.array([m != lang for m in langs], dtype=bool)
         adj_all = cos_all + self.w.cross_lingual_bonus * cross_all
         best: tuple[float, int, dict[str, Any]] | None = None
+        clean: list[tuple[float, int]] = []
         for i, ev in enumerate(events):
             adj = adj_all[bounds[i] : bounds[i + 1]]
             score, parts = self._score_event(
                 ev, adj, rows[bounds[i] : bounds[i + 1]], t, keys, lexv, lang
             )
+            if not parts["conflicts"]:
+                clean.append((score, ev.id))
             if best is None or score > best[0]:
                 best = (score, i, parts)
         assert best is not None
@@ -395,7 +397,36 @@ class EventClusterer:
         feats["cos_max"] = round(float(cos.max()), 4)
         feats["cross_lingual"] = bool(cross[int(np.argmax(adj))])
         feats["members"] = len(ev.rows)
-        return float(score), ev.id, feats
+        return float(score), ev.id, feats, clean
+
+    def has_event(self, event_id: int) -> bool:
+        return event_id in self._events
+
+    def _events_conflict(self, a: int, b: int) -> bool:
+        """Two events whose headlines carry conflicting evidence (two countries, central
+        banks, figures…) are kept apart: same topic, different event."""
+        ea, eb = self._events[a], self._events[b]
+        return bool(
+            entities.conflicts_between(ea.conflict_title, ea.keys, eb.conflict_title, eb.keys)
+        )
+
+    def merge_events(self, keep: int, drop: int) -> None:
+        """Move every member of event ``drop`` into ``keep`` (the caller moves them in the
+        store too); ``drop`` is forgotten."""
+        ek, ed = self._events[keep], self._events.pop(drop)
+        for row in ed.rows:
+            self._row_event[row] = keep
+            self._members[row] = dataclasses.replace(self._members[row], event_id=keep)
+            ek.profile.add(self._lex[row])
+        ek.rows.extend(ed.rows)
+        ek.langs.extend(ed.langs)
+        ek.titles.extend(ed.titles)
+        ek.first = min(ek.first, ed.first)
+        ek.updated = max(ek.updated, ed.updated)
+        ek.keys |= ed.keys
+        ek.title_keys |= ed.title_keys
+        for kind, ks in ed.conflict_title.items():
+            ek.conflict_title.setdefault(kind, set()).update(ks)
 
     def _score_event(
         self,

@@ -59,6 +59,10 @@ class Assignment:
     score: float
     features: dict[str, Any] = field(default_factory=dict)
     evidence: Evidence = field(default_factory=Evidence)
+    #: Other open events the item also clearly belongs to: later evidence that they and
+    #: ``event_id`` are one event. The caller merges them (the oldest id survives) with
+    #: :meth:`EventClusterer.merge_events`.
+    merge_with: tuple[int, ...] = ()
 
 
 def evidence_for(title: str, lead: str) -> Evidence:

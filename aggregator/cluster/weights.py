@@ -64,6 +64,10 @@ MEAN_HORIZON_ITEMS = 1000.0
 LEX_SAME = 0.0
 LEX_CROSS = 0.0
 
+#: Event merges (issue 13 item 4): see ScoreWeights.merge_margin. Placeholder until chosen on
+#: the dev halves.
+MERGE_MARGIN = float("inf")
+
 
 @dataclass(frozen=True)
 class ScoreWeights:
@@ -87,6 +91,9 @@ class ScoreWeights:
     #: λ of the lexical cosine when the event has a member in the item's language / has none.
     lex_same: float = LEX_SAME
     lex_cross: float = LEX_CROSS
+    #: An item that joins one event and scores ≥ join_score + merge_margin against another
+    #: open event (no conflicting evidence between the two) merges them; inf: never.
+    merge_margin: float = MERGE_MARGIN
 
 
 #: The lexical fallback (backend "none") scores lower: hashed word/bigram cosines of two

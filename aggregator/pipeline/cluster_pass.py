@@ -22,9 +22,11 @@ import numpy as np
 
 from aggregator.cluster import lexical
 from aggregator.cluster.clusterer import (
+    RULE_JOIN,
     ClusterInput,
     ClusterMember,
     EventClusterer,
+    ScoreWeights,
     default_weights,
     evidence_for,
     window_start,
@@ -76,13 +78,22 @@ def _at(row: dict[str, Any]) -> datetime:
 
 
 class EventBuilder:
-    def __init__(self, cfg: Config, store: Store, embedder: Embedder | None = None) -> None:
+    def __init__(
+        self,
+        cfg: Config,
+        store: Store,
+        embedder: Embedder | None = None,
+        weights: ScoreWeights | None = None,
+    ) -> None:
         self.cfg = cfg
         self.store = store
         self.embedder = embedder or make_embedder(cfg.cluster)
+        self.weights = weights or default_weights(self.embedder.name)
         self.clusterer: EventClusterer | None = None
         #: Item time from which the clusterer holds every event (its window's far edge).
         self._horizon: datetime | None = None
+        #: Events merged into another during this run (no longer in the store).
+        self._dropped: set[int] = set()
         # Pending rows read ahead by _next_batch, in clustering order.
         self._page: list[dict[str, Any]] = []
 
@@ -90,9 +101,7 @@ class EventBuilder:
     def _load(self, since: datetime) -> EventClusterer:
         """Rebuild the clusterer from the members of events that have a member whose own
         time is ≥ ``since`` (item time, not the wall clock), oldest first."""
-        clusterer = EventClusterer(
-            self.cfg.cluster, self.embedder.dim, weights=default_weights(self.embedder.name)
-        )
+        clusterer = EventClusterer(self.cfg.cluster, self.embedder.dim, weights=self.weights)
         clusterer.df.load(*store_events.load_doc_freq(self.store))
         members = store_events.window_members(self.store, utc_iso(since))
         missing = [m for m in members if m.vector is None or m.model != self.embedder.name]
@@ -274,11 +283,61 @@ class EventBuilder:
                 at=at,
             )
         )
+        if rule == RULE_JOIN:
+            for other in a.merge_with:
+                event_id = self._merge(clusterer, r["id"], event_id, other, at)
         return event_id
+
+    def _merge(
+        self, clusterer: EventClusterer, item_id: int, event_id: int, other: int, at: str
+    ) -> int:
+        """Item ``item_id`` (now in ``event_id``) showed that ``other`` is the same event:
+        merge the two, the older id surviving, unless a user split them. Returns the event
+        the item is in afterwards."""
+        if other == event_id or not clusterer.has_event(other):
+            return event_id
+        if store_events.merge_refused(self.store, event_id, other):
+            return event_id
+        keep, drop = min(event_id, other), max(event_id, other)
+        m = store_events.merge_events(self.store, keep, drop)
+        clusterer.merge_events(keep, drop)
+        self._dropped.add(drop)
+        feats = {
+            "kept_event_id": keep,
+            "merged_event_id": drop,
+            "moved_items": m.moved_items,
+            "dropped_event": {
+                "title": m.title,
+                "alt_title": m.alt_title,
+                "first_seen_at": m.first_seen_at,
+            },
+        }
+        self.store.add_decision(
+            Decision(
+                item_id=item_id,
+                stage="cluster",
+                rule="merge_events",
+                target_event_id=keep,
+                features=feats,
+                at=at,
+            )
+        )
+        for moved in m.moved_items:
+            self.store.add_decision(
+                Decision(
+                    item_id=moved,
+                    stage="cluster",
+                    rule="merged_into",
+                    target_event_id=keep,
+                    features=feats | {"by_item": item_id},
+                    at=at,
+                )
+            )
+        return keep
 
     def _retitle(self, clusterer: EventClusterer, events: set[int], at: str) -> None:
         pref = self.cfg.publish.preferred_language
-        for eid in events:
+        for eid in events - self._dropped:
             title, alt = clusterer.representative(eid, pref)
             self.store.refresh_event(eid, updated_at=at, title=title or None, alt_title=alt)
 

@@ -8,6 +8,7 @@ else fetched — never the wall clock), item vectors, and the recluster reset. K
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -91,8 +92,7 @@ def reset_events_since(store: Store, since: str, at: str) -> None:
     touched = {
         r["event_id"]
         for r in store.rows(
-            f"SELECT DISTINCT event_id FROM items WHERE event_id IS NOT NULL"
-            f" AND {ITEM_TIME} >= ?",
+            f"SELECT DISTINCT event_id FROM items WHERE event_id IS NOT NULL AND {ITEM_TIME} >= ?",
             (since,),
         )
     }
@@ -132,3 +132,93 @@ def save_doc_freq(store: Store, n_docs: int, changed: list[tuple[str, int]]) -> 
     gone = [(t,) for t, d in changed if d <= 0]
     if gone:
         conn.executemany("DELETE FROM lexical_df WHERE term = ?", gone)
+
+
+@dataclass(frozen=True)
+class MergedEvent:
+    """What :func:`merge_events` moved, enough for ``unmerge`` to restore the dropped event."""
+
+    kept: int
+    dropped: int
+    moved_items: list[int]
+    title: str
+    alt_title: str | None
+    first_seen_at: str
+
+
+def merge_refused(store: Store, a: int, b: int) -> bool:
+    """A user split these two events apart before (an ``unmerges`` row of a member of one
+    names the other)."""
+    rows = store.rows(
+        "SELECT 1 FROM unmerges u JOIN items i ON i.id = u.item_id WHERE u.stage = 'cluster'"
+        " AND ((i.event_id = ? AND u.target_event_id = ?) OR (i.event_id = ? AND"
+        " u.target_event_id = ?)) LIMIT 1",
+        (a, b, b, a),
+    )
+    return bool(rows)
+
+
+def merge_events(store: Store, keep: int, drop: int) -> MergedEvent:
+    """Move every item of event ``drop`` (duplicates too) into ``keep`` and delete ``drop``
+    (its feed entries go with it); ``keep`` takes the earlier first-seen time. Call in a
+    transaction, then refresh ``keep``."""
+    ev = store.rows("SELECT title, alt_title, first_seen_at FROM events WHERE id = ?", (drop,))[0]
+    moved = [r["id"] for r in store.rows("SELECT id FROM items WHERE event_id = ?", (drop,))]
+    store.conn.execute("UPDATE items SET event_id = ? WHERE event_id = ?", (keep, drop))
+    store.conn.execute(
+        "UPDATE events SET first_seen_at = MIN(first_seen_at, ?) WHERE id = ?",
+        (ev["first_seen_at"], keep),
+    )
+    store.conn.execute("DELETE FROM events WHERE id = ?", (drop,))
+    return MergedEvent(keep, drop, moved, ev["title"], ev["alt_title"], ev["first_seen_at"])
+
+
+def restore_event(store: Store, m: MergedEvent, at: str) -> list[int]:
+    """Undo :func:`merge_events`: recreate the dropped event under its old id (its ``tag:``
+    URI comes back) and move back the moved items that are still in the kept event. Returns
+    the items moved back. Call in a transaction, then refresh both events."""
+    store.conn.execute(
+        "INSERT INTO events (id, title, alt_title, first_seen_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (m.dropped, m.title, m.alt_title, m.first_seen_at, at),
+    )
+    back = [
+        r["id"]
+        for r in store.rows("SELECT id, event_id FROM items WHERE event_id = ?", (m.kept,))
+        if r["id"] in set(m.moved_items)
+    ]
+    store.conn.executemany(
+        "UPDATE items SET event_id = ? WHERE id = ?", [(m.dropped, i) for i in back]
+    )
+    return back
+
+
+def last_merge(store: Store, item_id: int) -> MergedEvent | None:
+    """The most recent event merge that moved ``item_id`` or that it caused, if the item is
+    still in the event that merge kept."""
+    rows = store.rows(
+        "SELECT d.features FROM decisions d JOIN items i ON i.id = d.item_id"
+        " WHERE d.stage = 'cluster' AND d.rule IN ('merge_events', 'merged_into')"
+        " AND d.item_id = ? AND i.event_id = json_extract(d.features, '$.kept_event_id')"
+        " ORDER BY d.id DESC LIMIT 1",
+        (item_id,),
+    )
+    if not rows:
+        return None
+    f = json.loads(rows[0]["features"])
+    return MergedEvent(
+        int(f["kept_event_id"]),
+        int(f["merged_event_id"]),
+        [int(i) for i in f["moved_items"]],
+        str(f["dropped_event"]["title"]),
+        f["dropped_event"]["alt_title"],
+        str(f["dropped_event"]["first_seen_at"]),
+    )
+
+
+def record_unmerge(store: Store, item_id: int, target_event_id: int, at: str) -> None:
+    """Remember that a user took ``item_id`` out of ``target_event_id`` (never again)."""
+    store.conn.execute(
+        "INSERT INTO unmerges (item_id, target_event_id, stage, at) VALUES (?, ?, 'cluster', ?)",
+        (item_id, target_event_id, at),
+    )
