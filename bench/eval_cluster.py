@@ -168,6 +168,13 @@ def stream(
             eid, next_id = next_id, next_id + 1
         cl.add_member(it, eid, a.evidence)
         out.append(eid)
+        for other in a.merge_with:  # later evidence that two open events are one
+            if other == eid or not cl.has_event(other):
+                continue
+            keep, drop = min(eid, other), max(eid, other)
+            cl.merge_events(keep, drop)
+            out = [keep if e == drop else e for e in out]
+            eid = keep
         decisions.append(
             {"item": it.item_id, "rule": a.rule, "score": round(a.score, 4), "features": a.features}
         )

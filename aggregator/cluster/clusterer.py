@@ -317,7 +317,12 @@ class EventClusterer:
         # is still scored for the log.
         w = self.w
         lam = max(w.lex_same, w.lex_cross)
-        reach = w.join_score - lam - w.cross_lingual_bonus - w.w_shared * w.shared_cap
+        reach = (
+            w.join_score
+            - lam * (1.0 - w.lex_pivot)
+            - w.cross_lingual_bonus
+            - w.w_shared * w.shared_cap
+        )
         cands: list[int] = []
         for r, sim in zip(rows.tolist(), sims.tolist(), strict=True):
             eid = self._row_event.get(r)
@@ -468,11 +473,13 @@ class EventClusterer:
         )
         lex_profile = ev.profile.cosine(lexv)
         lex = max(lex_member, lex_profile)
-        lam = w.lex_same if lang in ev.langs else w.lex_cross
+        # Conflicting entities (two countries, central banks, venues) mean shared wording is
+        # a template ("X cuts rates by a quarter point"): lexical evidence then counts nothing.
+        lam = 0.0 if len(conflicts) > n_num else w.lex_same if lang in ev.langs else w.lex_cross
         score = (
             w.w_max * cos_max
             + w.w_mean * cos_mean
-            + lam * lex
+            + lam * (lex - w.lex_pivot)
             + w.w_time * (time_f - 1.0)
             + w.w_shared * shared_w
             - w.w_conflict * (len(conflicts) - n_num)

@@ -38,16 +38,20 @@ _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 TermVector = dict[str, float]
 
 
-def terms(title: str, lead: str) -> Counter[str]:
+def terms(title: str, lead: str, *, gloss: bool = True) -> Counter[str]:
     """Term counts of a headline + lead in the shared English-word space. The headline
-    counts twice: it names the story."""
+    counts twice: it names the story. ``gloss=False`` (ablation: no dictionary) makes a
+    Chinese run its character bigrams, which only ever match other Chinese text."""
     text = fold_chinese(f"{title}\n{title}\n{lead}"[: MAX_TEXT_CHARS + 2 * len(title)])
     out: Counter[str] = Counter()
     latin: list[str] = []
-    table = glossary() if _HAN.search(text) else {}
+    table = glossary() if gloss and _HAN.search(text) else {}
     for run in _HAN_OR_LATIN.findall(text):
         if not _HAN.match(run):
             latin.append(run)
+            continue
+        if not gloss:
+            out.update(run[i : i + 2] for i in range(max(1, len(run) - 1)))
             continue
         for word in segment(run, table):
             gloss = table.get(word)

@@ -12,7 +12,9 @@ from aggregator.config import ClusterConfig
 
 NOW = datetime(2025, 3, 28, 12, 0, tzinfo=UTC)
 DIM = 16
-W = ScoreWeights(centre=False, cross_lingual_bonus=0.0, join_score=0.6, merge_margin=0.05)
+#: Merge mechanics on hand-made vectors: lexical evidence off (placeholder headlines).
+NO_LEX = {"lex_same": 0.0, "lex_cross": 0.0}
+W = ScoreWeights(centre=False, cross_lingual_bonus=0.0, join_score=0.6, merge_margin=0.05, **NO_LEX)
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
@@ -54,9 +56,11 @@ def test_decoys_stay_apart_even_with_a_bridging_vector() -> None:
 
 
 def test_no_merge_without_the_margin() -> None:
-    strict = ScoreWeights(centre=False, cross_lingual_bonus=0.0, join_score=0.6)
+    strict = ScoreWeights(centre=False, cross_lingual_bonus=0.0, join_score=0.6, **NO_LEX)
     assert strict.merge_margin == float("inf") or strict.merge_margin > 0
     cl, bridge = _two_events("Fed cuts rates by a quarter point", "Fed rate cut lifts stocks")
-    cl.w = ScoreWeights(centre=False, cross_lingual_bonus=0.0, join_score=0.6, merge_margin=0.5)
+    cl.w = ScoreWeights(
+        centre=False, cross_lingual_bonus=0.0, join_score=0.6, merge_margin=0.5, **NO_LEX
+    )
     a = cl.assign(ClusterInput(3, "en", "Fed cuts rates; stocks rise", "", NOW, bridge), NOW)
     assert a.event_id is not None and a.merge_with == ()
