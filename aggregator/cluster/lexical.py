@@ -54,9 +54,9 @@ def terms(title: str, lead: str, *, gloss: bool = True) -> Counter[str]:
             out.update(run[i : i + 2] for i in range(max(1, len(run) - 1)))
             continue
         for word in segment(run, table):
-            gloss = table.get(word)
-            if gloss:
-                out.update(gloss)
+            english = table.get(word)
+            if english:
+                out.update(english)
             elif len(word) > 1:
                 out[word] += 1  # a name the dictionary lacks: matches other Chinese reports
     out.update(english_words(" ".join(latin)))

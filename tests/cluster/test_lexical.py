@@ -141,3 +141,9 @@ def test_doc_freq_is_persisted_and_decisions_record_every_feature(
     ]
     scored = [f for f in feats if f.get("candidates")]
     assert scored and all({"lex", "lex_member", "lex_profile", "cos_max"} <= set(f) for f in scored)
+
+
+def test_every_chinese_run_is_glossed_not_only_the_first() -> None:
+    # Regression: an unglossed last word of one run must not switch later runs to bigrams.
+    got = lexical.terms("阿巴嘎嘎，缅甸地震", "")
+    assert {"myanmar", "earthquake"} <= set(got) and "缅甸" not in got
