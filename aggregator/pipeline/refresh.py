@@ -40,6 +40,7 @@ from aggregator.normalize.item import build_item, complete_item, default_timezon
 from aggregator.parse.document import ParseError, entry_fingerprints, splice_known_entries
 from aggregator.schedule import FeedHistory, PollOutcome, next_check
 from aggregator.store.core import Store, parse_iso, utc_iso
+from aggregator.store.dupes import reroot_if_earlier
 
 log = logging.getLogger("aggregator.pipeline.refresh")
 
@@ -382,6 +383,8 @@ class Pipeline:
                         at=at,
                     )
                 )
+                # A copy stored first is the root until its original arrives (issue 13 item 5).
+                reroot_if_earlier(self.store, item_id, match.original_id, at)
 
     def _update_feed_state(
         self,
