@@ -46,17 +46,9 @@ CLUSTER_BATCH_ITEMS = 64
 #: query sorts every pending item (no index on its sort key), so reading only one batch per
 #: query cost O(pending) per batch: 41 ms a batch, ~13% of the run, with 20k pending.
 PENDING_PAGE_ITEMS = 1024
-#: Characters of the item text used as the lead for embedding and evidence.
-LEAD_CHARS = 400
-
-#: Only the first LEAD_CHARS of summary and text are read (all _lead uses): the sort of every
-#: pending row then carries short strings, not whole articles.
-_PENDING_SQL = (
-    f"SELECT id, title, substr(summary, 1, {LEAD_CHARS}) AS summary,"
-    f" substr(content_text, 1, {LEAD_CHARS}) AS content_text, lang, published_at, fetched_at"
-    " FROM items WHERE event_id IS NULL AND duplicate_of IS NULL"
-    " ORDER BY COALESCE(published_at, fetched_at), id LIMIT ?"
-)
+#: Characters of the item text used as the lead for embedding and evidence (the pending
+#: query reads no more).
+LEAD_CHARS = store_events.LEAD_CHARS
 
 
 def _lead(row: dict[str, Any]) -> str:
@@ -211,21 +203,13 @@ class EventBuilder:
         while True:
             fresh = not self._page
             if fresh:
-                self._page = self.store.rows(_PENDING_SQL, (PENDING_PAGE_ITEMS,))
+                self._page = store_events.pending_page(self.store, PENDING_PAGE_ITEMS)
                 if not self._page:
                     return None
             rows = self._page[:CLUSTER_BATCH_ITEMS]
             del self._page[:CLUSTER_BATCH_ITEMS]
             if not fresh:
-                ids = [r["id"] for r in rows]
-                still = {
-                    r["id"]
-                    for r in self.store.rows(
-                        "SELECT id FROM items WHERE event_id IS NULL AND duplicate_of IS NULL"
-                        f" AND id IN ({','.join('?' * len(ids))})",
-                        ids,
-                    )
-                }
+                still = store_events.still_pending(self.store, [r["id"] for r in rows])
                 rows = [r for r in rows if r["id"] in still]
             if rows:
                 return rows
@@ -354,21 +338,14 @@ class EventBuilder:
         return self.cluster_pending(now, progress)
 
     def pending_count(self) -> int:
-        return int(
-            self.store.rows(
-                "SELECT COUNT(*) AS n FROM items WHERE event_id IS NULL AND duplicate_of IS NULL"
-            )[0]["n"]
-        )
+        return store_events.pending_count(self.store)
 
     def attach_duplicates(self, now: datetime) -> None:
         """Duplicates take their original's event (they are listed as extra sources), and the
         event's ``updated`` moves: one more outlet carries the story."""
         with self.store.transaction():
-            rows = self.store.rows(
-                "SELECT d.id, o.event_id FROM items d JOIN items o ON o.id = d.duplicate_of"
-                " WHERE d.event_id IS NULL AND o.event_id IS NOT NULL"
-            )
-            for r in rows:
-                self.store.set_item_event(r["id"], r["event_id"])
-            for eid in {r["event_id"] for r in rows}:
+            rows = store_events.detached_duplicates(self.store)
+            for item_id, event_id in rows:
+                self.store.set_item_event(item_id, event_id)
+            for eid in {e for _, e in rows}:
                 self.store.refresh_event(eid, updated_at=utc_iso(now))

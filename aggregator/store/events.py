@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -222,3 +223,49 @@ def record_unmerge(store: Store, item_id: int, target_event_id: int, at: str) ->
         "INSERT INTO unmerges (item_id, target_event_id, stage, at) VALUES (?, ?, 'cluster', ?)",
         (item_id, target_event_id, at),
     )
+
+
+def pending_page(store: Store, limit: int) -> list[dict[str, Any]]:
+    """Up to ``limit`` original items not yet in an event, oldest first by their own time:
+    ``id, title, summary, content_text`` (first LEAD_CHARS only, so the sort carries short
+    strings), ``lang, published_at, fetched_at``."""
+    return store.rows(
+        f"SELECT id, title, substr(summary, 1, {LEAD_CHARS}) AS summary,"
+        f" substr(content_text, 1, {LEAD_CHARS}) AS content_text, lang, published_at,"
+        f" fetched_at FROM items WHERE event_id IS NULL AND duplicate_of IS NULL"
+        f" ORDER BY {ITEM_TIME}, id LIMIT ?",
+        (limit,),
+    )
+
+
+def still_pending(store: Store, ids: list[int]) -> set[int]:
+    """Which of ``ids`` are still originals without an event."""
+    if not ids:
+        return set()
+    return {
+        int(r["id"])
+        for r in store.rows(
+            "SELECT id FROM items WHERE event_id IS NULL AND duplicate_of IS NULL"
+            f" AND id IN ({','.join('?' * len(ids))})",
+            ids,
+        )
+    }
+
+
+def pending_count(store: Store) -> int:
+    return int(
+        store.rows(
+            "SELECT COUNT(*) AS n FROM items WHERE event_id IS NULL AND duplicate_of IS NULL"
+        )[0]["n"]
+    )
+
+
+def detached_duplicates(store: Store) -> list[tuple[int, int]]:
+    """``(duplicate id, its original's event id)`` for duplicates not yet in that event."""
+    return [
+        (int(r["id"]), int(r["event_id"]))
+        for r in store.rows(
+            "SELECT d.id, o.event_id FROM items d JOIN items o ON o.id = d.duplicate_of"
+            " WHERE d.event_id IS NULL AND o.event_id IS NOT NULL"
+        )
+    ]
