@@ -265,7 +265,7 @@ class Config:
         path = Path(p).expanduser()
         if path.is_absolute():
             return path
-        return ((self.state_dir if state and self.state_dir else self.base_dir) / path)
+        return (self.state_dir if state and self.state_dir else self.base_dir) / path
 
     @property
     def store_path(self) -> Path:

@@ -4,30 +4,21 @@ Online, single pass. No clock reads and no DB: the caller passes ``now``, embeds
 (``embed.make_embedder``, title + lead in batches), stores every :class:`Assignment` in the
 ``decisions`` table, and calls :meth:`EventClusterer.add_existing` on start to rebuild state.
 
-For each new item::
-
-    rows   = index.search(vector, TOP_ROWS)            # nearest members (raw cosine)
-    centre: v ← normalise(v − mean[lang]) for the item and those rows (running per-language
-            means, LangMeans), re-rank the rows by centred cosine
-    events = events of rows, updated within window_days
-    for e in events:                                   # exact scoring on e's own members
-        cos_max, cos_mean_topk = centred cosines to e's members (+ CROSS_LINGUAL_BONUS across
-                                 languages)
-        time  = exp(-dt² / 2σ²), σ = TIME_SIGMA_DAYS, dt = gap to e's member times
-        shared, conflicts = entities.extract() keys of the item vs e's members
-        score = W_MAX·cos_max + W_MEAN·cos_mean_topk + W_TIME·(time − 1)
-                + W_SHARED·min(shared, SHARED_CAP) − W_CONFLICT·conflicts
-    join the best e if score ≥ JOIN_SCORE, else new_event (the caller opens it, then add_member)
+For each new item: the index's nearest member rows (re-ranked by centred cosine, see
+``centring``) name up to MAX_CANDIDATE_EVENTS events with a member within window_days of the
+item's own time; each is scored exactly on its own members and keyword profile (the formula
+and how its weights were chosen: ``weights``); the item joins the best if it reaches
+JOIN_SCORE, else opens an event (the caller opens it, then :meth:`add_member`). An item that
+also clearly belongs to a second open event asks for the two to merge (``merge_with``).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import functools
 import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -35,10 +26,39 @@ import numpy as np
 import numpy.typing as npt
 
 from aggregator.cluster import evidence as entities
-from aggregator.cluster.embed import fold_chinese
+from aggregator.cluster import lexical
+from aggregator.cluster.centring import LangMeans
 from aggregator.cluster.evidence import Evidence
 from aggregator.cluster.index import VectorIndex
+from aggregator.cluster.records import Assignment, ClusterInput, ClusterMember, evidence_for
+from aggregator.cluster.titles import GRAM_MAX_MEMBERS as GRAM_MAX_MEMBERS
+from aggregator.cluster.titles import base_lang, central_order, pick_titles
+from aggregator.cluster.titles import representative_title as representative_title
+from aggregator.cluster.weights import (
+    CROSS_LINGUAL_BONUS,
+    JOIN_SCORE,
+    LEAD_KEY_FACTOR,
+    TIME_SIGMA_DAYS,
+    ScoreWeights,
+    default_weights,
+)
 from aggregator.config import ClusterConfig
+
+__all__ = [
+    "CROSS_LINGUAL_BONUS",
+    "GRAM_MAX_MEMBERS",
+    "JOIN_SCORE",
+    "Assignment",
+    "ClusterInput",
+    "ClusterMember",
+    "EventClusterer",
+    "LangMeans",
+    "ScoreWeights",
+    "default_weights",
+    "evidence_for",
+    "representative_title",
+    "window_start",
+]
 
 FloatVector = npt.NDArray[np.float32]
 
@@ -51,86 +71,8 @@ MAX_CANDIDATE_EVENTS = 8
 MAX_SCORED_MEMBERS = 64
 #: k of "mean of the top-k member cosines": 3 lets a 3-source story outvote one stray member.
 TOP_K_MEAN = 3
-#: USE puts translations lower than same-language paraphrases, so a cross-lingual cosine gets
-#: a bonus: in effect a lower join bar for zh↔en pairs than for same-language pairs. 0.15 is
-#: for centred vectors (CENTRE); uncentred scoring used 0.05. Picked with JOIN_SCORE.
-CROSS_LINGUAL_BONUS = 0.15
-#: σ of the Gaussian time feature in days (Priberam's multilingual news clustering uses ~3 days).
-TIME_SIGMA_DAYS = 3.0
-#: Score weights and threshold. W_* were tuned by hand on tests/fixtures/events + all of WMT21
-#: before centring (dev-set figures). With centring, JOIN_SCORE, CROSS_LINGUAL_BONUS and
-#: MEAN_PRIOR_ITEMS were picked by a grid (join 0.575–0.65, bonus 0.10–0.15, warm-up 5/20
-#: items, with/without a prior mean) on the first half of the WMT21 chunks (docs 0–53) fed in
-#: 5 random arrival orders: highest pair precision with twin recall ≥ 0.95 and events-fixture
-#: pairwise F1 ≥ 0.90. Docs 54–107 were only reported (bench/results/cluster.json, "protocol").
-#: Three settings tied on half A (recall 0.981, precision 0.935); this one keeps the old 0.60.
-W_MAX = 0.6
-W_MEAN = 0.4
-W_TIME = 0.3
-#: Per unit of shared-evidence weight (entities.KIND_WEIGHT), counted up to SHARED_CAP (3 ≈ a
-#: person + a number + a place).
-W_SHARED = 0.04
-SHARED_CAP = 3.0
-#: Weight of a shared key that is not in both headlines.
-LEAD_KEY_FACTOR = 0.5
-#: Per conflicting kind (two different countries / central banks / venues in the titles).
-W_CONFLICT = 0.2
-#: Per headline-number disagreement (each headline has a figure the other side never states).
-#: Weaker: updated tolls (1,600 → 1,644) disagree within one event too.
-W_NUM_CONFLICT = 0.1
-JOIN_SCORE = 0.60
-#: Per-language mean centring. Every USE vector of one language shares a common component
-#: (and a news week shares its topics: WMT21's Chinese chunks are mostly floods), which lifts
-#: same-language non-twin cosines above cross-language twins. The clusterer keeps a running
-#: mean per base language over the items it has been given (``add_member``/``add_existing``;
-#: an item is scored before it enters the mean) and scores cosines of
-#: ``normalise(v − mean[lang])``. The mean starts at zero (or at a prior mean passed to the
-#: clusterer) with the weight of MEAN_PRIOR_ITEMS items, so the first item is centred by a
-#: sixth of itself at most; after that it is an exponential average over ~MEAN_HORIZON_ITEMS
-#: items (a few hours to a day of a busy feed set). A prior mean from another corpus (WMT21
-#: en-zh) with 20 items' weight scored a little better on WMT21 and worse on the events
-#: fixture (bench "centre_prior_enzh"), so none is shipped.
-CENTRE = True
-MEAN_PRIOR_ITEMS = 5.0
-MEAN_HORIZON_ITEMS = 1000.0
-
-
-@dataclass(frozen=True)
-class ScoreWeights:
-    """The linear scorer's weights (module constants by default; benches ablate them)."""
-
-    w_max: float = W_MAX
-    w_mean: float = W_MEAN
-    w_time: float = W_TIME
-    w_shared: float = W_SHARED
-    shared_cap: float = SHARED_CAP
-    w_conflict: float = W_CONFLICT
-    w_num_conflict: float = W_NUM_CONFLICT
-    cross_lingual_bonus: float = CROSS_LINGUAL_BONUS
-    join_score: float = JOIN_SCORE
-    #: Subtract each language's running mean vector before scoring (see :class:`LangMeans`).
-    centre: bool = CENTRE
-    #: Weight of the starting mean (the prior, or zero) in items: the warm-up.
-    mean_prior_items: float = MEAN_PRIOR_ITEMS
-    #: The running mean forgets like an average over this many recent items of a language.
-    mean_horizon_items: float = MEAN_HORIZON_ITEMS
-
-
-#: The lexical fallback (backend "none") scores lower: hashed word/bigram cosines of two
-#: same-language reports of one event sit around 0.3–0.6 on tests/fixtures/events. 0.35 keeps
-#: its same-language pairwise precision at 1.00 with recall 0.67 (en) to 1.00 (zh); it has no
-#: cross-lingual bonus since it cannot match across languages anyway.
-LEXICAL_JOIN_SCORE = 0.35
-
-
-def default_weights(embedder_name: str) -> ScoreWeights:
-    """Scorer weights for an embedder (``Embedder.name``). e5 reuses USE's, untuned."""
-    if embedder_name == "lexical":
-        # Hashed n-grams have no shared language offset to remove: no centring.
-        return ScoreWeights(join_score=LEXICAL_JOIN_SCORE, cross_lingual_bonus=0.0, centre=False)
-    return ScoreWeights()
-
-
+#: Nearest members (by embedding) whose term vectors are compared with the item's.
+LEX_MEMBERS = 3
 RULE_JOIN = "join_event"
 RULE_NEW = "new_event"
 
@@ -151,111 +93,6 @@ def _epoch(dt: datetime) -> float:
     return dt.timestamp()
 
 
-@functools.lru_cache(maxsize=1024)
-def base_lang(lang: str) -> str:
-    """``zh-Hant`` → ``zh``: Traditional and Simplified count as one language for scoring."""
-    return (lang or "und").split("-")[0].split("_")[0].lower()
-
-
-@dataclass(frozen=True)
-class ClusterInput:
-    """A new unique item to place. ``vector`` is the unit embedding of title + lead."""
-
-    item_id: int
-    lang: str
-    title: str
-    lead: str
-    #: Published time, else first-seen time (UTC, timezone-aware).
-    at: datetime
-    vector: FloatVector
-    #: Precomputed evidence; extracted from title + lead when None.
-    evidence: Evidence | None = None
-
-
-@dataclass(frozen=True)
-class ClusterMember:
-    """An item already in an event (also what ``add_existing`` takes on start-up)."""
-
-    item_id: int
-    event_id: int
-    lang: str
-    vector: FloatVector
-    at: datetime
-    evidence: Evidence
-    title: str
-
-
-@dataclass(frozen=True)
-class Assignment:
-    """The decision for one item; ``event_id`` None means: open a new event, then add_member."""
-
-    item_id: int
-    event_id: int | None
-    rule: str
-    score: float
-    features: dict[str, Any] = field(default_factory=dict)
-    evidence: Evidence = field(default_factory=Evidence)
-
-
-def evidence_for(title: str, lead: str) -> Evidence:
-    return entities.extract(fold_chinese(title), fold_chinese(lead))
-
-
-class LangMeans:
-    """Running mean vector per base language (online, no I/O). ``mean(lang)`` of a language
-    never seen is zero, so centring is a no-op for it."""
-
-    def __init__(
-        self,
-        dim: int,
-        prior_items: float,
-        horizon_items: float,
-        priors: Mapping[str, FloatVector] | None = None,
-    ) -> None:
-        self.dim = dim
-        self.prior_items = prior_items
-        self.horizon_items = max(horizon_items, 1.0)
-        self._mean: dict[str, FloatVector] = {
-            k: np.array(v, dtype=np.float32).reshape(dim) for k, v in (priors or {}).items()
-        }
-        self._weight: dict[str, float] = {}
-        self._zero: FloatVector = np.zeros(dim, dtype=np.float32)
-
-    def mean(self, lang: str) -> FloatVector:
-        return self._mean.get(lang, self._zero)
-
-    def count(self, lang: str) -> float:
-        """Items folded into ``lang``'s mean (prior weight excluded, capped by the horizon)."""
-        return self._weight.get(lang, self.prior_items) - self.prior_items
-
-    def update(self, lang: str, vector: FloatVector) -> None:
-        m = self._mean.get(lang)
-        if m is None:
-            m = self._mean[lang] = np.zeros(self.dim, dtype=np.float32)
-        w = min(self._weight.get(lang, self.prior_items) + 1.0, self.horizon_items)
-        self._weight[lang] = w
-        m += (np.asarray(vector, dtype=np.float32).reshape(self.dim) - m) / w
-
-    def centre(self, vectors: FloatVector, langs: Sequence[str]) -> FloatVector:
-        """Rows minus their language's mean, re-normalised to unit length."""
-        out = np.array(vectors, dtype=np.float32, ndmin=2, copy=True)
-        present = set(langs)
-        if len(present) == 1:
-            m = self._mean.get(langs[0])
-            if m is not None:
-                out -= m
-        else:
-            codes = np.array(langs)
-            for lang in present:
-                m = self._mean.get(lang)
-                if m is not None:
-                    out[codes == lang] -= m
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        norms[norms == 0] = 1.0
-        res: FloatVector = (out / norms).astype(np.float32, copy=False)
-        return res
-
-
 class _Event:
     __slots__ = (
         "conflict_title",
@@ -263,6 +100,7 @@ class _Event:
         "id",
         "keys",
         "langs",
+        "profile",
         "rows",
         "title_keys",
         "titles",
@@ -282,6 +120,7 @@ class _Event:
         self.keys: set[str] = set()
         self.title_keys: set[str] = set()
         self.conflict_title: dict[str, set[str]] = {}
+        self.profile = lexical.Profile()
 
 
 class _ItemKeys:
@@ -322,6 +161,10 @@ class EventClusterer:
         self._members: dict[int, ClusterMember] = {}  # by row
         self._row_lang: dict[int, str] = {}
         self.means = LangMeans(dim, self.w.mean_prior_items, self.w.mean_horizon_items, mean_priors)
+        #: Document frequencies of the stream (the caller loads and persists them).
+        self.df = lexical.DocFreq()
+        self._lex: dict[int, lexical.TermVector] = {}  # by row
+        self._pending_lex: tuple[int, Counter[str], lexical.TermVector] | None = None
 
     def __len__(self) -> int:
         return len(self._members)
@@ -331,8 +174,11 @@ class EventClusterer:
         return len(self._events)
 
     # -- state -----------------------------------------------------------------------------
-    def add_existing(self, member: ClusterMember) -> None:
-        """Put a stored member back (start-up), or record a decided one."""
+    def add_existing(
+        self, member: ClusterMember, lex_vector: lexical.TermVector | None = None
+    ) -> None:
+        """Put a stored member back (start-up), or record a decided one. Document frequencies
+        are not touched (on start-up they come from the store)."""
         row = self.index.add(member.vector)
         ev = self._events.get(member.event_id)
         if ev is None:
@@ -353,18 +199,38 @@ class EventClusterer:
             self.means.update(base_lang(member.lang), member.vector)
         # The index holds the vector; keeping a second copy per member doubled the memory of
         # the window (soak: ~9.5 KB per item). members() puts it back from the index.
-        self._members[row] = dataclasses.replace(member, vector=_NO_VECTOR)
+        self._members[row] = dataclasses.replace(member, vector=_NO_VECTOR, terms=None)
+        if lex_vector is None:
+            counts = member.terms if member.terms is not None else lexical.terms(member.title, "")
+            lex_vector = lexical.weigh(counts, self.df)
+        self._lex[row] = lex_vector
+        ev.profile.add(lex_vector)
 
     def add_member(
         self, item: ClusterInput, event_id: int, evidence: Evidence | None = None
     ) -> ClusterMember:
-        """Record that ``item`` now belongs to ``event_id`` (joined, or the event it opened)."""
+        """Record that ``item`` now belongs to ``event_id`` (joined, or the event it opened);
+        its terms enter the document frequencies."""
         ev = evidence or item.evidence or evidence_for(item.title, item.lead)
+        counts, vec = self._item_lex(item)
         member = ClusterMember(
-            item.item_id, event_id, item.lang, item.vector, item.at, ev, item.title
+            item.item_id, event_id, item.lang, item.vector, item.at, ev, item.title, counts
         )
-        self.add_existing(member)
+        self.add_existing(member, vec)
+        self.df.add(counts)
+        self._pending_lex = None
         return member
+
+    def _item_lex(self, item: ClusterInput) -> tuple[Counter[str], lexical.TermVector]:
+        """The item's term counts and TF-IDF vector (weighed before it enters the df), cached
+        between :meth:`assign` and :meth:`add_member`."""
+        got = self._pending_lex
+        if got is not None and got[0] == item.item_id:
+            return got[1], got[2]
+        counts = item.terms if item.terms is not None else lexical.terms(item.title, item.lead)
+        vec = lexical.weigh(counts, self.df)
+        self._pending_lex = (item.item_id, counts, vec)
+        return counts, vec
 
     def prune(self, before: datetime) -> int:
         """Drop events whose last member is older than ``before``; returns events dropped."""
@@ -378,6 +244,7 @@ class EventClusterer:
             del self._row_event[r]
             del self._members[r]
             del self._row_lang[r]
+            del self._lex[r]
         self.index.remove(rows)
         return len(old)
 
@@ -396,8 +263,8 @@ class EventClusterer:
         ev = self._events.get(event_id)
         if not ev:
             return "", None
-        order = _central_order(self.index.vectors(ev.rows))
-        return _pick_titles(order, ev.langs, ev.titles, preferred_language)
+        order = central_order(self.index.vectors(ev.rows))
+        return pick_titles(order, ev.langs, ev.titles, preferred_language)
 
     # -- decision --------------------------------------------------------------------------
     @contextmanager
@@ -425,7 +292,10 @@ class EventClusterer:
         self, item: ClusterInput, evidence: Evidence, q: FloatVector, now: datetime
     ) -> Assignment:
         t = _epoch(item.at)
-        cutoff = _epoch(now) - self.window_s
+        # The window is measured in the items' own time, never from ``now``: an event takes
+        # the item when its members' times reach within window_days of the item's time (in
+        # either direction: a backfill or a late feed may deliver an older item).
+        lo, hi = t - self.window_s, t + self.window_s
         rows, sims = self.index.search(q, TOP_ROWS)
         lang = base_lang(item.lang)
         qc = q
@@ -441,15 +311,25 @@ class EventClusterer:
                 rows, sims = rows[order], sims[order]
             else:
                 sims = np.zeros(0, dtype=np.float32)
-        # An event can score at most its best cosine + the cross-lingual bonus + full shared
-        # evidence (w_max + w_mean = 1, time and conflicts only subtract), so events that
-        # cannot reach the threshold are skipped; the nearest one is still scored for the log.
+        # An event can score at most its best cosine + the cross-lingual bonus + λ (a lexical
+        # cosine of 1) + full shared evidence (w_max + w_mean = 1, time and conflicts only
+        # subtract), so events that cannot reach the threshold are skipped; the nearest one
+        # is still scored for the log.
         w = self.w
-        reach = w.join_score - w.cross_lingual_bonus - w.w_shared * w.shared_cap
+        lam = max(w.lex_same, w.lex_cross)
+        reach = (
+            w.join_score
+            - lam * (1.0 - w.lex_pivot)
+            - w.cross_lingual_bonus
+            - w.w_shared * w.shared_cap
+        )
         cands: list[int] = []
         for r, sim in zip(rows.tolist(), sims.tolist(), strict=True):
             eid = self._row_event.get(r)
-            if eid is None or eid in cands or self._events[eid].updated < cutoff:
+            if eid is None or eid in cands:
+                continue
+            ev = self._events[eid]
+            if ev.updated < lo or ev.first > hi:
                 continue
             if cands and sim < reach:
                 break  # rows come best first: nothing further can join
@@ -458,17 +338,31 @@ class EventClusterer:
                 break
         if not cands:
             return Assignment(item.item_id, None, RULE_NEW, 0.0, {"candidates": 0}, evidence)
-        score, eid, feats = self._score(qc, lang, t, _ItemKeys(evidence), cands)
+        _, lexv = self._item_lex(item)
+        score, eid, feats, others = self._score(qc, lang, t, _ItemKeys(evidence), lexv, cands)
         feats["candidates"] = len(cands)
         if score >= self.w.join_score:
-            return Assignment(item.item_id, eid, RULE_JOIN, score, feats, evidence)
+            bar = self.w.join_score + self.w.merge_margin
+            merge = tuple(
+                e for s, e in others if e != eid and s >= bar and not self._events_conflict(eid, e)
+            )
+            if merge:
+                feats["merge_with"] = {str(e): round(s, 4) for s, e in others if e in merge}
+            return Assignment(item.item_id, eid, RULE_JOIN, score, feats, evidence, merge)
         feats["nearest_event_id"] = eid
         return Assignment(item.item_id, None, RULE_NEW, score, feats, evidence)
 
     def _score(
-        self, q: FloatVector, lang: str, t: float, keys: _ItemKeys, cands: list[int]
-    ) -> tuple[float, int, dict[str, Any]]:
-        """Score every candidate event; returns the best (first on ties) with its features.
+        self,
+        q: FloatVector,
+        lang: str,
+        t: float,
+        keys: _ItemKeys,
+        lexv: lexical.TermVector,
+        cands: list[int],
+    ) -> tuple[float, int, dict[str, Any], list[tuple[float, int]]]:
+        """Score every candidate event; returns the best (first on ties) with its features, and
+        every candidate without conflicting evidence as ``(score, event id)``.
 
         The members of all candidates are fetched, centred and multiplied with ``q`` in one
         go; the features dict is built for the winner only.
@@ -487,117 +381,126 @@ class EventClusterer:
         cos_all = vecs @ q
         cross_all = np.array([m != lang for m in langs], dtype=bool)
         adj_all = cos_all + self.w.cross_lingual_bonus * cross_all
-        w = self.w
-        best: tuple[float, int, tuple[Any, ...]] | None = None
+        best: tuple[float, int, dict[str, Any]] | None = None
+        clean: list[tuple[float, int]] = []
         for i, ev in enumerate(events):
             adj = adj_all[bounds[i] : bounds[i + 1]]
-            top = np.sort(adj)[::-1]
-            cos_max = float(top[0])
-            cos_mean = float(top[:TOP_K_MEAN].mean())
-            if ev.first <= t <= ev.updated:
-                dt_days = 0.0
-            else:
-                dt_days = min(abs(t - ev.first), abs(t - ev.updated)) / 86400.0
-            time_f = math.exp(-(dt_days**2) / (2 * TIME_SIGMA_DAYS**2))
-            shared = sorted(k for k in keys.all if k in ev.keys)
-            # A key in both headlines counts fully; one seen only in a lead counts half (leads
-            # name every official and figure of the day, headlines name the story).
-            shared_w = min(
-                w.shared_cap,
-                sum(
-                    entities.key_weight(k)
-                    * (1.0 if k in keys.title and k in ev.title_keys else LEAD_KEY_FACTOR)
-                    for k in shared
-                ),
+            score, parts = self._score_event(
+                ev, adj, rows[bounds[i] : bounds[i + 1]], t, keys, lexv, lang
             )
-            conflicts = entities.conflicts_between(
-                keys.conflict, keys.all, ev.conflict_title, ev.keys
-            )
-            n_num = conflicts.count("num")
-            score = (
-                w.w_max * cos_max
-                + w.w_mean * cos_mean
-                + w.w_time * (time_f - 1.0)
-                + w.w_shared * shared_w
-                - w.w_conflict * (len(conflicts) - n_num)
-                - w.w_num_conflict * n_num
-            )
+            if not parts["conflicts"]:
+                clean.append((score, ev.id))
             if best is None or score > best[0]:
-                best = (score, i, (cos_max, cos_mean, dt_days, time_f, shared, shared_w, conflicts))
+                best = (score, i, parts)
         assert best is not None
-        score, i, (cos_max, cos_mean, dt_days, time_f, shared, shared_w, conflicts) = best
+        score, i, feats = best
         ev = events[i]
         cos = cos_all[bounds[i] : bounds[i + 1]]
         adj = adj_all[bounds[i] : bounds[i + 1]]
         cross = cross_all[bounds[i] : bounds[i + 1]]
-        feats: dict[str, Any] = {
-            "event_id": ev.id,
-            "cos_max": round(float(cos.max()), 4),
+        feats["event_id"] = ev.id
+        feats["cos_max"] = round(float(cos.max()), 4)
+        feats["cross_lingual"] = bool(cross[int(np.argmax(adj))])
+        feats["members"] = len(ev.rows)
+        return float(score), ev.id, feats, clean
+
+    def has_event(self, event_id: int) -> bool:
+        return event_id in self._events
+
+    def _events_conflict(self, a: int, b: int) -> bool:
+        """Two events whose headlines carry conflicting evidence (two countries, central
+        banks, figures…) are kept apart: same topic, different event."""
+        ea, eb = self._events[a], self._events[b]
+        return bool(
+            entities.conflicts_between(ea.conflict_title, ea.keys, eb.conflict_title, eb.keys)
+        )
+
+    def merge_events(self, keep: int, drop: int) -> None:
+        """Move every member of event ``drop`` into ``keep`` (the caller moves them in the
+        store too); ``drop`` is forgotten."""
+        ek, ed = self._events[keep], self._events.pop(drop)
+        for row in ed.rows:
+            self._row_event[row] = keep
+            self._members[row] = dataclasses.replace(self._members[row], event_id=keep)
+            ek.profile.add(self._lex[row])
+        ek.rows.extend(ed.rows)
+        ek.langs.extend(ed.langs)
+        ek.titles.extend(ed.titles)
+        ek.first = min(ek.first, ed.first)
+        ek.updated = max(ek.updated, ed.updated)
+        ek.keys |= ed.keys
+        ek.title_keys |= ed.title_keys
+        for kind, ks in ed.conflict_title.items():
+            ek.conflict_title.setdefault(kind, set()).update(ks)
+
+    def _score_event(
+        self,
+        ev: _Event,
+        adj: npt.NDArray[np.floating[Any]],
+        rows: list[int],
+        t: float,
+        keys: _ItemKeys,
+        lexv: lexical.TermVector,
+        lang: str,
+    ) -> tuple[float, dict[str, Any]]:
+        """One candidate's score and its features (see ``weights`` for the formula)."""
+        w = self.w
+        order = np.argsort(-adj, kind="stable")
+        cos_max = float(adj[order[0]])
+        cos_mean = float(adj[order[:TOP_K_MEAN]].mean())
+        if ev.first <= t <= ev.updated:
+            dt_days = 0.0
+        else:
+            dt_days = min(abs(t - ev.first), abs(t - ev.updated)) / 86400.0
+        time_f = math.exp(-(dt_days**2) / (2 * TIME_SIGMA_DAYS**2))
+        shared = sorted(k for k in keys.all if k in ev.keys)
+        # A key in both headlines counts fully; one seen only in a lead counts half (leads
+        # name every official and figure of the day, headlines name the story).
+        shared_w = min(
+            w.shared_cap,
+            sum(
+                entities.key_weight(k)
+                * (1.0 if k in keys.title and k in ev.title_keys else LEAD_KEY_FACTOR)
+                for k in shared
+            ),
+        )
+        conflicts = entities.conflicts_between(keys.conflict, keys.all, ev.conflict_title, ev.keys)
+        n_num = conflicts.count("num")
+        # Lexical: TF-IDF cosine to the event's keyword profile and to its nearest members.
+        lex_member = max(
+            (lexical.cosine(lexv, self._lex[rows[int(j)]]) for j in order[:LEX_MEMBERS]),
+            default=0.0,
+        )
+        lex_profile = ev.profile.cosine(lexv)
+        lex = max(lex_member, lex_profile)
+        # Conflicting entities (two countries, central banks, venues) mean shared wording is
+        # a template ("X cuts rates by a quarter point"): lexical evidence then counts nothing.
+        lam = 0.0 if len(conflicts) > n_num else w.lex_same if lang in ev.langs else w.lex_cross
+        score = (
+            w.w_max * cos_max
+            + w.w_mean * cos_mean
+            + lam * (lex - w.lex_pivot)
+            + w.w_time * (time_f - 1.0)
+            + w.w_shared * shared_w
+            - w.w_conflict * (len(conflicts) - n_num)
+            - w.w_num_conflict * n_num
+        )
+        return score, {
             "cos_max_adj": round(cos_max, 4),
             "cos_mean_topk": round(cos_mean, 4),
-            "cross_lingual": bool(cross[int(np.argmax(adj))]),
+            "lex": round(lex, 4),
+            "lex_member": round(lex_member, 4),
+            "lex_profile": round(lex_profile, 4),
+            "lex_weight": lam,
             "dt_days": round(dt_days, 3),
             "time": round(time_f, 4),
             "shared": shared,
             "shared_weight": round(shared_w, 3),
             "conflicts": conflicts,
-            "members": len(ev.rows),
         }
-        return float(score), ev.id, feats
 
 
-#: Events up to this size rank their headlines from the Gram matrix, as always; bigger ones use
-#: the linear form in :func:`_central_order` (an event of 700 members: 0.4 MB of work instead
-#: of 250M multiply-adds per retitle).
-GRAM_MAX_MEMBERS = 64
-
-
-def _central_order(vecs: FloatVector) -> list[int]:
-    """Member indices, most central first (mean cosine to the other members, stable).
-
-    Small events: row sums of the float32 Gram matrix. Above GRAM_MAX_MEMBERS, Σ_j v_i·v_j =
-    v_i·(Σ_j v_j), one matrix-vector product in float64. The two agree except on near-ties at
-    float32 noise (in a two-member event both members tie exactly in real arithmetic and the
-    rounding of ‖v‖² picks one), so small events keep the Gram form and their titles.
-    """
-    n = len(vecs)
-    if n <= GRAM_MAX_MEMBERS:
-        centrality = ((vecs @ vecs.T).sum(axis=1) - 1.0) / max(1, n - 1)
-    else:
-        v64 = np.asarray(vecs, dtype=np.float64)
-        centrality = v64 @ v64.sum(axis=0)
-    order: list[int] = np.argsort(-centrality, kind="stable").tolist()
-    return order
-
-
-def _pick_titles(
-    order: Sequence[int], langs: Sequence[str], titles: Sequence[str], preferred_language: str
-) -> tuple[str, str | None]:
-    pref = base_lang(preferred_language)
-    main_idx = next((i for i in order if base_lang(langs[i]) == pref), order[0])
-    main_lang = base_lang(langs[main_idx])
-    alt_idx = next((i for i in order if base_lang(langs[i]) != main_lang), None)
-    alt = titles[alt_idx] if alt_idx is not None else None
-    return titles[main_idx], alt
-
-
-def representative_title(
-    members: Sequence[ClusterMember], preferred_language: str
-) -> tuple[str, str | None]:
-    """``(title, alt_title)``: the most central headline in the preferred language if any
-    member has it, else the most central overall; ``alt_title`` is the most central headline
-    in another language (None when the event is monolingual)."""
-    if not members:
-        return "", None
-    vecs = np.stack([np.asarray(m.vector, dtype=np.float32) for m in members])
-    return _pick_titles(
-        _central_order(vecs),
-        [m.lang for m in members],
-        [m.title for m in members],
-        preferred_language,
-    )
-
-
-def window_start(now: datetime, cfg: ClusterConfig) -> datetime:
-    """Oldest ``updated`` an event may have and still take members (for ``prune``)."""
-    return now - timedelta(days=cfg.window_days)
+def window_start(t: datetime, cfg: ClusterConfig) -> datetime:
+    """Oldest last-member time an event may have and still take an item of time ``t`` (item
+    time: for ``prune`` pass the oldest item still to be placed, not the wall clock)."""
+    return t - timedelta(days=cfg.window_days)

@@ -15,15 +15,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
 
+from aggregator.cluster import lexical
 from aggregator.cluster.clusterer import (
+    RULE_JOIN,
     ClusterInput,
     ClusterMember,
     EventClusterer,
+    ScoreWeights,
     default_weights,
     evidence_for,
     window_start,
@@ -31,6 +34,7 @@ from aggregator.cluster.clusterer import (
 from aggregator.cluster.embed import Embedder, embedding_text, make_embedder
 from aggregator.config import Config
 from aggregator.models import Decision
+from aggregator.store import events as store_events
 from aggregator.store.core import Store, parse_iso, utc_iso
 
 log = logging.getLogger("aggregator.pipeline.cluster_pass")
@@ -42,21 +46,23 @@ CLUSTER_BATCH_ITEMS = 64
 #: query sorts every pending item (no index on its sort key), so reading only one batch per
 #: query cost O(pending) per batch: 41 ms a batch, ~13% of the run, with 20k pending.
 PENDING_PAGE_ITEMS = 1024
-#: Characters of the item text used as the lead for embedding and evidence.
-LEAD_CHARS = 400
-
-#: Only the first LEAD_CHARS of summary and text are read (all _lead uses): the sort of every
-#: pending row then carries short strings, not whole articles.
-_PENDING_SQL = (
-    f"SELECT id, title, substr(summary, 1, {LEAD_CHARS}) AS summary,"
-    f" substr(content_text, 1, {LEAD_CHARS}) AS content_text, lang, published_at, fetched_at"
-    " FROM items WHERE event_id IS NULL AND duplicate_of IS NULL"
-    " ORDER BY COALESCE(published_at, fetched_at), id LIMIT ?"
-)
+#: Characters of the item text used as the lead for embedding and evidence (the pending
+#: query reads no more).
+LEAD_CHARS = store_events.LEAD_CHARS
 
 
 def _lead(row: dict[str, Any]) -> str:
     return str(row.get("summary") or row.get("content_text") or "")[:LEAD_CHARS]
+
+
+def _member_row(m: store_events.WindowMember) -> dict[str, Any]:
+    return {
+        "title": m.title,
+        "summary": m.summary,
+        "content_text": m.content_text,
+        "published_at": m.published_at,
+        "fetched_at": m.fetched_at,
+    }
 
 
 def _at(row: dict[str, Any]) -> datetime:
@@ -64,54 +70,65 @@ def _at(row: dict[str, Any]) -> datetime:
 
 
 class EventBuilder:
-    def __init__(self, cfg: Config, store: Store, embedder: Embedder | None = None) -> None:
+    def __init__(
+        self,
+        cfg: Config,
+        store: Store,
+        embedder: Embedder | None = None,
+        weights: ScoreWeights | None = None,
+    ) -> None:
         self.cfg = cfg
         self.store = store
         self.embedder = embedder or make_embedder(cfg.cluster)
+        self.weights = weights or default_weights(self.embedder.name)
         self.clusterer: EventClusterer | None = None
+        #: Item time from which the clusterer holds every event (its window's far edge).
+        self._horizon: datetime | None = None
+        #: Events merged into another during this run (no longer in the store).
+        self._dropped: set[int] = set()
         # Pending rows read ahead by _next_batch, in clustering order.
         self._page: list[dict[str, Any]] = []
 
     # -- state ----------------------------------------------------------------------------------
-    def _load(self, now: datetime) -> EventClusterer:
-        """Rebuild the clusterer from the members of events still inside the window."""
-        clusterer = EventClusterer(
-            self.cfg.cluster, self.embedder.dim, weights=default_weights(self.embedder.name)
-        )
-        since = utc_iso(window_start(now, self.cfg.cluster))
-        rows = self.store.rows(
-            "SELECT i.id, i.event_id, i.title, i.summary, i.content_text, i.lang,"
-            " i.published_at, i.fetched_at, v.vector, v.model FROM items i"
-            " JOIN events e ON e.id = i.event_id"
-            " LEFT JOIN item_vectors v ON v.item_id = i.id"
-            " WHERE i.duplicate_of IS NULL AND e.updated_at >= ? ORDER BY i.id",
-            (since,),
-        )
-        missing = [r for r in rows if r["vector"] is None or r["model"] != self.embedder.name]
+    def _load(self, since: datetime) -> EventClusterer:
+        """Rebuild the clusterer from the members of events that have a member whose own
+        time is ≥ ``since`` (item time, not the wall clock), oldest first."""
+        clusterer = EventClusterer(self.cfg.cluster, self.embedder.dim, weights=self.weights)
+        clusterer.df.load(*store_events.load_doc_freq(self.store))
+        members = store_events.window_members(self.store, utc_iso(since))
+        missing = [m for m in members if m.vector is None or m.model != self.embedder.name]
+        fresh: dict[int, np.ndarray] = {}
         if missing:  # first start with this embedder: embed the window once
-            vecs = self._embed(missing)
+            vecs = self._embed([_member_row(m) for m in missing])
             with self.store.transaction():
-                for r, v in zip(missing, vecs, strict=True):
-                    self._save_vector(r["id"], v)
-                    r["vector"] = v.tobytes()
-        for r in rows:
-            vec = np.frombuffer(r["vector"], dtype=np.float32)
+                for m, v in zip(missing, vecs, strict=True):
+                    store_events.save_vector(self.store, m.item_id, self.embedder.name, v)
+                    fresh[m.item_id] = v
+        for m in members:
+            vec = fresh.get(m.item_id)
+            if vec is None:
+                assert m.vector is not None
+                vec = np.frombuffer(m.vector, dtype=np.float32)
+            row = _member_row(m)
             clusterer.add_existing(
                 ClusterMember(
-                    item_id=r["id"],
-                    event_id=r["event_id"],
-                    lang=r["lang"],
+                    item_id=m.item_id,
+                    event_id=m.event_id,
+                    lang=m.lang,
                     vector=vec,
-                    at=_at(r),
-                    evidence=evidence_for(r["title"], _lead(r)),
-                    title=r["title"],
+                    at=_at(row),
+                    evidence=evidence_for(m.title, _lead(row)),
+                    title=m.title,
+                    terms=lexical.terms(m.title, _lead(row)),
                 )
             )
+        self._horizon = since
         log.info(
-            "clusterer loaded members=%d events=%d embedder=%s",
+            "clusterer loaded members=%d events=%d embedder=%s since=%s",
             len(clusterer),
             clusterer.event_count,
             self.embedder.name,
+            utc_iso(since),
         )
         return clusterer
 
@@ -121,10 +138,7 @@ class EventBuilder:
         return [np.ascontiguousarray(m[i], dtype=np.float32) for i in range(len(rows))]
 
     def _save_vector(self, item_id: int, vec: np.ndarray) -> None:
-        self.store.conn.execute(
-            "INSERT OR REPLACE INTO item_vectors (item_id, model, vector) VALUES (?, ?, ?)",
-            (item_id, self.embedder.name, vec.astype(np.float32).tobytes()),
-        )
+        store_events.save_vector(self.store, item_id, self.embedder.name, vec)
 
     # -- the job ----------------------------------------------------------------------------------
     def cluster_pending(self, now: datetime, progress: Callable[[int], None] | None = None) -> int:
@@ -156,11 +170,29 @@ class EventBuilder:
         return done
 
     def _prepare(self, now: datetime) -> None:
-        """Load the clusterer on first use; drop events that left the window."""
-        if self.clusterer is None:
-            self.clusterer = self._load(now)
-        self.clusterer.prune(window_start(now, self.cfg.cluster))
+        """Make the clusterer hold every event a pending item could join.
+
+        Windows are measured in the items' own time: the oldest pending item ``p`` can join
+        events with a member at or after ``p − window``; the clusterer is (re)loaded from
+        there when it holds less, and events that ended before it are dropped otherwise.
+        """
         self._page = []
+        oldest = store_events.oldest_pending_at(self.store)
+        if oldest is None:
+            if self.clusterer is None:
+                self.clusterer = self._load(window_start(now, self.cfg.cluster))
+            return
+        self._cover(parse_iso(oldest))
+
+    def _cover(self, t: datetime) -> None:
+        """Ensure the in-memory window reaches back to ``t − window`` (item time)."""
+        need = window_start(t, self.cfg.cluster)
+        if self.clusterer is None or self._horizon is None or need < self._horizon:
+            self.clusterer = self._load(need)
+        elif need - self._horizon >= timedelta(days=self.cfg.cluster.window_days / 4):
+            # Retention follows the stream: older events can no longer take a member.
+            self.clusterer.prune(need)
+            self._horizon = need
 
     def _next_batch(self, now: datetime) -> list[dict[str, Any]] | None:
         """The next CLUSTER_BATCH_ITEMS pending items, oldest first, from a read-ahead page.
@@ -171,21 +203,13 @@ class EventBuilder:
         while True:
             fresh = not self._page
             if fresh:
-                self._page = self.store.rows(_PENDING_SQL, (PENDING_PAGE_ITEMS,))
+                self._page = store_events.pending_page(self.store, PENDING_PAGE_ITEMS)
                 if not self._page:
                     return None
             rows = self._page[:CLUSTER_BATCH_ITEMS]
             del self._page[:CLUSTER_BATCH_ITEMS]
             if not fresh:
-                ids = [r["id"] for r in rows]
-                still = {
-                    r["id"]
-                    for r in self.store.rows(
-                        "SELECT id FROM items WHERE event_id IS NULL AND duplicate_of IS NULL"
-                        f" AND id IN ({','.join('?' * len(ids))})",
-                        ids,
-                    )
-                }
+                still = store_events.still_pending(self.store, [r["id"] for r in rows])
                 rows = [r for r in rows if r["id"] in still]
             if rows:
                 return rows
@@ -193,6 +217,7 @@ class EventBuilder:
     def _commit_batch(
         self, rows: list[dict[str, Any]], vecs: list[np.ndarray], now: datetime
     ) -> None:
+        self._cover(min(_at(r) for r in rows))  # rows may be older than the last batch's
         clusterer = self.clusterer
         assert clusterer is not None
         at = utc_iso(now)
@@ -202,8 +227,10 @@ class EventBuilder:
                 for r, vec in zip(rows, vecs, strict=True):
                     touched.add(self._assign_one(clusterer, r, vec, at, now))
                 self._retitle(clusterer, touched, at)
+                store_events.save_doc_freq(self.store, *clusterer.df.take_changes())
         except Exception:
             self.clusterer = None  # memory may be ahead of the rolled-back store
+            self._horizon = None
             self._page = []
             raise
 
@@ -240,11 +267,61 @@ class EventBuilder:
                 at=at,
             )
         )
+        if rule == RULE_JOIN:
+            for other in a.merge_with:
+                event_id = self._merge(clusterer, r["id"], event_id, other, at)
         return event_id
+
+    def _merge(
+        self, clusterer: EventClusterer, item_id: int, event_id: int, other: int, at: str
+    ) -> int:
+        """Item ``item_id`` (now in ``event_id``) showed that ``other`` is the same event:
+        merge the two, the older id surviving, unless a user split them. Returns the event
+        the item is in afterwards."""
+        if other == event_id or not clusterer.has_event(other):
+            return event_id
+        if store_events.merge_refused(self.store, event_id, other):
+            return event_id
+        keep, drop = min(event_id, other), max(event_id, other)
+        m = store_events.merge_events(self.store, keep, drop)
+        clusterer.merge_events(keep, drop)
+        self._dropped.add(drop)
+        feats = {
+            "kept_event_id": keep,
+            "merged_event_id": drop,
+            "moved_items": m.moved_items,
+            "dropped_event": {
+                "title": m.title,
+                "alt_title": m.alt_title,
+                "first_seen_at": m.first_seen_at,
+            },
+        }
+        self.store.add_decision(
+            Decision(
+                item_id=item_id,
+                stage="cluster",
+                rule="merge_events",
+                target_event_id=keep,
+                features=feats,
+                at=at,
+            )
+        )
+        for moved in m.moved_items:
+            self.store.add_decision(
+                Decision(
+                    item_id=moved,
+                    stage="cluster",
+                    rule="merged_into",
+                    target_event_id=keep,
+                    features=feats | {"by_item": item_id},
+                    at=at,
+                )
+            )
+        return keep
 
     def _retitle(self, clusterer: EventClusterer, events: set[int], at: str) -> None:
         pref = self.cfg.publish.preferred_language
-        for eid in events:
+        for eid in events - self._dropped:
             title, alt = clusterer.representative(eid, pref)
             self.store.refresh_event(eid, updated_at=at, title=title or None, alt_title=alt)
 
@@ -254,49 +331,21 @@ class EventBuilder:
         """Re-run the online clusterer over the unique items first seen since ``since``, in
         time order (after a model or weight change). Their events are emptied and deleted
         when nothing else holds them; unmerges stay respected. Returns items reassigned."""
-        cutoff = utc_iso(since)
         with self.store.transaction():
-            touched = {
-                r["event_id"]
-                for r in self.store.rows(
-                    "SELECT DISTINCT event_id FROM items WHERE event_id IS NOT NULL"
-                    " AND COALESCE(published_at, fetched_at) >= ?",
-                    (cutoff,),
-                )
-            }
-            self.store.conn.execute(
-                "UPDATE items SET event_id = NULL WHERE COALESCE(published_at, fetched_at) >= ?"
-                " OR duplicate_of IN (SELECT id FROM items WHERE"
-                " COALESCE(published_at, fetched_at) >= ?)",
-                (cutoff, cutoff),
-            )
-            for eid in touched:
-                left = self.store.rows(
-                    "SELECT COUNT(*) AS n FROM items WHERE event_id = ?", (eid,)
-                )[0]["n"]
-                if left:
-                    self.store.refresh_event(eid, updated_at=utc_iso(now))
-                else:
-                    self.store.conn.execute("DELETE FROM events WHERE id = ?", (eid,))
+            store_events.reset_events_since(self.store, utc_iso(since), utc_iso(now))
         self.clusterer = None  # rebuilt from what is still assigned
+        self._horizon = None
         return self.cluster_pending(now, progress)
 
     def pending_count(self) -> int:
-        return int(
-            self.store.rows(
-                "SELECT COUNT(*) AS n FROM items WHERE event_id IS NULL AND duplicate_of IS NULL"
-            )[0]["n"]
-        )
+        return store_events.pending_count(self.store)
 
     def attach_duplicates(self, now: datetime) -> None:
         """Duplicates take their original's event (they are listed as extra sources), and the
         event's ``updated`` moves: one more outlet carries the story."""
         with self.store.transaction():
-            rows = self.store.rows(
-                "SELECT d.id, o.event_id FROM items d JOIN items o ON o.id = d.duplicate_of"
-                " WHERE d.event_id IS NULL AND o.event_id IS NOT NULL"
-            )
-            for r in rows:
-                self.store.set_item_event(r["id"], r["event_id"])
-            for eid in {r["event_id"] for r in rows}:
+            rows = store_events.detached_duplicates(self.store)
+            for item_id, event_id in rows:
+                self.store.set_item_event(item_id, event_id)
+            for eid in {e for _, e in rows}:
                 self.store.refresh_event(eid, updated_at=utc_iso(now))

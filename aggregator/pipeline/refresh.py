@@ -48,6 +48,7 @@ from aggregator.pipeline.plan import (
 )
 from aggregator.schedule import FeedHistory, PollOutcome, next_check
 from aggregator.store.core import Store, parse_iso, utc_iso
+from aggregator.store.dupes import reroot_if_earlier
 from aggregator.store.records import ExistingItem
 
 log = logging.getLogger("aggregator.pipeline.refresh")
@@ -340,6 +341,8 @@ class Pipeline:
                     at=at,
                 )
             )
+            # A copy stored first is the root until its original arrives (issue 13 item 5).
+            reroot_if_earlier(self.store, item_id, match.original_id, at)
 
     def _update_feed_state(
         self,

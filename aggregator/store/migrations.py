@@ -228,6 +228,21 @@ CREATE INDEX items_feed_recent ON items(feed_id, id, published_at, fetched_at);
 
 MIGRATIONS.append(
     (
+        7,
+        "clustering: lexical document frequencies",
+        """
+-- Document frequencies the clusterer's TF-IDF evidence learns online from the store's own
+-- stream (aggregator.cluster.lexical.DocFreq): one row per term of the shared English-word
+-- space; the row with term '' holds the number of documents counted. Bounded by the clusterer
+-- (rare terms are forgotten past 200k terms, and their rows deleted).
+CREATE TABLE lexical_df (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
+""",
+    )
+)
+
+
+MIGRATIONS.append(
+    (
         8,
         "reader view: outlets, event views, translations, topic matches",
         """

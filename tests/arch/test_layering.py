@@ -26,7 +26,6 @@ SQL_OUTSIDE_STORE_PENDING = {
     "dedupe/exact.py",
     "dedupe/neardup.py",
     "pipeline/audit.py",
-    "pipeline/cluster_pass.py",
     "pipeline/publish_pass.py",
 }
 #: Not our store: a plugin loaded by Datasette sets limits on Datasette's own connections.

@@ -82,3 +82,80 @@ def test_cli_explain(
     proc = run_cli(tmp_path / "config.toml", "explain", str(dup), timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert "DUPLICATE of item" in proc.stdout
+
+
+# -- event merges (issue 13 item 4) --------------------------------------------------------------
+def _insert(store: Store, fid: int, guid: str, title: str, at: datetime) -> int:
+    from aggregator.store.core import utc_iso
+
+    with store.transaction():
+        cur = store.conn.execute(
+            "INSERT INTO items (feed_id, guid, title, summary, lang, published_at, fetched_at,"
+            " updated_at, content_hash) VALUES (?, ?, ?, '', 'en', ?, ?, ?, ?)",
+            (fid, guid, title, utc_iso(at), utc_iso(at), utc_iso(at), f"h-{guid}"),
+        )
+    return int(cur.lastrowid or 0)
+
+
+def test_two_events_merge_when_a_later_item_shows_they_are_one_and_unmerge_splits_them(
+    cfg: Config, store: Store, now: datetime
+) -> None:
+    from datetime import timedelta
+
+    from aggregator.cluster.clusterer import ScoreWeights
+    from aggregator.cluster.embed import LexicalEmbedder
+    from aggregator.pipeline.cluster_pass import EventBuilder
+
+    weights = ScoreWeights(join_score=0.35, cross_lingual_bonus=0.0, centre=False, merge_margin=0.1)
+
+    def cluster() -> None:
+        EventBuilder(cfg, store, LexicalEmbedder(), weights).cluster_pending(now)
+
+    fid = store.add_feed("http://example.org/f.xml", now=now)
+    a = _insert(
+        store, fid, "a", "Volcano erupts near Grindavik in Iceland", now - timedelta(hours=3)
+    )
+    b = _insert(
+        store,
+        fid,
+        "b",
+        "Lava flow reaches Reykjanes homes, residents flee",
+        now - timedelta(hours=2),
+    )
+    cluster()
+    ev = {r["id"]: r["event_id"] for r in store.rows("SELECT id, event_id FROM items")}
+    assert ev[a] != ev[b]  # nothing yet says they are one event
+    ea, eb = ev[a], ev[b]
+    bridge = _insert(
+        store,
+        fid,
+        "c",
+        "Volcano erupts near Grindavik in Iceland; lava flow"
+        " reaches Reykjanes homes, residents flee",
+        now - timedelta(hours=1),
+    )
+    cluster()
+    ev = {r["id"]: r["event_id"] for r in store.rows("SELECT id, event_id FROM items")}
+    assert ev[a] == ev[b] == ev[bridge] == min(ea, eb)  # the older id survives
+    assert not store.rows("SELECT id FROM events WHERE id = ?", (max(ea, eb),))
+    assert store.rows("SELECT item_count FROM events WHERE id = ?", (ea,))[0]["item_count"] == 3
+    text = explain(store, b).render()
+    assert f"merged_into → event {ea}" in text and f"merged_event_id: {eb}" in text
+    assert "merge_events" in explain(store, bridge).render()
+
+    msg = unmerge(store, b, now)
+    assert f"event {eb} split from event {ea}" in msg
+    ev = {r["id"]: r["event_id"] for r in store.rows("SELECT id, event_id FROM items")}
+    # Same id back (same tag: URI) with what the merge moved; the bridging item had joined
+    # that event before the merge, so it goes back with it.
+    assert ev[b] == ev[bridge] == eb and ev[a] == ea
+    # Another bridging report does not merge them again: the user's split is remembered.
+    _insert(
+        store,
+        fid,
+        "d",
+        "Grindavik volcano: lava flow reaches Reykjanes homes",
+        now - timedelta(minutes=30),
+    )
+    cluster()
+    assert {r["event_id"] for r in store.rows("SELECT event_id FROM items")} == {ea, eb}

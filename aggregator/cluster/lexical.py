@@ -1,0 +1,151 @@
+"""Cluster stage, lexical half: TF-IDF term vectors in one English-word space (pure, no I/O
+beyond the dictionary that :mod:`aggregator.cluster.cedict` loads once).
+
+Terms: Latin-script words (lower case, stop words out, a light plural strip); a Chinese run
+(folded to Simplified first) is segmented by longest CC-CEDICT match and each word stands for
+the English words of its gloss, so "美联储" and "Federal Reserve" share terms and two Chinese
+reports share them too; a Chinese word the dictionary does not gloss is kept as itself (names
+the dictionary lacks still match between two Chinese reports).
+
+Document frequencies are learnt online from the stream (:class:`DocFreq`): every item placed
+by the clusterer counts once, memory is bounded (rare terms are forgotten first) and the
+caller persists the changed rows (``store/events.py``). Weights: (1 + ln tf) · idf with
+idf = ln((N + 1) / (df + 1)) + 1, L2-normalised; each item keeps its top
+:data:`MAX_TERMS` terms, which bounds both the memory per member and the cost of a cosine.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+
+from aggregator.cluster.cedict import english_words, glossary, segment
+from aggregator.cluster.embed import fold_chinese
+
+#: Terms kept per item vector (the highest weights). 48 covers a headline + 400-character lead.
+MAX_TERMS = 48
+#: Distinct terms the document-frequency table holds; past it, terms seen in one document only
+#: are forgotten (then df 2, …) so the table stays within ~2× this.
+MAX_DF_TERMS = 200_000
+#: Characters of text read per item for terms (title + lead; Chinese costs ~0.8 µs/char).
+MAX_TEXT_CHARS = 600
+
+_HAN_OR_LATIN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[A-Za-z0-9]+")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+TermVector = dict[str, float]
+
+
+def terms(title: str, lead: str, *, gloss: bool = True) -> Counter[str]:
+    """Term counts of a headline + lead in the shared English-word space. The headline
+    counts twice: it names the story. ``gloss=False`` (ablation: no dictionary) makes a
+    Chinese run its character bigrams, which only ever match other Chinese text."""
+    text = fold_chinese(f"{title}\n{title}\n{lead}"[: MAX_TEXT_CHARS + 2 * len(title)])
+    out: Counter[str] = Counter()
+    latin: list[str] = []
+    table = glossary() if gloss and _HAN.search(text) else {}
+    for run in _HAN_OR_LATIN.findall(text):
+        if not _HAN.match(run):
+            latin.append(run)
+            continue
+        if not gloss:
+            out.update(run[i : i + 2] for i in range(max(1, len(run) - 1)))
+            continue
+        for word in segment(run, table):
+            english = table.get(word)
+            if english:
+                out.update(english)
+            elif len(word) > 1:
+                out[word] += 1  # a name the dictionary lacks: matches other Chinese reports
+    out.update(english_words(" ".join(latin)))
+    return out
+
+
+class DocFreq:
+    """Online document frequencies with a bounded table (see the module docstring)."""
+
+    def __init__(self, max_terms: int = MAX_DF_TERMS) -> None:
+        self.max_terms = max_terms
+        self.n_docs = 0
+        self.df: dict[str, int] = {}
+        #: Terms whose df changed since :meth:`take_changes` (0 = forgotten).
+        self._changed: set[str] = set()
+
+    def load(self, n_docs: int, rows: Iterable[tuple[str, int]]) -> None:
+        self.n_docs = n_docs
+        self.df = dict(rows)
+        self._changed.clear()
+
+    def add(self, counts: Mapping[str, int]) -> None:
+        self.n_docs += 1
+        df = self.df
+        for t in counts:
+            df[t] = df.get(t, 0) + 1
+        self._changed.update(counts)
+        if len(df) > self.max_terms:
+            self._forget()
+
+    def _forget(self) -> None:
+        floor = 1
+        while len(self.df) > self.max_terms // 2:
+            gone = [t for t, c in self.df.items() if c <= floor]
+            for t in gone:
+                del self.df[t]
+            self._changed.update(gone)
+            floor += 1
+
+    def idf(self, term: str) -> float:
+        return math.log((self.n_docs + 1) / (self.df.get(term, 0) + 1)) + 1.0
+
+    def take_changes(self) -> tuple[int, list[tuple[str, int]]]:
+        """``(n_docs, [(term, df)…])`` changed since the last call (df 0: forgotten)."""
+        rows = [(t, self.df.get(t, 0)) for t in sorted(self._changed)]
+        self._changed.clear()
+        return self.n_docs, rows
+
+
+def weigh(counts: Mapping[str, int], df: DocFreq) -> TermVector:
+    """Unit TF-IDF vector of the top :data:`MAX_TERMS` terms."""
+    n1 = df.n_docs + 1
+    table = df.df
+    w = {
+        t: (1.0 + math.log(c)) * (math.log(n1 / (table.get(t, 0) + 1)) + 1.0)
+        for t, c in counts.items()
+    }
+    if len(w) > MAX_TERMS:
+        w = dict(sorted(w.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_TERMS])
+    norm = math.sqrt(sum(v * v for v in w.values())) or 1.0
+    return {t: v / norm for t, v in w.items()}
+
+
+def cosine(a: TermVector, b: TermVector) -> float:
+    """Dot product of two unit term vectors."""
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(v * b[t] for t, v in a.items() if t in b)
+
+
+class Profile:
+    """An event's keyword profile: the sum of its members' unit term vectors, kept
+    incrementally with its squared norm (cosine to it = dot / norm)."""
+
+    __slots__ = ("norm2", "sums")
+
+    def __init__(self) -> None:
+        self.sums: dict[str, float] = {}
+        self.norm2 = 0.0
+
+    def add(self, v: TermVector) -> None:
+        s = self.sums
+        for t, x in v.items():
+            old = s.get(t, 0.0)
+            s[t] = old + x
+            self.norm2 += 2 * old * x + x * x
+
+    def cosine(self, v: TermVector) -> float:
+        if self.norm2 <= 0:
+            return 0.0
+        s = self.sums
+        return sum(x * s[t] for t, x in v.items() if t in s) / math.sqrt(self.norm2)

@@ -1,0 +1,271 @@
+"""Store stage, clustering side: the SQL the event builder needs (I/O: disk).
+
+Named functions over a :class:`~aggregator.store.core.Store` that return typed records: the
+oldest pending item, the members of events near a point in the items' own time (published,
+else fetched — never the wall clock), item vectors, and the recluster reset. Kept out of
+``store/core.py`` so that module stays under 500 lines.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from aggregator.store.core import Store
+
+#: An item's own time: published, else first fetched (ISO-8601 UTC text sorts as time).
+ITEM_TIME = "COALESCE(published_at, fetched_at)"
+#: Characters of summary / text read as an item's lead.
+LEAD_CHARS = 400
+
+
+@dataclass(frozen=True)
+class WindowMember:
+    """One original item of an event that is still in (or near) the window."""
+
+    item_id: int
+    event_id: int
+    title: str
+    summary: str
+    content_text: str
+    lang: str
+    published_at: str | None
+    fetched_at: str
+    #: Stored vector (float32 bytes) and the embedder that made it; None when not stored.
+    vector: bytes | None
+    model: str | None
+
+
+def oldest_pending_at(store: Store) -> str | None:
+    """Item time of the oldest original item not yet in an event (None when none waits)."""
+    rows = store.rows(
+        f"SELECT MIN({ITEM_TIME}) AS t FROM items WHERE event_id IS NULL AND duplicate_of IS NULL"
+    )
+    t = rows[0]["t"] if rows else None
+    return str(t) if t is not None else None
+
+
+def window_members(store: Store, since: str) -> list[WindowMember]:
+    """Original members of every event that has a member whose own time is ≥ ``since``,
+    oldest first (the order the clusterer met them in a live run)."""
+    rows = store.rows(
+        "SELECT i.id, i.event_id, i.title, substr(i.summary, 1, ?) AS summary,"
+        " substr(i.content_text, 1, ?) AS content_text, i.lang, i.published_at, i.fetched_at,"
+        " v.vector, v.model FROM items i LEFT JOIN item_vectors v ON v.item_id = i.id"
+        " WHERE i.duplicate_of IS NULL AND i.event_id IN ("
+        "   SELECT event_id FROM items WHERE event_id IS NOT NULL"
+        "   AND (published_at >= ? OR (published_at IS NULL AND fetched_at >= ?)))"
+        " ORDER BY COALESCE(i.published_at, i.fetched_at), i.id",
+        (LEAD_CHARS, LEAD_CHARS, since, since),
+    )
+    return [
+        WindowMember(
+            item_id=r["id"],
+            event_id=r["event_id"],
+            title=r["title"] or "",
+            summary=r["summary"] or "",
+            content_text=r["content_text"] or "",
+            lang=r["lang"] or "und",
+            published_at=r["published_at"],
+            fetched_at=r["fetched_at"],
+            vector=r["vector"],
+            model=r["model"],
+        )
+        for r in rows
+    ]
+
+
+def save_vector(store: Store, item_id: int, model: str, vec: npt.NDArray[np.float32]) -> None:
+    """Keep an item's embedding so a restart does not re-embed the window."""
+    store.conn.execute(
+        "INSERT OR REPLACE INTO item_vectors (item_id, model, vector) VALUES (?, ?, ?)",
+        (item_id, model, np.asarray(vec, dtype=np.float32).tobytes()),
+    )
+
+
+def reset_events_since(store: Store, since: str, at: str) -> None:
+    """Take every item whose own time is ≥ ``since`` (and its duplicates) out of its event;
+    events left empty are deleted, the others refreshed at ``at``. Call in a transaction."""
+    touched = {
+        r["event_id"]
+        for r in store.rows(
+            f"SELECT DISTINCT event_id FROM items WHERE event_id IS NOT NULL AND {ITEM_TIME} >= ?",
+            (since,),
+        )
+    }
+    store.conn.execute(
+        f"UPDATE items SET event_id = NULL WHERE {ITEM_TIME} >= ?"
+        f" OR duplicate_of IN (SELECT id FROM items WHERE {ITEM_TIME} >= ?)",
+        (since, since),
+    )
+    for eid in touched:
+        left = store.rows("SELECT COUNT(*) AS n FROM items WHERE event_id = ?", (eid,))[0]["n"]
+        if left:
+            store.refresh_event(eid, updated_at=at)
+        else:
+            store.conn.execute("DELETE FROM events WHERE id = ?", (eid,))
+
+
+def load_doc_freq(store: Store) -> tuple[int, list[tuple[str, int]]]:
+    """``(documents counted, [(term, df)…])`` of the lexical evidence (see migration 7)."""
+    n = 0
+    rows: list[tuple[str, int]] = []
+    for term, df in store.conn.execute("SELECT term, df FROM lexical_df"):
+        if term == "":
+            n = int(df)
+        else:
+            rows.append((str(term), int(df)))
+    return n, rows
+
+
+def save_doc_freq(store: Store, n_docs: int, changed: list[tuple[str, int]]) -> None:
+    """Write the changed document frequencies (df 0: the term was forgotten)."""
+    conn = store.conn
+    conn.executemany(
+        "INSERT INTO lexical_df (term, df) VALUES (?, ?)"
+        " ON CONFLICT(term) DO UPDATE SET df = excluded.df",
+        [("", n_docs), *((t, d) for t, d in changed if d > 0)],
+    )
+    gone = [(t,) for t, d in changed if d <= 0]
+    if gone:
+        conn.executemany("DELETE FROM lexical_df WHERE term = ?", gone)
+
+
+@dataclass(frozen=True)
+class MergedEvent:
+    """What :func:`merge_events` moved, enough for ``unmerge`` to restore the dropped event."""
+
+    kept: int
+    dropped: int
+    moved_items: list[int]
+    title: str
+    alt_title: str | None
+    first_seen_at: str
+
+
+def merge_refused(store: Store, a: int, b: int) -> bool:
+    """A user split these two events apart before (an ``unmerges`` row of a member of one
+    names the other)."""
+    rows = store.rows(
+        "SELECT 1 FROM unmerges u JOIN items i ON i.id = u.item_id WHERE u.stage = 'cluster'"
+        " AND ((i.event_id = ? AND u.target_event_id = ?) OR (i.event_id = ? AND"
+        " u.target_event_id = ?)) LIMIT 1",
+        (a, b, b, a),
+    )
+    return bool(rows)
+
+
+def merge_events(store: Store, keep: int, drop: int) -> MergedEvent:
+    """Move every item of event ``drop`` (duplicates too) into ``keep`` and delete ``drop``
+    (its feed entries go with it); ``keep`` takes the earlier first-seen time. Call in a
+    transaction, then refresh ``keep``."""
+    ev = store.rows("SELECT title, alt_title, first_seen_at FROM events WHERE id = ?", (drop,))[0]
+    moved = [r["id"] for r in store.rows("SELECT id FROM items WHERE event_id = ?", (drop,))]
+    store.conn.execute("UPDATE items SET event_id = ? WHERE event_id = ?", (keep, drop))
+    store.conn.execute(
+        "UPDATE events SET first_seen_at = MIN(first_seen_at, ?) WHERE id = ?",
+        (ev["first_seen_at"], keep),
+    )
+    store.conn.execute("DELETE FROM events WHERE id = ?", (drop,))
+    return MergedEvent(keep, drop, moved, ev["title"], ev["alt_title"], ev["first_seen_at"])
+
+
+def restore_event(store: Store, m: MergedEvent, at: str) -> list[int]:
+    """Undo :func:`merge_events`: recreate the dropped event under its old id (its ``tag:``
+    URI comes back) and move back the moved items that are still in the kept event. Returns
+    the items moved back. Call in a transaction, then refresh both events."""
+    store.conn.execute(
+        "INSERT INTO events (id, title, alt_title, first_seen_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (m.dropped, m.title, m.alt_title, m.first_seen_at, at),
+    )
+    back = [
+        r["id"]
+        for r in store.rows("SELECT id, event_id FROM items WHERE event_id = ?", (m.kept,))
+        if r["id"] in set(m.moved_items)
+    ]
+    store.conn.executemany(
+        "UPDATE items SET event_id = ? WHERE id = ?", [(m.dropped, i) for i in back]
+    )
+    return back
+
+
+def last_merge(store: Store, item_id: int) -> MergedEvent | None:
+    """The most recent event merge that moved ``item_id`` or that it caused, if the item is
+    still in the event that merge kept."""
+    rows = store.rows(
+        "SELECT d.features FROM decisions d JOIN items i ON i.id = d.item_id"
+        " WHERE d.stage = 'cluster' AND d.rule IN ('merge_events', 'merged_into')"
+        " AND d.item_id = ? AND i.event_id = json_extract(d.features, '$.kept_event_id')"
+        " ORDER BY d.id DESC LIMIT 1",
+        (item_id,),
+    )
+    if not rows:
+        return None
+    f = json.loads(rows[0]["features"])
+    return MergedEvent(
+        int(f["kept_event_id"]),
+        int(f["merged_event_id"]),
+        [int(i) for i in f["moved_items"]],
+        str(f["dropped_event"]["title"]),
+        f["dropped_event"]["alt_title"],
+        str(f["dropped_event"]["first_seen_at"]),
+    )
+
+
+def record_unmerge(store: Store, item_id: int, target_event_id: int, at: str) -> None:
+    """Remember that a user took ``item_id`` out of ``target_event_id`` (never again)."""
+    store.conn.execute(
+        "INSERT INTO unmerges (item_id, target_event_id, stage, at) VALUES (?, ?, 'cluster', ?)",
+        (item_id, target_event_id, at),
+    )
+
+
+def pending_page(store: Store, limit: int) -> list[dict[str, Any]]:
+    """Up to ``limit`` original items not yet in an event, oldest first by their own time:
+    ``id, title, summary, content_text`` (first LEAD_CHARS only, so the sort carries short
+    strings), ``lang, published_at, fetched_at``."""
+    return store.rows(
+        f"SELECT id, title, substr(summary, 1, {LEAD_CHARS}) AS summary,"
+        f" substr(content_text, 1, {LEAD_CHARS}) AS content_text, lang, published_at,"
+        f" fetched_at FROM items WHERE event_id IS NULL AND duplicate_of IS NULL"
+        f" ORDER BY {ITEM_TIME}, id LIMIT ?",
+        (limit,),
+    )
+
+
+def still_pending(store: Store, ids: list[int]) -> set[int]:
+    """Which of ``ids`` are still originals without an event."""
+    if not ids:
+        return set()
+    return {
+        int(r["id"])
+        for r in store.rows(
+            "SELECT id FROM items WHERE event_id IS NULL AND duplicate_of IS NULL"
+            f" AND id IN ({','.join('?' * len(ids))})",
+            ids,
+        )
+    }
+
+
+def pending_count(store: Store) -> int:
+    return int(
+        store.rows(
+            "SELECT COUNT(*) AS n FROM items WHERE event_id IS NULL AND duplicate_of IS NULL"
+        )[0]["n"]
+    )
+
+
+def detached_duplicates(store: Store) -> list[tuple[int, int]]:
+    """``(duplicate id, its original's event id)`` for duplicates not yet in that event."""
+    return [
+        (int(r["id"]), int(r["event_id"]))
+        for r in store.rows(
+            "SELECT d.id, o.event_id FROM items d JOIN items o ON o.id = d.duplicate_of"
+            " WHERE d.event_id IS NULL AND o.event_id IS NOT NULL"
+        )
+    ]
