@@ -62,48 +62,21 @@ async def poll_once(
     urls: Sequence[str] = (),
     show_progress: bool = True,
 ) -> int:
-    """One pass: fetch, process, cluster, publish. Returns the number of failed feeds."""
-    from aggregator.pipeline.publish_pass import publish_outputs
-    from aggregator.pipeline.refresh import Pipeline
-    from aggregator.store.credentials import redact_url
+    """One pass (:mod:`aggregator.pipeline.poll`) with a progress bar on a terminal and the
+    summary line at the end. Returns the number of failed feeds."""
+    from aggregator.pipeline.poll import poll_and_publish, select_feeds, summary
 
-    now = _now()
-    if urls:
-        # Stored URLs carry no credentials; a new URL's user:pass@ goes to the credential file.
-        given = {redact_url(u): u for u in urls}
-        feeds = [f for f in (store.feed(r["id"]) for r in store.feeds()) if f.url in given]
-        for u in sorted(given.keys() - {f.url for f in feeds}):
-            feeds.append(store.feed(store.add_feed(given[u], now=now)))
-    elif all_feeds:
-        feeds = [store.feed(r["id"]) for r in store.feeds(include_disabled=False)]
-    else:
-        feeds = store.due_feeds(now, per_host_cap=cfg.schedule.per_host_due_cap)
-    pipeline = Pipeline(cfg, store)
+    feeds = select_feeds(cfg, store, _now(), all_feeds=all_feeds, urls=urls)
     bar = _progress(len(feeds), "polling") if show_progress else None
-    try:
-        if bar is not None:
-            with bar:
-                task = bar.add_task("poll", total=len(feeds))
-                report = await pipeline.poll(feeds, _now, on_done=lambda _o: bar.advance(task))
-        else:
-            report = await pipeline.poll(feeds, _now)
-    finally:
-        pipeline.close()
-    publish_outputs(cfg, store, _now())
-    if cfg.translate.enabled:  # after the poll is published: it never delays one
-        from aggregator.pipeline.translate_pass import translate_pending_async
-
-        if (await translate_pending_async(cfg, store, _now())).translated:
-            publish_outputs(cfg, store, _now())
-    from aggregator.pipeline.diagnose import poll_summary
-
-    print(
-        poll_summary(
-            ((o.error, o.status) for o in report.outcomes),
-            new_items=report.new_items,
-            clustered=report.clustered,
-        )
-    )
+    if bar is not None:
+        with bar:
+            task = bar.add_task("poll", total=len(feeds))
+            report = await poll_and_publish(
+                cfg, store, feeds, _now, on_done=lambda _o: bar.advance(task)
+            )
+    else:
+        report = await poll_and_publish(cfg, store, feeds, _now)
+    print(summary(report))
     return report.errors
 
 

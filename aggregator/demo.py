@@ -35,6 +35,10 @@ _PLACEHOLDER = re.compile(rb"%%(T|A|BJ)-(\d+)%%")
 BEIJING = timedelta(hours=8)
 
 
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
 def render_sample(data: bytes, now: datetime) -> bytes:
     """Fill ``%%T-n%%`` (RFC 822), ``%%A-n%%`` (RFC 3339) and ``%%BJ-n%%`` (naive Beijing wall
     time, as Chinese feeds write it) with ``now`` minus n minutes."""
@@ -98,8 +102,9 @@ def demo_opml(base: str) -> bytes:
 
 
 def run_demo(out_dir: Path, *, serve_seconds: float = 0.0) -> int:
-    from aggregator.cli import poll_once, sync_opml
+    from aggregator.pipeline.poll import poll_and_publish, select_feeds, summary
     from aggregator.pipeline.publish_pass import load_events
+    from aggregator.pipeline.subscriptions import sync_opml
     from aggregator.store.core import Store
 
     out_dir = out_dir.resolve()
@@ -119,8 +124,9 @@ def run_demo(out_dir: Path, *, serve_seconds: float = 0.0) -> int:
         )
         store = Store.open(cfg.store_path, cfg.store)
         try:
-            sync_opml(cfg, store)
-            asyncio.run(poll_once(cfg, store, all_feeds=True))
+            sync_opml(cfg, store, _now())
+            feeds = select_feeds(cfg, store, _now(), all_feeds=True)
+            print(summary(asyncio.run(poll_and_publish(cfg, store, feeds, _now))))
             events = load_events(store, limit=50)
         finally:
             store.close()

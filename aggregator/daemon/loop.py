@@ -348,8 +348,8 @@ class Daemon:
     async def run(self) -> int:
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-        from aggregator.cli import sync_opml
         from aggregator.pipeline.refresh import Pipeline
+        from aggregator.pipeline.subscriptions import sync_opml
         from aggregator.serve.server import FeedServer
 
         cfg, d = self.cfg, self.cfg.daemon
@@ -360,7 +360,7 @@ class Daemon:
         server: FeedServer | None = None
         tasks: list[asyncio.Task[None]] = []
         try:
-            added = sync_opml(cfg, self.store)
+            added = sync_opml(cfg, self.store, _now()).added
             with contextlib.suppress(OSError):
                 self._opml_mtime_ns = cfg.opml_path.stat().st_mtime_ns
             log.info("store=%s feeds_added=%d", cfg.store_path, added)
