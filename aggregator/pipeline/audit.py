@@ -18,6 +18,7 @@ from typing import Any
 
 from aggregator.errors import AuditError as AuditError  # re-exported: callers import it from here
 from aggregator.models import Decision
+from aggregator.store import audit as store_audit
 from aggregator.store import events as store_events
 from aggregator.store.core import Store, utc_iso
 
@@ -72,53 +73,34 @@ class Explanation:
         return "\n".join(out)
 
 
-_ITEM_SQL = (
-    "SELECT i.*, f.title AS feed_title, f.url AS feed_url FROM items i"
-    " JOIN feeds f ON f.id = i.feed_id WHERE i.id = ?"
-)
-
-
 def explain(store: Store, item_id: int) -> Explanation:
-    rows = store.rows(_ITEM_SQL, (item_id,))
-    if not rows:
+    item = store_audit.item_with_feed(store, item_id)
+    if item is None:
         raise AuditError(f"no item {item_id}")
-    item = rows[0]
-    dup = store.rows(_ITEM_SQL, (item["duplicate_of"],)) if item["duplicate_of"] else []
-    ev = (
-        store.rows("SELECT * FROM events WHERE id = ?", (item["event_id"],))
-        if item["event_id"]
-        else []
-    )
+    dup = store_audit.item_with_feed(store, item["duplicate_of"]) if item["duplicate_of"] else None
+    ev = store_audit.event_row(store, item["event_id"]) if item["event_id"] else None
     return Explanation(
         item=item,
-        duplicate_of=dup[0] if dup else None,
-        event=ev[0] if ev else None,
-        decisions=store.rows("SELECT * FROM decisions WHERE item_id = ? ORDER BY id", (item_id,)),
-        duplicates=store.rows(
-            "SELECT i.id, f.title AS feed_title FROM items i JOIN feeds f ON f.id = i.feed_id"
-            " WHERE i.duplicate_of = ? ORDER BY i.id",
-            (item_id,),
-        ),
+        duplicate_of=dup,
+        event=ev,
+        decisions=store_audit.decisions_for(store, item_id),
+        duplicates=store_audit.duplicates_of(store, item_id),
     )
 
 
 def unmerge(store: Store, item_id: int, now: datetime) -> str:
     """Undo the item's duplicate link if it has one, else take it out of its event. Returns
     a one-line description of what was undone."""
-    rows = store.rows("SELECT id, duplicate_of, event_id FROM items WHERE id = ?", (item_id,))
-    if not rows:
+    r = store_audit.item_links(store, item_id)
+    if r is None:
         raise AuditError(f"no item {item_id}")
-    r = rows[0]
     at = utc_iso(now)
     with store.transaction():
-        if r["duplicate_of"] is not None:
-            original = r["duplicate_of"]
+        if r.duplicate_of is not None:
+            original = r.duplicate_of
             store.set_duplicate_of(item_id, None)
             store.set_item_event(item_id, None)  # clustered afresh as an original
-            store.conn.execute(
-                "INSERT INTO unmerges (item_id, target_item_id, stage, at) VALUES (?, ?, ?, ?)",
-                (item_id, original, "dedupe", at),
-            )
+            store_audit.remember_dedupe_unmerge(store, item_id, original, at)
             store.add_decision(
                 Decision(
                     item_id=item_id,
@@ -129,28 +111,18 @@ def unmerge(store: Store, item_id: int, now: datetime) -> str:
                     features={"by": "user"},
                 )
             )
-            if r["event_id"] is not None:
-                store.refresh_event(r["event_id"], updated_at=at)
+            if r.event_id is not None:
+                store.refresh_event(r.event_id, updated_at=at)
             return f"item {item_id} is no longer a duplicate of item {original}"
         merged = store_events.last_merge(store, item_id)
         if merged is not None:
             return _undo_merge(store, merged, at)
-        if r["event_id"] is None:
+        if r.event_id is None:
             raise AuditError(f"item {item_id} is neither a duplicate nor in an event")
-        members = store.rows(
-            "SELECT COUNT(*) AS n FROM items WHERE event_id = ?", (r["event_id"],)
-        )[0]["n"]
-        if members <= 1:
-            raise AuditError(f"item {item_id} is alone in event {r['event_id']}")
-        event_id = r["event_id"]
-        # Its duplicates leave with it.
-        store.conn.execute(
-            "UPDATE items SET event_id = NULL WHERE id = ? OR duplicate_of = ?", (item_id, item_id)
-        )
-        store.conn.execute(
-            "INSERT INTO unmerges (item_id, target_event_id, stage, at) VALUES (?, ?, ?, ?)",
-            (item_id, event_id, "cluster", at),
-        )
+        event_id = r.event_id
+        if store_audit.event_size(store, event_id) <= 1:
+            raise AuditError(f"item {item_id} is alone in event {event_id}")
+        store_audit.leave_event(store, item_id, event_id, at)  # its duplicates leave with it
         store.add_decision(
             Decision(
                 item_id=item_id,

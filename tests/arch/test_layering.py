@@ -25,7 +25,6 @@ SQL_OUTSIDE_STORE_PENDING = {
     "daemon/loop.py",
     "dedupe/exact.py",
     "dedupe/neardup.py",
-    "pipeline/audit.py",
     "pipeline/publish_pass.py",
 }
 #: Not our store: a plugin loaded by Datasette sets limits on Datasette's own connections.
