@@ -279,16 +279,13 @@ def cmd_unmerge(cfg: Config, args: argparse.Namespace) -> int:
 def cmd_recluster(cfg: Config, args: argparse.Namespace) -> int:
     from aggregator.pipeline.cluster_pass import EventBuilder
     from aggregator.pipeline.publish_pass import publish_outputs
+    from aggregator.store import events as store_events
 
     store = _open_store(cfg)
     try:
         builder = EventBuilder(cfg, store)
         since = _now() - timedelta(hours=args.since_hours)
-        total = store.rows(
-            "SELECT COUNT(*) AS n FROM items WHERE duplicate_of IS NULL AND"
-            " COALESCE(published_at, fetched_at) >= ?",
-            (since.strftime("%Y-%m-%dT%H:%M:%SZ"),),
-        )[0]["n"]
+        total = store_events.originals_since(store, since)
         bar = _progress(total, "reclustering")
         if bar is not None:
             with bar:

@@ -413,7 +413,9 @@ class Daemon:
                     if self.dirty:
                         self.publish()
                 with contextlib.suppress(Exception):
-                    self.store.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                    from aggregator.store.upkeep import checkpoint
+
+                    checkpoint(self.store)
                 self.store.close()
                 self.store = None
         log.info("stopped")

@@ -194,23 +194,10 @@ def _source(row: dict[str, Any]) -> str:
 
 def load_items(store: Store, *, limit: int) -> list[PublishedItem]:
     """Unique items, newest first, each with the sources of its duplicates."""
-    rows = store.rows(
-        "SELECT i.*, f.title AS feed_title, f.url AS feed_url, f.site_url AS feed_site"
-        " FROM items i JOIN feeds f ON f.id = i.feed_id WHERE i.duplicate_of IS NULL"
-        " ORDER BY COALESCE(i.published_at, i.fetched_at) DESC, i.id DESC LIMIT ?",
-        (limit,),
-    )
+    rows = reader.recent_originals(store, limit)
     dups: dict[int, list[tuple[str, str | None]]] = defaultdict(list)
-    ids = [r["id"] for r in rows]
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        for d in store.rows(
-            "SELECT i.duplicate_of, i.url, f.title AS feed_title, f.url AS feed_url FROM items i"
-            f" JOIN feeds f ON f.id = i.feed_id WHERE i.duplicate_of IN ({marks})",
-            chunk,
-        ):
-            dups[d["duplicate_of"]].append((_source(d), d["url"]))
+    for d in reader.duplicates_with_feeds(store, [r["id"] for r in rows]):
+        dups[d["duplicate_of"]].append((_source(d), d["url"]))
     return [
         PublishedItem(
             id=r["id"],

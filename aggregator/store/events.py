@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from aggregator.store.core import Store
+from aggregator.store.core import Store, utc_iso
 
 #: An item's own time: published, else first fetched (ISO-8601 UTC text sorts as time).
 ITEM_TIME = "COALESCE(published_at, fetched_at)"
@@ -269,3 +270,13 @@ def detached_duplicates(store: Store) -> list[tuple[int, int]]:
             " WHERE d.event_id IS NULL AND o.event_id IS NOT NULL"
         )
     ]
+
+
+def originals_since(store: Store, since: datetime) -> int:
+    """Unique items whose own time (published, else fetched) is at or after ``since``."""
+    r = store.conn.execute(
+        "SELECT COUNT(*) FROM items WHERE duplicate_of IS NULL AND"
+        " COALESCE(published_at, fetched_at) >= ?",
+        (utc_iso(since),),
+    ).fetchone()
+    return int(r[0])

@@ -359,3 +359,28 @@ def view_ids_published_since(store: Store, since: str, limit: int) -> list[int]:
             (since, limit),
         )
     ]
+
+
+def recent_originals(store: Store, limit: int) -> list[dict[str, Any]]:
+    """Unique items, newest first, with their feed's title, URL and site."""
+    return store.rows(
+        "SELECT i.*, f.title AS feed_title, f.url AS feed_url, f.site_url AS feed_site"
+        " FROM items i JOIN feeds f ON f.id = i.feed_id WHERE i.duplicate_of IS NULL"
+        " ORDER BY COALESCE(i.published_at, i.fetched_at) DESC, i.id DESC LIMIT ?",
+        (limit,),
+    )
+
+
+def duplicates_with_feeds(store: Store, original_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """The duplicates of these items: ``duplicate_of``, ``url``, and their feed's title/URL."""
+    out: list[dict[str, Any]] = []
+    ids = list(original_ids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        out += store.rows(
+            "SELECT i.duplicate_of, i.url, f.title AS feed_title, f.url AS feed_url FROM items i"
+            f" JOIN feeds f ON f.id = i.feed_id WHERE i.duplicate_of IN ({marks})",
+            chunk,
+        )
+    return out

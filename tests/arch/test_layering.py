@@ -21,11 +21,8 @@ MAX_LINES = 500
 
 #: Modules that still write SQL outside store/ (issue 12: move behind named store methods).
 SQL_OUTSIDE_STORE_PENDING = {
-    "cli.py",
-    "daemon/loop.py",
     "dedupe/exact.py",
     "dedupe/neardup.py",
-    "pipeline/publish_pass.py",
 }
 #: Not our store: a plugin loaded by Datasette sets limits on Datasette's own connections.
 SQL_EXEMPT = {"serve/datasette_plugins/aggregator_guard.py"}
