@@ -7,6 +7,7 @@ writes take them, so a column rename is a change in store/ only.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 
 @dataclass(frozen=True)
@@ -99,3 +100,14 @@ class FeedPollState:
         if self.disabled_reason is not None:
             cols.update(disabled=1, disabled_reason=self.disabled_reason)
         return cols
+
+
+def utc_iso(dt: datetime) -> str:
+    """``2026-11-22T01:02:03Z`` for an aware or naive-UTC datetime."""
+    if dt.tzinfo is not None:
+        dt = dt.astimezone(UTC)
+    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_iso(s: str) -> datetime:
+    return datetime.fromisoformat(s.replace("Z", "+00:00"))
