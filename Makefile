@@ -21,6 +21,10 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed
 
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	touch $@ $(VENV)/.installed-test $(VENV)/.installed
+
 run: $(VENV)/.installed
 	$(BIN)/aggregator --config $(CONFIG) run
 
@@ -38,7 +42,7 @@ pytest: $(VENV)/.installed-test
 
 test: lint typecheck pytest
 
-bench: $(VENV)/.installed-test
+bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/run_all.py
 
 eval: $(VENV)/.installed-test

@@ -6,7 +6,7 @@ Collects their JSON into bench/results/summary.json (quick runs: bench/results/q
 never overwrite full-size results) and prints a Markdown table to paste into bench/README.md.
 Each run's output is kept beside it as <name>.log.
 
-Run: ``.venv/bin/python bench/run_all.py [--full] [--only pipeline poll] [--timeout-s 900]``
+Run: ``.venv/bin/python bench/run_all.py [--full] [--only pipeline poll peer] [--timeout-s 900]``
 """
 
 from __future__ import annotations
@@ -107,6 +107,28 @@ def _cluster_speed(d: dict[str, Any]) -> list[tuple[str, str]]:
     return out or _leaves(d)
 
 
+def _peer(d: dict[str, Any]) -> list[tuple[str, str]]:
+    passes = d.get("medians", {}).get("passes", {})
+    labels = d.get("workload", {}).get("passes", {})
+    out = []
+    for key, m in passes.items():
+        o, r, om = m.get("ours"), m.get("reader"), m.get("ours_model")
+        if not (o and r):
+            continue
+        value = f"{o['ratio_cpu']:.2f}× ({o['cpu_s']:.2f} vs {r['cpu_s']:.2f} CPU-s)"
+        if om:
+            value += f"; default model {om['ratio_cpu']:.2f}×"
+        out.append((f"ours/reader CPU, {labels.get(key, key)}", value))
+    pk = d.get("medians", {}).get("peak_rss_mb_max_over_passes", {})
+    if pk.get("ours") and pk.get("reader"):
+        out.append(("peak RSS ours / reader / ours+model",
+                    f"{pk['ours']:.0f} / {pk['reader']:.0f} / {pk.get('ours_model') or 0:.0f} MB"))
+    lfl = d.get("like_for_like", {})
+    out.append(("like for like (requests, statuses, new items)",
+                "yes" if lfl.get("ok") else f"NO: {lfl.get('problems', [])[:2]}"))
+    return out or _leaves(d)
+
+
 BENCHES = [
     Bench("poll", "poll.py", ["--feeds", "1000"], ["--feeds", "10000"], _poll),
     Bench("pipeline", "pipeline.py", [],
@@ -115,6 +137,8 @@ BENCHES = [
           ["--items", "1000000"]),
     Bench("cluster_speed", "cluster_speed.py", ["--sizes", "10000", "--queries", "100"],
           ["--sizes", "10000", "100000", "--embed"], _cluster_speed),
+    # Ours vs lemon24/reader (issue 16): quick = one trial, full = three; same workload.
+    Bench("peer", "peer.py", ["--quick"], ["--trials", "3"], _peer),
 ]
 
 
