@@ -17,6 +17,8 @@ kept because the duplicate row keeps its own ``url`` and ``feed_id``.
 from __future__ import annotations
 
 import dataclasses
+import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -29,6 +31,10 @@ if TYPE_CHECKING:
 #: Shingled records of candidate originals kept in memory (~2 KB each): a story's copies
 #: arrive within hours, so a few thousand recent originals cover nearly every repeat probe.
 NEAR_DUP_RECORD_CACHE = 4096
+#: Items read per query when the band table is re-indexed (bounds memory: ~2 KB each).
+REINDEX_PAGE_ITEMS = 500
+
+log = logging.getLogger(__name__)
 
 
 class ExistingLike(Protocol):
@@ -93,6 +99,40 @@ class NearDuplicates:
         #: each: reading and shingling the stored item).
         self.probes = 0
         self.verified = 0
+        self.ensure_sketch()
+
+    def ensure_sketch(self) -> int:
+        """Re-index the stored items when their band keys came from another MinHash than
+        :func:`textsim.sketch` (a store written before rensa): keys of two sketches never
+        meet, so a copy of an item stored before the change would go unseen. Once per store
+        (recorded in ``store_settings``); about 0.5 ms per indexed item. Returns the items
+        re-indexed."""
+        from aggregator.dedupe import neardup, textsim
+        from aggregator.normalize.item import fold_for_matching
+        from aggregator.store import bands
+
+        if bands.sketch_setting(self.store) == textsim.SKETCH_ID:
+            return 0
+        items = bands.indexed_items(self.store)
+        if items:
+            log.warning(
+                "re-indexing %d items for near-duplicate detection (MinHash now %s)",
+                len(items),
+                textsim.SKETCH_ID,
+            )
+
+        def rows() -> Iterator[tuple[int, int, int]]:
+            for start in range(0, len(items), REINDEX_PAGE_ITEMS):
+                page = dict(items[start : start + REINDEX_PAGE_ITEMS])
+                for t in bands.indexed_texts(self.store, list(page)):
+                    rec = neardup.make_record(
+                        t.item_id, t.lang, fold_for_matching(t.title), t.match_text
+                    )
+                    for k in self.index.keys(textsim.sketch(rec.shingles)):
+                        yield k, t.item_id, page[t.item_id]
+
+        bands.replace_bands(self.store, rows(), textsim.SKETCH_ID)
+        return len(items)
 
     def check(self, item: Item) -> tuple[DupMatch | None, NearProbe]:
         """The original ``item`` nearly duplicates (or None), and the probe to pass to
