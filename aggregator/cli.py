@@ -86,7 +86,6 @@ async def poll_once(
     show_progress: bool = True,
 ) -> int:
     """One pass: fetch, process, cluster, publish. Returns the number of failed feeds."""
-    from aggregator.pipeline.publish_pass import publish_outputs
     from aggregator.pipeline.refresh import Pipeline
 
     now = _now()
@@ -117,6 +116,8 @@ async def poll_once(
     # A pass that stored nothing leaves the outputs as they are (same entries; rewriting them
     # cost ~0.1 s CPU and an fsync per file on every 304-only pass). `publish` forces it.
     if stored or not (cfg.publish_dir / "index.html").exists():
+        from aggregator.pipeline.publish_pass import publish_outputs  # ~30 ms of imports
+
         publish_outputs(cfg, store, _now())
     print(
         f"polled {len(report.outcomes)} feeds: {report.new_items} new items, "

@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from aggregator.config import Config
@@ -40,6 +41,9 @@ from aggregator.normalize.item import build_item, complete_item, default_timezon
 from aggregator.parse.document import ParseError, entry_fingerprints, splice_known_entries
 from aggregator.schedule import FeedHistory, PollOutcome, next_check
 from aggregator.store.core import Store, parse_iso, utc_iso
+
+if TYPE_CHECKING:
+    from aggregator.pipeline.cluster_pass import EventBuilder
 
 log = logging.getLogger("aggregator.pipeline.refresh")
 
@@ -144,12 +148,20 @@ class Pipeline:
         #: True inside :meth:`grouped_writes`: feeds share group transactions.
         self._grouped = False
         self._flush_timer: asyncio.TimerHandle | None = None
-        from aggregator.pipeline.cluster_pass import EventBuilder
-
-        self.events = EventBuilder(cfg, store)
+        self._events: EventBuilder | None = None
         self.near = (
             NearDuplicates(store) if cfg.dedupe.enabled and cfg.dedupe.near_duplicates else None
         )
+
+    @property
+    def events(self) -> EventBuilder:
+        """The cluster stage, built on first use: a pass with nothing to cluster imports
+        none of it (~36 ms of a 304-only ``poll --all``)."""
+        if self._events is None:
+            from aggregator.pipeline.cluster_pass import EventBuilder
+
+            self._events = EventBuilder(self.cfg, self.store)
+        return self._events
 
     def close(self) -> None:
         self.parser.close()
@@ -169,7 +181,8 @@ class Pipeline:
         report = PollReport()
         with self.grouped_writes():
             await self._poll(feeds, now_fn, report, on_done, stop)
-        report.clustered = await self.events.cluster_pending_async(now_fn())
+        if self._events is not None or self.store.has_unclustered_items():
+            report.clustered = await self.events.cluster_pending_async(now_fn())
         return report
 
     @contextlib.contextmanager
