@@ -591,7 +591,7 @@ def test_stuck_poll_stops_the_watchdog(tmp_path: Path, monkeypatch: pytest.Monke
 def test_outputs_rewritten_at_most_once_per_publish_min_gap(tmp_path: Path, origin: Origin) -> None:
     """A tick that stored something rewrites the outputs only when the last rewrite is
     ``publish_min_gap_s`` old: at 75,000 feeds (~300 ticks per 15 min) a rewrite after every
-    tick cost more CPU than the polling (bench/scale.py). The dirty state is kept, so a later
+    tick was the largest cost after fetching (bench/scale.py). The dirty state is kept, so a later
     tick or the publish job writes what is left."""
     import asyncio
 
