@@ -225,6 +225,12 @@ class ServerConfig:
 class DaemonConfig:
     tick_s: int = _f(60, "How often the daemon asks the store for due feeds.", min=1)
     publish_interval_s: int = _f(300, "Rewrite the output feeds at least this often.", min=1)
+    publish_min_gap_s: float = _f(
+        30.0,
+        "After a poll that stored something, rewrite the outputs only if the last rewrite is"
+        " this old (else a later tick or the publish job does it).",
+        min=0.0,
+    )
     retention_days: int = _f(90, "Delete items and events older than this (0 keeps all).")
     checkpoint_interval_s: int = _f(300, "WAL checkpoint interval.", min=1)
     stop_timeout_s: float = _f(20.0, "On SIGTERM, wait this long for in-flight fetches.")

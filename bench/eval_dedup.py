@@ -233,15 +233,23 @@ def build(docs: list[Doc], seed: int = 7) -> tuple[list[neardup.TextRecord], lis
     return originals, cases
 
 
+#: The production sketch (rensa) and the numpy one it replaced (issue 16 item 3).
+SKETCHES = {"rensa": textsim.sketch, "numpy": textsim.sketch_numpy}
+
+
 def evaluate(
-    originals: list[neardup.TextRecord], cases: list[Case], lsh: tuple[int, int, int] | None = None
+    originals: list[neardup.TextRecord],
+    cases: list[Case],
+    lsh: tuple[int, int, int] | None = None,
+    sketch_name: str = "rensa",
 ) -> dict[str, object]:
+    sketch = SKETCHES[sketch_name]
     conn = sqlite3.connect(":memory:")
     b, rw, lb = lsh or (neardup.LSH_BANDS, neardup.LSH_ROWS_PER_BAND, neardup.LEAD_BANDS)
     index = neardup.NearDupIndex(conn, bands=b, rows=rw, lead_bands=lb)
     t0 = time.perf_counter()
     for r in originals:
-        index.add(r.item_id, textsim.sketch(r.shingles), "2021-06-01T00:00:00Z")
+        index.add(r.item_id, sketch(r.shingles), "2021-06-01T00:00:00Z")
     t_add = (time.perf_counter() - t0) / len(originals)
     rows: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     t_query = 0.0
@@ -256,7 +264,7 @@ def evaluate(
             continue
         st["judge"] += judge_ok(c.new, originals[c.target])
         t1 = time.perf_counter()
-        cands = index.candidates(textsim.sketch(c.new.shingles))
+        cands = index.candidates(sketch(c.new.shingles))
         matched = {o for o in cands if neardup.judge(c.new, originals[o]) is not None}
         t_query += time.perf_counter() - t1
         n_query += 1
@@ -264,8 +272,15 @@ def evaluate(
         st["tp"] += c.target in matched
         st["wrong"] += len(matched - {c.target})
         stray += len(set(cands) - matched)
+    t2 = time.process_time()
+    for _ in range(3):
+        for r in originals:
+            sketch(r.shingles)
+    sketch_ms = (time.process_time() - t2) / (3 * len(originals)) * 1e3
     return {
         "rows": rows,
+        "sketch": sketch_name,
+        "sketch_ms": sketch_ms,
         "add_ms": t_add * 1e3,
         "query_ms": t_query / max(n_query, 1) * 1e3,
         "stray": stray / max(n_query, 1),
@@ -318,6 +333,7 @@ def report(res: dict[str, object]) -> None:
         f"index add {res['add_ms']:.3f} ms/item, query+judge {res['query_ms']:.3f} ms/item "
         "(in-memory SQLite, excluding shingling)"
     )
+    print(f"sketch ({res['sketch']}): {res['sketch_ms']:.4f} ms CPU/item")
 
 
 def sweep(docs: list[Doc], cases: list[Case], originals: list[neardup.TextRecord]) -> None:
@@ -394,6 +410,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--sweep", action="store_true", help="print n-gram/threshold evidence")
     ap.add_argument("--lsh", help="bands,rows,lead_bands to evaluate (default: neardup's)")
     ap.add_argument("--write-fixture", type=Path, help="write a small originals fixture here")
+    ap.add_argument("--sketch", choices=sorted(SKETCHES), default="rensa",
+                    help="MinHash: rensa (production) or numpy (the one before, to compare)")
     args = ap.parse_args(argv)
     docs = load_docs()
     if args.write_fixture:
@@ -407,7 +425,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.sweep:
         sweep(docs, cases, originals)
     lsh = tuple(int(x) for x in args.lsh.split(",")) if args.lsh else None
-    report(evaluate(originals, cases, lsh))  # type: ignore[arg-type]
+    report(evaluate(originals, cases, lsh, args.sketch))  # type: ignore[arg-type]
 
 
 if __name__ == "__main__":

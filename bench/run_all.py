@@ -129,6 +129,20 @@ def _peer(d: dict[str, Any]) -> list[tuple[str, str]]:
     return out or _leaves(d)
 
 
+def _scale(d: dict[str, Any]) -> list[tuple[str, str]]:
+    s = d.get("summary") or {}
+    if not s:
+        return _leaves(d)
+    return [
+        (f"{s['feeds']} feeds / 15 min, {s['articles_per_day']} articles/day: CPU",
+         f"{s['cpu_share_one_core']:.1%} of one core ({s['steady_cycle_cpu_s']} s a cycle)"),
+        ("peak RSS (main + parse worker)", f"{s['peak_rss_mb']} MB"),
+        ("cluster backlog, store growth",
+         f"{s['max_cluster_backlog_items']} items, {s['store_growth_mb_per_day']} MB/day"),
+        ("daemon tick capacity (feeds / 15 min)", str(s["daemon_tick_capacity_feeds_per_15min"])),
+    ]
+
+
 BENCHES = [
     Bench("poll", "poll.py", ["--feeds", "1000"], ["--feeds", "10000"], _poll),
     Bench("pipeline", "pipeline.py", [],
@@ -139,6 +153,8 @@ BENCHES = [
           ["--sizes", "10000", "100000", "--embed"], _cluster_speed),
     # Ours vs lemon24/reader (issue 16): quick = one trial, full = three; same workload.
     Bench("peer", "peer.py", ["--quick"], ["--trials", "3"], _peer),
+    # Event Registry's load compressed in time (issue 16 item 7): quick = 5,000 feeds.
+    Bench("scale", "scale.py", ["--feeds", "5000", "--cycles", "2"], ["--cycles", "3"], _scale),
 ]
 
 

@@ -6,29 +6,21 @@ Rules, in order (each cheap, each an index lookup through :class:`Lookups`):
    (Same feed, same URL is the *same item*, handled as a revision by the pipeline.)
 2. ``content_hash`` — the same folded title + text (wire copy republished verbatim).
 
-3. near-duplicate text (:class:`NearDuplicates`): MinHash-LSH candidates from the SQLite band
-   table (:mod:`aggregator.dedupe.neardup`), each verified on exact shingle sets — ``near_text``
-   (Jaccard), ``containment`` (a digest quoting an article, a truncated lead), ``near_title``
-   (short items). Only originals are indexed: a duplicate already points at its original.
+3. near-duplicate text (:mod:`aggregator.pipeline.near_duplicates`): MinHash-LSH candidates
+   from the SQLite band table (:mod:`aggregator.dedupe.neardup`), each verified on exact
+   shingle sets — ``near_text`` (Jaccard), ``containment`` (a digest quoting an article, a
+   truncated lead), ``near_title`` (short items). Only originals are indexed: a duplicate
+   already points at its original.
 A duplicate always points at the *root* original, so chains never form; provenance is
 kept because the duplicate row keeps its own ``url`` and ``feed_id``.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from aggregator.models import Item
-
-if TYPE_CHECKING:
-    from aggregator.dedupe import neardup
-    from aggregator.store.core import Store
-
-#: Shingled records of candidate originals kept in memory (~2 KB each): a story's copies
-#: arrive within hours, so a few thousand recent originals cover nearly every repeat probe.
-NEAR_DUP_RECORD_CACHE = 4096
 
 
 class ExistingLike(Protocol):
@@ -77,87 +69,3 @@ def find_exact_duplicate(item: Item, lookups: Lookups) -> DupMatch | None:
             {"content_hash": item.content_hash[:16], "matched_item": e.id},
         )
     return None
-
-
-class NearDuplicates:
-    """The near-duplicate layer over the store's connection (I/O: reads candidate items,
-    writes band rows inside the caller's transaction)."""
-
-    def __init__(self, store: Store) -> None:
-        from aggregator.dedupe.neardup import NearDupIndex
-
-        self.store = store
-        self.index = NearDupIndex(store.conn)
-        self._cache: dict[int, neardup.TextRecord] = {}
-        #: Items probed, and candidates verified for them (stray candidates cost ~0.5 ms
-        #: each: reading and shingling the stored item).
-        self.probes = 0
-        self.verified = 0
-
-    def check(self, item: Item) -> tuple[DupMatch | None, NearProbe]:
-        """The original ``item`` nearly duplicates (or None), and the probe to pass to
-        :meth:`add` if it is stored as an original (its band keys are computed once)."""
-        from aggregator.dedupe import neardup, textsim
-        from aggregator.normalize.item import fold_for_matching
-
-        # item.match_text is the folded text (normalize.complete_item): fold only the title.
-        rec = neardup.make_record(0, item.lang, fold_for_matching(item.title), item.match_text)
-        keys = self.index.keys(textsim.sketch(rec.shingles))
-        probe = NearProbe(keys, rec)
-        ids = self.index.candidates_for_keys(keys)
-        self.probes += 1
-        if not ids:
-            return None, probe
-        marks = ",".join("?" * len(ids))
-        rows = self.store.rows(
-            f"SELECT id, lang, title, match_text, duplicate_of FROM items WHERE id IN ({marks})",
-            ids,
-        )
-        order = {i: n for n, i in enumerate(ids)}
-        for r in sorted(rows, key=lambda r: order[r["id"]]):
-            self.verified += 1
-            old = self._record(r)
-            m = neardup.judge(rec, old)
-            if m is not None:
-                original = r["duplicate_of"] if r["duplicate_of"] is not None else r["id"]
-                feats = {**dict(m.features), "matched_item": r["id"]}
-                return DupMatch(original, m.rule, round(float(m.score), 4), feats), probe
-        return None, probe
-
-    def _record(self, r: dict[str, Any]) -> neardup.TextRecord:
-        """A stored candidate's shingled record, from an LRU of recent originals: the same
-        few candidates come back for every copy of a story, and re-shingling them was the
-        largest part of the near-duplicate check (bench/pipeline.py profile)."""
-        from aggregator.dedupe import neardup
-        from aggregator.normalize.item import fold_for_matching
-
-        rec = self._cache.pop(r["id"], None)
-        if rec is None:
-            rec = neardup.make_record(
-                r["id"], r["lang"], fold_for_matching(r["title"]), r["match_text"]
-            )
-        self._remember(rec)
-        return rec
-
-    def _remember(self, rec: neardup.TextRecord) -> None:
-        self._cache[rec.item_id] = rec  # most recently used last
-        if len(self._cache) > NEAR_DUP_RECORD_CACHE:
-            del self._cache[next(iter(self._cache))]
-
-    def forget(self, item_id: int) -> None:
-        """Drop a cached record (its item was revised)."""
-        self._cache.pop(item_id, None)
-
-    def add(self, item_id: int, probe: NearProbe, at: str) -> None:
-        """Index a new original; its record goes to the LRU, since its copies (the next
-        probes to meet it) usually arrive soon after it."""
-        self.index.add_keys(item_id, probe.keys, at)
-        self._remember(dataclasses.replace(probe.record, item_id=item_id))
-
-
-@dataclass(frozen=True)
-class NearProbe:
-    """One new item's near-duplicate probe: its band keys and shingled record."""
-
-    keys: list[int]
-    record: neardup.TextRecord

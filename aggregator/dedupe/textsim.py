@@ -238,6 +238,15 @@ def containment(a: U64, b: U64) -> float:
     return np.intersect1d(a, b, assume_unique=True).size / a.size
 
 
+#: The MinHash that :func:`sketch` computes, recorded with the stored band keys
+#: (``store_settings``): band keys from another sketch cannot meet these, so a store whose
+#: keys came from another one is re-indexed at start (dedupe.exact.NearDuplicates).
+#: rensa's ``RMinHash`` over our 64-bit shingle hashes, seed fixed, version pinned in
+#: pyproject.toml (its permutations are its own: a new version may hash differently).
+SKETCH_ID = f"rensa-0.5.0:rminhash:{NUM_PERM}:20261122"
+_SKETCH_SEED = 20261122
+
+
 def sketch(sh: Shingled, lead_shingles: int = LEAD_SHINGLES) -> U32:
     """Signatures to index for one text, shape (k, NUM_PERM): row 0 is the MinHash of the
     whole set; one more row per script part (Han, words) holding ≥ ``lead_shingles``
@@ -246,12 +255,36 @@ def sketch(sh: Shingled, lead_shingles: int = LEAD_SHINGLES) -> U32:
     The lead rows make containment findable in constant time: a truncated re-post, or a
     digest embedding a whole article after a summary in another script, has low Jaccard with
     the original but the same lead in that script.
+
+    The rows come from rensa (Rust) in one call: 0.027 vs 0.111 ms CPU per item for
+    :func:`minhash` (numpy) on bench/eval_dedup.py, recall 0.991 vs 0.990, no false match
+    either way (``--sketch rensa``/``ours``).
     """
-    rows = [minhash(sh.all)]
+    from rensa import RMinHash
+
+    if sh.all.size == 0:
+        return np.full((1, NUM_PERM), 0xFFFFFFFF, dtype=np.uint32)
+    rows = [sh.all]
     for part in (sh.han, sh.words):
         if part.size >= lead_shingles:
             lead = np.unique(part[:lead_shingles])
             if lead.size < sh.all.size:  # a lead equal to the whole text adds nothing
+                rows.append(lead)
+    flat = rows[0] if len(rows) == 1 else np.concatenate(rows)
+    offsets = np.zeros(len(rows) + 1, dtype=np.uint64)
+    np.cumsum([r.size for r in rows], out=offsets[1:])
+    m = RMinHash.digest_matrix_from_flat_token_hashes(flat, offsets, NUM_PERM, _SKETCH_SEED)
+    out: U32 = np.asarray(m.to_rows(), dtype=np.uint32)
+    return out
+
+
+def sketch_numpy(sh: Shingled, lead_shingles: int = LEAD_SHINGLES) -> U32:
+    """The sketch before rensa (:func:`minhash` rows): reading band keys stored by it."""
+    rows = [minhash(sh.all)]
+    for part in (sh.han, sh.words):
+        if part.size >= lead_shingles:
+            lead = np.unique(part[:lead_shingles])
+            if lead.size < sh.all.size:
                 rows.append(minhash(lead))
     out: U32 = np.stack(rows)
     return out

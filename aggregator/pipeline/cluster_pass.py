@@ -143,6 +143,8 @@ class EventBuilder:
     # -- the job ----------------------------------------------------------------------------------
     def cluster_pending(self, now: datetime, progress: Callable[[int], None] | None = None) -> int:
         """Assign every pending unique item to an event; returns how many were assigned."""
+        if not self.store.has_unclustered_items():
+            return 0  # nothing new: load no window, model or entity keys
         self._prepare(now)
         done = 0
         while (rows := self._next_batch(now)) is not None:
@@ -159,6 +161,8 @@ class EventBuilder:
         never starves the HTTP server or the watchdog."""
         import asyncio
 
+        if not self.store.has_unclustered_items():
+            return 0  # nothing new: load no window, model or entity keys
         self._prepare(now)
         done = 0
         while (rows := self._next_batch(now)) is not None:

@@ -41,16 +41,23 @@ async def poll_and_publish(
     on_done: Callable[[FeedOutcome], None] | None = None,
 ) -> PollReport:
     """Refresh ``feeds``, cluster what is new, publish; then translate what a language lacks
-    (after publishing: a translator never delays a poll) and publish again if it did."""
-    from aggregator.pipeline.publish_pass import publish_outputs
-
+    (after publishing: a translator never delays a poll) and publish again if it did.
+    A pass that stored nothing leaves the outputs as they are (same entries; rewriting them
+    cost ~0.1 s CPU and an fsync per file on every 304-only pass); ``publish`` forces it."""
     pipeline = Pipeline(cfg, store)
     try:
         report = await pipeline.poll(feeds, clock, on_done=on_done)
     finally:
         pipeline.close()
-    publish_outputs(cfg, store, clock())
+    stored = report.clustered + sum(
+        o.new_items + o.updated_items + o.duplicates for o in report.outcomes
+    )
+    if stored or not (cfg.publish_dir / "index.html").exists():
+        from aggregator.pipeline.publish_pass import publish_outputs  # ~30 ms of imports
+
+        publish_outputs(cfg, store, clock())
     if cfg.translate.enabled:
+        from aggregator.pipeline.publish_pass import publish_outputs
         from aggregator.pipeline.translate_pass import translate_pending_async
 
         if (await translate_pending_async(cfg, store, clock())).translated:

@@ -26,11 +26,11 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from aggregator.config import MIB, Config
 from aggregator.dedupe import exact as dedupe
-from aggregator.dedupe.exact import NearDuplicates
 from aggregator.fetch.client import LARGE_BODIES_AT_ONCE, Fetcher
 from aggregator.models import Decision, FeedRecord, FetchResult, ParsedFeed
 from aggregator.normalize.idpolicy import IdHistory, choose_id_policy
@@ -38,6 +38,7 @@ from aggregator.normalize.item import complete_item, default_timezone_for
 from aggregator.parse.document import ParseError
 from aggregator.parse.pool import ParsePool
 from aggregator.parse.splice import entry_fingerprints, splice_known_entries
+from aggregator.pipeline.near_duplicates import NearDuplicates
 from aggregator.pipeline.plan import (
     NewEntry,
     PollFacts,
@@ -50,6 +51,9 @@ from aggregator.schedule import FeedHistory, PollOutcome, next_check
 from aggregator.store.core import Store, parse_iso, utc_iso
 from aggregator.store.dupes import reroot_if_earlier
 from aggregator.store.records import ExistingItem
+
+if TYPE_CHECKING:
+    from aggregator.pipeline.cluster_pass import EventBuilder
 
 log = logging.getLogger("aggregator.pipeline.refresh")
 
@@ -96,12 +100,20 @@ class Pipeline:
         #: True inside :meth:`grouped_writes`: feeds share group transactions.
         self._grouped = False
         self._flush_timer: asyncio.TimerHandle | None = None
-        from aggregator.pipeline.cluster_pass import EventBuilder
-
-        self.events = EventBuilder(cfg, store)
+        self._events: EventBuilder | None = None
         self.near = (
             NearDuplicates(store) if cfg.dedupe.enabled and cfg.dedupe.near_duplicates else None
         )
+
+    @property
+    def events(self) -> EventBuilder:
+        """The cluster stage, built on first use: a pass with nothing to cluster imports
+        none of it (~36 ms of a 304-only ``poll --all``)."""
+        if self._events is None:
+            from aggregator.pipeline.cluster_pass import EventBuilder
+
+            self._events = EventBuilder(self.cfg, self.store)
+        return self._events
 
     def close(self) -> None:
         self.parser.close()
@@ -121,7 +133,8 @@ class Pipeline:
         report = PollReport()
         with self.grouped_writes():
             await self._poll(feeds, now_fn, report, on_done, stop)
-        report.clustered = await self.events.cluster_pending_async(now_fn())
+        if self._events is not None or self.store.has_unclustered_items():
+            report.clustered = await self.events.cluster_pending_async(now_fn())
         return report
 
     @contextlib.contextmanager

@@ -324,6 +324,13 @@ class Store(FeedTable):
         return r is not None
 
     # -- events -----------------------------------------------------------------------------
+    def has_unclustered_items(self) -> bool:
+        """True when some item has no event yet (an original to cluster or a duplicate to
+        attach). One probe of ``items_event_id``: a pass with nothing new skips loading the
+        clustering window, the model and entity keys on this answer."""
+        row = self.conn.execute("SELECT 1 FROM items WHERE event_id IS NULL LIMIT 1").fetchone()
+        return row is not None
+
     def create_event(self, *, title: str, at: str, representative_item_id: int) -> int:
         cur = self.conn.execute(
             "INSERT INTO events (title, first_seen_at, updated_at, representative_item_id)"

@@ -618,3 +618,55 @@ def test_an_outline_removed_while_running_unsubscribes_at_the_next_tick(
     d.proc.send_signal(signal.SIGTERM)
     assert d.wait() == 0, d.log()
     assert "Traceback" not in d.log(), d.log()
+
+
+def test_outputs_rewritten_at_most_once_per_publish_min_gap(tmp_path: Path, origin: Origin) -> None:
+    """A tick that stored something rewrites the outputs only when the last rewrite is
+    ``publish_min_gap_s`` old: at 75,000 feeds (~300 ticks per 15 min) a rewrite after every
+    tick was the largest cost after fetching (bench/scale.py). The dirty state is kept, so a later
+    tick or the publish job writes what is left."""
+    import asyncio
+
+    from origin import Request, Response
+
+    from aggregator.daemon import loop as daemon_mod
+    from aggregator.pipeline.refresh import Pipeline
+    from aggregator.store.core import Store
+
+    hits = [0]
+
+    def feed(req: Request, o: Origin) -> Response:
+        hits[0] += 1
+        body = "".join(
+            f"<item><guid>g{i}</guid><title>{words(i, 6)}</title>"
+            f"<description>{words(100 + i, 40)}</description></item>"
+            for i in range(hits[0])
+        )
+        return Response(200, {"Content-Type": "application/rss+xml"},
+                        f'<rss version="2.0"><channel><title>t</title>{body}</channel></rss>'
+                        .encode())
+
+    origin.route("/f.xml", feed)
+    cfg = make_config(tmp_path, daemon={"publish_min_gap_s": 3600.0})
+    index = cfg.publish_dir / "index.html"
+
+    async def scenario() -> list[bool]:
+        dm = daemon_mod.Daemon(cfg)
+        dm.store = store = Store.open(cfg.store_path, cfg.store)
+        dm.pipeline = Pipeline(cfg, store)
+        written = []
+        try:
+            fid = store.add_feed(origin.url("/f.xml"), now=datetime.now(UTC))
+            for _ in range(2):
+                store.db["feeds"].update(fid, {"next_check_at": "2000-01-01T00:00:00Z"})
+                before = index.stat().st_mtime_ns if index.exists() else None
+                await dm.tick()
+                written.append(index.exists() and index.stat().st_mtime_ns != before)
+            assert dm.dirty  # the second tick's items are still to be written
+        finally:
+            dm.pipeline.close()
+            store.close()
+        return written
+
+    assert asyncio.run(scenario()) == [True, False]
+    assert hits[0] == 2

@@ -644,3 +644,46 @@ def test_grouped_commit_keeps_each_feed_all_or_nothing(
     other = sqlite3.connect(store.path)  # and another connection sees it committed
     assert other.execute("SELECT COUNT(*) FROM items").fetchone()[0] == 1
     other.close()
+
+
+def test_pass_with_nothing_new_loads_no_clustering_window(
+    cfg: Config, store: Store, origin: Origin, now: datetime
+) -> None:
+    """A pass with nothing to cluster (every feed 304 or unchanged) must not rebuild the
+    clusterer: that is the window's rows, their vectors and entity keys, and the model."""
+    from aggregator.pipeline.cluster_pass import EventBuilder
+
+    origin.static(
+        "/w.xml",
+        rss([(f"g{i}", f"http://example.org/{i}", f"Story {i}", f"Body {i}") for i in range(3)]),
+    )
+    poll(cfg, store, [origin.url("/w.xml")], now)
+    assert store.rows("SELECT COUNT(*) AS n FROM events")[0]["n"] > 0
+    assert not store.has_unclustered_items()
+    builder = EventBuilder(cfg, store)  # a new process: nothing in memory yet
+    assert builder.cluster_pending(now + timedelta(minutes=15)) == 0
+    assert builder.clusterer is None
+    assert asyncio.run(builder.cluster_pending_async(now + timedelta(minutes=30))) == 0
+    assert builder.clusterer is None
+
+
+def test_cli_pass_that_stores_nothing_leaves_outputs_alone(
+    cfg: Config, store: Store, origin: Origin, now: datetime
+) -> None:
+    """`poll` publishes after a pass that stored something (and when no output exists yet);
+    a pass of 304s rewrites nothing, so readers' conditional GETs of our files stay 304."""
+    from aggregator.cli import poll_once
+
+    items = [(f"g{i}", f"http://example.org/{i}", f"Story {i}", f"Body {i}") for i in range(3)]
+    origin.static("/o.xml", rss(items), etag='"v1"')
+    store.add_feed(origin.url("/o.xml"), now=now)
+    index = cfg.publish_dir / "index.html"
+    asyncio.run(poll_once(cfg, store, all_feeds=True, show_progress=False))
+    first = index.stat().st_mtime_ns
+    index.write_text("marker", encoding="utf-8")  # would be replaced by a publish
+    asyncio.run(poll_once(cfg, store, all_feeds=True, show_progress=False))
+    assert origin.requests("/o.xml")[-1].headers.get("if-none-match") == '"v1"'
+    assert index.read_text(encoding="utf-8") == "marker"
+    origin.static("/o.xml", rss([*items, ("g9", "http://example.org/9", "New", "B")]), etag='"v2"')
+    asyncio.run(poll_once(cfg, store, all_feeds=True, show_progress=False))
+    assert index.read_text(encoding="utf-8") != "marker" and index.stat().st_mtime_ns >= first

@@ -39,6 +39,7 @@ def plans(store: Store, call: Callable[[], Any]) -> list[str]:
         "find_by_canonical_url",
         "find_by_content_hash",
         "due_feeds",
+        "has_unclustered_items",
     ],
 )
 def test_hot_queries_use_an_index_and_no_sort(tmp_path: Path, name: str) -> None:
@@ -52,6 +53,7 @@ def test_hot_queries_use_an_index_and_no_sort(tmp_path: Path, name: str) -> None
         "find_by_canonical_url": lambda: store.find_by_canonical_url("https://x.test/a"),
         "find_by_content_hash": lambda: store.find_by_content_hash("0" * 64),
         "due_feeds": lambda: store.due_feeds(FIXED_NOW, per_host_cap=2, limit=10),
+        "has_unclustered_items": store.has_unclustered_items,
     }
     for plan in plans(store, calls[name]):
         assert "USING" in plan and "TEMP B-TREE" not in plan, plan
