@@ -23,6 +23,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from aggregator.dedupe import neardup, textsim
 from aggregator.dedupe.textsim import Shingled
+from aggregator.store import band_index
 
 #: Share of an item's shingles drawn from a shared Zipf(ZIPF_A) pool (stock phrases: "according
 #: to the", 新华社记者); the rest are story-specific. 0.3 gives random pairs a Jaccard of mean
@@ -73,7 +74,7 @@ def probe(db: Path, n: int, cache_mb: int, commit_every: int) -> None:
     conn.execute("PRAGMA synchronous=NORMAL")
     if cache_mb:
         conn.execute(f"PRAGMA cache_size=-{cache_mb * 1024}")
-    index = neardup.NearDupIndex(conn)
+    index = band_index.NearDupIndex(conn)
     stored = conn.execute("SELECT max(item_id) FROM minhash_bands").fetchone()[0] + 1
     rng = np.random.default_rng(99)
     sigs = [textsim.sketch(synth(rng)) for _ in range(n)]
@@ -122,13 +123,13 @@ def main(argv: list[str] | None = None) -> None:
         conn.execute(f"PRAGMA mmap_size={args.mmap_mb * 1024 * 1024}")
     if args.cache_mb:
         conn.execute(f"PRAGMA cache_size=-{args.cache_mb * 1024}")
-    index = neardup.NearDupIndex(conn)
+    index = band_index.NearDupIndex(conn)
     plant_every = max(args.items // args.queries, 1)
     planted: list[Shingled] = []
     t0 = time.perf_counter()
     # Stored population: same keys as index.add, inserted in key order per 50k-item batch
     # (a bulk load; only the measured queries below go through add() one by one).
-    at_s = neardup._epoch_s("2026-11-20T00:00:00Z")
+    at_s = band_index._epoch_s("2026-11-20T00:00:00Z")
     batch: list[tuple[int, int, int]] = []
     for i in range(args.items):
         sh = synth(rng)

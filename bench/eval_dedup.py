@@ -40,6 +40,7 @@ import opencc
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from aggregator.dedupe import neardup, textsim
+from aggregator.store import band_index
 
 SHARED = Path("/work/shared")
 FEEDS_EN = [
@@ -246,7 +247,7 @@ def evaluate(
     sketch = SKETCHES[sketch_name]
     conn = sqlite3.connect(":memory:")
     b, rw, lb = lsh or (neardup.LSH_BANDS, neardup.LSH_ROWS_PER_BAND, neardup.LEAD_BANDS)
-    index = neardup.NearDupIndex(conn, bands=b, rows=rw, lead_bands=lb)
+    index = band_index.NearDupIndex(conn, bands=b, rows=rw, lead_bands=lb)
     t0 = time.perf_counter()
     for r in originals:
         index.add(r.item_id, sketch(r.shingles), "2021-06-01T00:00:00Z")
@@ -288,7 +289,7 @@ def evaluate(
     }
 
 
-def rows_per_item(index: neardup.NearDupIndex) -> float:
+def rows_per_item(index: band_index.NearDupIndex) -> float:
     n = index.conn.execute("SELECT count(*), count(DISTINCT item_id) FROM minhash_bands")
     rows, items = n.fetchone()
     return float(rows) / max(int(items), 1)

@@ -196,7 +196,7 @@ def prefill(store: Store, text: Text, n: int, rng: random.Random, *, feeds: int 
             near: bool = True) -> float:
     """Insert ``n`` synthetic items (+ events, + band rows) in batches; returns wall s.
     Events are older than the cluster window, so the clusterer does not load them."""
-    from aggregator.dedupe.neardup import NearDupIndex
+    from aggregator.store.band_index import NearDupIndex
 
     if near:
         NearDupIndex(store.conn)  # creates the band table

@@ -34,7 +34,7 @@ class NearDuplicates:
     writes band rows inside the caller's transaction)."""
 
     def __init__(self, store: Store) -> None:
-        from aggregator.dedupe.neardup import NearDupIndex
+        from aggregator.store.band_index import NearDupIndex
 
         self.store = store
         self.index = NearDupIndex(store.conn)

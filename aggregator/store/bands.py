@@ -1,6 +1,6 @@
 """Store stage, the near-duplicate band table's upkeep (I/O: SQLite): which MinHash wrote the
 stored band keys (``store_settings``), the indexed items' texts to re-sketch, and the swap to
-a re-built table. The per-item band SQL stays in :class:`aggregator.dedupe.neardup.NearDupIndex`.
+a re-built table. The per-item band SQL stays in :class:`aggregator.store.band_index.NearDupIndex`.
 """
 
 from __future__ import annotations

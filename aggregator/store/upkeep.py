@@ -45,7 +45,7 @@ def apply_retention(store: Store, cutoff: datetime) -> dict[str, int]:
 
 def prune_near_duplicates(store: Store, before: datetime) -> int:
     """Drop near-duplicate band rows of items older than the dedupe window (one scan)."""
-    from aggregator.dedupe.neardup import NearDupIndex
+    from aggregator.store.band_index import NearDupIndex
 
     with store.transaction():
         return NearDupIndex(store.conn).prune(utc_iso(before))

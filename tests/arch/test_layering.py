@@ -19,10 +19,8 @@ SQL_RE = re.compile(
 )
 MAX_LINES = 500
 
-#: Modules that still write SQL outside store/ (issue 12: move behind named store methods).
-SQL_OUTSIDE_STORE_PENDING = {
-    "dedupe/neardup.py",
-}
+#: Modules that still write SQL outside store/ (none left: keep it so).
+SQL_OUTSIDE_STORE_PENDING: set[str] = set()
 #: Not our store: a plugin loaded by Datasette sets limits on Datasette's own connections.
 SQL_EXEMPT = {"serve/datasette_plugins/aggregator_guard.py"}
 #: Modules still over MAX_LINES (split by sub-stage).

@@ -11,6 +11,7 @@ import opencc
 import pytest
 
 from aggregator.dedupe import neardup, textsim
+from aggregator.store import band_index
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -74,7 +75,7 @@ def test_different_story_same_boilerplate_is_not_a_match() -> None:
 def test_index_persists_across_connections_and_prunes(tmp_path: Path) -> None:
     db = tmp_path / "nd.db"
     conn = sqlite3.connect(db)
-    index = neardup.NearDupIndex(conn)
+    index = band_index.NearDupIndex(conn)
     old = rec(1, "Senate passes stopgap", EN)
     index.add(1, textsim.sketch(old.shingles), "2026-11-14T00:00:00Z")
     index.add(2, textsim.sketch(rec(2, "", ZH, "zh-Hans").shingles), "2026-11-21T00:00:00+00:00")
@@ -82,7 +83,7 @@ def test_index_persists_across_connections_and_prunes(tmp_path: Path) -> None:
     conn.close()
 
     conn = sqlite3.connect(db)
-    index = neardup.NearDupIndex(conn)  # no rebuild: the table is already there
+    index = band_index.NearDupIndex(conn)  # no rebuild: the table is already there
     digest = rec(3, "参议院通过临时拨款", ZH_SUMMARY + "\n" + EN, "zh-Hans")
     assert index.candidates(textsim.sketch(digest.shingles)) == [1]
     assert index.candidates(textsim.sketch(digest.shingles), exclude=[1]) == []

@@ -9,11 +9,12 @@ from pathlib import Path
 from conftest import FIXED_NOW
 
 from aggregator.dedupe import textsim
-from aggregator.dedupe.neardup import NearDupIndex, make_record
+from aggregator.dedupe.neardup import make_record
 from aggregator.models import Item
 from aggregator.normalize.item import fold_for_matching
 from aggregator.pipeline.near_duplicates import NearDuplicates
 from aggregator.store import bands
+from aggregator.store.band_index import NearDupIndex
 from aggregator.store.core import Store, utc_iso
 
 STORY = (

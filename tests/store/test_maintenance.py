@@ -254,7 +254,7 @@ def test_near_duplicate_bands_pruned_to_the_window(tmp_path: Path) -> None:
     from datetime import UTC, datetime
 
     from aggregator.dedupe import textsim
-    from aggregator.dedupe.neardup import NearDupIndex
+    from aggregator.store.band_index import NearDupIndex
     from aggregator.store.core import Store
     from aggregator.store.upkeep import prune_near_duplicates
 

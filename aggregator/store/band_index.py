@@ -1,0 +1,101 @@
+"""Store stage, the near-duplicate band table ``minhash_bands`` (I/O: the database).
+
+The LSH index of :mod:`aggregator.dedupe.neardup` persisted in SQLite: band keys come from the
+dedupe stage (pure), the rows and their queries live here.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from aggregator.dedupe.neardup import (
+    LEAD_BANDS,
+    LSH_BANDS,
+    LSH_ROWS_PER_BAND,
+    MAX_CANDIDATES,
+    band_keys,
+)
+from aggregator.dedupe.textsim import U32
+
+
+def _epoch_s(iso: str) -> int:
+    dt = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return int(dt.timestamp())
+
+
+class NearDupIndex:
+    """MinHash-LSH band table persisted in SQLite (``minhash_bands``), so a restart needs no
+    rebuild. One row per (band key, item): ~24 bytes, WITHOUT ROWID so the primary key is the
+    only B-tree. ``at_s`` is the item's time in Unix seconds (``prune`` drops old rows).
+    Cost: band keys are random, so each added row dirties its own page; at 1M items the commit
+    (page writes) costs more than the query (bench/dedup_index.py ``--probe``).
+
+    Writes join the caller's transaction: the caller commits with the item row (one writer).
+    """
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        *,
+        bands: int = LSH_BANDS,
+        rows: int = LSH_ROWS_PER_BAND,
+        lead_bands: int = LEAD_BANDS,
+        max_candidates: int = MAX_CANDIDATES,
+    ) -> None:
+        self.conn = conn
+        self.bands, self.rows, self.lead_bands = bands, rows, lead_bands
+        self.max_candidates = max_candidates
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS minhash_bands ("
+            " band_key INTEGER NOT NULL, item_id INTEGER NOT NULL, at_s INTEGER NOT NULL,"
+            " PRIMARY KEY (band_key, item_id)) WITHOUT ROWID"
+        )
+
+    def keys(self, sig: U32) -> list[int]:
+        """Band keys of a sketch with this index's banding."""
+        return band_keys(sig, self.bands, self.rows, self.lead_bands)
+
+    def add(self, item_id: int, sig: U32, at: str) -> None:
+        """Index an item's sketch (``textsim.sketch``) at ISO-8601 time ``at``."""
+        self.add_keys(item_id, self.keys(sig), at)
+
+    def add_keys(self, item_id: int, keys: list[int], at: str) -> None:
+        """Index an item by its band keys (:meth:`keys`) at ISO-8601 time ``at``."""
+        at_s = _epoch_s(at)
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO minhash_bands (band_key, item_id, at_s) VALUES (?, ?, ?)",
+            [(k, item_id, at_s) for k in keys],
+        )
+
+    def candidates(self, sig: U32, exclude: Iterable[int] = ()) -> list[int]:
+        """Items sharing at least one band with ``sig``, most shared bands first, at most
+        ``max_candidates`` (constant cost: one primary-key probe per band)."""
+        return self.candidates_for_keys(self.keys(sig), exclude)
+
+    def candidates_for_keys(self, keys: list[int], exclude: Iterable[int] = ()) -> list[int]:
+        """:meth:`candidates` given the band keys."""
+        marks = ",".join("?" * len(keys))
+        rows = self.conn.execute(
+            f"SELECT item_id FROM minhash_bands WHERE band_key IN ({marks})"
+            " GROUP BY item_id ORDER BY count(*) DESC, item_id DESC LIMIT ?",
+            [*keys, self.max_candidates + len(set(exclude))],
+        ).fetchall()
+        skip = set(exclude)
+        return [r[0] for r in rows if r[0] not in skip][: self.max_candidates]
+
+    def prune(self, before_iso: str) -> int:
+        """Forget items older than ``before_iso`` (the dedupe window); returns rows deleted.
+        One table scan: run it from the daily cleanup job, not per item."""
+        cur = self.conn.execute("DELETE FROM minhash_bands WHERE at_s < ?", (_epoch_s(before_iso),))
+        return cur.rowcount
+
+    def remove(self, item_id: int, sig: U32) -> None:
+        """Drop one item (e.g. deleted from the store), given its sketch."""
+        self.conn.executemany(
+            "DELETE FROM minhash_bands WHERE band_key = ? AND item_id = ?",
+            [(k, item_id) for k in self.keys(sig)],
+        )
