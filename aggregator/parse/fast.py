@@ -312,9 +312,12 @@ def _build(root: Any, text: str, url: str, hdrs: dict[str, str], cfg: ParseConfi
     )
 
 
-def _item(item: Any, f: _Fields) -> ParsedEntry:
+@dataclasses.dataclass
+class _ItemAcc:
+    """What one ``<item>``'s children said, as feedparser would keep it."""
+
     title: str | None = None
-    title_seen = False
+    title_seen: bool = False
     link: str | None = None
     guid: str | None = None
     guid_link: str | None = None
@@ -324,90 +327,108 @@ def _item(item: Any, f: _Fields) -> ParsedEntry:
     published: str | None = None
     updated: str | None = None
     source: str | None = None
-    enclosures: list[Enclosure] = []
-    tags: list[tuple[str | None, str | None]] = []
-    seen_desc = seen_content = False
+    enclosures: list[Enclosure] = dataclasses.field(default_factory=list)
+    tags: list[tuple[str | None, str | None]] = dataclasses.field(default_factory=list)
+    seen_desc: bool = False
+    seen_content: bool = False
+
+
+def _item(item: Any, f: _Fields) -> ParsedEntry:
+    acc = _ItemAcc()
     for el in item:
         ns, local = _local(el)
         if ns is None:
             continue
         if ns == "":
-            if local not in ITEM_TAGS:
-                raise _Unusual(f"item <{local}>")
-            if local == "title":
-                v = f.finish("title", _text(el), "text/plain")
-                if not title_seen:  # feedparser keeps the first non-empty title
-                    title = v
-                    title_seen = bool(v)
-            elif local == "link":
-                if el.attrib:  # <link href=…> / <link uri=…>: feedparser's Atom-style handling
-                    raise _Unusual("link attributes")
-                v = f.finish("link", _text(el), relative_uri=True)
-                v = v.replace("&amp;", "&")
-                link = re.sub("&([A-Za-z0-9_]+);", r"&\g<1>", v)
-            elif local == "guid":
-                if el.attrib:
-                    permalink = el.get("isPermaLink", el.get("ispermalink", "true")) == "true"
-                    if any(k.lower() != "ispermalink" for k in el.attrib):
-                        raise _Unusual("guid attributes")
-                else:
-                    permalink = True
-                guid = f.finish("id", _text(el), relative_uri=permalink)
-                if permalink and guid_link is None and link is None:
-                    guid_link = guid
-            elif local == "description":
-                if seen_desc or el.get("type") is not None:
-                    raise _Unusual("second or typed description")
-                seen_desc = True
-                summary = f.finish("description", _text(el))
-            elif local == "pubDate":
-                published = f.finish("published", _text(el))
-            elif local == "author":
-                author = f.finish("author", _text(el))
-            elif local == "category":
-                term = f.finish("category", _text(el))
-                scheme = el.get("domain")
-                if term or scheme:
-                    tags.append((term or None, scheme))
-            elif local == "enclosure":
-                if len(el):
-                    raise _Unusual("enclosure children")
-                href = el.get("url", el.get("uri", el.get("href")))
-                if href and _s(href):
-                    etype = el.get("type")
-                    enclosures.append(
-                        Enclosure(
-                            str(_s(href)),
-                            _s(etype.lower() if etype else None),
-                            _int(el.get("length")),
-                        )
-                    )
-            elif local == "source":
-                if el.get("url") is None:
-                    raise _Unusual("source without url")
-                source = _s(f.finish("source", _text(el)))
-            # comments: feedparser keeps it under a key we never read
-        elif ns == CONTENT_NS and local == "encoded":
-            if seen_content:
-                raise _Unusual("second content:encoded")
-            seen_content = True
-            content = f.finish("content", _text(el))
-        elif ns == DC_NS and local == "creator":
-            author = f.finish("author", _text(el))
-        elif ns == DC_NS and local == "date":
-            updated = f.finish("updated", _text(el))
-        elif (
-            ns in INERT_NS
-            or (ns in MEDIA_NS and local in MEDIA_INERT and not len(el))
-            or (ns == ITUNES_NS and local in ITUNES_INERT)
-        ):
-            continue
+            _plain_child(el, local, f, acc)
         else:
-            raise _Unusual(f"item {{{ns}}}{local}")
-    if link is None:
-        link = guid_link
-    if summary is None and content is not None:
-        summary = content  # feedparser copies an HTML/text body to the summary
+            _namespaced_child(el, ns, local, f, acc)
+    return _entry(acc, f)
+
+
+def _plain_child(el: Any, local: str, f: _Fields, acc: _ItemAcc) -> None:
+    """An un-namespaced RSS 2.0 child of ``<item>``; anything unusual goes to feedparser."""
+    if local not in ITEM_TAGS:
+        raise _Unusual(f"item <{local}>")
+    if local == "title":
+        v = f.finish("title", _text(el), "text/plain")
+        if not acc.title_seen:  # feedparser keeps the first non-empty title
+            acc.title = v
+            acc.title_seen = bool(v)
+    elif local == "link":
+        if el.attrib:  # <link href=…> / <link uri=…>: feedparser's Atom-style handling
+            raise _Unusual("link attributes")
+        v = f.finish("link", _text(el), relative_uri=True)
+        v = v.replace("&amp;", "&")
+        acc.link = re.sub("&([A-Za-z0-9_]+);", r"&\g<1>", v)
+    elif local == "guid":
+        _guid(el, f, acc)
+    elif local == "description":
+        if acc.seen_desc or el.get("type") is not None:
+            raise _Unusual("second or typed description")
+        acc.seen_desc = True
+        acc.summary = f.finish("description", _text(el))
+    elif local == "pubDate":
+        acc.published = f.finish("published", _text(el))
+    elif local == "author":
+        acc.author = f.finish("author", _text(el))
+    elif local == "category":
+        term = f.finish("category", _text(el))
+        scheme = el.get("domain")
+        if term or scheme:
+            acc.tags.append((term or None, scheme))
+    elif local == "enclosure":
+        _enclosure(el, acc)
+    elif local == "source":
+        if el.get("url") is None:
+            raise _Unusual("source without url")
+        acc.source = _s(f.finish("source", _text(el)))
+    # comments: feedparser keeps it under a key we never read
+
+
+def _guid(el: Any, f: _Fields, acc: _ItemAcc) -> None:
+    if el.attrib:
+        permalink = el.get("isPermaLink", el.get("ispermalink", "true")) == "true"
+        if any(k.lower() != "ispermalink" for k in el.attrib):
+            raise _Unusual("guid attributes")
+    else:
+        permalink = True
+    acc.guid = f.finish("id", _text(el), relative_uri=permalink)
+    if permalink and acc.guid_link is None and acc.link is None:
+        acc.guid_link = acc.guid
+
+
+def _enclosure(el: Any, acc: _ItemAcc) -> None:
+    if len(el):
+        raise _Unusual("enclosure children")
+    href = el.get("url", el.get("uri", el.get("href")))
+    if href and _s(href):
+        etype = el.get("type")
+        acc.enclosures.append(
+            Enclosure(str(_s(href)), _s(etype.lower() if etype else None), _int(el.get("length")))
+        )
+
+
+def _namespaced_child(el: Any, ns: str, local: str, f: _Fields, acc: _ItemAcc) -> None:
+    """content:encoded, dc:creator, dc:date; inert media/iTunes/other namespaces pass."""
+    if ns == CONTENT_NS and local == "encoded":
+        if acc.seen_content:
+            raise _Unusual("second content:encoded")
+        acc.seen_content = True
+        acc.content = f.finish("content", _text(el))
+    elif ns == DC_NS and local == "creator":
+        acc.author = f.finish("author", _text(el))
+    elif ns == DC_NS and local == "date":
+        acc.updated = f.finish("updated", _text(el))
+    elif not (
+        ns in INERT_NS
+        or (ns in MEDIA_NS and local in MEDIA_INERT and not len(el))
+        or (ns == ITUNES_NS and local in ITUNES_INERT)
+    ):
+        raise _Unusual(f"item {{{ns}}}{local}")
+
+
+def _categories(tags: list[tuple[str | None, str | None]]) -> list[str]:
     categories: list[str] = []
     seen_plain: set[str] = set()
     for tag_term, scheme in tags:
@@ -420,26 +441,34 @@ def _item(item: Any, f: _Fields) -> ParsedEntry:
         kept = _s(tag_term)
         if kept:
             categories.append(kept)
-    pub_parsed = f.parse_date(published) if published is not None else None
-    upd_parsed = f.parse_date(updated) if updated is not None else None
-    g = _s(guid)
+    return categories
+
+
+def _entry(acc: _ItemAcc, f: _Fields) -> ParsedEntry:
+    link = acc.link if acc.link is not None else acc.guid_link
+    summary = acc.summary
+    if summary is None and acc.content is not None:
+        summary = acc.content  # feedparser copies an HTML/text body to the summary
+    pub_parsed = f.parse_date(acc.published) if acc.published is not None else None
+    upd_parsed = f.parse_date(acc.updated) if acc.updated is not None else None
+    g = _s(acc.guid)
     return ParsedEntry(
         guid=g[:MAX_GUID_CHARS] if g else None,
         link=_s(link),
-        title=_s(title),
+        title=_s(acc.title),
         summary_html=_s(summary),
-        content_html=_s(content),
-        author=_s(author),
-        published_raw=_s(published),
+        content_html=_s(acc.content),
+        author=_s(acc.author),
+        published_raw=_s(acc.published),
         published=_dt(pub_parsed),
-        updated_raw=_s(updated),
+        updated_raw=_s(acc.updated),
         updated=_dt(upd_parsed),
-        enclosures=tuple(enclosures),
-        categories=tuple(categories),
+        enclosures=tuple(acc.enclosures),
+        categories=tuple(_categories(acc.tags)),
         # Always None here: feedparser restores its language after </language> (langstack),
         # so only xml:lang (refused above) or a Content-Language header would set it.
         lang=None,
-        source_title=source,
+        source_title=acc.source,
     )
 
 
