@@ -320,16 +320,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", help="config file (default: $AGGREGATOR_CONFIG or ./config.toml)")
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = p.add_subparsers(dest="command", required=True)
+    _add_service_commands(sub)
+    _add_store_commands(sub)
+    _add_browse_commands(sub)
+    return p
 
+
+def _add_service_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """run, serve, poll, publish, check-config, feeds, demo: running the service."""
     sp = sub.add_parser("run", help="the daemon: scheduled polling, publishing, HTTP server")
     sp.set_defaults(func=cmd_run)
 
     sp = sub.add_parser("serve", help="the HTTP server only (serves the output folder)")
     sp.set_defaults(func=cmd_serve)
-
-    sp = sub.add_parser("backup", help="write a consistent copy of the database (VACUUM INTO)")
-    sp.add_argument("dest", help="new file to write")
-    sp.set_defaults(func=cmd_backup)
 
     sp = sub.add_parser("poll", help="one pass over due feeds, then publish")
     sp.add_argument("--all", action="store_true", help="every enabled feed, ignoring schedule")
@@ -349,13 +352,22 @@ def build_parser() -> argparse.ArgumentParser:
     add_feeds_arguments(sp)
     sp.set_defaults(func=cmd_feeds)
 
-    sp = sub.add_parser("events", help="recent events with their members")
+    sp = sub.add_parser("demo", help="serve bundled sample feeds on 127.0.0.1 and run on them")
+    sp.add_argument("--dir", default="demo-output", help="where the demo's store/output go")
     sp.add_argument(
-        "--since", dest="since_hours", type=float, default=72.0, help="hours back (default 72)"
+        "--serve-seconds",
+        type=float,
+        default=0.0,
+        help="keep serving the result this long (0: exit at once)",
     )
-    sp.add_argument("--limit", type=int, default=50)
-    sp.add_argument("--json", action="store_true")
-    sp.set_defaults(func=cmd_events)
+    sp.set_defaults(func=cmd_demo)
+
+
+def _add_store_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """explain, unmerge, recluster, backup: looking into and repairing the store."""
+    sp = sub.add_parser("backup", help="write a consistent copy of the database (VACUUM INTO)")
+    sp.add_argument("dest", help="new file to write")
+    sp.set_defaults(func=cmd_backup)
 
     sp = sub.add_parser("explain", help="why an item is or is not a duplicate / in its event")
     sp.add_argument("item", type=int, help="item id")
@@ -371,6 +383,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sp.set_defaults(func=cmd_recluster)
 
+
+def _add_browse_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """events, topics, search, datasette: reading what the store holds."""
+    sp = sub.add_parser("events", help="recent events with their members")
+    sp.add_argument(
+        "--since", dest="since_hours", type=float, default=72.0, help="hours back (default 72)"
+    )
+    sp.add_argument("--limit", type=int, default=50)
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(func=cmd_events)
+
     sp = sub.add_parser("topics", help="the [[topics]] of the config with their event counts")
     sp.set_defaults(func=cmd_topics)
 
@@ -383,17 +406,6 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--port", type=int, default=8001)
     sp.add_argument("--host", default="127.0.0.1", help="bind address (default loopback)")
     sp.set_defaults(func=cmd_datasette)
-
-    sp = sub.add_parser("demo", help="serve bundled sample feeds on 127.0.0.1 and run on them")
-    sp.add_argument("--dir", default="demo-output", help="where the demo's store/output go")
-    sp.add_argument(
-        "--serve-seconds",
-        type=float,
-        default=0.0,
-        help="keep serving the result this long (0: exit at once)",
-    )
-    sp.set_defaults(func=cmd_demo)
-    return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -170,3 +170,19 @@ def test_one_exception_root() -> None:
 def test_no_module_over_500_lines() -> None:
     long = {rel for rel, _, text in modules() if text.count("\n") > MAX_LINES}
     assert long == LONG_PENDING
+
+
+MAX_FUNCTION_LINES = 80
+
+
+def test_no_function_over_80_lines() -> None:
+    """A long function is a list of steps without names: split it (issue 12)."""
+    long = [
+        f"{rel}:{node.name} ({node.end_lineno - node.lineno + 1} lines)"
+        for rel, tree, _ in modules()
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.end_lineno is not None
+        and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES
+    ]
+    assert long == []
