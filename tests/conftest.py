@@ -6,9 +6,12 @@ Tests never reach the internet: feeds come from ``origin.Origin`` on 127.0.0.1 a
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,6 +20,7 @@ import pytest
 from origin import Origin
 
 from aggregator.config import Config, from_dict
+from aggregator.serve.server import FeedServer
 from aggregator.store.core import Store
 
 REPO = Path(__file__).resolve().parents[1]
@@ -80,3 +84,30 @@ def store(cfg: Config) -> Iterator[Store]:
 def origin() -> Iterator[Origin]:
     with Origin() as o:
         yield o
+
+
+@contextmanager
+def serve_outputs(cfg: Config) -> Iterator[int]:
+    """FeedServer on 127.0.0.1 (ephemeral port) in its own event loop thread."""
+    loop = asyncio.new_event_loop()
+    server = FeedServer(
+        cfg.server, cfg.publish_dir, health=lambda: {"ok": True}, metrics=lambda: ""
+    )
+    started = threading.Event()
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(server.start())
+        started.set()
+        loop.run_forever()
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    assert started.wait(10)
+    try:
+        yield server.port
+    finally:
+        asyncio.run_coroutine_threadsafe(server.stop(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        t.join(10)
+        loop.close()

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from origin import Origin
+from procs import alive, descendants
 from test_daemon import (  # the daemon-as-a-process helpers (and their reaper fixture)
     WAIT_S,
     _reap,  # noqa: F401  (autouse fixture: no daemon outlives its test)
@@ -26,36 +27,6 @@ from test_daemon import (  # the daemon-as-a-process helpers (and their reaper f
 
 #: A killed daemon's descendants must be gone within this (seconds).
 ORPHAN_GRACE_S = 5.0
-
-
-def alive(pid: int) -> bool:
-    """True while ``pid`` exists and is not a zombie."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
-def descendants(pid: int) -> list[int]:
-    """Every live descendant of ``pid``, from /proc (children re-parented to an init or a
-    subreaper are not found this way: the caller keeps the pids found before the kill)."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text(encoding="ascii", errors="replace")
-            except OSError:
-                continue
-            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-    out: list[int] = []
-    frontier = [pid]
-    while frontier:
-        p = frontier.pop()
-        kids = [c for c, pp in parents.items() if pp == p and alive(c)]
-        out.extend(kids)
-        frontier.extend(kids)
-    return out
 
 
 def cli(config: Path, *args: str, timeout: float = WAIT_S) -> subprocess.CompletedProcess[str]:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from conftest import make_config, run_cli
 from origin import Origin
+from procs import alive, descendants
 
 from aggregator.opml import Subscription, write_opml
 from aggregator.parse.document import ParseError
@@ -118,15 +119,6 @@ def test_huge_documents_never_fail_the_queued_tiny_ones(tmp_path: Path, origin: 
     assert elapsed < 2 * SHORT_BUDGET_S + 60, elapsed
 
 
-def alive(pid: int) -> bool:
-    """True while ``pid`` exists and is not a zombie."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
-
-
 def test_over_budget_kills_only_its_own_worker(tmp_path: Path) -> None:
     """A document over budget kills its own worker; the document parsed beside it (and one
     queued after) succeed, and the other worker is kept."""
@@ -203,26 +195,6 @@ def test_proc_03_workers_die_with_a_sigkilled_parent(tmp_path: Path) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-
-
-def descendants(pid: int) -> list[int]:
-    """Every live descendant of ``pid`` (from /proc)."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text(encoding="ascii", errors="replace")
-            except OSError:
-                continue
-            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-    out: list[int] = []
-    frontier = [pid]
-    while frontier:
-        p = frontier.pop()
-        kids = [c for c, pp in parents.items() if pp == p and alive(c)]
-        out.extend(kids)
-        frontier.extend(kids)
-    return out
 
 
 def escaped_markup_bomb(target_bytes: int = 15 * 1024 * 1024 - 65536) -> bytes:

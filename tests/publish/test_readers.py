@@ -11,16 +11,13 @@ import os
 import shutil
 import sqlite3
 import subprocess
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import feedparser
 import pytest
-from conftest import make_config
+from conftest import make_config, serve_outputs
 from origin import Origin
 
 from aggregator.config import Config
@@ -28,7 +25,6 @@ from aggregator.demo import SAMPLE_FILES, render_sample, sample_bytes
 from aggregator.models import Item
 from aggregator.pipeline.publish_pass import publish_outputs
 from aggregator.pipeline.refresh import Pipeline
-from aggregator.serve.server import FeedServer
 from aggregator.store.core import Store, utc_iso
 
 NEWSBOAT = shutil.which("newsboat")
@@ -44,33 +40,6 @@ READERS = {
     "atom-reader": ("/events.atom", "/items.rss"),
     "rss-reader": ("/events.rss", "/items.atom"),
 }
-
-
-@contextmanager
-def serve(cfg: Config) -> Iterator[int]:
-    """FeedServer on 127.0.0.1 (ephemeral port) in its own event loop thread."""
-    loop = asyncio.new_event_loop()
-    server = FeedServer(
-        cfg.server, cfg.publish_dir, health=lambda: {"ok": True}, metrics=lambda: ""
-    )
-    started = threading.Event()
-
-    def run() -> None:
-        asyncio.set_event_loop(loop)
-        loop.run_until_complete(server.start())
-        started.set()
-        loop.run_forever()
-
-    t = threading.Thread(target=run, daemon=True)
-    t.start()
-    assert started.wait(10)
-    try:
-        yield server.port
-    finally:
-        asyncio.run_coroutine_threadsafe(server.stop(), loop).result(10)
-        loop.call_soon_threadsafe(loop.stop)
-        t.join(10)
-        loop.close()
 
 
 def newsboat_reload(home: Path, urls: list[str]) -> dict[str, list[tuple[str, str]]]:
@@ -129,7 +98,7 @@ def test_newsboat_reads_every_entry_and_a_growing_event_stays_one(
         pipeline.close()
     publish_outputs(cfg, store, now)
 
-    with serve(cfg) as port:
+    with serve_outputs(cfg) as port:
 
         def reload_all() -> dict[str, list[tuple[str, str]]]:
             return {

@@ -4,21 +4,18 @@ recall must both be 1.0; topic feeds reuse the events' entry ids and are served.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import threading
 import urllib.error
 import urllib.request
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from conftest import run_cli
+from conftest import run_cli, serve_outputs
 from origin import Origin
 from readerworld import Report, build_world
 
 from aggregator.config import from_dict
 from aggregator.pipeline.publish_pass import publish_outputs
-from aggregator.serve.server import FeedServer
 from aggregator.store import reader
 from aggregator.store.core import Store
 
@@ -96,35 +93,16 @@ def test_topic_feed_has_exactly_the_labelled_events(
     page = (cfg.publish_dir / "index.html").read_text("utf-8")
     assert 'id="topic-rare-earths"' in page and 'href="topics/rare-earths.atom"' in page
     # served over HTTP with the rest
-    server = FeedServer(cfg.server, cfg.publish_dir, health=lambda: {"ok": True},
-                        metrics=lambda: "")  # fmt: skip
-    loop = asyncio.new_event_loop()
-    started = threading.Event()
-
-    def run() -> None:
-        asyncio.set_event_loop(loop)
-        loop.run_until_complete(server.start())
-        started.set()
-        loop.run_forever()
-
-    t = threading.Thread(target=run, daemon=True)
-    t.start()
-    assert started.wait(10)
-    try:
+    with serve_outputs(cfg) as port:
         for path in ("/topics/rare-earths.atom", "/digest.json"):
-            with urllib.request.urlopen(f"http://127.0.0.1:{server.port}{path}", timeout=10) as r:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as r:
                 assert r.status == 200 and r.read()
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{server.port}/topics/../db/test.db",
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/topics/../db/test.db",
                                    timeout=10)  # fmt: skip
             raise AssertionError("path outside the routes served")
         except urllib.error.HTTPError as exc:
             assert exc.code in (400, 404)
-    finally:
-        asyncio.run_coroutine_threadsafe(server.stop(), loop).result(10)
-        loop.call_soon_threadsafe(loop.stop)
-        t.join(10)
-        loop.close()
 
 
 def test_cli_topics_lists_counts(
