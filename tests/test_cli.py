@@ -167,6 +167,9 @@ def test_export_keeps_categories_and_bridges(tmp_path: Path) -> None:
     assert [(s.url, s.category, s.bridge_route) for s in again] == [
         (s.url, s.category, s.bridge_route) for s in original
     ]
+    # the outlets the file names come back too (issue 14: AP Top News and AP Politics are AP)
+    assert [(s.outlet, s.country) for s in again] == [(s.outlet, s.country) for s in original]
+    assert any(s.outlet for s in original)
 
 
 def test_demo_twice_gives_the_same_events(tmp_path: Path) -> None:

@@ -245,6 +245,8 @@ def export_subscriptions(store: Store) -> list[Subscription]:
             bridge=f.bridged,
             bridge_route=f.bridge_route,
             category=f.category,
+            outlet=f.outlet,
+            country=f.country,
         )
         for f in subscribed_feeds(store, include_unsubscribed=False)
     ]

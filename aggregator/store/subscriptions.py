@@ -39,6 +39,9 @@ class SubscribedFeed:
     error_count: int
     last_fetched_at: str | None
     last_success_at: str | None
+    #: The outlet as the OPML named it (an inferred outlet is not written back as named).
+    outlet: str | None = None
+    country: str | None = None
 
     @property
     def subscribed(self) -> bool:
@@ -64,7 +67,9 @@ class FeedFields:
 _COLUMNS = (
     "id, url, subscribed_url, title, site_url, lang, timezone, bridged, bridge_route, category,"
     " disabled, disabled_reason, unsubscribed_at, last_status, last_error, error_count,"
-    " last_fetched_at, last_success_at"
+    " last_fetched_at, last_success_at,"
+    " (SELECT name FROM outlets o WHERE o.id = feeds.outlet_id AND o.inferred = 0),"
+    " (SELECT country FROM outlets o WHERE o.id = feeds.outlet_id AND o.inferred = 0)"
 )
 
 
