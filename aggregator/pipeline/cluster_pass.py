@@ -13,7 +13,9 @@ A user's ``unmerge`` is respected: an item never rejoins an event it was taken o
 
 from __future__ import annotations
 
+import json
 import logging
+from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -104,12 +106,17 @@ class EventBuilder:
                 for m, v in zip(missing, vecs, strict=True):
                     store_events.save_vector(self.store, m.item_id, self.embedder.name, v)
                     fresh[m.item_id] = v
+        computed: dict[int, Counter[str]] = {}
         for m in members:
             vec = fresh.get(m.item_id)
             if vec is None:
                 assert m.vector is not None
                 vec = np.frombuffer(m.vector, dtype=np.float32)
             row = _member_row(m)
+            if m.terms is not None:  # stored when it was clustered: no segmenting again
+                terms: Counter[str] = Counter(json.loads(m.terms))
+            else:
+                terms = computed[m.item_id] = lexical.terms(m.title, _lead(row))
             clusterer.add_existing(
                 ClusterMember(
                     item_id=m.item_id,
@@ -119,9 +126,13 @@ class EventBuilder:
                     at=_at(row),
                     evidence=evidence_for(m.title, _lead(row)),
                     title=m.title,
-                    terms=lexical.terms(m.title, _lead(row)),
+                    terms=terms,
                 )
             )
+        if computed:  # a store from before item_terms: keep them for the next start
+            with self.store.transaction():
+                for item_id, counts in computed.items():
+                    store_events.save_terms(self.store, item_id, counts)
         self._horizon = since
         log.info(
             "clusterer loaded members=%d events=%d embedder=%s since=%s",
@@ -259,7 +270,9 @@ class EventBuilder:
             )
         self.store.set_item_event(r["id"], event_id)
         self._save_vector(r["id"], vec)
-        clusterer.add_member(item, event_id, a.evidence)
+        member = clusterer.add_member(item, event_id, a.evidence)
+        if member.terms is not None:
+            store_events.save_terms(self.store, r["id"], member.terms)
         self.store.add_decision(
             Decision(
                 item_id=r["id"],

@@ -9,6 +9,7 @@ else fetched — never the wall clock), item vectors, and the recluster reset. K
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -39,6 +40,8 @@ class WindowMember:
     #: Stored vector (float32 bytes) and the embedder that made it; None when not stored.
     vector: bytes | None
     model: str | None
+    #: Stored lexical term counts (JSON), None when not stored yet.
+    terms: str | None = None
 
 
 def oldest_pending_at(store: Store) -> str | None:
@@ -56,7 +59,8 @@ def window_members(store: Store, since: str) -> list[WindowMember]:
     rows = store.rows(
         "SELECT i.id, i.event_id, i.title, substr(i.summary, 1, ?) AS summary,"
         " substr(i.content_text, 1, ?) AS content_text, i.lang, i.published_at, i.fetched_at,"
-        " v.vector, v.model FROM items i LEFT JOIN item_vectors v ON v.item_id = i.id"
+        " v.vector, v.model, t.terms FROM items i LEFT JOIN item_vectors v ON v.item_id = i.id"
+        " LEFT JOIN item_terms t ON t.item_id = i.id"
         " WHERE i.duplicate_of IS NULL AND i.event_id IN ("
         "   SELECT event_id FROM items WHERE event_id IS NOT NULL"
         "   AND (published_at >= ? OR (published_at IS NULL AND fetched_at >= ?)))"
@@ -75,9 +79,18 @@ def window_members(store: Store, since: str) -> list[WindowMember]:
             fetched_at=r["fetched_at"],
             vector=r["vector"],
             model=r["model"],
+            terms=r["terms"],
         )
         for r in rows
     ]
+
+
+def save_terms(store: Store, item_id: int, terms: Mapping[str, int]) -> None:
+    """Keep an item's lexical term counts so loading the window does not recompute them."""
+    store.conn.execute(
+        "INSERT OR REPLACE INTO item_terms (item_id, terms) VALUES (?, ?)",
+        (item_id, json.dumps(terms, ensure_ascii=False, separators=(",", ":"))),
+    )
 
 
 def save_vector(store: Store, item_id: int, model: str, vec: npt.NDArray[np.float32]) -> None:

@@ -322,6 +322,23 @@ ALTER TABLE feeds ADD COLUMN unsubscribed_at TEXT;
 )
 
 
+MIGRATIONS.append(
+    (
+        11,
+        "clusterer term counts per item",
+        """
+-- Lexical term counts of each clustered item (JSON object term -> count, from title + lead),
+-- so loading the clustering window reads them instead of segmenting and glossing every
+-- member again (issue 16: 3.4 s of a 200-feed pass with 4,000 members in the window).
+CREATE TABLE item_terms (
+    item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+    terms TEXT NOT NULL
+);
+""",
+    )
+)
+
+
 def split_sql(script: str) -> list[str]:
     """Split a migration into statements; trigger bodies (BEGIN … END;) stay whole."""
     out: list[str] = []

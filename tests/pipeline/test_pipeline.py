@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from conftest import make_config, run_cli, shared_path
 from origin import Origin
 
@@ -687,3 +688,50 @@ def test_cli_pass_that_stores_nothing_leaves_outputs_alone(
     origin.static("/o.xml", rss([*items, ("g9", "http://example.org/9", "New", "B")]), etag='"v2"')
     asyncio.run(poll_once(cfg, store, all_feeds=True, show_progress=False))
     assert index.read_text(encoding="utf-8") != "marker" and index.stat().st_mtime_ns >= first
+
+
+def test_window_load_reads_stored_term_counts_instead_of_recomputing(
+    cfg: Config, store: Store, origin: Origin, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 16: loading the clustering window re-segmented and re-glossed every member
+    (3.4 s of a 200-feed pass). The counts are stored when an item is clustered, read back on
+    load (the same counts), and dropped when the item's text is revised."""
+    import json
+    from collections import Counter
+
+    from aggregator.cluster import lexical
+    from aggregator.pipeline import cluster_pass
+    from aggregator.pipeline.cluster_pass import EventBuilder
+
+    stories = [(f"g{i}", f"http://example.org/{i}", f"Flood story {i} in 广东", f"Body {i} 暴雨")
+               for i in range(4)]  # fmt: skip
+    origin.static("/t.xml", rss(stories))
+    poll(cfg, store, [origin.url("/t.xml")], now)
+    rows = store.rows("SELECT item_id, terms FROM item_terms ORDER BY item_id")
+    assert len(rows) == 4
+    first = rows[0]
+    item = store.rows("SELECT title, summary FROM items WHERE id = ?", (first["item_id"],))[0]
+    expected = lexical.terms(item["title"], cluster_pass._lead(item))
+    assert Counter(json.loads(first["terms"])) == expected
+
+    # The first story comes back edited: a revision, so its stored counts go.
+    stories[0] = (stories[0][0], stories[0][1], "Flood story 0 revised", "Body 0 暴雨 更新")
+    origin.static("/t.xml", rss(stories))
+    poll(cfg, store, [origin.url("/t.xml")], now + timedelta(minutes=20))
+    assert not store.rows("SELECT 1 FROM item_terms WHERE item_id = ?", (first["item_id"],))
+
+    calls = {"n": 0}
+    real = lexical.terms
+
+    def counting(title: str, lead: str, **kw: bool) -> Counter[str]:
+        calls["n"] += 1
+        return real(title, lead, **kw)
+
+    monkeypatch.setattr(cluster_pass.lexical, "terms", counting)
+    builder = EventBuilder(cfg, store)  # a new process: the window comes from the store
+    clusterer = builder._load(now - timedelta(days=3))
+    assert len(clusterer) == 4
+    assert calls["n"] == 1  # only the revised item is segmented again, and stored
+    assert store.rows("SELECT 1 FROM item_terms WHERE item_id = ?", (first["item_id"],))
+    EventBuilder(cfg, store)._load(now - timedelta(days=3))
+    assert calls["n"] == 1  # every member's counts now come from the store
