@@ -1,5 +1,6 @@
 """Datasette plugin loaded by ``aggregator datasette`` (``--plugins-dir``): limits and a Host
-guard for the Datasette process (I/O: none of its own; runs inside Datasette).
+guard for the Datasette process (I/O: none of its own; runs inside Datasette; the SQL limits are
+:mod:`aggregator.store.limits`).
 
 Issue 15: one query built on ``zeroblob``/``replace`` ran 6.6 s and took 2.3 GB against a
 3 s limit — Datasette's limit is a progress handler, called between VM steps, and one
@@ -27,6 +28,8 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any, TypeVar, cast
 
 from datasette import hookimpl as _hookimpl
+
+from aggregator.store.limits import cap_reader_connection
 
 PLUGIN = "aggregator_guard"
 F = TypeVar("F", bound=Callable[..., Any])
@@ -67,10 +70,12 @@ def startup(datasette: Any) -> None:
 @hookimpl
 def prepare_connection(conn: sqlite3.Connection, database: str, datasette: Any) -> None:
     cfg = _settings(datasette)
-    conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, int(cfg["max_value_bytes"]))
-    conn.setlimit(sqlite3.SQLITE_LIMIT_LIKE_PATTERN_LENGTH, int(cfg["max_like_pattern_bytes"]))
-    # Process-wide in SQLite; setting it on every connection is idempotent.
-    conn.execute(f"PRAGMA hard_heap_limit = {int(cfg['sqlite_heap_limit_bytes'])}")
+    cap_reader_connection(
+        conn,
+        max_value_bytes=int(cfg["max_value_bytes"]),
+        max_like_pattern_bytes=int(cfg["max_like_pattern_bytes"]),
+        heap_limit_bytes=int(cfg["sqlite_heap_limit_bytes"]),
+    )
 
 
 def host_allowed(host_header: str, own_hosts: frozenset[str]) -> bool:
