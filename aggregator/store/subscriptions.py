@@ -98,11 +98,18 @@ def _set_fields(store: Store, feed_id: int, f: FeedFields) -> None:
 
 def _set_outlet(store: Store, feed_id: int, f: FeedFields) -> None:
     """The feed's outlet: as the OPML names it, else inferred from its site; a named outlet
-    is never un-named by a guess."""
+    is never un-named by a guess. Every sync refreshes every outline: an outlet already as
+    the OPML says costs this one query."""
     row = store.conn.execute(
-        "SELECT outlet_id, url, site_url, title FROM feeds WHERE id = ?", (feed_id,)
+        "SELECT f.outlet_id, f.url, f.site_url, f.title, o.name, o.country, o.inferred"
+        " FROM feeds f LEFT JOIN outlets o ON o.id = f.outlet_id WHERE f.id = ?",
+        (feed_id,),
     ).fetchone()
     if row is None or not (f.outlet or f.country or row[0] is None):
+        return
+    named, country, inferred = row[4], row[5], row[6]
+    if (f.outlet and not inferred and named == f.outlet.strip()
+            and (not f.country or (country or "") == f.country.strip().upper())):  # fmt: skip
         return
     assign_outlet(store.conn, feed_id, name=f.outlet, country=f.country,
                   site_url=f.site_url or row[2], feed_url=row[1], bridge_route=f.bridge_route,

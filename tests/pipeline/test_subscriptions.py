@@ -3,9 +3,12 @@ outlines removed unsubscribe (items kept), a new bridge base rewrites bridged fe
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+import pytest
 from conftest import REPO, make_config
 
 from aggregator.opml import Subscription, read_opml
@@ -116,3 +119,36 @@ def test_missing_opml_changes_nothing(tmp_path: Path, now: datetime) -> None:
         assert urls(store) == {"https://a.example/rss"}
     finally:
         store.close()
+
+
+def test_outlets_follow_the_opml_and_an_unchanged_one_is_not_reassigned(
+    store: Store, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 14: the OPML names each feed's outlet; the sync applies it, follows a rename,
+    and (every poll syncs every outline) leaves an outlet that is already right alone."""
+    from aggregator.store import subscriptions as store_subs
+
+    subs = [Subscription(url="https://apnews.example/top.xml", title="AP Top", outlet="AP",
+                         country="US")]  # fmt: skip
+    sync_subscriptions(store, subs, now)
+
+    def outlet() -> tuple[str, str]:
+        r = store.conn.execute(
+            "SELECT o.name, o.country FROM feeds f JOIN outlets o ON o.id = f.outlet_id"
+        ).fetchone()
+        return r[0], r[1]
+
+    assert outlet() == ("AP", "US")
+    calls = {"n": 0}
+    real = store_subs.assign_outlet
+
+    def counting(*a: Any, **kw: Any) -> int:
+        calls["n"] += 1
+        return real(*a, **kw)
+
+    monkeypatch.setattr(store_subs, "assign_outlet", counting)
+    sync_subscriptions(store, subs, now)
+    assert calls["n"] == 0
+    renamed = [dataclasses.replace(subs[0], outlet="Associated Press")]
+    sync_subscriptions(store, renamed, now)
+    assert calls["n"] == 1 and outlet() == ("Associated Press", "US")
