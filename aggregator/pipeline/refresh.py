@@ -427,7 +427,3 @@ def interleave_hosts(feeds: Sequence[FeedRecord]) -> list[FeedRecord]:
 
 def _opt_iso(s: object) -> datetime | None:
     return parse_iso(str(s)) if s else None
-
-
-def _iso_or_none(dt: datetime | None) -> str | None:
-    return utc_iso(dt) if dt is not None else None

@@ -145,19 +145,6 @@ def _member_sort_key(m: EventMember) -> tuple[datetime, int]:
     return (_member_time(m) or datetime.max.replace(tzinfo=UTC), m.item_id)
 
 
-def group_members(event: Event, preferred: str) -> list[tuple[str, list[EventMember]]]:
-    """Members grouped by language (preferred language first, then by code), earliest first."""
-    groups: dict[str, list[EventMember]] = {}
-    for m in sorted(event.members, key=_member_sort_key):
-        groups.setdefault(text(m.lang).lower() or "und", []).append(m)
-    pref = preferred.lower()
-
-    def order(code: str) -> tuple[int, str]:
-        return (0 if code == pref or code.split("-")[0] == pref else 1, code)
-
-    return [(code, groups[code]) for code in sorted(groups, key=order)]
-
-
 def members_html(event: Event, preferred: str, heading_tag: str = "h4") -> str:
     """The reports of an event as HTML, each outlet once with its reports (earliest outlet
     first): outlet and country, then per report its language, linked title and time. Every

@@ -215,25 +215,6 @@ def outlets_json(names: list[str]) -> str:
     return json.dumps(names, ensure_ascii=False)
 
 
-def list_outlets(conn: sqlite3.Connection) -> list[Outlet]:
-    """Every outlet with how many feeds it has, by name."""
-    return [
-        Outlet(
-            id=r[0],
-            name=r[1],
-            country=r[2],
-            languages=tuple(x for x in (r[3] or "").split(",") if x),
-            homepage=r[4],
-            feed_count=r[5],
-        )
-        for r in conn.execute(
-            "SELECT o.id, o.name, o.country, o.languages, o.homepage,"
-            " (SELECT COUNT(*) FROM feeds f WHERE f.outlet_id = o.id) FROM outlets o"
-            " ORDER BY o.name"
-        )
-    ]
-
-
 def outlet_names(conn: sqlite3.Connection) -> dict[int, str]:
     """outlet id → name (with its country), for listings."""
     return {

@@ -31,8 +31,6 @@ SEARCH_FALLBACK_SCAN_LIMIT = 200_000
 #: OpenCC conversions a term is expanded with (t2s: Traditional → Simplified; s2t, s2tw, s2hk:
 #: Simplified → Traditional in general, Taiwan and Hong Kong standard).
 VARIANT_CONFIGS = ("t2s", "s2t", "s2tw", "s2hk")
-#: Variants a term has at most (the term itself plus one per conversion).
-MAX_VARIANTS = 1 + len(VARIANT_CONFIGS)
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
