@@ -329,7 +329,7 @@ MIGRATIONS.append(
         """
 -- Lexical term counts of each clustered item (JSON object term -> count, from title + lead),
 -- so loading the clustering window reads them instead of segmenting and glossing every
--- member again (issue 16: 3.4 s of a 200-feed pass with 4,000 members in the window).
+-- member again (issue 16: 3.4 s under cProfile of bench/peer.py's 2-new pass, 4,400 members).
 CREATE TABLE item_terms (
     item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
     terms TEXT NOT NULL
