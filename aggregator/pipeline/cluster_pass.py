@@ -13,16 +13,18 @@ A user's ``unmerge`` is respected: an item never rejoins an event it was taken o
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from aggregator.cluster import lexical
+from aggregator.cluster import cedict, lexical
 from aggregator.cluster.clusterer import (
     RULE_JOIN,
     ClusterInput,
@@ -37,6 +39,7 @@ from aggregator.cluster.embed import Embedder, embedding_text, make_embedder
 from aggregator.config import Config
 from aggregator.models import Decision
 from aggregator.store import events as store_events
+from aggregator.store import file_cache
 from aggregator.store.core import Store, parse_iso, utc_iso
 
 log = logging.getLogger("aggregator.pipeline.cluster_pass")
@@ -51,6 +54,26 @@ PENDING_PAGE_ITEMS = 1024
 #: Characters of the item text used as the lead for embedding and evidence (the pending
 #: query reads no more).
 LEAD_CHARS = store_events.LEAD_CHARS
+#: The built CC-CEDICT glossary, in the store's cache folder (see ``store/file_cache.py``).
+GLOSSARY_CACHE_FILE = "cedict-glossary.marshal"
+_glossary_cache: Path | None = None
+
+
+def use_glossary_cache(store_path: Path) -> None:
+    """Let the lexical terms' dictionary load from (and be kept in) the store's cache folder:
+    ~0.06 s instead of ~0.8 s of parsing per process. Nothing is read until a Chinese text
+    needs the glossary."""
+    global _glossary_cache
+    path = file_cache.cache_path(store_path, GLOSSARY_CACHE_FILE)
+    if path != _glossary_cache:
+        _glossary_cache = path
+        cedict.use_cache(functools.partial(_load_glossary, path))
+
+
+def _load_glossary(
+    path: Path, key: str, build: Callable[[], cedict.Glossary]
+) -> cedict.Glossary:
+    return file_cache.load_or_build(path, key, dict, build)
 
 
 def _lead(row: dict[str, Any]) -> str:
@@ -83,6 +106,7 @@ class EventBuilder:
         self.store = store
         self.embedder = embedder or make_embedder(cfg.cluster)
         self.weights = weights or default_weights(self.embedder.name)
+        use_glossary_cache(store.path)
         self.clusterer: EventClusterer | None = None
         #: Item time from which the clusterer holds every event (its window's far edge).
         self._horizon: datetime | None = None

@@ -1,0 +1,111 @@
+"""The CC-CEDICT glossary kept in the store's cache folder (issue 16 item 2): a process reads
+the table back instead of parsing the dictionary, gets exactly what a fresh build gives, and
+rebuilds when what the table depends on changes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from aggregator.cluster import cedict, lexical
+from aggregator.pipeline import cluster_pass
+from aggregator.store import file_cache
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path) -> Iterator[Path]:
+    """A store path whose cache folder the glossary goes through; restored afterwards."""
+    store_path = tmp_path / "db" / "aggregator.db"
+    cluster_pass.use_glossary_cache(store_path)
+    yield file_cache.cache_path(store_path, cluster_pass.GLOSSARY_CACHE_FILE)
+    cluster_pass._glossary_cache = None
+    cedict.use_cache(None)
+
+
+def test_cached_glossary_is_the_fresh_build(cache_dir: Path) -> None:
+    fresh = cedict.build_glossary()
+    assert not cache_dir.exists()
+    first = cedict.glossary()  # builds and keeps it
+    assert first == fresh
+    assert cache_dir.exists()
+    assert file_cache.read(cache_dir, cedict.glossary_key(), dict) == fresh
+    cedict.glossary.cache_clear()  # as a new process would
+    again = cedict.glossary()
+    assert again == fresh and again is not first
+    # Lookups through the read-back table are the same, segmenting included.
+    text = "美联储宣布加息，缅甸曼德勒发生强烈地震，英国脱欧谈判陷入僵局"
+    cedict.use_cache(None)
+    uncached = lexical.terms(text, text)
+    cluster_pass._glossary_cache = None
+    cluster_pass.use_glossary_cache(cache_dir.parent.parent / "aggregator.db")
+    assert lexical.terms(text, text) == uncached
+
+
+def test_a_process_reads_the_table_from_the_file(cache_dir: Path) -> None:
+    """What is stored under the current key is what the glossary becomes (no rebuild)."""
+    marker = {"美联储": ("marker",)}
+    assert file_cache.write(cache_dir, cedict.glossary_key(), marker)
+    assert cedict.glossary() == marker
+
+
+def test_rebuilt_when_the_builder_input_changes(
+    cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cedict.glossary()
+    old_key = cedict.glossary_key()
+    monkeypatch.setitem(cedict.HAND_GLOSSES, "测试新词", ("testword",))
+    assert cedict.glossary_key() != old_key
+    cedict.glossary.cache_clear()
+    assert cedict.glossary()["测试新词"] == ("testword",)
+    assert file_cache.read(cache_dir, cedict.glossary_key(), dict) is not None
+    assert file_cache.read(cache_dir, old_key, dict) is None  # replaced
+
+
+def test_a_corrupt_or_foreign_file_is_rebuilt(cache_dir: Path) -> None:
+    cache_dir.parent.mkdir(parents=True)
+    cache_dir.write_bytes(b"\x00garbage")
+    assert cedict.glossary()["美联储"] == cedict.build_glossary()["美联储"]
+    assert file_cache.read(cache_dir, cedict.glossary_key(), dict) is not None
+    cedict.glossary.cache_clear()
+    file_cache.write(cache_dir, cedict.glossary_key(), ["not", "a", "dict"])
+    assert "美联储" in cedict.glossary()
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes anywhere")
+def test_an_unwritable_folder_only_costs_the_rebuild(cache_dir: Path) -> None:
+    cache_dir.parent.parent.mkdir(parents=True)
+    cache_dir.parent.parent.chmod(0o500)
+    try:
+        assert "美联储" in cedict.glossary()
+        assert not cache_dir.exists()
+    finally:
+        cache_dir.parent.parent.chmod(0o700)
+
+
+def test_fresh_process_loads_the_cache_fast(cache_dir: Path) -> None:
+    """The point of it: a new process gets the glossary for a fraction of the build's CPU."""
+    cedict.glossary()
+    code = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from aggregator.cluster import cedict\n"
+        "from aggregator.pipeline import cluster_pass\n"
+        "t = time.process_time(); cedict.build_glossary(); build = time.process_time() - t\n"
+        "cluster_pass.use_glossary_cache(Path(sys.argv[1]))\n"
+        "t = time.process_time(); g = cedict.glossary(); load = time.process_time() - t\n"
+        "print(build, load, len(g))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(cache_dir.parent.parent / "aggregator.db")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    build, load = float(out[0]), float(out[1])
+    assert int(out[2]) > 100_000
+    assert load < build / 3, (build, load)
