@@ -14,6 +14,8 @@ A user's ``unmerge`` is respected: an item never rejoins an event it was taken o
 from __future__ import annotations
 
 import functools
+import hashlib
+import importlib.metadata
 import json
 import logging
 from collections import Counter
@@ -24,7 +26,9 @@ from typing import Any
 
 import numpy as np
 
-from aggregator.cluster import cedict, lexical
+from aggregator.cluster import cedict, lexical, records
+from aggregator.cluster import embed as cluster_embed
+from aggregator.cluster import evidence as cluster_evidence
 from aggregator.cluster.clusterer import (
     RULE_JOIN,
     ClusterInput,
@@ -36,6 +40,7 @@ from aggregator.cluster.clusterer import (
     window_start,
 )
 from aggregator.cluster.embed import Embedder, embedding_text, make_embedder
+from aggregator.cluster.evidence import Evidence
 from aggregator.config import Config
 from aggregator.models import Decision
 from aggregator.store import events as store_events
@@ -74,6 +79,22 @@ def _load_glossary(
     path: Path, key: str, build: Callable[[], cedict.Glossary]
 ) -> cedict.Glossary:
     return file_cache.load_or_build(path, key, dict, build)
+
+
+@functools.cache
+def evidence_extractor_id() -> str:
+    """Fingerprint of what makes an item's entity keys (``records.evidence_for``): the
+    sources of the extractor, of the Chinese folding before it, and OpenCC's version. Keys
+    stored under another fingerprint are recomputed, so an edit of the extractor never
+    leaves stale keys in the window."""
+    h = hashlib.sha256()
+    for module in (cluster_evidence, records, cluster_embed):
+        h.update(Path(module.__file__ or "").read_bytes())
+    try:
+        h.update(importlib.metadata.version("opencc").encode())
+    except importlib.metadata.PackageNotFoundError:
+        h.update(b"no-opencc")
+    return h.hexdigest()[:16]
 
 
 def _lead(row: dict[str, Any]) -> str:
@@ -121,7 +142,8 @@ class EventBuilder:
         time is ≥ ``since`` (item time, not the wall clock), oldest first."""
         clusterer = EventClusterer(self.cfg.cluster, self.embedder.dim, weights=self.weights)
         clusterer.df.load(*store_events.load_doc_freq(self.store))
-        members = store_events.window_members(self.store, utc_iso(since))
+        extractor = evidence_extractor_id()
+        members = store_events.window_members(self.store, utc_iso(since), extractor)
         missing = [m for m in members if m.vector is None or m.model != self.embedder.name]
         fresh: dict[int, np.ndarray] = {}
         if missing:  # first start with this embedder: embed the window once
@@ -131,6 +153,7 @@ class EventBuilder:
                     store_events.save_vector(self.store, m.item_id, self.embedder.name, v)
                     fresh[m.item_id] = v
         computed: dict[int, Counter[str]] = {}
+        extracted: dict[int, Evidence] = {}
         for m in members:
             vec = fresh.get(m.item_id)
             if vec is None:
@@ -141,6 +164,10 @@ class EventBuilder:
                 terms: Counter[str] = Counter(json.loads(m.terms))
             else:
                 terms = computed[m.item_id] = lexical.terms(m.title, _lead(row))
+            if m.keys is not None:  # stored when it was clustered: no extraction again
+                evidence = Evidence(frozenset(m.keys[0]), frozenset(m.keys[1]))
+            else:
+                evidence = extracted[m.item_id] = evidence_for(m.title, _lead(row))
             clusterer.add_existing(
                 ClusterMember(
                     item_id=m.item_id,
@@ -148,15 +175,19 @@ class EventBuilder:
                     lang=m.lang,
                     vector=vec,
                     at=_at(row),
-                    evidence=evidence_for(m.title, _lead(row)),
+                    evidence=evidence,
                     title=m.title,
                     terms=terms,
                 )
             )
-        if computed:  # a store from before item_terms: keep them for the next start
+        if computed or extracted:  # stored for the next start (older store, new extractor)
             with self.store.transaction():
                 for item_id, counts in computed.items():
                     store_events.save_terms(self.store, item_id, counts)
+                for item_id, ev in extracted.items():
+                    store_events.save_keys(
+                        self.store, item_id, extractor, ev.title_keys, ev.text_keys
+                    )
         self._horizon = since
         log.info(
             "clusterer loaded members=%d events=%d embedder=%s since=%s",
@@ -297,6 +328,13 @@ class EventBuilder:
         member = clusterer.add_member(item, event_id, a.evidence)
         if member.terms is not None:
             store_events.save_terms(self.store, r["id"], member.terms)
+        store_events.save_keys(
+            self.store,
+            r["id"],
+            evidence_extractor_id(),
+            member.evidence.title_keys,
+            member.evidence.text_keys,
+        )
         self.store.add_decision(
             Decision(
                 item_id=r["id"],

@@ -290,8 +290,9 @@ class Store(FeedTable):
                 item_id,
             ),
         )
-        # Its text changed: the clusterer's stored term counts describe the old one.
+        # Its text changed: the clusterer's stored term counts and keys describe the old one.
         self.conn.execute("DELETE FROM item_terms WHERE item_id = ?", (item_id,))
+        self.conn.execute("DELETE FROM item_evidence WHERE item_id = ?", (item_id,))
 
     def set_item_event(self, item_id: int, event_id: int | None) -> None:
         self.conn.execute("UPDATE items SET event_id = ? WHERE id = ?", (event_id, item_id))

@@ -9,7 +9,8 @@ else fetched — never the wall clock), item vectors, and the recluster reset. K
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import sys
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -42,6 +43,9 @@ class WindowMember:
     model: str | None
     #: Stored lexical term counts (JSON), None when not stored yet.
     terms: str | None = None
+    #: Stored entity keys (headline keys, lead-only keys) made by the extractor asked for;
+    #: None when not stored, or stored by another extractor.
+    keys: tuple[tuple[str, ...], tuple[str, ...]] | None = None
 
 
 def oldest_pending_at(store: Store) -> str | None:
@@ -53,19 +57,22 @@ def oldest_pending_at(store: Store) -> str | None:
     return str(t) if t is not None else None
 
 
-def window_members(store: Store, since: str) -> list[WindowMember]:
+def window_members(store: Store, since: str, extractor: str = "") -> list[WindowMember]:
     """Original members of every event that has a member whose own time is ≥ ``since``,
-    oldest first (the order the clusterer met them in a live run)."""
+    oldest first (the order the clusterer met them in a live run); with the entity keys
+    that ``extractor`` stored for them."""
     rows = store.rows(
         "SELECT i.id, i.event_id, i.title, substr(i.summary, 1, ?) AS summary,"
         " substr(i.content_text, 1, ?) AS content_text, i.lang, i.published_at, i.fetched_at,"
-        " v.vector, v.model, t.terms FROM items i LEFT JOIN item_vectors v ON v.item_id = i.id"
+        " v.vector, v.model, t.terms, k.keys FROM items i"
+        " LEFT JOIN item_vectors v ON v.item_id = i.id"
         " LEFT JOIN item_terms t ON t.item_id = i.id"
+        " LEFT JOIN item_evidence k ON k.item_id = i.id AND k.extractor = ?"
         " WHERE i.duplicate_of IS NULL AND i.event_id IN ("
         "   SELECT event_id FROM items WHERE event_id IS NOT NULL"
         "   AND (published_at >= ? OR (published_at IS NULL AND fetched_at >= ?)))"
         " ORDER BY COALESCE(i.published_at, i.fetched_at), i.id",
-        (LEAD_CHARS, LEAD_CHARS, since, since),
+        (LEAD_CHARS, LEAD_CHARS, extractor, since, since),
     )
     return [
         WindowMember(
@@ -80,9 +87,30 @@ def window_members(store: Store, since: str) -> list[WindowMember]:
             vector=r["vector"],
             model=r["model"],
             terms=r["terms"],
+            keys=_decode_keys(r["keys"]),
         )
         for r in rows
     ]
+
+
+def _decode_keys(raw: str | None) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    if raw is None:
+        return None
+    title, text = json.loads(raw)
+    intern = sys.intern  # the same few thousand keys recur across the window
+    return tuple(map(intern, title)), tuple(map(intern, text))
+
+
+def save_keys(
+    store: Store, item_id: int, extractor: str, title_keys: Iterable[str], text_keys: Iterable[str]
+) -> None:
+    """Keep an item's entity keys (made by ``extractor``) so loading the window does not run
+    the extractor again."""
+    keys = [sorted(title_keys), sorted(text_keys)]
+    store.conn.execute(
+        "INSERT OR REPLACE INTO item_evidence (item_id, extractor, keys) VALUES (?, ?, ?)",
+        (item_id, extractor, json.dumps(keys, ensure_ascii=False, separators=(",", ":"))),
+    )
 
 
 def save_terms(store: Store, item_id: int, terms: Mapping[str, int]) -> None:
