@@ -63,6 +63,34 @@ def terms(title: str, lead: str, *, gloss: bool = True) -> Counter[str]:
     return out
 
 
+class _IdfMemo(dict[str, float]):
+    """Term → idf of one state of a :class:`DocFreq` (the same expression as
+    :meth:`DocFreq.idf`, computed once per term): loading a window weighs thousands of members
+    against one unchanging table."""
+
+    __slots__ = ("owner",)
+
+    def __init__(self, owner: DocFreq) -> None:
+        super().__init__()
+        self.owner = owner
+
+    def __missing__(self, term: str) -> float:
+        o = self.owner
+        v = self[term] = math.log((o.n_docs + 1) / (o.df.get(term, 0) + 1)) + 1.0
+        return v
+
+
+class _TfMemo(dict[int, float]):
+    """Count → 1 + ln(count)."""
+
+    def __missing__(self, c: int) -> float:
+        v = self[c] = 1.0 + math.log(c)
+        return v
+
+
+_TF = _TfMemo()
+
+
 class DocFreq:
     """Online document frequencies with a bounded table (see the module docstring)."""
 
@@ -72,13 +100,17 @@ class DocFreq:
         self.df: dict[str, int] = {}
         #: Terms whose df changed since :meth:`take_changes` (0 = forgotten).
         self._changed: set[str] = set()
+        #: idf per term for the current state; emptied by every change.
+        self.idf_memo = _IdfMemo(self)
 
     def load(self, n_docs: int, rows: Iterable[tuple[str, int]]) -> None:
         self.n_docs = n_docs
         self.df = dict(rows)
         self._changed.clear()
+        self.idf_memo.clear()
 
     def add(self, counts: Mapping[str, int]) -> None:
+        self.idf_memo.clear()
         self.n_docs += 1
         df = self.df
         for t in counts:
@@ -88,6 +120,7 @@ class DocFreq:
             self._forget()
 
     def _forget(self) -> None:
+        self.idf_memo.clear()
         floor = 1
         while len(self.df) > self.max_terms // 2:
             gone = [t for t, c in self.df.items() if c <= floor]
@@ -108,14 +141,12 @@ class DocFreq:
 
 def weigh(counts: Mapping[str, int], df: DocFreq) -> TermVector:
     """Unit TF-IDF vector of the top :data:`MAX_TERMS` terms."""
-    n1 = df.n_docs + 1
-    table = df.df
-    w = {
-        t: (1.0 + math.log(c)) * (math.log(n1 / (table.get(t, 0) + 1)) + 1.0)
-        for t, c in counts.items()
-    }
+    idf, tf = df.idf_memo, _TF  # (1 + ln tf) · idf, each factor computed once per value
+    w = {t: tf[c] * idf[t] for t, c in counts.items()}
     if len(w) > MAX_TERMS:
-        w = dict(sorted(w.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_TERMS])
+        # Highest weight first, ties by term: (-weight, term) tuples sort that way unaided.
+        top = sorted([(-v, t) for t, v in w.items()])[:MAX_TERMS]
+        w = {t: -nv for nv, t in top}
     norm = math.sqrt(sum(v * v for v in w.values())) or 1.0
     return {t: v / norm for t, v in w.items()}
 

@@ -147,3 +147,32 @@ def test_every_chinese_run_is_glossed_not_only_the_first() -> None:
     # Regression: an unglossed last word of one run must not switch later runs to bigrams.
     got = lexical.terms("中国的，缅甸地震", "")  # 的 has no usable gloss
     assert {"myanmar", "earthquake"} <= set(got) and "缅甸" not in got
+
+
+def test_weigh_with_memos_equals_the_formula_bit_for_bit() -> None:
+    """weigh() reads idf and 1 + ln tf from per-state memos (issue 16: the window load weighs
+    thousands of members against one table); the vectors are the formula's, to the last bit,
+    in the same order, and follow every change of the document frequencies."""
+    import random
+
+    def reference(counts: dict[str, int], df: lexical.DocFreq) -> dict[str, float]:
+        n1 = df.n_docs + 1
+        w = {
+            t: (1.0 + math.log(c)) * (math.log(n1 / (df.df.get(t, 0) + 1)) + 1.0)
+            for t, c in counts.items()
+        }
+        if len(w) > lexical.MAX_TERMS:
+            w = dict(sorted(w.items(), key=lambda kv: (-kv[1], kv[0]))[: lexical.MAX_TERMS])
+        norm = math.sqrt(sum(v * v for v in w.values())) or 1.0
+        return {t: v / norm for t, v in w.items()}
+
+    rng = random.Random(16)
+    vocab = [f"w{i}" for i in range(300)]
+    df = lexical.DocFreq(max_terms=120)  # small: forgetting happens too
+    df.load(5, [(t, rng.randint(1, 5)) for t in vocab[:50]])
+    for _ in range(400):
+        counts = {t: rng.choice((1, 1, 2, 3, 7)) for t in rng.sample(vocab, rng.randint(1, 90))}
+        got, want = lexical.weigh(counts, df), reference(counts, df)
+        assert list(got.items()) == list(want.items())
+        if rng.random() < 0.5:
+            df.add(counts)
