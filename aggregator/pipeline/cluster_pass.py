@@ -18,6 +18,7 @@ import hashlib
 import importlib.metadata
 import json
 import logging
+import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
@@ -75,9 +76,7 @@ def use_glossary_cache(store_path: Path) -> None:
         cedict.use_cache(functools.partial(_load_glossary, path))
 
 
-def _load_glossary(
-    path: Path, key: str, build: Callable[[], cedict.Glossary]
-) -> cedict.Glossary:
+def _load_glossary(path: Path, key: str, build: Callable[[], cedict.Glossary]) -> cedict.Glossary:
     return file_cache.load_or_build(path, key, dict, build)
 
 
@@ -99,6 +98,13 @@ def evidence_extractor_id() -> str:
 
 def _lead(row: dict[str, Any]) -> str:
     return str(row.get("summary") or row.get("content_text") or "")[:LEAD_CHARS]
+
+
+def _interned(counts: dict[str, int]) -> Counter[str]:
+    """Term counts whose terms are the process-wide copies: the window's term vectors repeat
+    the same few thousand words (4,400 members held 197k separate copies, ~2.4 KB each)."""
+    intern = sys.intern
+    return Counter({intern(t): c for t, c in counts.items()})
 
 
 def _member_row(m: store_events.WindowMember) -> dict[str, Any]:
@@ -161,7 +167,7 @@ class EventBuilder:
                 vec = np.frombuffer(m.vector, dtype=np.float32)
             row = _member_row(m)
             if m.terms is not None:  # stored when it was clustered: no segmenting again
-                terms: Counter[str] = Counter(json.loads(m.terms))
+                terms: Counter[str] = _interned(json.loads(m.terms))
             else:
                 terms = computed[m.item_id] = lexical.terms(m.title, _lead(row))
             if m.keys is not None:  # stored when it was clustered: no extraction again
@@ -307,8 +313,15 @@ class EventBuilder:
     def _assign_one(
         self, clusterer: EventClusterer, r: dict[str, Any], vec: np.ndarray, at: str, now: datetime
     ) -> int:
+        lead = _lead(r)
         item = ClusterInput(
-            item_id=r["id"], lang=r["lang"], title=r["title"], lead=_lead(r), at=_at(r), vector=vec
+            item_id=r["id"],
+            lang=r["lang"],
+            title=r["title"],
+            lead=lead,
+            at=_at(r),
+            vector=vec,
+            terms=_interned(lexical.terms(r["title"], lead)),
         )
         a = clusterer.assign(item, now)
         features = dict(a.features)

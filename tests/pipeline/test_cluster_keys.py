@@ -13,6 +13,7 @@ import pytest
 from origin import Origin
 
 from aggregator.cluster.evidence import Evidence
+from aggregator.cluster.records import evidence_for
 from aggregator.config import Config
 from aggregator.pipeline import cluster_pass
 from aggregator.pipeline.cluster_pass import EventBuilder
@@ -50,7 +51,7 @@ def _poll(cfg: Config, store: Store, url: str, now: datetime) -> PollReport:
 
 def _fresh(store: Store, item_id: int) -> Evidence:
     row = store.rows("SELECT title, summary FROM items WHERE id = ?", (item_id,))[0]
-    return cluster_pass.evidence_for(row["title"], cluster_pass._lead(row))
+    return evidence_for(row["title"], cluster_pass._lead(row))
 
 
 def test_keys_stored_when_clustered_and_reused_on_load(
@@ -64,11 +65,11 @@ def test_keys_stored_when_clustered_and_reused_on_load(
     for r in rows:
         title, text = json.loads(r["keys"])
         ev = _fresh(store, r["item_id"])
-        assert (set(title), set(text)) == (ev.title_keys, ev.text_keys)
+        assert (frozenset(title), frozenset(text)) == (ev.title_keys, ev.text_keys)
     assert any(json.loads(r["keys"])[0] for r in rows)  # the stories do carry keys
 
     calls = {"n": 0}
-    real = cluster_pass.evidence_for
+    real = evidence_for
 
     def counting(title: str, lead: str) -> Evidence:
         calls["n"] += 1
@@ -96,7 +97,7 @@ def test_keys_recomputed_for_a_new_extractor_and_a_revised_item(
     assert not store.rows("SELECT 1 FROM item_evidence WHERE item_id = ?", (first,))
 
     calls = {"n": 0}
-    real = cluster_pass.evidence_for
+    real = evidence_for
 
     def counting(title: str, lead: str) -> Evidence:
         calls["n"] += 1
@@ -117,4 +118,3 @@ def test_keys_recomputed_for_a_new_extractor_and_a_revised_item(
     }
     EventBuilder(cfg, store)._load(now - timedelta(days=3))
     assert calls["n"] == 5
-
