@@ -141,6 +141,8 @@ class EventBuilder:
         self._dropped: set[int] = set()
         # Pending rows read ahead by _next_batch, in clustering order.
         self._page: list[dict[str, Any]] = []
+        #: Folded embedding text → vector, for the current pass only (emptied after it).
+        self._pass_vectors: dict[str, np.ndarray] = {}
 
     # -- state ----------------------------------------------------------------------------------
     def _load(self, since: datetime) -> EventClusterer:
@@ -205,9 +207,16 @@ class EventBuilder:
         return clusterer
 
     def _embed(self, rows: Sequence[dict[str, Any]]) -> list[np.ndarray]:
+        """Vectors of ``rows``; a text already embedded in this pass (syndicated copies that
+        dedupe let through, e.g. with dedupe off) is not embedded again."""
         texts = [embedding_text(r["title"], _lead(r)) for r in rows]
-        m = self.embedder.embed(texts)
-        return [np.ascontiguousarray(m[i], dtype=np.float32) for i in range(len(rows))]
+        seen = self._pass_vectors
+        todo = list(dict.fromkeys(t for t in texts if t not in seen))
+        if todo:
+            m = self.embedder.embed(todo)
+            for i, t in enumerate(todo):
+                seen[t] = np.ascontiguousarray(m[i], dtype=np.float32)
+        return [seen[t] for t in texts]
 
     def _save_vector(self, item_id: int, vec: np.ndarray) -> None:
         store_events.save_vector(self.store, item_id, self.embedder.name, vec)
@@ -219,11 +228,14 @@ class EventBuilder:
             return 0  # nothing new: load no window, model or entity keys
         self._prepare(now)
         done = 0
-        while (rows := self._next_batch(now)) is not None:
-            self._commit_batch(rows, self._embed(rows), now)
-            done += len(rows)
-            if progress:
-                progress(len(rows))
+        try:
+            while (rows := self._next_batch(now)) is not None:
+                self._commit_batch(rows, self._embed(rows), now)
+                done += len(rows)
+                if progress:
+                    progress(len(rows))
+        finally:
+            self._pass_vectors.clear()
         self.attach_duplicates(now)
         return done
 
@@ -237,11 +249,14 @@ class EventBuilder:
             return 0  # nothing new: load no window, model or entity keys
         self._prepare(now)
         done = 0
-        while (rows := self._next_batch(now)) is not None:
-            vecs = await asyncio.to_thread(self._embed, rows)
-            self._commit_batch(rows, vecs, now)
-            done += len(rows)
-            await asyncio.sleep(0)
+        try:
+            while (rows := self._next_batch(now)) is not None:
+                vecs = await asyncio.to_thread(self._embed, rows)
+                self._commit_batch(rows, vecs, now)
+                done += len(rows)
+                await asyncio.sleep(0)
+        finally:
+            self._pass_vectors.clear()
         self.attach_duplicates(now)
         return done
 
