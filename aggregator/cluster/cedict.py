@@ -116,10 +116,11 @@ _loader: GlossaryLoader | None = None
 
 
 def use_cache(loader: GlossaryLoader | None) -> None:
-    """Make :func:`glossary` go through ``loader`` (None: build in memory every process)."""
+    """Make :func:`glossary` go through ``loader`` (None: build in memory every process).
+    A table this process already holds stays: it is the same under any loader (one key),
+    and a second store in the process (tests, ``recluster``) must not rebuild it."""
     global _loader
     _loader = loader
-    glossary.cache_clear()
 
 
 def glossary_key() -> str:
