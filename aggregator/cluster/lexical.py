@@ -100,17 +100,22 @@ class DocFreq:
         self.df: dict[str, int] = {}
         #: Terms whose df changed since :meth:`take_changes` (0 = forgotten).
         self._changed: set[str] = set()
-        #: idf per term for the current state; emptied by every change.
+        #: idf per term for the current state; emptied by every change. Used from the second
+        #: weighing after a change on (a window load weighs thousands against one state; the
+        #: stream changes the state between any two weighings, where a memo only costs).
         self.idf_memo = _IdfMemo(self)
+        self.weighed_since_change = False
 
     def load(self, n_docs: int, rows: Iterable[tuple[str, int]]) -> None:
         self.n_docs = n_docs
         self.df = dict(rows)
         self._changed.clear()
         self.idf_memo.clear()
+        self.weighed_since_change = False
 
     def add(self, counts: Mapping[str, int]) -> None:
         self.idf_memo.clear()
+        self.weighed_since_change = False
         self.n_docs += 1
         df = self.df
         for t in counts:
@@ -121,6 +126,7 @@ class DocFreq:
 
     def _forget(self) -> None:
         self.idf_memo.clear()
+        self.weighed_since_change = False
         floor = 1
         while len(self.df) > self.max_terms // 2:
             gone = [t for t, c in self.df.items() if c <= floor]
@@ -141,8 +147,17 @@ class DocFreq:
 
 def weigh(counts: Mapping[str, int], df: DocFreq) -> TermVector:
     """Unit TF-IDF vector of the top :data:`MAX_TERMS` terms."""
-    idf, tf = df.idf_memo, _TF  # (1 + ln tf) · idf, each factor computed once per value
-    w = {t: tf[c] * idf[t] for t, c in counts.items()}
+    if df.weighed_since_change:  # (1 + ln tf) · idf, each factor computed once per value
+        idf, tf = df.idf_memo, _TF
+        w = {t: tf[c] * idf[t] for t, c in counts.items()}
+    else:
+        df.weighed_since_change = True
+        n1 = df.n_docs + 1
+        table = df.df
+        w = {
+            t: (1.0 + math.log(c)) * (math.log(n1 / (table.get(t, 0) + 1)) + 1.0)
+            for t, c in counts.items()
+        }
     if len(w) > MAX_TERMS:
         # Highest weight first, ties by term: (-weight, term) tuples sort that way unaided.
         top = sorted([(-v, t) for t, v in w.items()])[:MAX_TERMS]
