@@ -74,6 +74,7 @@ MEAN_HORIZON_ITEMS = 1000.0
 LEX_SAME = 0.6
 LEX_CROSS = 0.4
 LEX_PIVOT = 0.1
+LEX_NATIVE = True
 
 #: Event merges (issue 13 item 4): see ScoreWeights.merge_margin. On the dev halves every
 #: margin tried (0.2, 0.1, 0.05, 0) lowered WMT21 strict precision (0.883 → 0.871 … 0.757)
@@ -107,6 +108,8 @@ class ScoreWeights:
     #: The lexical cosine enters as λ·(lex − lex_pivot): topic-level overlap (two different
     #: flood reports share "rain", "flood", the province) adds nothing, same-story overlap adds.
     lex_pivot: float = LEX_PIVOT
+    #: Compare two Chinese reports on their words' own forms, not their glosses.
+    lex_native: bool = LEX_NATIVE
     #: An item that joins one event and scores ≥ join_score + merge_margin against another
     #: open event (no conflicting evidence between the two) merges them; inf: never.
     merge_margin: float = MERGE_MARGIN

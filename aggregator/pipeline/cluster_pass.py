@@ -97,6 +97,7 @@ class EventBuilder:
         time is ≥ ``since`` (item time, not the wall clock), oldest first."""
         clusterer = EventClusterer(self.cfg.cluster, self.embedder.dim, weights=self.weights)
         clusterer.df.load(*store_events.load_doc_freq(self.store))
+        store_events.ensure_terms_version(self.store, lexical.TERMS_VERSION)
         members = store_events.window_members(self.store, utc_iso(since))
         missing = [m for m in members if m.vector is None or m.model != self.embedder.name]
         fresh: dict[int, np.ndarray] = {}

@@ -147,3 +147,68 @@ def test_every_chinese_run_is_glossed_not_only_the_first() -> None:
     # Regression: an unglossed last word of one run must not switch later runs to bigrams.
     got = lexical.terms("中国的，缅甸地震", "")  # 的 has no usable gloss
     assert {"myanmar", "earthquake"} <= set(got) and "缅甸" not in got
+
+
+def test_two_chinese_reports_compare_their_own_words_not_their_glosses() -> None:
+    # Two different WMT21 stories of one day: their glosses share the vocabulary of the
+    # epidemic ("new", "confirm", "case", "infection"…), their own words far less.
+    a = lexical.terms("江苏新增境外输入无症状感染者1例", "")
+    b = lexical.terms("日本新冠确诊病例累计超3万例", "")
+    same = lexical.terms("日本新冠確診病例累計超過3萬例", "")  # the same story, Traditional
+    df = lexical.DocFreq()
+    for c in (a, b, same):
+        df.add(c)
+    assert lexical.NATIVE + "病例" in b  # a glossed word keeps its own form too
+    gloss = lexical.cosine(lexical.weigh(a, df), lexical.weigh(b, df))
+    native = lexical.cosine(lexical.weigh(a, df, native=True), lexical.weigh(b, df, native=True))
+    assert native < gloss
+    twin = lexical.cosine(lexical.weigh(b, df, native=True), lexical.weigh(same, df, native=True))
+    assert twin > 0.5 > native
+    # The shared English-word space has no native forms: Chinese meets English as before.
+    assert not any(t.startswith(lexical.NATIVE) for t in lexical.weigh(b, df))
+    assert all(
+        t.startswith(lexical.NATIVE) or cedict_han(t) for t in lexical.weigh(b, df, native=True)
+    )
+
+
+def cedict_han(term: str) -> bool:
+    return all("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in term)
+
+
+def test_native_words_decide_between_chinese_reports_in_the_clusterer() -> None:
+    cfg = ClusterConfig()
+    v = np.ones(4, dtype=np.float32) / 2.0
+    first = ClusterInput(1, "zh-Hans", "江苏新增境外输入无症状感染者1例", "", NOW, v)
+    decoy = ClusterInput(2, "zh-Hans", "日本新冠确诊病例累计超3万例", "", NOW, v)
+    feats = {}
+    for native in (False, True):
+        w = ScoreWeights(centre=False, lex_native=native)
+        cl = EventClusterer(cfg, 4, weights=w)
+        cl.add_member(first, 1)
+        feats[native] = cl.assign(decoy, NOW).features
+    assert feats[True]["lex"] < feats[False]["lex"]
+
+
+def test_term_counts_of_another_terms_version_are_recomputed(
+    cfg: Config, store: Store, now: datetime
+) -> None:
+    fid = store.add_feed("http://example.org/f.xml", now=now)
+    with store.transaction():
+        store.conn.execute(
+            "INSERT INTO items (feed_id, guid, title, summary, lang, fetched_at, updated_at,"
+            " content_hash) VALUES (?, 'g', '美联储宣布降息', '', 'zh', ?, ?, 'h')",
+            (fid, utc_iso(now - timedelta(minutes=5)), utc_iso(now - timedelta(minutes=5))),
+        )
+    assert EventBuilder(cfg, store, LexicalEmbedder()).cluster_pending(now) == 1
+    stored = store.rows("SELECT terms FROM item_terms")
+    assert json.loads(stored[0]["terms"]) == lexical.terms("美联储宣布降息", "")
+    with store.transaction():  # as a store written by version 1 of lexical.terms
+        store.conn.execute("UPDATE item_terms SET terms = '{\"stale\": 1}'")
+        store.conn.execute(
+            "UPDATE store_settings SET value = '1' WHERE key = ?", (store_events.TERMS_SETTING,)
+        )
+    again = EventBuilder(cfg, store, LexicalEmbedder())
+    again._prepare(now)
+    stored = store.rows("SELECT terms FROM item_terms")
+    assert json.loads(stored[0]["terms"]) == lexical.terms("美联储宣布降息", "")
+    assert store_events.ensure_terms_version(store, lexical.TERMS_VERSION) == 0
