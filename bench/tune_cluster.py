@@ -16,8 +16,14 @@ Writes bench/results/tune_cluster.json. I/O: reads the datasets, writes that fil
 
 Usage: .venv/bin/python bench/tune_cluster.py [--quick]
        .venv/bin/python bench/tune_cluster.py --merge-stage JOIN LEX_SAME LEX_CROSS BONUS
+       .venv/bin/python bench/tune_cluster.py --native-stage
+       .venv/bin/python bench/tune_cluster.py --lead-stage
 (stage 2: merge_margin on the dev halves with stage 1's choice fixed →
-bench/results/tune_cluster_merge.json)
+bench/results/tune_cluster_merge.json; native stage: Chinese-to-Chinese lexical evidence on
+the words' own forms or on their glosses (``lex_native``), re-gridding lex_same, lex_pivot
+and join_score around stage 1's choice → bench/results/tune_cluster_native.json; lead
+stage: English terms read from a longer lead than the daemon's 400 characters, shipped weights
+→ bench/results/tune_cluster_lead.json)
 """
 
 from __future__ import annotations
@@ -48,6 +54,48 @@ from aggregator.config import ClusterConfig  # noqa: E402
 
 OUT = ROOT / "bench" / "results" / "tune_cluster.json"
 OUT_MERGE = ROOT / "bench" / "results" / "tune_cluster_merge.json"
+OUT_NATIVE = ROOT / "bench" / "results" / "tune_cluster_native.json"
+OUT_LEAD = ROOT / "bench" / "results" / "tune_cluster_lead.json"
+#: Characters of English text read for terms in the lead stage (400: the daemon's lead).
+LEAD_STAGE_CHARS = (400, 1000, 2000)
+
+
+def english_retermed(
+    items: list[ClusterInput], texts: dict[int, str] | None, chars: int
+) -> list[ClusterInput]:
+    """English items' terms over ``chars`` characters of their text (``texts`` by item id,
+    else the item's own lead); other items keep theirs."""
+    keep = lexical.MAX_TEXT_CHARS
+    lexical.MAX_TEXT_CHARS = chars + 200  # the headline counts twice within the cap
+    try:
+        out = []
+        for x in items:
+            if x.lang == "en":
+                lead = texts[x.item_id] if texts is not None else x.lead
+                x = dataclasses.replace(x, terms=lexical.terms(x.title, lead[:chars]))
+            out.append(x)
+        return out
+    finally:
+        lexical.MAX_TEXT_CHARS = keep
+
+
+def lead_stage(data: dict[str, Any], dim: int, w: ScoreWeights) -> None:
+    """Dev figures with English terms over a longer lead (the research's en-en TF-IDF gained
+    on full text); writes OUT_LEAD."""
+    arts, _ = semeval.load()
+    texts = {i: arts[k].text for i, k in enumerate(data["sem_keys"])}
+    rows = []
+    for chars in LEAD_STAGE_CHARS:
+        d = dict(data)
+        d["sem"] = english_retermed(data["sem"], texts, chars)
+        d["wmt_a"] = english_retermed(data["wmt_a"], None, chars)
+        d["fix"] = english_retermed(data["fix"], None, chars)
+        r = {"english_chars": chars} | evaluate(w, d, dim)
+        rows.append(r)
+        print(json.dumps(r), flush=True)
+    OUT_LEAD.write_text(
+        json.dumps({"command": "python " + " ".join(sys.argv), "grid": rows}, indent=1)
+    )
 LEAD = 400
 
 
@@ -109,6 +157,12 @@ def main() -> None:
         help="stage 2: fix these (stage 1's choice) and grid merge_margin only",
     )
     ap.add_argument("--pivot", type=float, default=0.0, help="lex_pivot for --merge-stage")
+    ap.add_argument("--lead-stage", action="store_true", help="English terms over longer leads")
+    ap.add_argument(
+        "--native-stage",
+        action="store_true",
+        help="grid lex_native x lex_same x lex_pivot x join_score, stage 1's other choices fixed",
+    )
     args = ap.parse_args()
     emb = make_embedder(ClusterConfig(threads=1))
     t0 = time.perf_counter()
@@ -127,20 +181,27 @@ def main() -> None:
         "pairs": pairs,
     }
     base = default_weights(emb.name)
+    if args.lead_stage:
+        lead_stage(data, emb.dim, base)
+        return
     joins = [0.6, 0.65] if args.quick else [0.55, 0.6, 0.65]
     lex_same = [0.0, 0.6] if args.quick else [0.4, 0.6, 0.8]
     lex_cross = [0.0, 0.4] if args.quick else [0.2, 0.4]
     bonus = [0.15] if args.quick else [0.15, 0.2]
     pivots = [0.2] if args.quick else [0.1, 0.2, 0.3]
     margins = [float("inf")]
+    natives = [base.lex_native]
+    if args.native_stage:
+        joins, lex_same, lex_cross = [0.6, 0.65], [0.4, 0.6, 0.8], [base.lex_cross]
+        bonus, pivots, natives = [base.cross_lingual_bonus], [0.1, 0.2], [False, True]
     if args.merge_stage:
         j0, ls0, lc0, b0 = args.merge_stage
         joins, lex_same, lex_cross, bonus = [j0], [ls0], [lc0], [b0]
         pivots = [args.pivot]
         margins = [float("inf"), 0.2, 0.1, 0.05, 0.0]
     rows = []
-    grid = itertools.product(joins, lex_same, lex_cross, bonus, pivots, margins)
-    for j, ls, lc, b, pv, mm in grid:
+    grid = itertools.product(joins, lex_same, lex_cross, bonus, pivots, margins, natives)
+    for j, ls, lc, b, pv, mm, nat in grid:
         w = dataclasses.replace(
             base,
             join_score=j,
@@ -149,17 +210,20 @@ def main() -> None:
             cross_lingual_bonus=b,
             lex_pivot=pv,
             merge_margin=mm,
+            lex_native=nat,
         )
-        r = {"join_score": j, "lex_same": ls, "lex_cross": lc, "cross_lingual_bonus": b}
+        r: dict[str, Any] = {"join_score": j, "lex_same": ls, "lex_cross": lc}
+        r |= {"cross_lingual_bonus": b}
         r |= {"lex_pivot": pv}
-        r |= {"merge_margin": mm if mm != float("inf") else None}
+        r |= {"merge_margin": mm if mm != float("inf") else None, "lex_native": nat}
         r |= evaluate(w, data, emb.dim)
         rows.append(r)
         print(json.dumps(r), flush=True)
     ok = [r for r in rows if r["eligible"]] or rows
     best = max(ok, key=lambda r: r["objective"])
     print("chosen:", json.dumps(best))
-    (OUT_MERGE if args.merge_stage else OUT).write_text(
+    out = OUT_NATIVE if args.native_stage else OUT_MERGE if args.merge_stage else OUT
+    out.write_text(
         json.dumps(
             {
                 "command": "python " + " ".join(sys.argv),
