@@ -328,11 +328,12 @@ def use() -> UseEmbedder:
 def test_event_fixture_floors(bench_eval, use: UseEmbedder) -> None:  # type: ignore[no-untyped-def]
     inputs, gold, langs = bench_eval.event_inputs(use, compress=False)
     res = bench_eval.eval_events(inputs, gold, langs, use.dim, ScoreWeights())
-    # measured 2026-12-06 (centred + lexical scorer): pairwise P 1.000 R 0.900 F1 0.947, BCubed
-    # F1 0.973 (centred only 1.000 / 0.860 / 0.925; a dev-set figure: weights were tuned on it)
+    # measured 2026-12-06 (centred + lexical scorer, Chinese-to-Chinese on native words):
+    # pairwise P 1.000 R 0.960 F1 0.980, BCubed F1 0.989 (glosses for zh-zh: 0.900 / 0.947 /
+    # 0.973; centred only 1.000 / 0.860 / 0.925; a dev-set figure: weights were tuned on it)
     assert res["pairwise"]["p"] >= 0.95
-    assert res["pairwise"]["f1"] >= 0.90
-    assert res["bcubed"]["f1"] >= 0.94
+    assert res["pairwise"]["f1"] >= 0.96
+    assert res["bcubed"]["f1"] >= 0.98
 
 
 def test_wmt21_twin_floors(bench_eval, use: UseEmbedder) -> None:  # type: ignore[no-untyped-def]
@@ -342,25 +343,27 @@ def test_wmt21_twin_floors(bench_eval, use: UseEmbedder) -> None:  # type: ignor
     bench_eval.WMT_DIR = wmt
     inputs, vz, ve = bench_eval.wmt_inputs(use)
     res = bench_eval.eval_wmt(inputs, vz, ve, use.dim, ScoreWeights())
-    # measured 2026-12-06 (centred + lexical scorer): twin recall 0.991, pair precision 0.690
-    # (lenient 0.819), P@1 0.991. Centred only: 0.991 / 0.817 (0.969). A regression on this
-    # set: lexical evidence joins same-topic reports of one week stamped at one instant (and
-    # same-event reports of different chunks, which strict precision counts wrong); before
-    # centring 0.972 / 0.568 (0.697)
+    # measured 2026-12-06 (centred + lexical scorer, Chinese-to-Chinese on native words):
+    # twin recall 0.991, pair precision 0.728 (lenient 0.891), P@1 0.991. Glosses for zh-zh:
+    # 0.991 / 0.690 (0.819); centred only: 0.991 / 0.817 (0.969). Lexical evidence joins
+    # same-topic reports of one week stamped at one instant (and same-event reports of
+    # different chunks, which strict precision counts wrong: its ceiling for a clusterer that
+    # joins those is 0.818); before centring 0.972 / 0.568 (0.697)
     assert res["p_at_1_zh_to_en"] >= 0.98
     assert res["twin_recall"] >= 0.97
-    assert res["pair_precision"] >= 0.66
-    assert res["pair_precision_lenient"] >= 0.79
-    # Held-out half (chunks 54-107, never used to pick a setting): 1.000 / 0.871 (0.935)
+    assert res["pair_precision"] >= 0.71
+    assert res["pair_precision_lenient"] >= 0.87
+    # Held-out half (chunks 54-107, never used to pick a setting): 1.000 / 0.931 (1.000)
     held = bench_eval.wmt_subset(inputs, vz, ve, bench_eval.HALF_B)
     res_b = bench_eval.eval_wmt(*held, use.dim, ScoreWeights(), first_doc=bench_eval.HALF_B.start)
     assert res_b["twin_recall"] >= 0.95
-    assert res_b["pair_precision"] >= 0.85
-    # Random arrival orders (5 seeds), all chunks: mean 0.976 / 0.732 (lenient 0.854)
+    assert res_b["pair_precision"] >= 0.90
+    # Random arrival orders (5 seeds), all chunks: mean 0.978 / 0.750 (lenient 0.872);
+    # glosses for zh-zh 0.976 / 0.732 (0.854)
     shuf = bench_eval.eval_wmt_shuffled(inputs, use.dim, ScoreWeights())
     assert shuf["twin_recall"] >= 0.96
-    assert shuf["pair_precision"] >= 0.70
-    assert shuf["pair_precision_lenient"] >= 0.82
+    assert shuf["pair_precision"] >= 0.74
+    assert shuf["pair_precision_lenient"] >= 0.86
 
 
 # -- event builder: pending items read in pages --------------------------------------------------
