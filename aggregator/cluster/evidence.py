@@ -360,6 +360,28 @@ def key_weight(key: str) -> float:
 MIN_CONFLICT_NUMBER = 10.0
 
 
+#: A headline figure like ``7.7`` (one digit, one decimal: an earthquake's magnitude, whatever
+#: the words around it) conflicts with another only when every such pair differs by more
+#: than MAGNITUDE_TOLERANCE: agencies disagree by up to 0.4 on one quake (Hualien 7.2 CWA,
+#: 7.3 CENC, 7.4 USGS; Noto 7.4 / 7.5 / 7.6), two quakes of one week rarely lie that close
+#: (kind "mag"; a figure below MIN_CONFLICT_NUMBER conflicted never before).
+_MAGNITUDE = re.compile(r"num:[1-9]\.[0-9]")
+MAGNITUDE_TOLERANCE = 0.5
+
+
+def _is_magnitude(key: str) -> bool:
+    return _MAGNITUDE.fullmatch(key) is not None
+
+
+def _magnitudes_conflict(
+    a: Collection[str], item_all: Container[str], b: Collection[str], event_all: Container[str]
+) -> bool:
+    if any(k in event_all for k in a) or any(k in item_all for k in b):
+        return False  # one side states the other's figure: the same quake, re-measured
+    va, vb = [float(k[4:]) for k in a], [float(k[4:]) for k in b]
+    return all(abs(x - y) > MAGNITUDE_TOLERANCE for x in va for y in vb)
+
+
 def _can_conflict(key: str) -> bool:
     if not key.startswith("num:"):
         return True
@@ -373,6 +395,8 @@ def _can_conflict(key: str) -> bool:
 
 
 _CONFLICT_KIND_SET = frozenset(CONFLICT_KINDS)
+#: The conflict kind of magnitude-like headline figures (see _MAGNITUDE).
+MAGNITUDE_KIND = "mag"
 
 
 def conflict_candidates(title_keys: Iterable[str]) -> dict[str, frozenset[str]]:
@@ -383,6 +407,8 @@ def conflict_candidates(title_keys: Iterable[str]) -> dict[str, frozenset[str]]:
         kind = k.split(":", 1)[0]
         if kind in _CONFLICT_KIND_SET and _can_conflict(k):
             out.setdefault(kind, set()).add(k)
+        elif kind == "num" and _is_magnitude(k):
+            out.setdefault(MAGNITUDE_KIND, set()).add(k)
     return {kind: frozenset(v) for kind, v in out.items()}
 
 
@@ -405,6 +431,9 @@ def conflicts_between(
             continue
         if any(k not in event_all for k in a) and any(k not in item_all for k in b):
             out.append(kind)
+    a, b = item_cands.get(MAGNITUDE_KIND), event_cands.get(MAGNITUDE_KIND)
+    if a and b and _magnitudes_conflict(a, item_all, b, event_all):
+        out.append(MAGNITUDE_KIND)
     return out
 
 

@@ -85,6 +85,27 @@ def test_conflicts_need_novelty_on_both_sides() -> None:
     assert entities.conflicts(a.title_keys, a.keys, b.title_keys, b.keys) == []
 
 
+def test_magnitudes_far_apart_conflict() -> None:
+    """Two quakes of one week: magnitude-like headline figures more than 0.5 apart conflict
+    (agencies differ by up to 0.4 on one quake; a follow-up without a magnitude never)."""
+
+    def mag(x: str, y: str) -> list[str]:
+        a, b = evidence_for(x, ""), evidence_for(y, "")
+        return entities.conflicts(a.title_keys, a.keys, b.title_keys, b.keys)
+
+    noto = "Major 7.5 earthquake hits central Japan, tsunami warning issued"
+    kamchatka = "Magnitude 8.8 earthquake off Russia's Kamchatka triggers tsunami warnings"
+    assert "mag" in mag(kamchatka, noto)
+    assert "mag" in mag("汤加附近海域发生7.1级地震", "缅甸中部发生7.7级强烈地震")
+    assert "mag" not in mag("日本能登半島規模7.6強震", noto)  # one quake, another agency
+    toll = "Myanmar earthquake death toll passes 1,600"
+    assert "mag" not in mag(toll, "缅甸中部发生7.7级强烈地震")
+    # A side that states the other's figure is the same quake re-measured.
+    a = evidence_for("Quake of magnitude 7.0 hits coast", "")
+    b = evidence_for("Magnitude 7.8 quake", "first measured at 7.0")
+    assert entities.conflicts(a.title_keys, a.keys, b.title_keys, b.keys) == []
+
+
 def test_conflicts_between_matches_conflicts() -> None:
     """The scorer's precomputed form gives what :func:`entities.conflicts` gives."""
     heads = [
@@ -95,6 +116,7 @@ def test_conflicts_between_matches_conflicts() -> None:
         "US and China agree to cut tariffs in Geneva",
         "Bessent says talks with China in Stockholm made progress",
         "花莲7.2级地震",
+        "Magnitude 8.8 earthquake off Kamchatka",
         "414,000 cases in Florida, 16 million worldwide",
     ]
     evs = [evidence_for(h, "Talks in London; the Fed and China") for h in heads]
