@@ -430,9 +430,11 @@ class EventClusterer:
         # Two Chinese reports compare their words' own forms (``native``), others the
         # shared English-word space.
         nat = lexv.native
+        g = w.lex_zh_gloss
         lex_member = max(
             (
-                lexical.cosine(nat, self._nat[r])
+                (1 - g) * lexical.cosine(nat, self._nat[r])
+                + g * lexical.cosine(lexv.vector, self._lex[r])
                 if nat is not None and r in self._nat
                 else lexical.cosine(lexv.vector, self._lex[r])
                 for r in (rows[int(j)] for j in order[:LEX_MEMBERS])
@@ -440,7 +442,7 @@ class EventClusterer:
             default=0.0,
         )
         if nat is not None and ev.native.norm2 > 0:
-            lex_profile = ev.native.cosine(nat)
+            lex_profile = (1 - g) * ev.native.cosine(nat) + g * ev.profile.cosine(lexv.vector)
         else:
             lex_profile = ev.profile.cosine(lexv.vector)
         lex = max(lex_member, lex_profile)

@@ -75,6 +75,11 @@ LEX_SAME = 0.6
 LEX_CROSS = 0.4
 LEX_PIVOT = 0.1
 LEX_NATIVE = True
+#: Weight of the gloss cosine in a Chinese pair's lexical cosine, the native-word cosine
+#: taking the rest: (1 − g)·native + g·gloss. Native words alone (0) missed paraphrases
+#: (央行…下调利率 / 中央银行…降息 share no word); glosses alone (1) joined different stories of
+#: one week through common words. Chosen by bench/tune_cluster.py --zh-mix-stage.
+LEX_ZH_GLOSS = 0.0
 
 #: Event merges (issue 13 item 4): see ScoreWeights.merge_margin. On the dev halves every
 #: margin tried (0.2, 0.1, 0.05, 0) lowered WMT21 strict precision (0.883 → 0.871 … 0.757)
@@ -110,6 +115,8 @@ class ScoreWeights:
     lex_pivot: float = LEX_PIVOT
     #: Compare two Chinese reports on their words' own forms, not their glosses.
     lex_native: bool = LEX_NATIVE
+    #: Weight of the gloss cosine in a Chinese pair's lexical cosine (the rest: native words).
+    lex_zh_gloss: float = LEX_ZH_GLOSS
     #: An item that joins one event and scores ≥ join_score + merge_margin against another
     #: open event (no conflicting evidence between the two) merges them; inf: never.
     merge_margin: float = MERGE_MARGIN

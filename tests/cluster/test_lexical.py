@@ -212,3 +212,25 @@ def test_term_counts_of_another_terms_version_are_recomputed(
     stored = store.rows("SELECT terms FROM item_terms")
     assert json.loads(stored[0]["terms"]) == lexical.terms("美联储宣布降息", "")
     assert store_events.ensure_terms_version(store, lexical.TERMS_VERSION) == 0
+
+
+def test_chinese_reports_in_other_words_meet_through_their_glosses_too() -> None:
+    """Reports "央行…下调利率" and "中央银行…降息" share no word but share their glosses (central
+    bank, cut, interest rate): combining native and gloss cosines joins them; a different
+    story of the same day still stays apart. Native words alone leave the pair apart."""
+    base = _unit(1)
+    vec = _unit(2, base, 0.9)
+    cos = float(base @ vec)
+    first = ClusterInput(1, "zh-Hans", "央行宣布下调利率", "", NOW, base)
+    same = ClusterInput(2, "zh-Hans", "中央银行决定降息", "", NOW, vec)
+    decoy = ClusterInput(3, "zh-Hans", "日本新冠确诊病例累计超3万例", "", NOW, vec)
+    got = {}
+    for mix in (0.0, 0.5):
+        w = ScoreWeights(centre=False, lex_zh_gloss=mix, join_score=cos)
+        cl = EventClusterer(ClusterConfig(), 16, weights=w)
+        cl.add_member(first, 10)
+        got[mix] = (cl.assign(same, NOW), cl.assign(decoy, NOW))
+    assert got[0.0][0].event_id is None
+    assert got[0.5][0].event_id == 10
+    assert got[0.5][1].event_id is None
+    assert got[0.5][0].features["lex"] > got[0.0][0].features["lex"]
