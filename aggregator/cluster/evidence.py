@@ -147,6 +147,7 @@ KIND_WEIGHT = {
     "org": 1.0,
     "topic": 0.5,
     "num": 1.0,
+    "toll": 1.0,
     "date": 0.3,
 }
 
@@ -210,6 +211,33 @@ _SCALE = {
 }
 _PERCENT = {"%", "percent", "per cent"}
 _POINTS = {"个百分点", "percentage point", "percentage points"}
+
+#: A casualty count ("1,644 people were killed", "death toll passes 1,600", "逾800伤",
+#: "遇难人数升至1644人") is keyed ``toll:N``, not ``num:N``: it grows as a story develops, so two
+#: reports of one disaster disagree on it (a follow-up, not a decoy) and it never conflicts
+#: (kind not in CONFLICT_KINDS). Two toll reports that agree still share the key.
+_TOLL_AFTER = re.compile(
+    r"\s*(?:多|余|餘)?\s*(?:people|persons|人|名)?\s*(?:have been |had been |were |are |was )?"
+    r"(?:dead|deaths?|killed|died|injured|wounded|hurt|missing|casualties|victims|"
+    r"死|亡|伤|傷|遇难|罹难|失踪|受伤|丧生)",
+    re.I,
+)
+_TOLL_BEFORE = re.compile(
+    r"(?:toll|kills|killing|killed|deaths?|injur(?:ed|ing|ies)|死亡人数|遇难人数|罹难人数|伤亡人数|"
+    r"受伤人数|失踪人数)\s*(?:[A-Za-z]+\s+){0,2}?(?:to\s+|at\s+)?"
+    r"(?:升至|增至|上升至|达到|达|超过|超|逾|已达|为)?\s*$",
+    re.I,
+)
+#: Characters read on each side of a figure for a casualty context.
+_TOLL_SPAN = 24
+
+
+def _toll(text: str, start: int, end: int) -> bool:
+    """Whether the figure at ``text[start:end]`` counts casualties (see _TOLL_AFTER)."""
+    after = text[end : end + _TOLL_SPAN]
+    before = text[max(0, start - _TOLL_SPAN) : start]
+    return bool(_TOLL_AFTER.match(after) or _TOLL_BEFORE.search(before))
+
 
 #: Integers below this carry no identity on their own ("3 killed", "2 sessions"); they are
 #: kept only with a decimal point, a percent sign or a scale word.
@@ -309,14 +337,16 @@ def numbers(text: str) -> set[str]:
         elif "." in raw or v >= MIN_PLAIN_NUMBER:
             if 1900 <= v <= 2100 and "." not in raw:
                 continue  # a year: every story this week shares it
-            out.add(f"num:{_fmt(v)}")
+            kind = "toll" if _toll(text, m.start(1), m.end(1)) else "num"
+            out.add(f"{kind}:{_fmt(v)}")
     for m in _ZH_NUM.finditer(text):
         s = m.group(0)
         if len(s) < 2:
             continue  # a lone 一/二 is a word, not a quantity
         v2 = _zh_numeral(s)
         if v2 is not None and v2 >= MIN_PLAIN_NUMBER:
-            out.add(f"num:{_fmt(v2)}")
+            kind = "toll" if _toll(text, m.start(), m.end()) else "num"
+            out.add(f"{kind}:{_fmt(v2)}")
     return out
 
 

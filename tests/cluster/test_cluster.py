@@ -106,6 +106,28 @@ def test_magnitudes_far_apart_conflict() -> None:
     assert entities.conflicts(a.title_keys, a.keys, b.title_keys, b.keys) == []
 
 
+def test_casualty_counts_are_follow_ups_not_conflicts() -> None:
+    """A death-toll update disagrees with the first report's figures (tolls grow): its counts
+    are ``toll:`` keys, which never conflict, and still match another report of that toll.
+    Other headline figures keep conflicting."""
+
+    def conflicts(x: str, y: str) -> list[str]:
+        a, b = evidence_for(x, ""), evidence_for(y, "")
+        return entities.conflicts(a.title_keys, a.keys, b.title_keys, b.keys)
+
+    first = "花莲规模7.2强震 25年来最大 多处建物倒塌"
+    for update in (
+        "花莲强震已酿9死逾800伤 太鲁阁受困人数持续搜救",
+        "Taiwan earthquake: death toll rises to 12, more than 800 injured",
+        "Flood kills 120 in Nigeria's north",
+    ):
+        assert conflicts(update, first) == [], update
+    assert "toll:1640" in evidence_for("缅甸强震遇难人数升至1644人", "").title_keys
+    assert "toll:1640" in evidence_for("Myanmar quake: 1,644 people were killed", "").keys
+    assert "toll:1600" in evidence_for("Myanmar earthquake death toll passes 1,600", "").keys
+    assert "num" in conflicts("Exports rose to 300 billion", "Exports fell to 250 billion")
+
+
 def test_conflicts_between_matches_conflicts() -> None:
     """The scorer's precomputed form gives what :func:`entities.conflicts` gives."""
     heads = [
