@@ -393,6 +393,13 @@ class EventClusterer:
         for kind, ks in ed.conflict_title.items():
             ek.conflict_title.setdefault(kind, set()).update(ks)
 
+    def _zh_lex(
+        self, nat: lexical.TermVector, vec: lexical.TermVector, row: int, g: float
+    ) -> float:
+        """A Chinese pair's lexical cosine: native words, blended with glosses by ``g``."""
+        native = lexical.cosine(nat, self._nat[row])
+        return (1 - g) * native + g * lexical.cosine(vec, self._lex[row]) if g else native
+
     def _score_event(
         self,
         ev: EventState,
@@ -433,8 +440,7 @@ class EventClusterer:
         g = w.lex_zh_gloss
         lex_member = max(
             (
-                (1 - g) * lexical.cosine(nat, self._nat[r])
-                + g * lexical.cosine(lexv.vector, self._lex[r])
+                self._zh_lex(nat, lexv.vector, r, g)
                 if nat is not None and r in self._nat
                 else lexical.cosine(lexv.vector, self._lex[r])
                 for r in (rows[int(j)] for j in order[:LEX_MEMBERS])
@@ -442,7 +448,9 @@ class EventClusterer:
             default=0.0,
         )
         if nat is not None and ev.native.norm2 > 0:
-            lex_profile = (1 - g) * ev.native.cosine(nat) + g * ev.profile.cosine(lexv.vector)
+            lex_profile = ev.native.cosine(nat)
+            if g:
+                lex_profile = (1 - g) * lex_profile + g * ev.profile.cosine(lexv.vector)
         else:
             lex_profile = ev.profile.cosine(lexv.vector)
         lex = max(lex_member, lex_profile)
