@@ -212,24 +212,25 @@ _SCALE = {
 _PERCENT = {"%", "percent", "per cent"}
 _POINTS = {"个百分点", "percentage point", "percentage points"}
 
-#: A casualty count ("1,644 people were killed", "death toll passes 1,600", "逾800伤",
-#: "遇难人数升至1644人") is keyed ``toll:N``, not ``num:N``: it grows as a story develops, so two
-#: reports of one disaster disagree on it (a follow-up, not a decoy) and it never conflicts
-#: (kind not in CONFLICT_KINDS). Two toll reports that agree still share the key.
+#: A count of people hit ("1,644 people were killed", "death toll passes 1,600", "逾800伤",
+#: "遇难人数升至1644人", "45 miners trapped", "30 rescued") is keyed ``toll:N``, not ``num:N``: it
+#: changes as a story develops, so two reports of one disaster or rescue disagree on it (a
+#: follow-up, not a decoy) and it never conflicts (kind not in CONFLICT_KINDS). Two reports
+#: that agree on it still share the key.
 _TOLL_AFTER = re.compile(
-    r"\s*(?:多|余|餘)?\s*(?:people|persons|人|名)?\s*(?:have been |had been |were |are |was )?"
-    r"(?:dead|deaths?|killed|died|injured|wounded|hurt|missing|casualties|victims|"
-    r"死|亡|伤|傷|遇难|罹难|失踪|受伤|丧生)",
+    r"\s*(?:多|余|餘)?\s*(?:[A-Za-z]+\s+|人|名)?(?:have been |had been |were |are |was )?"
+    r"(?:dead|deaths?|killed|died|injured|wounded|hurt|missing|casualties|victims|trapped|"
+    r"rescued|evacuated|stranded|死|亡|伤|傷|遇难|罹难|失踪|受伤|丧生|被困|受困|获救|撤离)",
     re.I,
 )
 _TOLL_BEFORE = re.compile(
-    r"(?:toll|kills|killing|killed|deaths?|injur(?:ed|ing|ies)|死亡人数|遇难人数|罹难人数|伤亡人数|"
-    r"受伤人数|失踪人数)\s*(?:[A-Za-z]+\s+){0,2}?(?:to\s+|at\s+)?"
+    r"(?:toll|kills|killing|killed|deaths?|injur(?:ed|ing|ies)|rescued|evacuated|死亡人数|"
+    r"遇难人数|罹难人数|伤亡人数|受伤人数|失踪人数|被困人数|获救人数)\s*(?:[A-Za-z]+\s+){0,2}?(?:to\s+|at\s+)?"
     r"(?:升至|增至|上升至|达到|达|超过|超|逾|已达|为)?\s*$",
     re.I,
 )
 #: Characters read on each side of a figure for a casualty context.
-_TOLL_SPAN = 24
+_TOLL_SPAN = 32
 
 
 def _toll(text: str, start: int, end: int) -> bool:
@@ -337,7 +338,7 @@ def numbers(text: str) -> set[str]:
         elif "." in raw or v >= MIN_PLAIN_NUMBER:
             if 1900 <= v <= 2100 and "." not in raw:
                 continue  # a year: every story this week shares it
-            kind = "toll" if _toll(text, m.start(1), m.end(1)) else "num"
+            kind = "toll" if "." not in raw and _toll(text, m.start(1), m.end(1)) else "num"
             out.add(f"{kind}:{_fmt(v)}")
     for m in _ZH_NUM.finditer(text):
         s = m.group(0)

@@ -125,6 +125,9 @@ def test_casualty_counts_are_follow_ups_not_conflicts() -> None:
     assert "toll:1640" in evidence_for("缅甸强震遇难人数升至1644人", "").title_keys
     assert "toll:1640" in evidence_for("Myanmar quake: 1,644 people were killed", "").keys
     assert "toll:1600" in evidence_for("Myanmar earthquake death toll passes 1,600", "").keys
+    # A rescue: the counts of trapped and rescued people move between reports too.
+    rescue = "All 33 miners rescued in Chile"
+    assert conflicts(rescue, "Chile mine collapse: 45 miners trapped") == []
     assert "num" in conflicts("Exports rose to 300 billion", "Exports fell to 250 billion")
 
 
