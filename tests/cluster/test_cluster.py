@@ -131,6 +131,33 @@ def test_casualty_counts_are_follow_ups_not_conflicts() -> None:
     assert "num" in conflicts("Exports rose to 300 billion", "Exports fell to 250 billion")
 
 
+def test_other_central_banks_are_not_the_fed() -> None:
+    """Three central banks of one week are three events: 澳洲联储 (the RBA) and 新西兰联储 hold
+    联储 but are not the Fed; each bank's English and Chinese names meet."""
+
+    def keys(x: str) -> frozenset[str]:
+        return evidence_for(x, "").title_keys
+
+    def conflicts(x: str, y: str) -> list[str]:
+        a, b = evidence_for(x, ""), evidence_for(y, "")
+        return entities.conflicts(a.title_keys, a.keys, b.title_keys, b.keys)
+
+    assert "central_bank:fed" not in keys("澳洲联储宣布加息25个基点")
+    assert "central_bank" in conflicts("澳洲联储宣布加息", "美联储宣布降息")
+    assert "central_bank" in conflicts("新西兰联储降息", "Fed cuts rates")
+    assert "central_bank" in conflicts("加拿大央行降息", "英倫銀行減息")
+    for zh, en in (
+        ("澳洲联储宣布加息", "Reserve Bank of Australia raises rates"),
+        ("加拿大央行降息", "Bank of Canada cuts rates"),
+        ("英倫銀行減息", "Bank of England cuts rates"),
+    ):
+        assert keys(zh) & keys(en) & {k for k in keys(en) if k.startswith("central_bank:")}
+        assert conflicts(zh, en) == []
+    # One report naming two banks keeps both; a shared alias (中美) keeps both its keys.
+    assert {"central_bank:fed", "central_bank:rba"} <= keys("澳洲联储加息 美联储按兵不动")
+    assert {"country:us", "country:china"} <= keys("中美经贸会谈")
+
+
 def test_conflicts_between_matches_conflicts() -> None:
     """The scorer's precomputed form gives what :func:`entities.conflicts` gives."""
     heads = [
