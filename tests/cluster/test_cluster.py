@@ -131,6 +131,22 @@ def test_casualty_counts_are_follow_ups_not_conflicts() -> None:
     assert "num" in conflicts("Exports rose to 300 billion", "Exports fell to 250 billion")
 
 
+def test_quakes_in_places_beyond_the_fixture_conflict() -> None:
+    """Two quakes of one week with close magnitudes in countries the fixture never named:
+    their countries disagree (English and Chinese alike); one quake's reports agree."""
+
+    def conflicts(x: str, y: str) -> list[str]:
+        a, b = evidence_for(x, ""), evidence_for(y, "")
+        return entities.conflicts(a.title_keys, a.keys, b.title_keys, b.keys)
+
+    vanuatu, chile = "Magnitude 7.3 quake strikes off Vanuatu", "智利北部发生7.1级地震"
+    assert "country" in conflicts(vanuatu, chile)
+    assert "country" in conflicts("秘鲁南部发生6.9级地震", "Strong 7.0 earthquake hits Greece")
+    assert conflicts(vanuatu, "瓦努阿图附近海域发生7.3级地震") == []
+    assert conflicts("7.1 earthquake hits northern Chile", chile) == []
+    assert not evidence_for("沿海地区暴雨", "").title_keys & {"country:haiti"}
+
+
 def test_other_central_banks_are_not_the_fed() -> None:
     """Three central banks of one week are three events: 澳洲联储 (the RBA) and 新西兰联储 hold
     联储 but are not the Fed; each bank's English and Chinese names meet."""
