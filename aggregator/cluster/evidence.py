@@ -225,7 +225,9 @@ def numbers(text: str) -> set[str]:
             if 1900 <= v <= 2100 and "." not in raw:
                 continue  # a year: every story this week shares it
             kind = "toll" if "." not in raw and _toll(text, m.start(1), m.end(1)) else "num"
-            out.add(f"{kind}:{_fmt(v)}")
+            # "7.0" keeps its decimal, so it reads as a magnitude as "7.1" does (_MAGNITUDE).
+            fig = f"{v:.1f}" if "." in raw and 1 <= v < 10 and v == int(v) else _fmt(v)
+            out.add(f"{kind}:{fig}")
     for m in _ZH_NUM.finditer(text):
         s = m.group(0)
         if len(s) < 2:

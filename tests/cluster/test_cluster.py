@@ -98,6 +98,8 @@ def test_magnitudes_far_apart_conflict() -> None:
     assert "mag" in mag(kamchatka, noto)
     assert "mag" in mag("汤加附近海域发生7.1级地震", "缅甸中部发生7.7级强烈地震")
     assert "mag" not in mag("日本能登半島規模7.6強震", noto)  # one quake, another agency
+    assert "mag" in mag("Magnitude 7.0 quake strikes off Vanuatu", "缅甸中部发生7.7级强烈地震")
+    assert "mag" not in mag("Magnitude 7.0 quake strikes off Vanuatu", "瓦努阿图发生7.0级地震")
     toll = "Myanmar earthquake death toll passes 1,600"
     assert "mag" not in mag(toll, "缅甸中部发生7.7级强烈地震")
     # A side that states the other's figure is the same quake re-measured.
