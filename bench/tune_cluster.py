@@ -19,13 +19,16 @@ Usage: .venv/bin/python bench/tune_cluster.py [--quick]
        .venv/bin/python bench/tune_cluster.py --native-stage
        .venv/bin/python bench/tune_cluster.py --lead-stage
        .venv/bin/python bench/tune_cluster.py --zh-mix-stage
+       .venv/bin/python bench/tune_cluster.py --signature-stage
 (stage 2: merge_margin on the dev halves with stage 1's choice fixed →
 bench/results/tune_cluster_merge.json; native stage: Chinese-to-Chinese lexical evidence on
 the words' own forms or on their glosses (``lex_native``), re-gridding lex_same, lex_pivot
 and join_score around stage 1's choice → bench/results/tune_cluster_native.json; lead
 stage: English terms read from a longer lead than the daemon's 400 characters, shipped weights
 → bench/results/tune_cluster_lead.json; zh-mix stage: how a Chinese pair's native-word and
-gloss cosines combine, shipped weights → bench/results/tune_cluster_zh_mix.json)
+gloss cosines combine, shipped weights → bench/results/tune_cluster_zh_mix.json; signature
+stage: the weight of "both headlines name one disaster in one place" →
+bench/results/tune_cluster_signature.json)
 """
 
 from __future__ import annotations
@@ -57,6 +60,9 @@ from aggregator.config import ClusterConfig  # noqa: E402
 OUT = ROOT / "bench" / "results" / "tune_cluster.json"
 OUT_MERGE = ROOT / "bench" / "results" / "tune_cluster_merge.json"
 OUT_NATIVE = ROOT / "bench" / "results" / "tune_cluster_native.json"
+OUT_SIGNATURE = ROOT / "bench" / "results" / "tune_cluster_signature.json"
+#: Weights of "same disaster, same place in both headlines" (ScoreWeights.w_signature).
+SIGNATURES = (0.0, 0.05, 0.1, 0.15, 0.2)
 OUT_ZH_MIX = ROOT / "bench" / "results" / "tune_cluster_zh_mix.json"
 #: Ways to combine a Chinese pair's native-word and gloss cosines (ScoreWeights.lex_zh_gloss).
 ZH_MIXES = (0.0, 0.25, 0.5, 0.75, 1.0)
@@ -169,6 +175,11 @@ def main() -> None:
     ap.add_argument("--pivot", type=float, default=0.0, help="lex_pivot for --merge-stage")
     ap.add_argument("--lead-stage", action="store_true", help="English terms over longer leads")
     ap.add_argument(
+        "--signature-stage",
+        action="store_true",
+        help="w_signature 0 / 0.05 / 0.1 / 0.15 / 0.2, shipped weights otherwise",
+    )
+    ap.add_argument(
         "--zh-mix-stage",
         action="store_true",
         help="lex_zh_gloss 0 / 0.25 / 0.5 / 0.75 / 1, shipped weights otherwise",
@@ -207,9 +218,13 @@ def main() -> None:
     margins = [float("inf")]
     natives = [base.lex_native]
     mixes = [base.lex_zh_gloss]
+    signatures = [base.w_signature]
     if args.native_stage:
         joins, lex_same, lex_cross = [0.6, 0.65], [0.4, 0.6, 0.8], [base.lex_cross]
         bonus, pivots, natives = [base.cross_lingual_bonus], [0.1, 0.2], [False, True]
+    if args.signature_stage:
+        joins, lex_same, lex_cross = [base.join_score], [base.lex_same], [base.lex_cross]
+        bonus, pivots, signatures = [base.cross_lingual_bonus], [base.lex_pivot], list(SIGNATURES)
     if args.zh_mix_stage:
         joins, lex_same, lex_cross = [base.join_score], [base.lex_same], [base.lex_cross]
         bonus, pivots, mixes = [base.cross_lingual_bonus], [base.lex_pivot], list(ZH_MIXES)
@@ -219,8 +234,10 @@ def main() -> None:
         pivots = [args.pivot]
         margins = [float("inf"), 0.2, 0.1, 0.05, 0.0]
     rows = []
-    grid = itertools.product(joins, lex_same, lex_cross, bonus, pivots, margins, natives, mixes)
-    for j, ls, lc, b, pv, mm, nat, mix in grid:
+    grid = itertools.product(
+        joins, lex_same, lex_cross, bonus, pivots, margins, natives, mixes, signatures
+    )
+    for j, ls, lc, b, pv, mm, nat, mix, sig in grid:
         w = dataclasses.replace(
             base,
             join_score=j,
@@ -231,12 +248,13 @@ def main() -> None:
             merge_margin=mm,
             lex_native=nat,
             lex_zh_gloss=mix,
+            w_signature=sig,
         )
         r: dict[str, Any] = {"join_score": j, "lex_same": ls, "lex_cross": lc}
         r |= {"cross_lingual_bonus": b}
         r |= {"lex_pivot": pv}
         r |= {"merge_margin": mm if mm != float("inf") else None, "lex_native": nat}
-        r |= {"lex_zh_gloss": mix}
+        r |= {"lex_zh_gloss": mix, "w_signature": sig}
         r |= evaluate(w, data, emb.dim)
         rows.append(r)
         print(json.dumps(r), flush=True)
@@ -244,7 +262,9 @@ def main() -> None:
     best = max(ok, key=lambda r: r["objective"])
     print("chosen:", json.dumps(best))
     out = (
-        OUT_ZH_MIX
+        OUT_SIGNATURE
+        if args.signature_stage
+        else OUT_ZH_MIX
         if args.zh_mix_stage
         else OUT_NATIVE
         if args.native_stage

@@ -431,6 +431,9 @@ class EventClusterer:
                 for k in shared
             ),
         )
+        # The same disaster in the same place, named in both headlines: a follow-up (a toll,
+        # a rescue) of that event, however differently worded.
+        sig = bool(w.w_signature) and entities.same_disaster(keys.title, ev.title_keys)
         conflicts = entities.conflicts_between(keys.conflict, keys.all, ev.conflict_title, ev.keys)
         n_num = conflicts.count("num")
         # Lexical: TF-IDF cosine to the event's keyword profile and to its nearest members.
@@ -463,6 +466,7 @@ class EventClusterer:
             + lam * (lex - w.lex_pivot)
             + w.w_time * (time_f - 1.0)
             + w.w_shared * shared_w
+            + w.w_signature * sig
             - w.w_conflict * (len(conflicts) - n_num)
             - w.w_num_conflict * n_num
         )
@@ -477,6 +481,7 @@ class EventClusterer:
             "time": round(time_f, 4),
             "shared": shared,
             "shared_weight": round(shared_w, 3),
+            "same_disaster": sig,
             "conflicts": conflicts,
         }
 

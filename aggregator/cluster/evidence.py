@@ -346,6 +346,20 @@ _CONFLICT_KIND_SET = frozenset(CONFLICT_KINDS)
 MAGNITUDE_KIND = "mag"
 
 
+#: Topic keys of disasters: two reports naming one of them and one place are one event
+#: within a window (see ``same_disaster``).
+DISASTERS = frozenset(
+    f"topic:{t}" for t in ("earthquake", "tsunami", "typhoon", "flood", "wildfire")
+)
+_PLACE_KINDS = ("country:", "city:")
+
+
+def same_disaster(a: Iterable[str], b: Container[str]) -> bool:
+    """Whether headline keys ``a`` and ``b`` share a disaster topic and a place."""
+    shared = [k for k in a if k in b]
+    return any(k in DISASTERS for k in shared) and any(k.startswith(_PLACE_KINDS) for k in shared)
+
+
 def conflict_candidates(title_keys: Iterable[str]) -> dict[str, frozenset[str]]:
     """Exclusive kind → the headline keys of that kind that may conflict (see
     :func:`conflicts`). Computed once per item or kept up to date per event by the caller."""

@@ -149,6 +149,25 @@ def test_quakes_in_places_beyond_the_fixture_conflict() -> None:
     assert not evidence_for("沿海地区暴雨", "").title_keys & {"country:haiti"}
 
 
+def test_a_follow_up_of_one_disaster_in_one_place_gets_the_signature_weight() -> None:
+    """A death-toll report worded unlike the first report: naming the same disaster and place
+    in its headline adds W_SIGNATURE; a toll report of another country's quake does not."""
+    v = np.ones(8, dtype=np.float32) / np.sqrt(8.0)
+    first = ClusterInput(1, "zh-Hans", "台湾花莲县海域发生7.3级地震", "", NOW, v)
+    toll = ClusterInput(2, "zh-Hans", "花莲强震已酿9死逾800伤 太鲁阁受困人数持续搜救", "", NOW, v)
+    decoy = ClusterInput(3, "zh-Hans", "缅甸强震遇难人数升至1644人", "", NOW, v)
+    got = {}
+    for sig in (0.0, ScoreWeights().w_signature):
+        cl = EventClusterer(ClusterConfig(), 8, weights=ScoreWeights(centre=False, w_signature=sig))
+        cl.add_member(first, 10)
+        got[sig] = (cl.assign(toll, NOW), cl.assign(decoy, NOW))
+    (t0, d0), (t1, d1) = got[0.0], got[ScoreWeights().w_signature]
+    assert ScoreWeights().w_signature > 0
+    assert t1.features["same_disaster"] and not d1.features["same_disaster"]
+    assert t1.score - t0.score == pytest.approx(ScoreWeights().w_signature)
+    assert d1.score == pytest.approx(d0.score)
+
+
 def test_other_central_banks_are_not_the_fed() -> None:
     """Three central banks of one week are three events: 澳洲联储 (the RBA) and 新西兰联储 hold
     联储 but are not the Fed; each bank's English and Chinese names meet."""
