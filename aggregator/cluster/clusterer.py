@@ -400,6 +400,28 @@ class EventClusterer:
         native = lexical.cosine(nat, self._nat[row])
         return (1 - g) * native + g * lexical.cosine(vec, self._lex[row]) if g else native
 
+    def _lexical(self, ev: EventState, nearest: list[int], lexv: ItemLex) -> tuple[float, float]:
+        """The item's TF-IDF cosine to the event's nearest members (best) and to its keyword
+        profile. Two Chinese reports compare their words' own forms (``native``), others the
+        shared English-word space."""
+        nat, g = lexv.native, self.w.lex_zh_gloss
+        lex_member = max(
+            (
+                self._zh_lex(nat, lexv.vector, r, g)
+                if nat is not None and r in self._nat
+                else lexical.cosine(lexv.vector, self._lex[r])
+                for r in nearest
+            ),
+            default=0.0,
+        )
+        if nat is not None and ev.native.norm2 > 0:
+            lex_profile = ev.native.cosine(nat)
+            if g:
+                lex_profile = (1 - g) * lex_profile + g * ev.profile.cosine(lexv.vector)
+        else:
+            lex_profile = ev.profile.cosine(lexv.vector)
+        return lex_member, lex_profile
+
     def _score_event(
         self,
         ev: EventState,
@@ -436,26 +458,9 @@ class EventClusterer:
         sig = bool(w.w_signature) and entities.same_disaster(keys.title, ev.title_keys)
         conflicts = entities.conflicts_between(keys.conflict, keys.all, ev.conflict_title, ev.keys)
         n_num = conflicts.count("num")
-        # Lexical: TF-IDF cosine to the event's keyword profile and to its nearest members.
-        # Two Chinese reports compare their words' own forms (``native``), others the
-        # shared English-word space.
-        nat = lexv.native
-        g = w.lex_zh_gloss
-        lex_member = max(
-            (
-                self._zh_lex(nat, lexv.vector, r, g)
-                if nat is not None and r in self._nat
-                else lexical.cosine(lexv.vector, self._lex[r])
-                for r in (rows[int(j)] for j in order[:LEX_MEMBERS])
-            ),
-            default=0.0,
+        lex_member, lex_profile = self._lexical(
+            ev, [rows[int(j)] for j in order[:LEX_MEMBERS]], lexv
         )
-        if nat is not None and ev.native.norm2 > 0:
-            lex_profile = ev.native.cosine(nat)
-            if g:
-                lex_profile = (1 - g) * lex_profile + g * ev.profile.cosine(lexv.vector)
-        else:
-            lex_profile = ev.profile.cosine(lexv.vector)
         lex = max(lex_member, lex_profile)
         # Conflicting entities (two countries, central banks, venues) mean shared wording is
         # a template ("X cuts rates by a quarter point"): lexical evidence then counts nothing.
