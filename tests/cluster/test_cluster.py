@@ -439,12 +439,14 @@ def use() -> UseEmbedder:
 def test_event_fixture_floors(bench_eval, use: UseEmbedder) -> None:  # type: ignore[no-untyped-def]
     inputs, gold, langs = bench_eval.event_inputs(use, compress=False)
     res = bench_eval.eval_events(inputs, gold, langs, use.dim, ScoreWeights())
-    # measured 2026-12-06 (centred + lexical scorer, Chinese-to-Chinese on native words):
-    # pairwise P 1.000 R 0.960 F1 0.980, BCubed F1 0.989 (glosses for zh-zh: 0.900 / 0.947 /
-    # 0.973; centred only 1.000 / 0.860 / 0.925; a dev-set figure: weights were tuned on it)
+    # measured 2026-12-06 (centred + lexical scorer, Chinese-to-Chinese on native words, the
+    # same-disaster-same-place term): pairwise P 1.000 R 1.000 F1 1.000, BCubed F1 1.000
+    # (without the signature term 1.000 / 0.960 / 0.980, B3 0.989: the Hualien toll report
+    # opened its own event; glosses for zh-zh: 0.900 / 0.947 / 0.973; centred only 1.000 /
+    # 0.860 / 0.925; a dev-set figure: weights were tuned on it)
     assert res["pairwise"]["p"] >= 0.95
-    assert res["pairwise"]["f1"] >= 0.96
-    assert res["bcubed"]["f1"] >= 0.98
+    assert res["pairwise"]["f1"] >= 0.99
+    assert res["bcubed"]["f1"] >= 0.995
 
 
 def test_wmt21_twin_floors(bench_eval, use: UseEmbedder) -> None:  # type: ignore[no-untyped-def]
