@@ -5,7 +5,9 @@ Variants (each the shipped weights with one source removed, or merges switched o
 ``full``; ``no_lexical`` (λ = 0: embedding + entities + time only, the old scorer's shape at
 the new threshold); ``no_dictionary`` (Chinese terms as character bigrams instead of
 CC-CEDICT glosses: lexical evidence stays within a language); ``no_hand_table`` (CC-CEDICT
-without HAND_GLOSSES); ``no_entities`` (no shared-key bonus, no conflict penalty);
+without HAND_GLOSSES); ``no_native_words`` (two Chinese reports compared on their glosses,
+not their words' own forms); ``no_same_disaster`` (no same-disaster-same-place term);
+``no_entities`` (no shared-key bonus, no conflict penalty, no same-disaster term);
 ``no_time``; ``no_centring``; ``merges_on`` (merge_margin 0.1). The old shipped scorer
 (before this work: join 0.60, bonus 0.15, no lexical term) is ``old_scorer``.
 
@@ -91,9 +93,13 @@ def main() -> None:
         "no_lexical": (dataclasses.replace(full, lex_same=0.0, lex_cross=0.0), with_gloss),
         "no_dictionary": (full, sets(gloss=False)),
         "no_entities": (
-            dataclasses.replace(full, w_shared=0.0, w_conflict=0.0, w_num_conflict=0.0),
+            dataclasses.replace(
+                full, w_shared=0.0, w_conflict=0.0, w_num_conflict=0.0, w_signature=0.0
+            ),
             with_gloss,
         ),
+        "no_native_words": (dataclasses.replace(full, lex_native=False), with_gloss),
+        "no_same_disaster": (dataclasses.replace(full, w_signature=0.0), with_gloss),
         "no_time": (dataclasses.replace(full, w_time=0.0), with_gloss),
         "no_centring": (dataclasses.replace(full, centre=False), with_gloss),
         "merges_on": (dataclasses.replace(full, merge_margin=0.1), with_gloss),

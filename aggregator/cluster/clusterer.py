@@ -32,6 +32,7 @@ from aggregator.cluster.evidence import Evidence
 from aggregator.cluster.index import VectorIndex
 from aggregator.cluster.index import blas_limiter as _blas_limiter
 from aggregator.cluster.records import Assignment, ClusterInput, ClusterMember, evidence_for
+from aggregator.cluster.state import EventState, ItemKeys, ItemLex
 from aggregator.cluster.titles import GRAM_MAX_MEMBERS as GRAM_MAX_MEMBERS
 from aggregator.cluster.titles import base_lang, central_order, pick_titles
 from aggregator.cluster.titles import representative_title as representative_title
@@ -82,47 +83,6 @@ def _epoch(dt: datetime) -> float:
     return dt.timestamp()
 
 
-class _Event:
-    __slots__ = (
-        "conflict_title",
-        "first",
-        "id",
-        "keys",
-        "langs",
-        "profile",
-        "rows",
-        "title_keys",
-        "titles",
-        "updated",
-    )
-
-    def __init__(self, event_id: int) -> None:
-        self.id = event_id
-        self.rows: list[int] = []
-        self.langs: list[str] = []
-        self.titles: list[str] = []
-        self.first = math.inf
-        self.updated = -math.inf
-        # Members' keys (members only join, so these only grow): all, headline, and headline
-        # keys that can conflict by kind (entities.conflict_candidates), kept up to date here
-        # so scoring an item against a big event does not rebuild them.
-        self.keys: set[str] = set()
-        self.title_keys: set[str] = set()
-        self.conflict_title: dict[str, set[str]] = {}
-        self.profile = lexical.Profile()
-
-
-class _ItemKeys:
-    """One item's evidence in the shapes the scorer needs, computed once per item."""
-
-    __slots__ = ("all", "conflict", "title")
-
-    def __init__(self, evidence: Evidence) -> None:
-        self.title = evidence.title_keys
-        self.all = evidence.keys
-        self.conflict = entities.conflict_candidates(evidence.title_keys)
-
-
 #: Placeholder for a member's vector while it lives in the index.
 _NO_VECTOR: FloatVector = np.empty(0, dtype=np.float32)
 
@@ -145,7 +105,7 @@ class EventClusterer:
         self.dim = dim
         self.w = weights or ScoreWeights()
         self.index = index if index is not None else VectorIndex(dim)
-        self._events: dict[int, _Event] = {}
+        self._events: dict[int, EventState] = {}
         self._row_event: dict[int, int] = {}
         self._members: dict[int, ClusterMember] = {}  # by row
         self._row_lang: dict[int, str] = {}
@@ -153,7 +113,9 @@ class EventClusterer:
         #: Document frequencies of the stream (the caller loads and persists them).
         self.df = lexical.DocFreq()
         self._lex: dict[int, lexical.TermVector] = {}  # by row
-        self._pending_lex: tuple[int, Counter[str], lexical.TermVector] | None = None
+        #: Chinese members' native-word vectors, by row (``lexical.weigh(native=True)``).
+        self._nat: dict[int, lexical.TermVector] = {}
+        self._pending_lex: ItemLex | None = None
 
     def __len__(self) -> int:
         return len(self._members)
@@ -163,15 +125,13 @@ class EventClusterer:
         return len(self._events)
 
     # -- state -----------------------------------------------------------------------------
-    def add_existing(
-        self, member: ClusterMember, lex_vector: lexical.TermVector | None = None
-    ) -> None:
+    def add_existing(self, member: ClusterMember, lex: ItemLex | None = None) -> None:
         """Put a stored member back (start-up), or record a decided one. Document frequencies
         are not touched (on start-up they come from the store)."""
         row = self.index.add(member.vector)
         ev = self._events.get(member.event_id)
         if ev is None:
-            ev = self._events[member.event_id] = _Event(member.event_id)
+            ev = self._events[member.event_id] = EventState(member.event_id)
         t = _epoch(member.at)
         ev.rows.append(row)
         ev.langs.append(base_lang(member.lang))
@@ -189,11 +149,14 @@ class EventClusterer:
         # The index holds the vector; keeping a second copy per member doubled the memory of
         # the window (soak: ~9.5 KB per item). members() puts it back from the index.
         self._members[row] = dataclasses.replace(member, vector=_NO_VECTOR, terms=None)
-        if lex_vector is None:
+        if lex is None:
             counts = member.terms if member.terms is not None else lexical.terms(member.title, "")
-            lex_vector = lexical.weigh(counts, self.df)
-        self._lex[row] = lex_vector
-        ev.profile.add(lex_vector)
+            lex = self._weigh(member.item_id, member.lang, counts)
+        self._lex[row] = lex.vector
+        ev.profile.add(lex.vector)
+        if lex.native is not None:
+            self._nat[row] = lex.native
+            ev.native.add(lex.native)
 
     def add_member(
         self, item: ClusterInput, event_id: int, evidence: Evidence | None = None
@@ -201,25 +164,30 @@ class EventClusterer:
         """Record that ``item`` now belongs to ``event_id`` (joined, or the event it opened);
         its terms enter the document frequencies."""
         ev = evidence or item.evidence or evidence_for(item.title, item.lead)
-        counts, vec = self._item_lex(item)
+        lex = self._item_lex(item)
         member = ClusterMember(
-            item.item_id, event_id, item.lang, item.vector, item.at, ev, item.title, counts
+            item.item_id, event_id, item.lang, item.vector, item.at, ev, item.title, lex.counts
         )
-        self.add_existing(member, vec)
-        self.df.add(counts)
+        self.add_existing(member, lex)
+        self.df.add(lex.counts)
         self._pending_lex = None
         return member
 
-    def _item_lex(self, item: ClusterInput) -> tuple[Counter[str], lexical.TermVector]:
-        """The item's term counts and TF-IDF vector (weighed before it enters the df), cached
-        between :meth:`assign` and :meth:`add_member`."""
+    def _weigh(self, item_id: int, lang: str, counts: Counter[str]) -> ItemLex:
+        native = None
+        if self.w.lex_native and base_lang(lang) == "zh":
+            native = lexical.weigh(counts, self.df, native=True)
+        return ItemLex(item_id, counts, lexical.weigh(counts, self.df), native)
+
+    def _item_lex(self, item: ClusterInput) -> ItemLex:
+        """The item's term counts and TF-IDF vectors (weighed before it enters the df),
+        cached between :meth:`assign` and :meth:`add_member`."""
         got = self._pending_lex
-        if got is not None and got[0] == item.item_id:
-            return got[1], got[2]
+        if got is not None and got.item_id == item.item_id:
+            return got
         counts = item.terms if item.terms is not None else lexical.terms(item.title, item.lead)
-        vec = lexical.weigh(counts, self.df)
-        self._pending_lex = (item.item_id, counts, vec)
-        return counts, vec
+        self._pending_lex = self._weigh(item.item_id, item.lang, counts)
+        return self._pending_lex
 
     def prune(self, before: datetime) -> int:
         """Drop events whose last member is older than ``before``; returns events dropped."""
@@ -234,6 +202,7 @@ class EventClusterer:
             del self._members[r]
             del self._row_lang[r]
             del self._lex[r]
+            self._nat.pop(r, None)
         self.index.remove(rows)
         return len(old)
 
@@ -327,8 +296,8 @@ class EventClusterer:
                 break
         if not cands:
             return Assignment(item.item_id, None, RULE_NEW, 0.0, {"candidates": 0}, evidence)
-        _, lexv = self._item_lex(item)
-        score, eid, feats, others = self._score(qc, lang, t, _ItemKeys(evidence), lexv, cands)
+        lexv = self._item_lex(item)
+        score, eid, feats, others = self._score(qc, lang, t, ItemKeys(evidence), lexv, cands)
         feats["candidates"] = len(cands)
         if score >= self.w.join_score:
             bar = self.w.join_score + self.w.merge_margin
@@ -346,8 +315,8 @@ class EventClusterer:
         q: FloatVector,
         lang: str,
         t: float,
-        keys: _ItemKeys,
-        lexv: lexical.TermVector,
+        keys: ItemKeys,
+        lexv: ItemLex,
         cands: list[int],
     ) -> tuple[float, int, dict[str, Any], list[tuple[float, int]]]:
         """Score every candidate event; returns the best (first on ties) with its features, and
@@ -412,6 +381,8 @@ class EventClusterer:
             self._row_event[row] = keep
             self._members[row] = dataclasses.replace(self._members[row], event_id=keep)
             ek.profile.add(self._lex[row])
+            if row in self._nat:
+                ek.native.add(self._nat[row])
         ek.rows.extend(ed.rows)
         ek.langs.extend(ed.langs)
         ek.titles.extend(ed.titles)
@@ -422,14 +393,43 @@ class EventClusterer:
         for kind, ks in ed.conflict_title.items():
             ek.conflict_title.setdefault(kind, set()).update(ks)
 
+    def _zh_lex(
+        self, nat: lexical.TermVector, vec: lexical.TermVector, row: int, g: float
+    ) -> float:
+        """A Chinese pair's lexical cosine: native words, blended with glosses by ``g``."""
+        native = lexical.cosine(nat, self._nat[row])
+        return (1 - g) * native + g * lexical.cosine(vec, self._lex[row]) if g else native
+
+    def _lexical(self, ev: EventState, nearest: list[int], lexv: ItemLex) -> tuple[float, float]:
+        """The item's TF-IDF cosine to the event's nearest members (best) and to its keyword
+        profile. Two Chinese reports compare their words' own forms (``native``), others the
+        shared English-word space."""
+        nat, g = lexv.native, self.w.lex_zh_gloss
+        lex_member = max(
+            (
+                self._zh_lex(nat, lexv.vector, r, g)
+                if nat is not None and r in self._nat
+                else lexical.cosine(lexv.vector, self._lex[r])
+                for r in nearest
+            ),
+            default=0.0,
+        )
+        if nat is not None and ev.native.norm2 > 0:
+            lex_profile = ev.native.cosine(nat)
+            if g:
+                lex_profile = (1 - g) * lex_profile + g * ev.profile.cosine(lexv.vector)
+        else:
+            lex_profile = ev.profile.cosine(lexv.vector)
+        return lex_member, lex_profile
+
     def _score_event(
         self,
-        ev: _Event,
+        ev: EventState,
         adj: npt.NDArray[np.floating[Any]],
         rows: list[int],
         t: float,
-        keys: _ItemKeys,
-        lexv: lexical.TermVector,
+        keys: ItemKeys,
+        lexv: ItemLex,
         lang: str,
     ) -> tuple[float, dict[str, Any]]:
         """One candidate's score and its features (see ``weights`` for the formula)."""
@@ -453,14 +453,14 @@ class EventClusterer:
                 for k in shared
             ),
         )
+        # The same disaster in the same place, named in both headlines: a follow-up (a toll,
+        # a rescue) of that event, however differently worded.
+        sig = bool(w.w_signature) and entities.same_disaster(keys.title, ev.title_keys)
         conflicts = entities.conflicts_between(keys.conflict, keys.all, ev.conflict_title, ev.keys)
         n_num = conflicts.count("num")
-        # Lexical: TF-IDF cosine to the event's keyword profile and to its nearest members.
-        lex_member = max(
-            (lexical.cosine(lexv, self._lex[rows[int(j)]]) for j in order[:LEX_MEMBERS]),
-            default=0.0,
+        lex_member, lex_profile = self._lexical(
+            ev, [rows[int(j)] for j in order[:LEX_MEMBERS]], lexv
         )
-        lex_profile = ev.profile.cosine(lexv)
         lex = max(lex_member, lex_profile)
         # Conflicting entities (two countries, central banks, venues) mean shared wording is
         # a template ("X cuts rates by a quarter point"): lexical evidence then counts nothing.
@@ -471,6 +471,7 @@ class EventClusterer:
             + lam * (lex - w.lex_pivot)
             + w.w_time * (time_f - 1.0)
             + w.w_shared * shared_w
+            + w.w_signature * sig
             - w.w_conflict * (len(conflicts) - n_num)
             - w.w_num_conflict * n_num
         )
@@ -485,6 +486,7 @@ class EventClusterer:
             "time": round(time_f, 4),
             "shared": shared,
             "shared_weight": round(shared_w, 3),
+            "same_disaster": sig,
             "conflicts": conflicts,
         }
 

@@ -14,121 +14,7 @@ import re
 from collections.abc import Collection, Container, Iterable, Mapping
 from dataclasses import dataclass
 
-# kind → canonical id → aliases (English matched case-insensitively on word boundaries unless
-# written in capitals, Chinese as substrings). "Exclusive" kinds produce conflicts: an event
-# about Japan's earthquake and an item about Myanmar's are different stories.
-# fmt: off
-_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
-    "country": {
-        "us": ("US", "U.S.", "USA", "United States", "America", "American", "Washington",
-               "美国", "美方", "美媒", "中美", "美中", "美欧", "美俄", "华盛顿", "白宫",
-               "White House"),
-        "china": ("China", "Chinese", "Beijing", "中国", "中方", "中美", "美中", "中欧",
-                  "北京", "中俄", "中国—中亚", "中国-中亚"),
-        "taiwan": ("Taiwan", "Taiwanese", "Hualien", "Taipei", "台湾", "花莲", "台北", "台海"),
-        "tonga": ("Tonga", "Tongan", "汤加", "东加"),
-        "japan": ("Japan", "Japanese", "Tokyo", "Noto", "Ishikawa", "Osaka", "Wajima", "日本",
-                  "东京", "轮岛", "能登", "石川", "大阪", "日方"),
-        "russia": ("Russia", "Russian", "Moscow", "Kremlin", "Kamchatka", "俄罗斯", "堪察加",
-                   "俄方", "莫斯科", "克里姆林宫", "俄乌", "中俄", "美俄"),
-        "ukraine": ("Ukraine", "Ukrainian", "Kyiv", "Kiev", "乌克兰", "基辅", "俄乌"),
-        "myanmar": ("Myanmar", "Burma", "Mandalay", "Sagaing", "缅甸", "曼德勒", "实皆"),
-        "thailand": ("Thailand", "Thai", "Bangkok", "泰国", "曼谷"),
-        "turkey": ("Turkey", "Türkiye", "Turkish", "土耳其"),
-        "syria": ("Syria", "Syrian", "叙利亚"),
-        "morocco": ("Morocco", "Moroccan", "Marrakech", "摩洛哥", "马拉喀什"),
-        "afghanistan": ("Afghanistan", "Afghan", "Herat", "Kunar", "阿富汗", "赫拉特", "库纳尔"),
-        "nepal": ("Nepal", "尼泊尔"),
-        "mexico": ("Mexico", "Mexican", "墨西哥"),
-        "canada": ("Canada", "Canadian", "加拿大"),
-        "uk": ("UK", "U.K.", "Britain", "British", "Scotland", "英国", "英方", "苏格兰"),
-        "eu": ("EU", "European Union", "Brussels", "欧盟", "布鲁塞尔", "中欧", "美欧"),
-        "germany": ("Germany", "German", "Berlin", "德国", "柏林"),
-        "france": ("France", "French", "Paris", "法国", "巴黎"),
-        "india": ("India", "Indian", "New Delhi", "印度", "新德里"),
-        "brazil": ("Brazil", "Brazilian", "巴西"),
-        "south_korea": ("South Korea", "Korean", "Seoul", "韩国", "南韩", "首尔"),
-        "north_korea": ("North Korea", "Pyongyang", "朝鲜", "平壤"),
-        "israel": ("Israel", "Israeli", "以色列"),
-        "iran": ("Iran", "Iranian", "Tehran", "伊朗", "德黑兰"),
-        "gaza": ("Gaza", "Hamas", "加沙", "哈马斯"),
-        "philippines": ("Philippines", "Philippine", "Manila", "菲律宾", "马尼拉"),
-        "indonesia": ("Indonesia", "Indonesian", "印度尼西亚", "印尼"),
-        "switzerland": ("Switzerland", "Swiss", "瑞士"),
-        "sweden": ("Sweden", "Swedish", "瑞典"),
-        "kazakhstan": ("Kazakhstan", "哈萨克斯坦", "哈萨克"),
-        "central_asia": ("Central Asia", "Central Asian", "中亚"),
-        "vietnam": ("Vietnam", "Vietnamese", "越南"),
-        "australia": ("Australia", "Australian", "澳大利亚", "澳洲"),
-        "hong_kong": ("Hong Kong", "香港"),
-    },
-    "central_bank": {
-        "fed": ("Fed", "Federal Reserve", "FOMC", "Powell", "美联储", "联储", "联准会", "鲍威尔"),
-        "ecb": ("ECB", "European Central Bank", "Lagarde", "欧洲央行", "拉加德", "欧央行"),
-        "boj": ("BOJ", "Bank of Japan", "Ueda", "日本央行", "日银", "植田和男"),
-        "boe": ("BoE", "Bank of England", "Bailey", "英国央行", "英格兰银行"),
-        "pboc": ("PBOC", "People's Bank of China", "中国人民银行", "人民银行", "央行行长潘功胜"),
-    },
-    "city": {
-        # Venues of talks and summits: the same two parties meet again elsewhere.
-        "geneva": ("Geneva", "日内瓦"),
-        "london": ("London", "伦敦"),
-        "stockholm": ("Stockholm", "斯德哥尔摩"),
-        "madrid": ("Madrid", "马德里"),
-        "busan": ("Busan", "釜山"),
-        "astana": ("Astana", "阿斯塔纳"),
-        "turnberry": ("Turnberry", "特恩伯里"),
-    },
-    "person": {
-        "trump": ("Trump", "特朗普", "川普"),
-        "xi": ("Xi Jinping", "Xi", "习近平"),
-        "putin": ("Putin", "普京"),
-        "zelensky": ("Zelensky", "Zelenskyy", "泽连斯基"),
-        "biden": ("Biden", "拜登"),
-        "bessent": ("Bessent", "贝森特"),
-        "he_lifeng": ("He Lifeng", "何立峰"),
-        "ishiba": ("Ishiba", "石破茂"),
-        "takaichi": ("Takaichi", "高市早苗"),
-        "koizumi": ("Koizumi", "小泉进次郎"),
-        "von_der_leyen": ("von der Leyen", "冯德莱恩"),
-        "lutnick": ("Lutnick", "卢特尼克"),
-        "lai": ("Lai Ching-te", "赖清德"),
-        "musk": ("Musk", "马斯克"),
-    },
-    "org": {
-        "nvidia": ("Nvidia", "英伟达", "輝達"),
-        "apple": ("Apple", "苹果公司"),
-        "tesla": ("Tesla", "特斯拉"),
-        "byd": ("BYD", "比亚迪"),
-        "huawei": ("Huawei", "华为"),
-        "tsmc": ("TSMC", "台积电"),
-        "nobel": ("Nobel", "诺贝尔"),
-        "un": ("United Nations", "UN", "联合国"),
-        "wto": ("WTO", "世贸组织", "世界贸易组织"),
-        "apec": ("APEC", "亚太经合组织"),
-        "nato": ("NATO", "北约"),
-        "opec": ("OPEC", "欧佩克"),
-    },
-    "topic": {
-        "earthquake": ("earthquake", "quake", "tremor", "地震", "强震"),
-        "tsunami": ("tsunami", "海啸"),
-        "typhoon": ("typhoon", "hurricane", "台风", "飓风"),
-        "flood": ("flood", "floods", "flooding", "洪水", "洪灾", "暴雨"),
-        "wildfire": ("wildfire", "wildfires", "山火", "野火"),
-        "rates": ("interest rate", "interest rates", "rate cut", "rate cuts", "rates", "利率",
-                  "降息", "加息", "减息"),
-        "tariff": ("tariff", "tariffs", "关税"),
-        "trade_talks": ("trade talks", "trade deal", "trade agreement", "经贸会谈", "贸易协议",
-                        "经贸磋商", "贸易谈判"),
-        "rare_earth": ("rare earth", "rare earths", "稀土"),
-        "election": ("election", "elections", "选举", "大选"),
-        "ceasefire": ("ceasefire", "truce", "停火"),
-        "summit": ("summit", "峰会"),
-        "covid": ("COVID-19", "COVID", "coronavirus", "新冠"),
-        "chips": ("chip", "chips", "semiconductor", "semiconductors", "芯片", "半导体"),
-    },
-}
-# fmt: on
+from aggregator.cluster.aliases import ALIASES as _ALIASES
 
 #: Kinds whose disagreement between two headlines signals two different events (see
 #: :func:`conflicts`). Chosen on the fixture negatives: quake Japan vs quake Myanmar (country),
@@ -147,6 +33,7 @@ KIND_WEIGHT = {
     "org": 1.0,
     "topic": 0.5,
     "num": 1.0,
+    "toll": 1.0,
     "date": 0.3,
 }
 
@@ -210,6 +97,34 @@ _SCALE = {
 }
 _PERCENT = {"%", "percent", "per cent"}
 _POINTS = {"个百分点", "percentage point", "percentage points"}
+
+#: A count of people hit ("1,644 people were killed", "death toll passes 1,600", "逾800伤",
+#: "遇难人数升至1644人", "45 miners trapped", "30 rescued") is keyed ``toll:N``, not ``num:N``: it
+#: changes as a story develops, so two reports of one disaster or rescue disagree on it (a
+#: follow-up, not a decoy) and it never conflicts (kind not in CONFLICT_KINDS). Two reports
+#: that agree on it still share the key.
+_TOLL_AFTER = re.compile(
+    r"\s*(?:多|余|餘)?\s*(?:[A-Za-z]+\s+|人|名)?(?:have been |had been |were |are |was )?"
+    r"(?:dead|deaths?|killed|died|injured|wounded|hurt|missing|casualties|victims|trapped|"
+    r"rescued|evacuated|stranded|死|亡|伤|傷|遇难|罹难|失踪|受伤|丧生|被困|受困|获救|撤离)",
+    re.I,
+)
+_TOLL_BEFORE = re.compile(
+    r"(?:toll|kills|killing|killed|deaths?|injur(?:ed|ing|ies)|rescued|evacuated|死亡人数|"
+    r"遇难人数|罹难人数|伤亡人数|受伤人数|失踪人数|被困人数|获救人数)\s*(?:[A-Za-z]+\s+){0,2}?(?:to\s+|at\s+)?"
+    r"(?:升至|增至|上升至|达到|达|超过|超|逾|已达|为)?\s*$",
+    re.I,
+)
+#: Characters read on each side of a figure for a casualty context.
+_TOLL_SPAN = 32
+
+
+def _toll(text: str, start: int, end: int) -> bool:
+    """Whether the figure at ``text[start:end]`` counts casualties (see _TOLL_AFTER)."""
+    after = text[end : end + _TOLL_SPAN]
+    before = text[max(0, start - _TOLL_SPAN) : start]
+    return bool(_TOLL_AFTER.match(after) or _TOLL_BEFORE.search(before))
+
 
 #: Integers below this carry no identity on their own ("3 killed", "2 sessions"); they are
 #: kept only with a decimal point, a percent sign or a scale word.
@@ -309,14 +224,18 @@ def numbers(text: str) -> set[str]:
         elif "." in raw or v >= MIN_PLAIN_NUMBER:
             if 1900 <= v <= 2100 and "." not in raw:
                 continue  # a year: every story this week shares it
-            out.add(f"num:{_fmt(v)}")
+            kind = "toll" if "." not in raw and _toll(text, m.start(1), m.end(1)) else "num"
+            # "7.0" keeps its decimal, so it reads as a magnitude as "7.1" does (_MAGNITUDE).
+            fig = f"{v:.1f}" if "." in raw and 1 <= v < 10 and v == int(v) else _fmt(v)
+            out.add(f"{kind}:{fig}")
     for m in _ZH_NUM.finditer(text):
         s = m.group(0)
         if len(s) < 2:
             continue  # a lone 一/二 is a word, not a quantity
         v2 = _zh_numeral(s)
         if v2 is not None and v2 >= MIN_PLAIN_NUMBER:
-            out.add(f"num:{_fmt(v2)}")
+            kind = "toll" if _toll(text, m.start(), m.end()) else "num"
+            out.add(f"{kind}:{_fmt(v2)}")
     return out
 
 
@@ -334,9 +253,37 @@ def dates(text: str) -> set[str]:
 _HAN_RE = re.compile(r"[\u4e00-\u9fff]")
 
 
+def _shadowed(alias: str, key: str, hits: list[tuple[str, str]], text: str) -> bool:
+    """Whether every occurrence of a Han ``alias`` lies inside a longer alias of the same kind
+    and another key (联储 inside 澳洲联储: the RBA, not the Fed)."""
+    kind = key.split(":", 1)[0]
+    longer = [
+        a
+        for a, k in hits
+        if k != key and k.startswith(kind + ":") and len(a) > len(alias) and alias in a
+    ]
+    if not longer:
+        return False
+    covered: set[int] = set()
+    for a in longer:
+        i = text.find(a)
+        while i >= 0:
+            covered.update(range(i, i + len(a)))
+            i = text.find(a, i + 1)
+    i = text.find(alias)
+    while i >= 0:
+        if not covered.issuperset(range(i, i + len(alias))):
+            return False
+        i = text.find(alias, i + 1)
+    return True
+
+
 def names(text: str) -> set[str]:
     # Every Han alias holds a character of this range: text without one (English) skips them.
-    out = {key for alias, key in _HAN_ALIASES if alias in text} if _HAN_RE.search(text) else set()
+    out: set[str] = set()
+    if _HAN_RE.search(text):
+        hits = [(alias, key) for alias, key in _HAN_ALIASES if alias in text]
+        out = {key for alias, key in hits if not _shadowed(alias, key, hits, text)}
     for m in _LATIN_RE.finditer(text):
         hit = m.group(0)
         out.update(_LATIN_KEYS.get(hit) or _LATIN_KEYS.get(hit.casefold()) or ())
@@ -360,6 +307,28 @@ def key_weight(key: str) -> float:
 MIN_CONFLICT_NUMBER = 10.0
 
 
+#: A headline figure like ``7.7`` (one digit, one decimal: an earthquake's magnitude, whatever
+#: the words around it) conflicts with another only when every such pair differs by more
+#: than MAGNITUDE_TOLERANCE: agencies disagree by up to 0.4 on one quake (Hualien 7.2 CWA,
+#: 7.3 CENC, 7.4 USGS; Noto 7.4 / 7.5 / 7.6), two quakes of one week rarely lie that close
+#: (kind "mag"; a figure below MIN_CONFLICT_NUMBER conflicted never before).
+_MAGNITUDE = re.compile(r"num:[1-9]\.[0-9]")
+MAGNITUDE_TOLERANCE = 0.5
+
+
+def _is_magnitude(key: str) -> bool:
+    return _MAGNITUDE.fullmatch(key) is not None
+
+
+def _magnitudes_conflict(
+    a: Collection[str], item_all: Container[str], b: Collection[str], event_all: Container[str]
+) -> bool:
+    if any(k in event_all for k in a) or any(k in item_all for k in b):
+        return False  # one side states the other's figure: the same quake, re-measured
+    va, vb = [float(k[4:]) for k in a], [float(k[4:]) for k in b]
+    return all(abs(x - y) > MAGNITUDE_TOLERANCE for x in va for y in vb)
+
+
 def _can_conflict(key: str) -> bool:
     if not key.startswith("num:"):
         return True
@@ -373,6 +342,22 @@ def _can_conflict(key: str) -> bool:
 
 
 _CONFLICT_KIND_SET = frozenset(CONFLICT_KINDS)
+#: The conflict kind of magnitude-like headline figures (see _MAGNITUDE).
+MAGNITUDE_KIND = "mag"
+
+
+#: Topic keys of disasters: two reports naming one of them and one place are one event
+#: within a window (see ``same_disaster``).
+DISASTERS = frozenset(
+    f"topic:{t}" for t in ("earthquake", "tsunami", "typhoon", "flood", "wildfire")
+)
+_PLACE_KINDS = ("country:", "city:")
+
+
+def same_disaster(a: Iterable[str], b: Container[str]) -> bool:
+    """Whether headline keys ``a`` and ``b`` share a disaster topic and a place."""
+    shared = [k for k in a if k in b]
+    return any(k in DISASTERS for k in shared) and any(k.startswith(_PLACE_KINDS) for k in shared)
 
 
 def conflict_candidates(title_keys: Iterable[str]) -> dict[str, frozenset[str]]:
@@ -383,6 +368,8 @@ def conflict_candidates(title_keys: Iterable[str]) -> dict[str, frozenset[str]]:
         kind = k.split(":", 1)[0]
         if kind in _CONFLICT_KIND_SET and _can_conflict(k):
             out.setdefault(kind, set()).add(k)
+        elif kind == "num" and _is_magnitude(k):
+            out.setdefault(MAGNITUDE_KIND, set()).add(k)
     return {kind: frozenset(v) for kind, v in out.items()}
 
 
@@ -405,6 +392,9 @@ def conflicts_between(
             continue
         if any(k not in event_all for k in a) and any(k not in item_all for k in b):
             out.append(kind)
+    a, b = item_cands.get(MAGNITUDE_KIND), event_cands.get(MAGNITUDE_KIND)
+    if a and b and _magnitudes_conflict(a, item_all, b, event_all):
+        out.append(MAGNITUDE_KIND)
     return out
 
 

@@ -24,6 +24,10 @@ from collections.abc import Iterable, Mapping
 from aggregator.cluster.cedict import english_words, glossary, segment
 from aggregator.cluster.embed import fold_chinese
 
+#: Version of :func:`terms`' output: term counts stored by another version are dropped and
+#: recomputed when the window loads (``store/events.ensure_terms_version``). 2: glossed
+#: Chinese words also keep their own form (:data:`NATIVE`).
+TERMS_VERSION = "2"
 #: Terms kept per item vector (the highest weights). 48 covers a headline + 400-character lead.
 MAX_TERMS = 48
 #: Distinct terms the document-frequency table holds; past it, terms seen in one document only
@@ -36,6 +40,9 @@ _HAN_OR_LATIN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[A-Za-z0
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 TermVector = dict[str, float]
+#: Prefix of a glossed Chinese word's own form in a term count (the gloss words stand for it
+#: in the shared space; the prefixed form is only compared between two Chinese reports).
+NATIVE = "="
 
 
 def terms(title: str, lead: str, *, gloss: bool = True) -> Counter[str]:
@@ -57,6 +64,8 @@ def terms(title: str, lead: str, *, gloss: bool = True) -> Counter[str]:
             english = table.get(word)
             if english:
                 out.update(english)
+                if len(word) > 1:
+                    out[NATIVE + word] += 1  # the word itself, for Chinese-to-Chinese matching
             elif len(word) > 1:
                 out[word] += 1  # a name the dictionary lacks: matches other Chinese reports
     out.update(english_words(" ".join(latin)))
@@ -145,18 +154,25 @@ class DocFreq:
         return self.n_docs, rows
 
 
-def weigh(counts: Mapping[str, int], df: DocFreq) -> TermVector:
-    """Unit TF-IDF vector of the top :data:`MAX_TERMS` terms."""
+def weigh(counts: Mapping[str, int], df: DocFreq, *, native: bool = False) -> TermVector:
+    """Unit TF-IDF vector of the top :data:`MAX_TERMS` terms: of the shared English-word
+    space (glosses; the default), or with ``native`` of the Chinese words themselves (for
+    comparing two Chinese reports: glosses of common words overlap across different
+    stories, the words' own forms far less)."""
+    chosen = [
+        (t, c)
+        for t, c in counts.items()
+        if (t.startswith(NATIVE) or bool(_HAN.match(t)) if native else not t.startswith(NATIVE))
+    ]
     if df.weighed_since_change:  # (1 + ln tf) · idf, each factor computed once per value
         idf, tf = df.idf_memo, _TF
-        w = {t: tf[c] * idf[t] for t, c in counts.items()}
+        w = {t: tf[c] * idf[t] for t, c in chosen}
     else:
         df.weighed_since_change = True
         n1 = df.n_docs + 1
         table = df.df
         w = {
-            t: (1.0 + math.log(c)) * (math.log(n1 / (table.get(t, 0) + 1)) + 1.0)
-            for t, c in counts.items()
+            t: (1.0 + math.log(c)) * (math.log(n1 / (table.get(t, 0) + 1)) + 1.0) for t, c in chosen
         }
     if len(w) > MAX_TERMS:
         # Highest weight first, ties by term: (-weight, term) tuples sort that way unaided.

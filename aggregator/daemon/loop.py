@@ -202,7 +202,8 @@ class Daemon:
             return
         from aggregator.store.upkeep import apply_retention, prune_near_duplicates
 
-        prune_near_duplicates(self.store, _now() - timedelta(days=self.cfg.dedupe.window_days))
+        window = timedelta(days=self.cfg.dedupe.window_days)
+        prune_near_duplicates(self.store, _now() - window, window)
         if self.cfg.daemon.retention_days > 0:
             cutoff = _now() - timedelta(days=self.cfg.daemon.retention_days)
             if any(apply_retention(self.store, cutoff).values()):

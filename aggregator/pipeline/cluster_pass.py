@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from aggregator.cluster import aliases as cluster_aliases
 from aggregator.cluster import cedict, lexical, records
 from aggregator.cluster import embed as cluster_embed
 from aggregator.cluster import evidence as cluster_evidence
@@ -93,6 +94,11 @@ def _load_glossary(path: Path, key: str, build: Callable[[], cedict.Glossary]) -
     return file_cache.load_or_build(path, key, dict, build)
 
 
+# Every module of ours whose code decides an item's entity keys (a test checks that this
+# covers what records and evidence import from the package).
+EXTRACTOR_MODULES = (cluster_evidence, cluster_aliases, records, cluster_embed)
+
+
 @functools.cache
 def evidence_extractor_id() -> str:
     """Fingerprint of what makes an item's entity keys (``records.evidence_for``): the
@@ -100,7 +106,7 @@ def evidence_extractor_id() -> str:
     stored under another fingerprint are recomputed, so an edit of the extractor never
     leaves stale keys in the window."""
     h = hashlib.sha256()
-    for module in (cluster_evidence, records, cluster_embed):
+    for module in EXTRACTOR_MODULES:
         h.update(Path(module.__file__ or "").read_bytes())
     try:
         h.update(importlib.metadata.version("opencc").encode())
@@ -163,6 +169,7 @@ class EventBuilder:
         time is ≥ ``since`` (item time, not the wall clock), oldest first."""
         clusterer = EventClusterer(self.cfg.cluster, self.embedder.dim, weights=self.weights)
         clusterer.df.load(*store_events.load_doc_freq(self.store))
+        store_events.ensure_terms_version(self.store, lexical.TERMS_VERSION)
         extractor = evidence_extractor_id()
         members = store_events.window_members(self.store, utc_iso(since), extractor)
         missing = [m for m in members if m.vector is None or m.model != self.embedder.name]

@@ -33,10 +33,14 @@ class NearDuplicates:
     """The near-duplicate layer over the store's connection (I/O: reads candidate items,
     writes band rows inside the caller's transaction)."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, window_days: float | None = None) -> None:
         from aggregator.store.band_index import NearDupIndex
 
         self.store = store
+        #: Candidates are items within this many days of the new item's own time (published,
+        #: else fetched), never of the wall clock: a backfill decides as the live stream did
+        #: (issue 13 item 1). None: no time limit (tests, tools).
+        self.window_s = window_days * 86400.0 if window_days is not None else None
         self.index = NearDupIndex(store.conn)
         self._cache: dict[int, neardup.TextRecord] = {}
         #: Items probed, and candidates verified for them (stray candidates cost ~0.5 ms
@@ -87,7 +91,10 @@ class NearDuplicates:
         rec = neardup.make_record(0, item.lang, fold_for_matching(item.title), item.match_text)
         keys = self.index.keys(textsim.sketch(rec.shingles))
         probe = NearProbe(keys, rec)
-        ids = self.index.candidates_for_keys(keys)
+        around = None
+        if self.window_s is not None:
+            around = (item.published_at or item.fetched_at, self.window_s)
+        ids = self.index.candidates_for_keys(keys, around=around)
         self.probes += 1
         if not ids:
             return None, probe

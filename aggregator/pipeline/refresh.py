@@ -102,7 +102,9 @@ class Pipeline:
         self._flush_timer: asyncio.TimerHandle | None = None
         self._events: EventBuilder | None = None
         self.near = (
-            NearDuplicates(store) if cfg.dedupe.enabled and cfg.dedupe.near_duplicates else None
+            NearDuplicates(store, cfg.dedupe.window_days)
+            if cfg.dedupe.enabled and cfg.dedupe.near_duplicates
+            else None
         )
 
     @property

@@ -76,21 +76,42 @@ class NearDupIndex:
         ``max_candidates`` (constant cost: one primary-key probe per band)."""
         return self.candidates_for_keys(self.keys(sig), exclude)
 
-    def candidates_for_keys(self, keys: list[int], exclude: Iterable[int] = ()) -> list[int]:
-        """:meth:`candidates` given the band keys."""
+    def candidates_for_keys(
+        self,
+        keys: list[int],
+        exclude: Iterable[int] = (),
+        around: tuple[str, float] | None = None,
+    ) -> list[int]:
+        """:meth:`candidates` given the band keys. ``around=(iso_time, seconds)``: only items
+        whose own time lies within that many seconds of ``iso_time`` (the dedupe window,
+        measured in the items' time, so a backfill decides as the live stream did)."""
         marks = ",".join("?" * len(keys))
+        span = ""
+        args: list[int] = [*keys]
+        if around is not None:
+            t, w = _epoch_s(around[0]), int(around[1])
+            span = " AND at_s BETWEEN ? AND ?"
+            args += [t - w, t + w]
         rows = self.conn.execute(
-            f"SELECT item_id FROM minhash_bands WHERE band_key IN ({marks})"
+            f"SELECT item_id FROM minhash_bands WHERE band_key IN ({marks}){span}"
             " GROUP BY item_id ORDER BY count(*) DESC, item_id DESC LIMIT ?",
-            [*keys, self.max_candidates + len(set(exclude))],
+            [*args, self.max_candidates + len(set(exclude))],
         ).fetchall()
         skip = set(exclude)
         return [r[0] for r in rows if r[0] not in skip][: self.max_candidates]
 
-    def prune(self, before_iso: str) -> int:
+    def prune(self, before_iso: str, window_s: float | None = None) -> int:
         """Forget items older than ``before_iso`` (the dedupe window); returns rows deleted.
-        One table scan: run it from the daily cleanup job, not per item."""
-        cur = self.conn.execute("DELETE FROM minhash_bands WHERE at_s < ?", (_epoch_s(before_iso),))
+        With ``window_s``, never forget items within that window of the newest indexed item:
+        retention follows the stream's own time, so a backfill (every item older than the
+        wall-clock window) keeps the rows its later copies will be checked against. One
+        table scan: run it from the daily cleanup job, not per item."""
+        cut = _epoch_s(before_iso)
+        if window_s is not None:
+            newest = self.conn.execute("SELECT max(at_s) FROM minhash_bands").fetchone()[0]
+            if newest is not None:
+                cut = min(cut, int(newest) - int(window_s))
+        cur = self.conn.execute("DELETE FROM minhash_bands WHERE at_s < ?", (cut,))
         return cur.rowcount
 
     def remove(self, item_id: int, sig: U32) -> None:

@@ -121,6 +121,29 @@ def save_terms(store: Store, item_id: int, terms: Mapping[str, int]) -> None:
     )
 
 
+#: ``store_settings`` key naming the version of ``lexical.terms`` behind ``item_terms``.
+TERMS_SETTING = "lexical_terms"
+
+
+def ensure_terms_version(store: Store, version: str) -> int:
+    """Drop every stored term count when they were made by another version of
+    ``lexical.terms`` (they are recomputed, and saved again, when the window loads); records
+    ``version``. Returns the rows dropped."""
+    row = store.conn.execute(
+        "SELECT value FROM store_settings WHERE key = ?", (TERMS_SETTING,)
+    ).fetchone()
+    if row is not None and str(row[0]) == version:
+        return 0
+    with store.transaction():
+        dropped = store.conn.execute("DELETE FROM item_terms").rowcount
+        store.conn.execute(
+            "INSERT INTO store_settings (key, value) VALUES (?, ?)"
+            " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (TERMS_SETTING, version),
+        )
+    return int(dropped)
+
+
 def save_vector(store: Store, item_id: int, model: str, vec: npt.NDArray[np.float32]) -> None:
     """Keep an item's embedding so a restart does not re-embed the window."""
     store.conn.execute(

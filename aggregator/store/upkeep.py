@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from aggregator.store.core import Store, utc_iso
@@ -43,12 +43,17 @@ def apply_retention(store: Store, cutoff: datetime) -> dict[str, int]:
     return {"items": items, "events": events, "fetches": fetches}
 
 
-def prune_near_duplicates(store: Store, before: datetime) -> int:
-    """Drop near-duplicate band rows of items older than the dedupe window (one scan)."""
+def prune_near_duplicates(
+    store: Store, before: datetime, window: timedelta | None = None
+) -> int:
+    """Drop near-duplicate band rows of items older than ``before`` (now − the dedupe
+    window; one scan). With ``window``, rows within it of the newest indexed item stay
+    (retention in the items' own time: a backfill keeps its rows)."""
     from aggregator.store.band_index import NearDupIndex
 
+    window_s = window.total_seconds() if window is not None else None
     with store.transaction():
-        return NearDupIndex(store.conn).prune(utc_iso(before))
+        return NearDupIndex(store.conn).prune(utc_iso(before), window_s)
 
 
 def wal_size(store: Store) -> int:

@@ -85,6 +85,116 @@ def test_conflicts_need_novelty_on_both_sides() -> None:
     assert entities.conflicts(a.title_keys, a.keys, b.title_keys, b.keys) == []
 
 
+def test_magnitudes_far_apart_conflict() -> None:
+    """Two quakes of one week: magnitude-like headline figures more than 0.5 apart conflict
+    (agencies differ by up to 0.4 on one quake; a follow-up without a magnitude never)."""
+
+    def mag(x: str, y: str) -> list[str]:
+        a, b = evidence_for(x, ""), evidence_for(y, "")
+        return entities.conflicts(a.title_keys, a.keys, b.title_keys, b.keys)
+
+    noto = "Major 7.5 earthquake hits central Japan, tsunami warning issued"
+    kamchatka = "Magnitude 8.8 earthquake off Russia's Kamchatka triggers tsunami warnings"
+    assert "mag" in mag(kamchatka, noto)
+    assert "mag" in mag("汤加附近海域发生7.1级地震", "缅甸中部发生7.7级强烈地震")
+    assert "mag" not in mag("日本能登半島規模7.6強震", noto)  # one quake, another agency
+    assert "mag" in mag("Magnitude 7.0 quake strikes off Vanuatu", "缅甸中部发生7.7级强烈地震")
+    assert "mag" not in mag("Magnitude 7.0 quake strikes off Vanuatu", "瓦努阿图发生7.0级地震")
+    toll = "Myanmar earthquake death toll passes 1,600"
+    assert "mag" not in mag(toll, "缅甸中部发生7.7级强烈地震")
+    # A side that states the other's figure is the same quake re-measured.
+    a = evidence_for("Quake of magnitude 7.0 hits coast", "")
+    b = evidence_for("Magnitude 7.8 quake", "first measured at 7.0")
+    assert entities.conflicts(a.title_keys, a.keys, b.title_keys, b.keys) == []
+
+
+def test_casualty_counts_are_follow_ups_not_conflicts() -> None:
+    """A death-toll update disagrees with the first report's figures (tolls grow): its counts
+    are ``toll:`` keys, which never conflict, and still match another report of that toll.
+    Other headline figures keep conflicting."""
+
+    def conflicts(x: str, y: str) -> list[str]:
+        a, b = evidence_for(x, ""), evidence_for(y, "")
+        return entities.conflicts(a.title_keys, a.keys, b.title_keys, b.keys)
+
+    first = "花莲规模7.2强震 25年来最大 多处建物倒塌"
+    for update in (
+        "花莲强震已酿9死逾800伤 太鲁阁受困人数持续搜救",
+        "Taiwan earthquake: death toll rises to 12, more than 800 injured",
+    ):
+        assert conflicts(update, first) == [], update
+    assert conflicts("Flood kills 120 in Nigeria's north", "Nigeria: 40 hours of rain") == []
+    assert "toll:1640" in evidence_for("缅甸强震遇难人数升至1644人", "").title_keys
+    assert "toll:1640" in evidence_for("Myanmar quake: 1,644 people were killed", "").keys
+    assert "toll:1600" in evidence_for("Myanmar earthquake death toll passes 1,600", "").keys
+    # A rescue: the counts of trapped and rescued people move between reports too.
+    rescue = "All 33 miners rescued in Chile"
+    assert conflicts(rescue, "Chile mine collapse: 45 miners trapped") == []
+    assert "num" in conflicts("Exports rose to 300 billion", "Exports fell to 250 billion")
+
+
+def test_quakes_in_places_beyond_the_fixture_conflict() -> None:
+    """Two quakes of one week with close magnitudes in countries the fixture never named:
+    their countries disagree (English and Chinese alike); one quake's reports agree."""
+
+    def conflicts(x: str, y: str) -> list[str]:
+        a, b = evidence_for(x, ""), evidence_for(y, "")
+        return entities.conflicts(a.title_keys, a.keys, b.title_keys, b.keys)
+
+    vanuatu, chile = "Magnitude 7.3 quake strikes off Vanuatu", "智利北部发生7.1级地震"
+    assert "country" in conflicts(vanuatu, chile)
+    assert "country" in conflicts("秘鲁南部发生6.9级地震", "Strong 7.0 earthquake hits Greece")
+    assert conflicts(vanuatu, "瓦努阿图附近海域发生7.3级地震") == []
+    assert conflicts("7.1 earthquake hits northern Chile", chile) == []
+    assert not evidence_for("沿海地区暴雨", "").title_keys & {"country:haiti"}
+
+
+def test_a_follow_up_of_one_disaster_in_one_place_gets_the_signature_weight() -> None:
+    """A death-toll report worded unlike the first report: naming the same disaster and place
+    in its headline adds W_SIGNATURE; a toll report of another country's quake does not."""
+    v = np.ones(8, dtype=np.float32) / np.sqrt(8.0)
+    first = ClusterInput(1, "zh-Hans", "台湾花莲县海域发生7.3级地震", "", NOW, v)
+    toll = ClusterInput(2, "zh-Hans", "花莲强震已酿9死逾800伤 太鲁阁受困人数持续搜救", "", NOW, v)
+    decoy = ClusterInput(3, "zh-Hans", "缅甸强震遇难人数升至1644人", "", NOW, v)
+    got = {}
+    for sig in (0.0, ScoreWeights().w_signature):
+        cl = EventClusterer(ClusterConfig(), 8, weights=ScoreWeights(centre=False, w_signature=sig))
+        cl.add_member(first, 10)
+        got[sig] = (cl.assign(toll, NOW), cl.assign(decoy, NOW))
+    (t0, d0), (t1, d1) = got[0.0], got[ScoreWeights().w_signature]
+    assert ScoreWeights().w_signature > 0
+    assert t1.features["same_disaster"] and not d1.features["same_disaster"]
+    assert t1.score - t0.score == pytest.approx(ScoreWeights().w_signature)
+    assert d1.score == pytest.approx(d0.score)
+
+
+def test_other_central_banks_are_not_the_fed() -> None:
+    """Three central banks of one week are three events: 澳洲联储 (the RBA) and 新西兰联储 hold
+    联储 but are not the Fed; each bank's English and Chinese names meet."""
+
+    def keys(x: str) -> frozenset[str]:
+        return evidence_for(x, "").title_keys
+
+    def conflicts(x: str, y: str) -> list[str]:
+        a, b = evidence_for(x, ""), evidence_for(y, "")
+        return entities.conflicts(a.title_keys, a.keys, b.title_keys, b.keys)
+
+    assert "central_bank:fed" not in keys("澳洲联储宣布加息25个基点")
+    assert "central_bank" in conflicts("澳洲联储宣布加息", "美联储宣布降息")
+    assert "central_bank" in conflicts("新西兰联储降息", "Fed cuts rates")
+    assert "central_bank" in conflicts("加拿大央行降息", "英倫銀行減息")
+    for zh, en in (
+        ("澳洲联储宣布加息", "Reserve Bank of Australia raises rates"),
+        ("加拿大央行降息", "Bank of Canada cuts rates"),
+        ("英倫銀行減息", "Bank of England cuts rates"),
+    ):
+        assert keys(zh) & keys(en) & {k for k in keys(en) if k.startswith("central_bank:")}
+        assert conflicts(zh, en) == []
+    # One report naming two banks keeps both; a shared alias (中美) keeps both its keys.
+    assert {"central_bank:fed", "central_bank:rba"} <= keys("澳洲联储加息 美联储按兵不动")
+    assert {"country:us", "country:china"} <= keys("中美经贸会谈")
+
+
 def test_conflicts_between_matches_conflicts() -> None:
     """The scorer's precomputed form gives what :func:`entities.conflicts` gives."""
     heads = [
@@ -95,6 +205,7 @@ def test_conflicts_between_matches_conflicts() -> None:
         "US and China agree to cut tariffs in Geneva",
         "Bessent says talks with China in Stockholm made progress",
         "花莲7.2级地震",
+        "Magnitude 8.8 earthquake off Kamchatka",
         "414,000 cases in Florida, 16 million worldwide",
     ]
     evs = [evidence_for(h, "Talks in London; the Fed and China") for h in heads]
@@ -328,11 +439,14 @@ def use() -> UseEmbedder:
 def test_event_fixture_floors(bench_eval, use: UseEmbedder) -> None:  # type: ignore[no-untyped-def]
     inputs, gold, langs = bench_eval.event_inputs(use, compress=False)
     res = bench_eval.eval_events(inputs, gold, langs, use.dim, ScoreWeights())
-    # measured 2026-12-06 (centred + lexical scorer): pairwise P 1.000 R 0.900 F1 0.947, BCubed
-    # F1 0.973 (centred only 1.000 / 0.860 / 0.925; a dev-set figure: weights were tuned on it)
+    # measured 2026-12-06 (centred + lexical scorer, Chinese-to-Chinese on native words, the
+    # same-disaster-same-place term): pairwise P 1.000 R 1.000 F1 1.000, BCubed F1 1.000
+    # (without the signature term 1.000 / 0.960 / 0.980, B3 0.989: the Hualien toll report
+    # opened its own event; glosses for zh-zh: 0.900 / 0.947 / 0.973; centred only 1.000 /
+    # 0.860 / 0.925; a dev-set figure: weights were tuned on it)
     assert res["pairwise"]["p"] >= 0.95
-    assert res["pairwise"]["f1"] >= 0.90
-    assert res["bcubed"]["f1"] >= 0.94
+    assert res["pairwise"]["f1"] >= 0.99
+    assert res["bcubed"]["f1"] >= 0.995
 
 
 def test_wmt21_twin_floors(bench_eval, use: UseEmbedder) -> None:  # type: ignore[no-untyped-def]
@@ -342,25 +456,27 @@ def test_wmt21_twin_floors(bench_eval, use: UseEmbedder) -> None:  # type: ignor
     bench_eval.WMT_DIR = wmt
     inputs, vz, ve = bench_eval.wmt_inputs(use)
     res = bench_eval.eval_wmt(inputs, vz, ve, use.dim, ScoreWeights())
-    # measured 2026-12-06 (centred + lexical scorer): twin recall 0.991, pair precision 0.690
-    # (lenient 0.819), P@1 0.991. Centred only: 0.991 / 0.817 (0.969). A regression on this
-    # set: lexical evidence joins same-topic reports of one week stamped at one instant (and
-    # same-event reports of different chunks, which strict precision counts wrong); before
-    # centring 0.972 / 0.568 (0.697)
+    # measured 2026-12-06 (centred + lexical scorer, Chinese-to-Chinese on native words):
+    # twin recall 0.991, pair precision 0.728 (lenient 0.891), P@1 0.991. Glosses for zh-zh:
+    # 0.991 / 0.690 (0.819); centred only: 0.991 / 0.817 (0.969). Lexical evidence joins
+    # same-topic reports of one week stamped at one instant (and same-event reports of
+    # different chunks, which strict precision counts wrong: its ceiling for a clusterer that
+    # joins those is 0.818); before centring 0.972 / 0.568 (0.697)
     assert res["p_at_1_zh_to_en"] >= 0.98
     assert res["twin_recall"] >= 0.97
-    assert res["pair_precision"] >= 0.66
-    assert res["pair_precision_lenient"] >= 0.79
-    # Held-out half (chunks 54-107, never used to pick a setting): 1.000 / 0.871 (0.935)
+    assert res["pair_precision"] >= 0.71
+    assert res["pair_precision_lenient"] >= 0.87
+    # Held-out half (chunks 54-107, never used to pick a setting): 1.000 / 0.931 (1.000)
     held = bench_eval.wmt_subset(inputs, vz, ve, bench_eval.HALF_B)
     res_b = bench_eval.eval_wmt(*held, use.dim, ScoreWeights(), first_doc=bench_eval.HALF_B.start)
     assert res_b["twin_recall"] >= 0.95
-    assert res_b["pair_precision"] >= 0.85
-    # Random arrival orders (5 seeds), all chunks: mean 0.976 / 0.732 (lenient 0.854)
+    assert res_b["pair_precision"] >= 0.90
+    # Random arrival orders (5 seeds), all chunks: mean 0.978 / 0.750 (lenient 0.872);
+    # glosses for zh-zh 0.976 / 0.732 (0.854)
     shuf = bench_eval.eval_wmt_shuffled(inputs, use.dim, ScoreWeights())
     assert shuf["twin_recall"] >= 0.96
-    assert shuf["pair_precision"] >= 0.70
-    assert shuf["pair_precision_lenient"] >= 0.82
+    assert shuf["pair_precision"] >= 0.74
+    assert shuf["pair_precision_lenient"] >= 0.86
 
 
 # -- event builder: pending items read in pages --------------------------------------------------

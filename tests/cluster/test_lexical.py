@@ -90,7 +90,10 @@ def test_lexical_weight_lets_shared_words_decide_between_close_vectors() -> None
     base = _unit(1)
     vec = _unit(2, base, 0.9)
     for lex, joins in ((0.0, False), (0.6, True)):
-        w = ScoreWeights(centre=False, cross_lingual_bonus=0.0, lex_same=lex, join_score=0.75)
+        # Shared entities (Iceland) off: only the words decide.
+        w = ScoreWeights(
+            centre=False, cross_lingual_bonus=0.0, lex_same=lex, join_score=0.75, w_shared=0.0
+        )
         cl = EventClusterer(ClusterConfig(), 16, weights=w)
         first = ClusterInput(
             1, "en", "Volcano erupts on Iceland's Reykjanes peninsula", "", NOW, base
@@ -176,3 +179,90 @@ def test_weigh_with_memos_equals_the_formula_bit_for_bit() -> None:
         assert list(got.items()) == list(want.items())
         if rng.random() < 0.5:
             df.add(counts)
+
+
+def test_two_chinese_reports_compare_their_own_words_not_their_glosses() -> None:
+    # Two different WMT21 stories of one day: their glosses share the vocabulary of the
+    # epidemic ("new", "confirm", "case", "infection"…), their own words far less.
+    a = lexical.terms("江苏新增境外输入无症状感染者1例", "")
+    b = lexical.terms("日本新冠确诊病例累计超3万例", "")
+    same = lexical.terms("日本新冠確診病例累計超過3萬例", "")  # the same story, Traditional
+    df = lexical.DocFreq()
+    for c in (a, b, same):
+        df.add(c)
+    assert lexical.NATIVE + "病例" in b  # a glossed word keeps its own form too
+    gloss = lexical.cosine(lexical.weigh(a, df), lexical.weigh(b, df))
+    native = lexical.cosine(lexical.weigh(a, df, native=True), lexical.weigh(b, df, native=True))
+    assert native < gloss
+    twin = lexical.cosine(lexical.weigh(b, df, native=True), lexical.weigh(same, df, native=True))
+    assert twin > 0.5 > native
+    # The shared English-word space has no native forms: Chinese meets English as before.
+    assert not any(t.startswith(lexical.NATIVE) for t in lexical.weigh(b, df))
+    assert all(
+        t.startswith(lexical.NATIVE) or cedict_han(t) for t in lexical.weigh(b, df, native=True)
+    )
+
+
+def cedict_han(term: str) -> bool:
+    return all("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in term)
+
+
+def test_native_words_decide_between_chinese_reports_in_the_clusterer() -> None:
+    cfg = ClusterConfig()
+    v = np.ones(4, dtype=np.float32) / 2.0
+    first = ClusterInput(1, "zh-Hans", "江苏新增境外输入无症状感染者1例", "", NOW, v)
+    decoy = ClusterInput(2, "zh-Hans", "日本新冠确诊病例累计超3万例", "", NOW, v)
+    feats = {}
+    for native in (False, True):
+        w = ScoreWeights(centre=False, lex_native=native)
+        cl = EventClusterer(cfg, 4, weights=w)
+        cl.add_member(first, 1)
+        feats[native] = cl.assign(decoy, NOW).features
+    assert feats[True]["lex"] < feats[False]["lex"]
+
+
+def test_term_counts_of_another_terms_version_are_recomputed(
+    cfg: Config, store: Store, now: datetime
+) -> None:
+    fid = store.add_feed("http://example.org/f.xml", now=now)
+    with store.transaction():
+        store.conn.execute(
+            "INSERT INTO items (feed_id, guid, title, summary, lang, fetched_at, updated_at,"
+            " content_hash) VALUES (?, 'g', '美联储宣布降息', '', 'zh', ?, ?, 'h')",
+            (fid, utc_iso(now - timedelta(minutes=5)), utc_iso(now - timedelta(minutes=5))),
+        )
+    assert EventBuilder(cfg, store, LexicalEmbedder()).cluster_pending(now) == 1
+    stored = store.rows("SELECT terms FROM item_terms")
+    assert json.loads(stored[0]["terms"]) == lexical.terms("美联储宣布降息", "")
+    with store.transaction():  # as a store written by version 1 of lexical.terms
+        store.conn.execute("UPDATE item_terms SET terms = '{\"stale\": 1}'")
+        store.conn.execute(
+            "UPDATE store_settings SET value = '1' WHERE key = ?", (store_events.TERMS_SETTING,)
+        )
+    again = EventBuilder(cfg, store, LexicalEmbedder())
+    again._prepare(now)
+    stored = store.rows("SELECT terms FROM item_terms")
+    assert json.loads(stored[0]["terms"]) == lexical.terms("美联储宣布降息", "")
+    assert store_events.ensure_terms_version(store, lexical.TERMS_VERSION) == 0
+
+
+def test_chinese_reports_in_other_words_meet_through_their_glosses_too() -> None:
+    """Reports "央行…下调利率" and "中央银行…降息" share no word but share their glosses (central
+    bank, cut, interest rate): combining native and gloss cosines joins them; a different
+    story of the same day still stays apart. Native words alone leave the pair apart."""
+    base = _unit(1)
+    vec = _unit(2, base, 0.9)
+    cos = float(base @ vec)
+    first = ClusterInput(1, "zh-Hans", "央行宣布下调利率", "", NOW, base)
+    same = ClusterInput(2, "zh-Hans", "中央银行决定降息", "", NOW, vec)
+    decoy = ClusterInput(3, "zh-Hans", "日本新冠确诊病例累计超3万例", "", NOW, vec)
+    got = {}
+    for mix in (0.0, 0.5):
+        w = ScoreWeights(centre=False, lex_zh_gloss=mix, join_score=cos)
+        cl = EventClusterer(ClusterConfig(), 16, weights=w)
+        cl.add_member(first, 10)
+        got[mix] = (cl.assign(same, NOW), cl.assign(decoy, NOW))
+    assert got[0.0][0].event_id is None
+    assert got[0.5][0].event_id == 10
+    assert got[0.5][1].event_id is None
+    assert got[0.5][0].features["lex"] > got[0.0][0].features["lex"]

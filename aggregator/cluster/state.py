@@ -1,0 +1,75 @@
+"""Cluster stage: the clusterer's per-event and per-item state records (pure, no I/O)."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+from aggregator.cluster import evidence as entities
+from aggregator.cluster import lexical
+from aggregator.cluster.evidence import Evidence
+
+
+class EventState:
+    """One open event as the clusterer keeps it: member rows and what scoring needs."""
+
+    __slots__ = (
+        "conflict_title",
+        "first",
+        "id",
+        "keys",
+        "langs",
+        "native",
+        "profile",
+        "rows",
+        "title_keys",
+        "titles",
+        "updated",
+    )
+
+    def __init__(self, event_id: int) -> None:
+        self.id = event_id
+        self.rows: list[int] = []
+        self.langs: list[str] = []
+        self.titles: list[str] = []
+        self.first = math.inf
+        self.updated = -math.inf
+        # Members' keys (members only join, so these only grow): all, headline, and headline
+        # keys that can conflict by kind (entities.conflict_candidates), kept up to date here
+        # so scoring an item against a big event does not rebuild them.
+        self.keys: set[str] = set()
+        self.title_keys: set[str] = set()
+        self.conflict_title: dict[str, set[str]] = {}
+        self.profile = lexical.Profile()
+        #: The Chinese members' own words (``lexical.weigh(native=True)``).
+        self.native = lexical.Profile()
+
+
+class ItemKeys:
+    """One item's evidence in the shapes the scorer needs, computed once per item."""
+
+    __slots__ = ("all", "conflict", "title")
+
+    def __init__(self, evidence: Evidence) -> None:
+        self.title = evidence.title_keys
+        self.all = evidence.keys
+        self.conflict = entities.conflict_candidates(evidence.title_keys)
+
+
+class ItemLex:
+    """One item's term counts and TF-IDF vectors: the shared space, and for a Chinese item
+    its native-word vector (None otherwise, or with ``ScoreWeights.lex_native`` off)."""
+
+    __slots__ = ("counts", "item_id", "native", "vector")
+
+    def __init__(
+        self,
+        item_id: int,
+        counts: Counter[str],
+        vector: lexical.TermVector,
+        native: lexical.TermVector | None,
+    ) -> None:
+        self.item_id = item_id
+        self.counts = counts
+        self.vector = vector
+        self.native = native
