@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from aggregator.config import Config
 from aggregator.daemon import sdnotify
+from aggregator.daemon.failures import FailureLog
 from aggregator.pipeline.diagnose import poll_summary
 from aggregator.store.core import Store, utc_iso
 
@@ -89,6 +90,8 @@ class Daemon:
         self._job_runs: dict[str, tuple[float, float]] = {}
         #: feeds.opml's mtime at the last sync: an edit is applied at the next tick.
         self._opml_mtime_ns: int | None = None
+        #: failing jobs: one log line per failure, repeats counted (not a traceback a tick)
+        self.failures = FailureLog(log)
 
     # -- jobs ---------------------------------------------------------------------------------
     async def tick(self) -> None:
@@ -294,8 +297,10 @@ class Daemon:
             self._job_runs[job_id] = (interval_s, time.monotonic())
             try:
                 await fn()
-            except Exception:  # one failed run must not kill the job or the daemon
-                log.exception("job=%s failed", job_id)
+            except Exception as exc:  # one failed run must not kill the job or the daemon
+                self.failures.failed(job_id, exc)  # one line per failure, repeats counted
+            else:
+                self.failures.succeeded(job_id)
             finally:
                 self._job_runs[job_id] = (interval_s, time.monotonic())
 
