@@ -670,3 +670,35 @@ def test_outputs_rewritten_at_most_once_per_publish_min_gap(tmp_path: Path, orig
 
     assert asyncio.run(scenario()) == [True, False]
     assert hits[0] == 2
+
+
+def test_due_feeds_past_one_batch_are_polled_at_once_and_politely(
+    tmp_path: Path, notify_dir: Path, origin: Origin
+) -> None:
+    """Daemon pace (issue 15): a tick takes at most ``concurrency × 8`` due feeds; when it
+    took a full batch, the next tick starts at once, not ``tick_s`` later — a tick every
+    60 s capped one machine at 3,840 feeds per 15 minutes. Here 1 × 8 feeds a tick, 40 feeds
+    due, ``tick_s`` = 60: every feed is fetched well within the first interval (before: 8,
+    and the next 8 a minute later), and requests to the one host keep its minimum gap
+    across ticks too."""
+    gap_s = 0.15
+    urls = []
+    for i in range(40):
+        origin.static(f"/pace{i}.xml", rss_feed(i, 1, datetime.now(UTC)))
+        urls.append(origin.url(f"/pace{i}.xml"))
+    config = write_config(
+        tmp_path, urls,
+        daemon={"tick_s": 60},
+        fetch={"concurrency": 1, "per_host_min_gap_s": gap_s},
+    )  # fmt: skip
+    d = start_daemon(config, notify_dir)
+    d.wait_ready()
+    wait_until(lambda: origin.hits() >= 40, timeout=40, what="all 40 feeds fetched")
+    d.proc.send_signal(signal.SIGTERM)
+    assert d.wait() == 0
+    starts = sorted(r.at_monotonic for r in origin.log)
+    assert len(starts) == 40, f"a feed was fetched twice: {len(starts)} requests"
+    # The fetcher starts requests gap_s apart; arrival can jitter by the connect time.
+    closest = min(b - a for a, b in zip(starts, starts[1:], strict=False))
+    assert closest >= gap_s * 0.6, f"two requests to one host {closest:.3f} s apart"
+    assert len(re.findall(r"polled 8 feeds", d.log())) == 5, d.log()[-2000:]
