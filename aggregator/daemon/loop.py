@@ -95,8 +95,7 @@ class Daemon:
         #: the last tick took a full batch of due feeds (more are likely due): the poll
         #: job starts the next tick at once (:meth:`tick_job`).
         self.batch_full = False
-        #: ticks started back to back by :meth:`tick_job` (not by the scheduler)
-        self.chained_ticks = 0
+        self.chained_ticks = 0  # ticks started back to back by tick_job, not the scheduler
         #: per-host politeness across chained ticks
         self.host_gap = HostGap(cfg.fetch.per_host_min_gap_s)
         #: failing jobs: one log line per failure, repeats counted (not a traceback a tick)
@@ -384,7 +383,12 @@ class Daemon:
         job_started = time.monotonic()
         while True:
             self._poll_task = asyncio.create_task(self.tick())
-            await asyncio.shield(self._poll_task)
+            try:
+                await asyncio.shield(self._poll_task)
+            except asyncio.CancelledError:  # the scheduler's shutdown (was: an ERROR and a
+                if self.stopping.is_set():  # traceback on every stop): _finish_poll decides
+                    return
+                raise
             elapsed = time.monotonic() - job_started
             if (
                 not self.batch_full

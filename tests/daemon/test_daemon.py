@@ -19,7 +19,7 @@ import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -703,3 +703,55 @@ def test_due_feeds_past_one_batch_are_polled_at_once_and_politely(
     closest = min(b - a for a, b in itertools.pairwise(starts))
     assert closest >= gap_s * 0.6, f"two requests to one host {closest:.3f} s apart"
     assert len(re.findall(r"polled 8 feeds", d.log())) == 5, d.log()[-2000:]
+
+
+def test_sch_01_overrunning_polls_never_fetch_one_feed_twice_at_once(
+    tmp_path: Path, notify_dir: Path, origin: Origin
+) -> None:
+    """SCH-01 against the real daemon, with ticks chained (1 × 8 feeds a tick, 20 feeds due
+    every second) and one feed slower than the tick interval: no feed is ever fetched twice
+    at once, polling goes on (every feed fetched again and again), and the daemon answers
+    and stops cleanly."""
+    from origin import Request, Response
+
+    lock = threading.Lock()
+    inflight: dict[str, int] = {}
+    worst: dict[str, int] = {}
+
+    def handler(delay_s: float, body: bytes) -> Callable[[Request, Origin], Response]:
+        def answer(req: Request, o: Origin) -> Response:
+            with lock:
+                inflight[req.path] = inflight.get(req.path, 0) + 1
+                worst[req.path] = max(worst.get(req.path, 0), inflight[req.path])
+            try:
+                time.sleep(delay_s)
+                return Response(200, {"Content-Type": "application/rss+xml"}, body)
+            finally:
+                with lock:
+                    inflight[req.path] -= 1
+
+        return answer
+
+    urls = []
+    for i in range(20):
+        delay = 2.5 if i == 0 else 0.0
+        origin.route(f"/s{i}.xml", handler(delay, rss_feed(i, 1, datetime.now(UTC))))
+        urls.append(origin.url(f"/s{i}.xml"))
+    config = write_config(
+        tmp_path, urls,
+        daemon={"tick_s": 1},
+        fetch={"concurrency": 1},
+        schedule={"min_interval_s": 1, "default_interval_s": 1, "max_interval_s": 2,
+                  "jitter_fraction": 0.0},
+    )  # fmt: skip
+    d = start_daemon(config, notify_dir)
+    d.wait_ready()
+    wait_until(lambda: origin.hits("/s0.xml") >= 3, timeout=40, what="the slow feed polled 3 times")
+    assert d.get("/healthz")[0] == 200
+    d.proc.send_signal(signal.SIGTERM)
+    assert d.wait() == 0
+    assert worst and max(worst.values()) == 1, worst
+    assert all(origin.hits(f"/s{i}.xml") >= 2 for i in range(20)), {
+        i: origin.hits(f"/s{i}.xml") for i in range(20)
+    }
+    assert "Traceback" not in d.log()
