@@ -342,7 +342,7 @@ def summarize(rows: list[dict[str, Any]], args: argparse.Namespace, cfg: Any) ->
         # is what one machine polls per 15 minutes with these defaults, measured.
         "daemon_pace_feeds_per_15min": int(args.feeds * INTERVAL_S / wall),
         "feeds_per_tick": cfg.fetch.concurrency * FEEDS_PER_TICK_FACTOR,
-        "pause_between_chained_ticks_s": cfg.fetch.per_host_min_gap_s,
+        "per_host_min_gap_s": cfg.fetch.per_host_min_gap_s,  # kept across chained ticks
         "goal_under_one_core": share < 1.0,
         "goal_under_1_gb": peak < 1024,
     }
