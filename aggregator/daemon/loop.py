@@ -32,12 +32,11 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from aggregator.config import Config
 from aggregator.daemon import sdnotify
 from aggregator.daemon.failures import FailureLog
-from aggregator.daemon.pace import HostGap
+from aggregator.daemon.pace import HostGap, host_of
 from aggregator.pipeline.diagnose import poll_summary
 from aggregator.store.core import Store, utc_iso
 
@@ -96,8 +95,7 @@ class Daemon:
         #: job starts the next tick at once (:meth:`tick_job`).
         self.batch_full = False
         self.chained_ticks = 0  # ticks started back to back by tick_job, not the scheduler
-        #: per-host politeness across chained ticks
-        self.host_gap = HostGap(cfg.fetch.per_host_min_gap_s)
+        self.host_gap = HostGap(cfg.fetch.per_host_min_gap_s)  # politeness across ticks
         #: failing jobs: one log line per failure, repeats counted (not a traceback a tick)
         self.failures = FailureLog(log)
 
@@ -113,6 +111,8 @@ class Daemon:
 
         def progressed(outcome: FeedOutcome) -> None:
             self.tick_progress_at = time.monotonic()
+            if outcome.host_retry_after_s:  # for the next ticks too
+                self.host_gap.block(host_of(outcome.url), outcome.host_retry_after_s)
             key = str(outcome.status) if outcome.status is not None else "error"
             self.fetch_status[key] = self.fetch_status.get(key, 0) + 1
 
@@ -120,12 +120,11 @@ class Daemon:
         self.batch_full = False
         try:
             feeds = store.due_feeds(
-                _now(), per_host_cap=self.cfg.schedule.per_host_due_cap, limit=limit
-            )
+                _now(), per_host_cap=self.cfg.schedule.per_host_due_cap, limit=limit,
+                skip_host=self.host_gap.blocked,
+            )  # fmt: skip
             self.batch_full = len(feeds) >= limit  # more may be due: chain the next tick
-            await self.host_gap.before_tick(
-                (urlsplit(f.url).hostname or "" for f in feeds), self.stopping
-            )
+            await self.host_gap.before_tick((host_of(f.url) for f in feeds), self.stopping)
             if feeds:
                 report = await pipeline.poll(feeds, _now, on_done=progressed, stop=self.stopping)
                 # Only a change rewrites the outputs (304s and unchanged bodies do not).

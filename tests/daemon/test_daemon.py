@@ -755,3 +755,26 @@ def test_sch_01_overrunning_polls_never_fetch_one_feed_twice_at_once(
         i: origin.hits(f"/s{i}.xml") for i in range(20)
     }
     assert "Traceback" not in d.log()
+
+
+def test_load_07_retry_after_holds_across_chained_ticks(
+    tmp_path: Path, notify_dir: Path, origin: Origin
+) -> None:
+    """LOAD-07 with ticks chained back to back: a host that answers 429 with Retry-After is
+    left alone for that long by the following ticks too, not only by the rest of its own
+    tick (each tick has its own fetcher) — while another host's due feeds go on."""
+    with Origin(host="127.0.0.2") as other:
+        urls = []
+        for i in range(12):
+            origin.status(f"/busy{i}.xml", 429, headers={"Retry-After": "60"})
+            urls.append(origin.url(f"/busy{i}.xml"))
+            other.static(f"/ok{i}.xml", rss_feed(i, 1, datetime.now(UTC)))
+            urls.append(other.url(f"/ok{i}.xml"))
+        config = write_config(tmp_path, urls, daemon={"tick_s": 60}, fetch={"concurrency": 1})
+        d = start_daemon(config, notify_dir)
+        d.wait_ready()
+        wait_until(lambda: other.hits() >= 12, timeout=40, what="the other host's 12 feeds")
+        time.sleep(1.0)
+        d.proc.send_signal(signal.SIGTERM)
+        assert d.wait() == 0
+    assert origin.hits() == 1, f"the 429 host was asked {origin.hits()} times in 60 s"
