@@ -223,7 +223,12 @@ class ServerConfig:
 
 @dataclass(frozen=True)
 class DaemonConfig:
-    tick_s: int = _f(60, "How often the daemon asks the store for due feeds.", min=1)
+    tick_s: int = _f(
+        60,
+        "How often the daemon asks the store for due feeds; while a tick takes a full batch"
+        " (fetch.concurrency × 8) the next starts at once.",
+        min=1,
+    )
     publish_interval_s: int = _f(300, "Rewrite the output feeds at least this often.", min=1)
     publish_min_gap_s: float = _f(
         30.0,

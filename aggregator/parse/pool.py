@@ -42,6 +42,11 @@ log = logging.getLogger(__name__)
 MAX_PARSE_WORKERS = 2
 #: A worker must finish its imports within this (seconds) before it counts as broken.
 WORKER_START_TIMEOUT_S = 60.0
+#: A worker resident over this after a document is retired (a new one starts on demand):
+#: glibc keeps a hostile document's high-water mark resident — up to ``worker_memory_mb``
+#: (153 MB, bench/hostile_memory.py) for the daemon's life, on top of the daemon's own peak
+#: when it next publishes. A fresh worker is ~30 MB; a 500-entry 15 MiB feed stays under.
+RETIRE_RSS_BYTES = 96 * 1024 * 1024
 #: Grace for an idle worker to exit on EOF at close (seconds) before it is killed.
 WORKER_EXIT_GRACE_S = 2.0
 
@@ -112,6 +117,14 @@ class _Worker:
         result: tuple[str, object] = pickle.loads(reply)
         return result
 
+    def rss_bytes(self) -> int:
+        """Resident memory now (``/proc``; 0 when unknown)."""
+        try:
+            with open(f"/proc/{self.proc.pid}/statm", "rb") as f:
+                return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, ValueError, IndexError):
+            return 0
+
     def kill(self) -> None:
         """SIGKILL and reap. The pipes stay open: a thread may still be in :meth:`call`
         (it sees EOF and closes them)."""
@@ -149,6 +162,8 @@ class ParsePool:
         self._busy: set[_Worker] = set()
         self._slots: asyncio.Semaphore | None = None
         self._slots_loop: asyncio.AbstractEventLoop | None = None
+        #: workers retired for their resident memory after a document (RETIRE_RSS_BYTES)
+        self.retired = 0
 
     def _semaphore(self) -> asyncio.Semaphore:
         loop = asyncio.get_running_loop()
@@ -205,6 +220,10 @@ class ParsePool:
                 self._busy.discard(w)
                 if reply is None:  # over budget, cancelled, or died: never reuse it
                     w.kill()
+                elif w.rss_bytes() > RETIRE_RSS_BYTES:  # idle now: its memory goes back
+                    w.kill()
+                    w.close_pipes()
+                    self.retired += 1
                 else:
                     self._idle.append(w)
         if reply is None:

@@ -213,7 +213,7 @@ class Pipeline:
         body_hash = None
         if result.ok and result.body is not None:
             body_hash = hashlib.sha256(result.body).hexdigest()
-            fingerprints = entry_fingerprints(result.body)
+            fingerprints = entry_fingerprints(result.body, self.cfg.parse.max_entries_per_feed)
             known = set((feed.entry_fingerprints or "").split())
             if body_hash == feed.last_body_hash or (fingerprints and fingerprints <= known):
                 pass  # same document, or only its channel header changed: nothing to parse

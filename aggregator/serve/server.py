@@ -106,6 +106,11 @@ IDLE_EVICT_AFTER_S = 0.5
 #: They are cheap: answered at once, never lingering, evictable once idle.
 MONITOR_RESERVE_CONNECTIONS = 64
 MONITOR_PATHS = frozenset({"/healthz", "/metrics"})
+#: Slots and reserve all taken (readers reconnecting at once after a refusal): up to
+#: TRIAGE_CONNECTIONS more are read for TRIAGE_S, a /healthz or /metrics answered, the rest
+#: reset (was: all reset unseen, 26.9 % of probes; bench/serve_slow_readers.py --retry-s 0).
+TRIAGE_CONNECTIONS = 256
+TRIAGE_S = 0.25
 #: Retry-After of the 503 a reserve connection gets for anything else, seconds.
 BUSY_RETRY_AFTER_S = 5
 #: After the last response, how long to wait for the client to close before we do, seconds.
@@ -144,13 +149,15 @@ def _read_file(path: Path) -> _File:
 
 
 class _Conn:
-    __slots__ = ("closing", "idle_since", "reserve", "stalled_since", "writer")
+    __slots__ = ("closing", "idle_since", "reserve", "stalled_since", "triage", "writer")
 
-    def __init__(self, writer: asyncio.StreamWriter, *, reserve: bool = False) -> None:
+    def __init__(self, writer: asyncio.StreamWriter, *, reserve: bool, triage: bool) -> None:
         self.writer = writer
         #: admitted over ``max_connections`` into the monitoring reserve: one request, and
         #: only MONITOR_PATHS are answered.
-        self.reserve = reserve
+        self.reserve = reserve or triage
+        #: no slot nor reserve left: reset unless a MONITOR_PATHS head comes in TRIAGE_S
+        self.triage = triage
         #: monotonic time it started waiting for a request head; None while being served.
         self.idle_since: float | None = time.monotonic()
         #: monotonic time of the last write progress while waiting for the client to take a
@@ -211,6 +218,8 @@ class FeedServer:
         self._conns: set[_Conn] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._files: dict[str, _File] = {}
+        #: connections being triaged (no slot nor reserve left when they came)
+        self._triaging = 0
         self.counters = {
             "connections": 0, "rejected": 0, "evicted": 0, "requests": 0, "write_timeouts": 0,
         }  # fmt: skip
@@ -279,23 +288,26 @@ class FeedServer:
     def _admit(self) -> bool | None:
         """A slot for a new connection: False for a normal one, True for the monitoring
         reserve, None when there is none (evicting an idle or stalled one if needed)."""
-        in_reserve = sum(c.reserve for c in self._conns)
-        if len(self._conns) - in_reserve >= self._cfg.max_connections and self._evict_idle():
-            in_reserve = sum(c.reserve for c in self._conns)
-        if len(self._conns) - in_reserve < self._cfg.max_connections:
+        in_slots = sum(not c.reserve for c in self._conns)
+        if in_slots >= self._cfg.max_connections and self._evict_idle():
+            in_slots = sum(not c.reserve for c in self._conns)
+        if in_slots < self._cfg.max_connections:
             return False
+        in_reserve = sum(c.reserve and not c.triage for c in self._conns)
         return True if in_reserve < MONITOR_RESERVE_CONNECTIONS else None
 
     async def _on_connect(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         reserve = self._admit()
-        if reserve is None:
+        triage = reserve is None
+        if triage and self._triaging >= TRIAGE_CONNECTIONS:
             self.counters["rejected"] += 1
             writer.transport.abort()
             return
         self.counters["connections"] += 1
         # drain() then means "all of it is in the kernel", not "under 64 KiB left in ours".
         writer.transport.set_write_buffer_limits(high=0)
-        conn = _Conn(writer, reserve=reserve)
+        conn = _Conn(writer, reserve=bool(reserve), triage=triage)
+        self._triaging += triage
         self._conns.add(conn)
         task = asyncio.current_task()
         if task is not None:
@@ -303,17 +315,18 @@ class FeedServer:
         try:
             await self._serve_connection(reader, conn)
         except (ConnectionError, asyncio.IncompleteReadError, TimeoutError):
-            pass
+            self.counters["rejected"] += triage  # its head did not come within TRIAGE_S
         except Exception:
             log.exception("serve_connection_failed")
         finally:
+            self._triaging -= triage
             self._conns.discard(conn)
             if task is not None:
                 self._tasks.discard(task)
             writer.transport.abort()
 
     async def _serve_connection(self, reader: asyncio.StreamReader, conn: _Conn) -> None:
-        timeout = self._cfg.idle_timeout_s
+        timeout = TRIAGE_S if conn.triage else self._cfg.idle_timeout_s
         cap = MAX_REQUESTS_PER_CONNECTION
         for n in range(1, cap + 1):
             conn.idle_since = time.monotonic()
@@ -327,6 +340,9 @@ class FeedServer:
                 await self._write_then_close(conn, reader, exc.status)
                 return
             if req is None or conn not in self._conns:
+                return
+            if conn.triage and req.path not in MONITOR_PATHS:
+                self.counters["rejected"] += 1  # no slot for it: reset, as before triage
                 return
             conn.idle_since = None
             self.counters["requests"] += 1

@@ -8,6 +8,7 @@ import contextlib
 import dataclasses
 import logging
 import sqlite3
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -160,10 +161,12 @@ class FeedTable:
         return dataclasses.replace(feed, credentials=creds) if creds is not None else feed
 
     def due_feeds(
-        self, now: datetime, *, per_host_cap: int, limit: int = 10_000
-    ) -> list[FeedRecord]:
+        self, now: datetime, *, per_host_cap: int, limit: int = 10_000,
+        skip_host: Callable[[str], bool] | None = None,
+    ) -> list[FeedRecord]:  # fmt: skip
         """Feeds whose ``next_check_at`` has passed, oldest first, at most ``per_host_cap``
-        per host (so one host's 200 feeds do not fill a tick)."""
+        per host (so one host's 200 feeds do not fill a tick), none of a host for which
+        ``skip_host`` says so (the daemon: a host whose Retry-After has not passed)."""
         rows = self._rows(
             "SELECT * FROM feeds WHERE disabled = 0 AND (next_check_at IS NULL OR"
             " next_check_at <= ?) ORDER BY next_check_at LIMIT ?",
@@ -173,7 +176,7 @@ class FeedTable:
         out: list[FeedRecord] = []
         for r in rows:
             host = _host(r["url"])
-            if per_host.get(host, 0) >= per_host_cap:
+            if per_host.get(host, 0) >= per_host_cap or (skip_host and skip_host(host)):
                 continue
             per_host[host] = per_host.get(host, 0) + 1
             out.append(self._with_credentials(feed_record(r)))

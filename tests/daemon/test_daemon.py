@@ -6,6 +6,7 @@ step (SCH-03), in process."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -18,7 +19,7 @@ import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -670,3 +671,110 @@ def test_outputs_rewritten_at_most_once_per_publish_min_gap(tmp_path: Path, orig
 
     assert asyncio.run(scenario()) == [True, False]
     assert hits[0] == 2
+
+
+def test_due_feeds_past_one_batch_are_polled_at_once_and_politely(
+    tmp_path: Path, notify_dir: Path, origin: Origin
+) -> None:
+    """Daemon pace (issue 15): a tick takes at most ``concurrency × 8`` due feeds; when it
+    took a full batch, the next tick starts at once, not ``tick_s`` later — a tick every
+    60 s capped one machine at 3,840 feeds per 15 minutes. Here 1 × 8 feeds a tick, 40 feeds
+    due, ``tick_s`` = 60: every feed is fetched well within the first interval (before: 8,
+    and the next 8 a minute later), and requests to the one host keep its minimum gap
+    across ticks too."""
+    gap_s = 0.15
+    urls = []
+    for i in range(40):
+        origin.static(f"/pace{i}.xml", rss_feed(i, 1, datetime.now(UTC)))
+        urls.append(origin.url(f"/pace{i}.xml"))
+    config = write_config(
+        tmp_path, urls,
+        daemon={"tick_s": 60},
+        fetch={"concurrency": 1, "per_host_min_gap_s": gap_s},
+    )  # fmt: skip
+    d = start_daemon(config, notify_dir)
+    d.wait_ready()
+    wait_until(lambda: origin.hits() >= 40, timeout=40, what="all 40 feeds fetched")
+    d.proc.send_signal(signal.SIGTERM)
+    assert d.wait() == 0
+    starts = sorted(r.at_monotonic for r in origin.log)
+    assert len(starts) == 40, f"a feed was fetched twice: {len(starts)} requests"
+    # The fetcher starts requests gap_s apart; arrival can jitter by the connect time.
+    closest = min(b - a for a, b in itertools.pairwise(starts))
+    assert closest >= gap_s * 0.6, f"two requests to one host {closest:.3f} s apart"
+    assert len(re.findall(r"polled 8 feeds", d.log())) == 5, d.log()[-2000:]
+
+
+def test_sch_01_overrunning_polls_never_fetch_one_feed_twice_at_once(
+    tmp_path: Path, notify_dir: Path, origin: Origin
+) -> None:
+    """SCH-01 against the real daemon, with ticks chained (1 × 8 feeds a tick, 20 feeds due
+    every second) and one feed slower than the tick interval: no feed is ever fetched twice
+    at once, polling goes on (every feed fetched again and again), and the daemon answers
+    and stops cleanly."""
+    from origin import Request, Response
+
+    lock = threading.Lock()
+    inflight: dict[str, int] = {}
+    worst: dict[str, int] = {}
+
+    def handler(delay_s: float, body: bytes) -> Callable[[Request, Origin], Response]:
+        def answer(req: Request, o: Origin) -> Response:
+            with lock:
+                inflight[req.path] = inflight.get(req.path, 0) + 1
+                worst[req.path] = max(worst.get(req.path, 0), inflight[req.path])
+            try:
+                time.sleep(delay_s)
+                return Response(200, {"Content-Type": "application/rss+xml"}, body)
+            finally:
+                with lock:
+                    inflight[req.path] -= 1
+
+        return answer
+
+    urls = []
+    for i in range(20):
+        delay = 2.5 if i == 0 else 0.0
+        origin.route(f"/s{i}.xml", handler(delay, rss_feed(i, 1, datetime.now(UTC))))
+        urls.append(origin.url(f"/s{i}.xml"))
+    config = write_config(
+        tmp_path, urls,
+        daemon={"tick_s": 1},
+        fetch={"concurrency": 1},
+        schedule={"min_interval_s": 1, "default_interval_s": 1, "max_interval_s": 2,
+                  "jitter_fraction": 0.0},
+    )  # fmt: skip
+    d = start_daemon(config, notify_dir)
+    d.wait_ready()
+    wait_until(lambda: origin.hits("/s0.xml") >= 3, timeout=40, what="the slow feed polled 3 times")
+    assert d.get("/healthz")[0] == 200
+    d.proc.send_signal(signal.SIGTERM)
+    assert d.wait() == 0
+    assert worst and max(worst.values()) == 1, worst
+    assert all(origin.hits(f"/s{i}.xml") >= 2 for i in range(20)), {
+        i: origin.hits(f"/s{i}.xml") for i in range(20)
+    }
+    assert "Traceback" not in d.log()
+
+
+def test_load_07_retry_after_holds_across_chained_ticks(
+    tmp_path: Path, notify_dir: Path, origin: Origin
+) -> None:
+    """LOAD-07 with ticks chained back to back: a host that answers 429 with Retry-After is
+    left alone for that long by the following ticks too, not only by the rest of its own
+    tick (each tick has its own fetcher) — while another host's due feeds go on."""
+    with Origin(host="127.0.0.2") as other:
+        urls = []
+        for i in range(12):
+            origin.status(f"/busy{i}.xml", 429, headers={"Retry-After": "60"})
+            urls.append(origin.url(f"/busy{i}.xml"))
+            other.static(f"/ok{i}.xml", rss_feed(i, 1, datetime.now(UTC)))
+            urls.append(other.url(f"/ok{i}.xml"))
+        config = write_config(tmp_path, urls, daemon={"tick_s": 60}, fetch={"concurrency": 1})
+        d = start_daemon(config, notify_dir)
+        d.wait_ready()
+        wait_until(lambda: other.hits() >= 12, timeout=40, what="the other host's 12 feeds")
+        time.sleep(1.0)
+        d.proc.send_signal(signal.SIGTERM)
+        assert d.wait() == 0
+    assert origin.hits() == 1, f"the 429 host was asked {origin.hits()} times in 60 s"

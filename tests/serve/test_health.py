@@ -230,9 +230,21 @@ def test_db_05_healthz_not_ok_while_the_disk_is_full(
         body = d.wait_health(503, "store writes failing")
         assert body["store_writable"] is False
         assert any(k in " ".join(map(str, body["reasons"])) for k in ("disk full", "I/O error"))
+        time.sleep(3.5)  # 1 s ticks: several more ticks fail the same way
+        full_log = d.log()
         filler.unlink()  # room again: the next commit clears it
         assert d.wait_health(200)["store_writable"] is True
+        end = time.monotonic() + WAIT_S
+        while "works again" not in d.log() and time.monotonic() < end:
+            time.sleep(0.2)
         d.stop()
+    # One clear line for the whole streak of failed ticks, not a traceback per tick.
+    assert "Traceback" not in full_log, full_log[-3000:]
+    failed = re.findall(r"job=poll_tick failed: store write failed \((disk full|I/O error)\)",
+                        full_log)  # fmt: skip
+    assert len(failed) == 1, full_log[-3000:]
+    again = re.search(r"job=poll_tick works again after (\d+) failed run", d.log())
+    assert again is not None and int(again.group(1)) >= 3, d.log()[-3000:]
 
 
 def test_healthz_not_ok_when_no_feed_ever_succeeds(

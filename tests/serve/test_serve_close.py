@@ -249,3 +249,75 @@ async def test_future_if_modified_since_is_ignored(slow_server: FeedServer) -> N
         + f"If-Modified-Since: {past}\r\n\r\n".encode(),
     )
     assert data.startswith(b"HTTP/1.1 304 ")
+
+
+async def test_healthz_answered_during_a_reconnect_flood(tmp_path: Path) -> None:
+    """Issue 15 item 2: with every slot held by slow readers and a flood of clients
+    reconnecting at once (each holding its socket 0.3 s before it asks — younger than
+    IDLE_EVICT_AFTER_S, so not evictable), the monitoring reserve is full most of the time.
+    A /healthz probe then used to be reset unseen; now a connection with no slot nor
+    reserve left is read for TRIAGE_S and a /healthz in it answered."""
+    (tmp_path / "events.atom").write_bytes(BODY)
+    cfg = ServerConfig(port=0, max_connections=8, idle_timeout_s=5.0, write_timeout_s=10.0)
+    srv = FeedServer(cfg, tmp_path, lambda: {"ok": True}, lambda: "")
+    await srv.start()
+    for s in srv.sockets:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SMALL_BUFFER_BYTES)
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    get = b"GET /events.atom HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+
+    async def slow_reader() -> None:  # takes 1 KiB every 0.1 s: never stalled
+        sock = await slow_client(srv.port)
+        try:
+            await loop.sock_sendall(sock, get)
+            while not stop.is_set() and await loop.sock_recv(sock, 1024):
+                await asyncio.sleep(0.1)
+        except OSError:
+            pass
+        finally:
+            sock.close()
+
+    async def flooder() -> None:  # reconnects at once after each refusal or answer
+        while not stop.is_set():
+            try:
+                reader, writer = await asyncio.open_connection("127.0.0.1", srv.port)
+                try:
+                    await asyncio.sleep(0.3)
+                    writer.write(get)
+                    await asyncio.wait_for(reader.read(1024), 1.0)
+                finally:
+                    writer.close()
+            except (OSError, TimeoutError):
+                await asyncio.sleep(0)
+
+    async def probe() -> bytes:
+        try:
+            async with asyncio.timeout(2.0):
+                reader, writer = await asyncio.open_connection("127.0.0.1", srv.port)
+                try:
+                    writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                    return await reader.read()
+                finally:
+                    writer.close()
+        except (OSError, TimeoutError) as exc:
+            return type(exc).__name__.encode()
+
+    tasks = [asyncio.create_task(slow_reader()) for _ in range(cfg.max_connections)]
+    await asyncio.sleep(0.3)
+    tasks += [asyncio.create_task(flooder()) for _ in range(150)]
+    try:
+        await asyncio.sleep(1.0)  # the flood fills the reserve
+        answers = []
+        for _ in range(30):
+            answers.append(await probe())
+            await asyncio.sleep(0.05)
+        assert srv.counters["rejected"] > 0  # the flood really was over slots + reserve
+    finally:
+        stop.set()
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await srv.stop()
+    failed = [a[:40] for a in answers if not a.startswith(b"HTTP/1.1 200")]
+    assert not failed, f"{len(failed)} of 30 /healthz probes failed: {failed[:5]}"
