@@ -68,14 +68,7 @@ def test_keys_stored_when_clustered_and_reused_on_load(
         assert (frozenset(title), frozenset(text)) == (ev.title_keys, ev.text_keys)
     assert any(json.loads(r["keys"])[0] for r in rows)  # the stories do carry keys
 
-    calls = {"n": 0}
-    real = evidence_for
-
-    def counting(title: str, lead: str) -> Evidence:
-        calls["n"] += 1
-        return real(title, lead)
-
-    monkeypatch.setattr(cluster_pass, "evidence_for", counting)
+    calls = _count_extractions(monkeypatch)
     clusterer = EventBuilder(cfg, store)._load(now - timedelta(days=3))  # a new process
     assert len(clusterer) == 4
     assert calls["n"] == 0  # every member's keys came from the store
@@ -96,14 +89,7 @@ def test_keys_recomputed_for_a_new_extractor_and_a_revised_item(
     _poll(cfg, store, origin.url("/k.xml"), now + timedelta(minutes=20))
     assert not store.rows("SELECT 1 FROM item_evidence WHERE item_id = ?", (first,))
 
-    calls = {"n": 0}
-    real = evidence_for
-
-    def counting(title: str, lead: str) -> Evidence:
-        calls["n"] += 1
-        return real(title, lead)
-
-    monkeypatch.setattr(cluster_pass, "evidence_for", counting)
+    calls = _count_extractions(monkeypatch)
     EventBuilder(cfg, store)._load(now - timedelta(days=3))
     assert calls["n"] == 1  # only the revised item, and its keys are kept
     keys = store.rows("SELECT keys FROM item_evidence WHERE item_id = ?", (first,))[0]["keys"]
@@ -150,3 +136,16 @@ def test_the_extractor_fingerprint_covers_every_module_the_extractor_imports() -
                         todo.append(mod)
     assert "aggregator.cluster.aliases" in seen
     assert seen <= covered, sorted(seen - covered)
+
+
+def _count_extractions(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Counts the cluster pass's calls of the entity-key extractor from here on."""
+    calls = {"n": 0}
+    real = evidence_for
+
+    def counting(title: str, lead: str) -> Evidence:
+        calls["n"] += 1
+        return real(title, lead)
+
+    monkeypatch.setattr(cluster_pass, "evidence_for", counting)
+    return calls

@@ -34,19 +34,21 @@ def feed_body() -> bytes:
 BODY = feed_body()
 
 
-@pytest.fixture
-async def slow_server(tmp_path: Path) -> AsyncIterator[FeedServer]:
-    (tmp_path / "events.atom").write_bytes(BODY)
-    srv = FeedServer(
-        ServerConfig(port=0, idle_timeout_s=5.0, write_timeout_s=5.0),
-        tmp_path,
-        lambda: {"ok": True},
-        lambda: "",
-    )
+async def start_small_buffer_server(folder: Path, cfg: ServerConfig) -> FeedServer:
+    """A started server publishing events.atom (BODY) from ``folder``, whose accepted
+    sockets have a 4 KiB send buffer (they inherit the listener's sizes on Linux)."""
+    (folder / "events.atom").write_bytes(BODY)
+    srv = FeedServer(cfg, folder, lambda: {"ok": True}, lambda: "")
     await srv.start()
-    # Accepted sockets inherit the listener's buffer sizes (Linux): a 4 KiB send buffer.
     for s in srv.sockets:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SMALL_BUFFER_BYTES)
+    return srv
+
+
+@pytest.fixture
+async def slow_server(tmp_path: Path) -> AsyncIterator[FeedServer]:
+    cfg = ServerConfig(port=0, idle_timeout_s=5.0, write_timeout_s=5.0)
+    srv = await start_small_buffer_server(tmp_path, cfg)
     yield srv
     await srv.stop()
 
@@ -133,12 +135,8 @@ async def test_out_07_response_at_the_per_connection_cap_arrives_whole(
 async def test_out_07_reader_that_never_reads_is_dropped_by_the_write_timeout(
     tmp_path: Path,
 ) -> None:
-    (tmp_path / "events.atom").write_bytes(BODY)
     cfg = ServerConfig(port=0, idle_timeout_s=5.0, write_timeout_s=0.5)
-    srv = FeedServer(cfg, tmp_path, lambda: {"ok": True}, lambda: "")
-    await srv.start()
-    for s in srv.sockets:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SMALL_BUFFER_BYTES)
+    srv = await start_small_buffer_server(tmp_path, cfg)
     sock = await slow_client(srv.port)
     try:
         await asyncio.get_running_loop().sock_sendall(
@@ -161,12 +159,8 @@ async def test_out_07_reader_that_never_reads_is_dropped_by_the_write_timeout(
 async def test_out_07_stalled_download_gives_way_to_a_new_request_at_the_cap(
     tmp_path: Path,
 ) -> None:
-    (tmp_path / "events.atom").write_bytes(BODY)
     cfg = ServerConfig(port=0, max_connections=5, idle_timeout_s=5.0, write_timeout_s=30.0)
-    srv = FeedServer(cfg, tmp_path, lambda: {"ok": True}, lambda: "")
-    await srv.start()
-    for s in srv.sockets:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SMALL_BUFFER_BYTES)
+    srv = await start_small_buffer_server(tmp_path, cfg)
     loop = asyncio.get_running_loop()
     stalled = [await slow_client(srv.port) for _ in range(cfg.max_connections)]
     try:
@@ -221,8 +215,7 @@ async def test_405_closes_the_connection_it_says_it_closes(slow_server: FeedServ
     reader, writer = await asyncio.open_connection("127.0.0.1", slow_server.port)
     try:
         writer.write(
-            b"POST /events.atom HTTP/1.1\r\nHost: x\r\n\r\n"
-            b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+            b"POST /events.atom HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
         )
         data = await asyncio.wait_for(reader.read(), 3)  # EOF: the server closed
     finally:
@@ -257,12 +250,8 @@ async def test_healthz_answered_during_a_reconnect_flood(tmp_path: Path) -> None
     IDLE_EVICT_AFTER_S, so not evictable), the monitoring reserve is full most of the time.
     A /healthz probe then used to be reset unseen; now a connection with no slot nor
     reserve left is read for TRIAGE_S and a /healthz in it answered."""
-    (tmp_path / "events.atom").write_bytes(BODY)
     cfg = ServerConfig(port=0, max_connections=8, idle_timeout_s=5.0, write_timeout_s=10.0)
-    srv = FeedServer(cfg, tmp_path, lambda: {"ok": True}, lambda: "")
-    await srv.start()
-    for s in srv.sockets:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SMALL_BUFFER_BYTES)
+    srv = await start_small_buffer_server(tmp_path, cfg)
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     get = b"GET /events.atom HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
