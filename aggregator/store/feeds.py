@@ -11,12 +11,11 @@ import sqlite3
 from datetime import datetime
 from typing import Any
 
-import sqlite_utils
-
 from aggregator.models import FeedRecord
 from aggregator.store.credentials import CredentialFile, split_credentials
 from aggregator.store.outlets import assign_outlet
 from aggregator.store.records import FeedPollState, utc_iso
+from aggregator.store.sqldb import Database
 
 log = logging.getLogger("aggregator.store.core")
 
@@ -25,7 +24,7 @@ class FeedTable:
     """The ``feeds`` methods of the store."""
 
     conn: sqlite3.Connection
-    db: sqlite_utils.Database
+    db: Database
     credentials: CredentialFile
 
     def transaction(self) -> contextlib.AbstractContextManager[None]:
