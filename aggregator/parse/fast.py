@@ -169,11 +169,18 @@ class _Fields:
             # feedparser's rewrite re-serialises markup (sgmllib); text without "<" or "&" comes
             # back unchanged (checked on 20,000 random strings), so it is skipped for plain text.
             out = self.resolve_html(out, self.base, "utf-8", ctype)
+        if out.isascii():  # both repairs below leave ASCII as it is: skip them (issue 16)
+            return out
         # UTF-8 that was read as Latin-1 somewhere upstream (feedparser repairs it too)
         with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
             out = out.encode("iso-8859-1").decode("utf-8")
-        return str(out.translate(self.cp1252))
+        # feedparser's cp1252 table maps only U+0080..U+009F: translating text without one
+        # (nearly all) returns it unchanged, at ~1 µs per 100 characters (16% of the fast path).
+        return str(out.translate(self.cp1252)) if _C1_CONTROLS.search(out) else out
 
+
+#: The code points feedparser's ``_cp1252`` table maps (checked in tests/parse/test_fastparse.py).
+_C1_CONTROLS = re.compile("[\x80-\x9f]")
 
 _CAN_CONTAIN_RELATIVE_URIS = frozenset(
     {

@@ -98,6 +98,27 @@ def test_gb18030_document_is_decoded_like_parse_feed() -> None:
     assert fast.entries[0].title == "稀土价格上涨 𠀀"
 
 
+def test_latin1_and_cp1252_repairs_match_feedparser() -> None:
+    """The fast path skips both repairs for ASCII text and the cp1252 table for text without
+    a C1 control: the table must map nothing else, and text that needs either repair (C1
+    controls, UTF-8 read as Latin-1, both mixed with ASCII and Chinese) must come out as
+    feedparser's."""
+    from feedparser.html import _cp1252
+
+    assert set(_cp1252) <= set(range(0x80, 0xA0))
+    titles = ["\x93quoted\x94 \x85", "cafÃ©", "cafÃ© \x80100", "caf\u00e9 \u2014 ok",
+              "稀土\x96价格", "plain ASCII & <b>", "Ã©\x9f"]
+    esc = [t.replace("&", "&amp;").replace("<", "&lt;") for t in titles]
+    items = "".join(f"<item><title>{t}</title><guid>g{i}</guid><description>{t}</description>"
+                    "</item>" for i, t in enumerate(esc))
+    body = _rss(items)
+    fast = parse_rss_fast(body, url="http://example.org/feed")
+    assert fast is not None
+    assert fast == parse_feed(body, url="http://example.org/feed")
+    assert fast.entries[0].title == "\u201cquoted\u201d"  # the table applied (NEL stripped)
+    assert fast.entries[1].title == "café"  # and the Latin-1 repair
+
+
 @pytest.mark.parametrize(
     "body",
     [
