@@ -144,3 +144,36 @@ def test_entity_declarations_are_refused_as_in_parse_feed() -> None:
     body = b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaa">]><rss version="2.0"/>'
     with pytest.raises(ParseError, match="DTD entities"):
         parse_rss_fast(body, url="http://example.org/feed")
+
+
+def test_markup_of_bare_inert_tags_is_what_feedparser_writes_back() -> None:
+    """The fast path skips feedparser's markup rewrite for text whose only markup is bare
+    tags of ``_INERT_TAGS`` and that holds no "&": on such text the rewrite must be the
+    identity. Random strings of those tags, text with ">", quotes, slashes, C1 and
+    non-BMP characters; and the regex must refuse what the rewrite changes."""
+    import random
+
+    from feedparser.urls import resolve_relative_uris
+
+    from aggregator.parse.fast import _INERT_MARKUP, _INERT_TAGS
+
+    rng = random.Random(16)
+    chars = [*"abc XYZ 12 .,;:!?'\"()[]{}>/\\=-_\n\t\r", "é", "稀", "\x85", "\u2028", "\xa0",
+             "😀", "\x93", "\x7f"]
+    for _ in range(5000):
+        parts = []
+        for _ in range(rng.randint(1, 10)):
+            r = rng.random()
+            if r < 0.4:
+                parts.append(f"<{'/' if r < 0.15 else ''}{rng.choice(_INERT_TAGS)}>")
+            else:
+                parts.append("".join(rng.choice(chars) for _ in range(rng.randint(0, 12))))
+        text = "".join(parts)
+        assert _INERT_MARKUP.fullmatch(text) is not None
+        assert resolve_relative_uris(text, "http://example.org/a/", "utf-8", "text/html") == text
+    for changed in ["<br>", "a<P>b", "<p class=x>", "<a href='/x'>y</a>", "a &amp; b", "<p/>",
+                    "<!x>", "<script>x</script>", "a < b", "<img src=x>",
+                    # a long run before a refusal: answered at once, never backtracking
+                    # through the ways of splitting the run (hung the fast path once)
+                    "<p>" + "words and more words " * 2000 + "&amp;"]:
+        assert _INERT_MARKUP.fullmatch(changed) is None, changed
