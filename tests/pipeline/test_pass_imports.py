@@ -1,6 +1,6 @@
 """What a ``poll --all`` process imports (issue 16): a pass in which every feed answers 304
-loads no MinHash (numpy, rensa) and no sqlite-utils; a pass with new items still does its
-near-duplicate work. Real CLI process, real store, real HTTP origin on 127.0.0.1."""
+loads no MinHash (numpy, rensa), no sqlite-utils and no feedparser; a pass with new items
+still does its near-duplicate work. Real CLI process, real store, real HTTP origin."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from origin import Origin
 
 from aggregator.opml import Subscription, write_opml
 
-HEAVY = ("numpy", "rensa", "sqlite_utils")
+HEAVY = ("numpy", "rensa", "sqlite_utils", "feedparser")
 
 #: Runs the CLI in-process, then prints which of HEAVY it imported.
 PROBE = (
@@ -34,7 +34,7 @@ def _poll(config: Path) -> tuple[int, list[str]]:
     return int(rc), list(loaded)
 
 
-def test_304_pass_imports_no_minhash_nor_sqlite_utils(tmp_path: Path) -> None:
+def test_304_pass_imports_no_minhash_sqlite_utils_nor_feedparser(tmp_path: Path) -> None:
     items = "".join(
         f"<item><guid>g{i}</guid><link>http://example.org/{i}</link><title>Story {i} of the"
         f" day</title><description>Body {i}: what happened and where.</description></item>"
