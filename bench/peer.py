@@ -284,7 +284,8 @@ def compile_package(venv: Path, pythonpath: str | None = None) -> str:
         env["PYTHONPATH"] = pythonpath
     py = str(venv / "bin" / "python")
     where = subprocess.run(
-        [py, "-c", "import aggregator, os; print(os.path.dirname(aggregator.__file__))"],
+        # -P: not the current folder first (a checkout there would shadow PYTHONPATH)
+        [py, "-P", "-c", "import aggregator, os; print(os.path.dirname(aggregator.__file__))"],
         capture_output=True, text=True, check=True, timeout=120, env=env).stdout.strip()
     subprocess.run([py, "-m", "compileall", "-q", where], check=True, timeout=300, env=env,
                    stdout=subprocess.DEVNULL)
