@@ -14,6 +14,9 @@ its outlets and its story dates (pure).
   ``updated`` = the latest member change (own time, or an in-place revision), and it moves
   past the previous one whenever the view's signature (members, headlines, summaries)
   changes: see :func:`next_updated`.
+- **Reuse**: :func:`members_key` digests everything :func:`bilingual` reads (every member
+  field, the vectors, :data:`VIEW_VERSION`); the publish job reuses a stored headline and
+  summary whose key is unchanged instead of recomputing them.
 """
 
 from __future__ import annotations
@@ -31,6 +34,10 @@ import numpy as np
 from aggregator.models import EventMember
 from aggregator.normalize.item import fold_for_matching
 
+#: Part of :func:`members_key`: **bump it whenever a change (here, or in the folding this
+#: module uses) can change a headline or a summary**, so stored views are recomputed instead
+#: of reused for events whose members did not change.
+VIEW_VERSION = "1"
 #: Languages an event has a headline and summary in (keys of ``titles``/``summaries``).
 VIEW_LANGUAGES = ("en", "zh")
 #: Sentences in a summary, at most; and its length in characters, at most (a Chinese lead
@@ -267,3 +274,16 @@ def next_updated(latest: datetime, previous: datetime | None, changed: bool) -> 
     if not changed:
         return previous
     return max(latest, previous + UPDATE_STEP)
+
+
+def members_key(members: Sequence[EventMember], vectors: Mapping[int, np.ndarray]) -> str:
+    """Digest of :func:`bilingual`'s whole input (every field of every member, in order, and
+    the vectors) and :data:`VIEW_VERSION`: equal keys → equal headlines and summaries."""
+    h = hashlib.sha256(f"view {VIEW_VERSION}\n".encode())
+    for m in members:
+        h.update(repr(m).encode("utf-8", "surrogatepass"))
+    for item_id in sorted(vectors):
+        v = np.ascontiguousarray(vectors[item_id])
+        h.update(f"\n{item_id} {v.dtype.str} {v.shape}\n".encode())
+        h.update(v.tobytes())
+    return h.hexdigest()[:32]
