@@ -64,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     ctx = peer.Ctx(args.venv, origin, urls, tmp / "urls.txt", 1, peer.CHILD_TIMEOUT_S)
     tool = peer.Tool("ours", "ours", "ours", args.backend or None)
     target = next(p for p in peer.PASSES if p.key == args.pass_)
+    for t in trees.values():  # as an install does (peer.compile_package)
+        peer.compile_package(args.venv, str(t))
     subprocess.run([str(args.venv / "bin" / "aggregator"), "--help"], capture_output=True,
                    check=False, timeout=120)
     cpu: dict[str, list[float]] = {"A": [], "B": []}

@@ -20,6 +20,10 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from aggregator.dedupe.sketch_id import NUM_PERM as NUM_PERM  # re-exported
+from aggregator.dedupe.sketch_id import SKETCH_ID as SKETCH_ID
+from aggregator.dedupe.sketch_id import SKETCH_SEED as _SKETCH_SEED
+
 U64 = npt.NDArray[np.uint64]
 U32 = npt.NDArray[np.uint32]
 
@@ -32,9 +36,6 @@ HAN_NGRAM_CHARS = 3
 #: different-story Jaccard median 0.04 → 0.02, lead-in-other-story containment p95 0.12 → 0.04,
 #: rewrites within 0.01.
 WORD_NGRAM_WORDS = 3
-#: MinHash permutations. 96 = 24 bands × 4 rows (see neardup.LSH_BANDS); the Jaccard
-#: estimate's standard error at J=0.6 is sqrt(0.24/96) ≈ 0.05.
-NUM_PERM = 96
 #: Shingles per script part kept for the "lead" signature (first N in text order). A lead of
 #: 40 shingles is ~2 English sentences or ~45 Han characters: enough to make an unrelated lead
 #: match improbable, short enough that a truncated re-post keeps all of it.
@@ -236,15 +237,6 @@ def containment(a: U64, b: U64) -> float:
     if a.size == 0:
         return 0.0
     return np.intersect1d(a, b, assume_unique=True).size / a.size
-
-
-#: The MinHash that :func:`sketch` computes, recorded with the stored band keys
-#: (``store_settings``): band keys from another sketch cannot meet these, so a store whose
-#: keys came from another one is re-indexed at start (dedupe.exact.NearDuplicates).
-#: rensa's ``RMinHash`` over our 64-bit shingle hashes, seed fixed, version pinned in
-#: pyproject.toml (its permutations are its own: a new version may hash differently).
-SKETCH_ID = f"rensa-0.5.0:rminhash:{NUM_PERM}:20261122"
-_SKETCH_SEED = 20261122
 
 
 def sketch(sh: Shingled, lead_shingles: int = LEAD_SHINGLES) -> U32:

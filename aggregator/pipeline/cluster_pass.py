@@ -27,10 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from aggregator.cluster import aliases as cluster_aliases
-from aggregator.cluster import cedict, lexical, records
+from aggregator.cluster import cedict, lexical
 from aggregator.cluster import embed as cluster_embed
-from aggregator.cluster import evidence as cluster_evidence
 from aggregator.cluster.clusterer import (
     RULE_JOIN,
     ClusterInput,
@@ -45,6 +43,7 @@ from aggregator.cluster.embed import Embedder, embedding_text, make_embedder
 from aggregator.cluster.evidence import Evidence
 from aggregator.config import Config
 from aggregator.models import Decision
+from aggregator.pipeline.code_id import code_fingerprint
 from aggregator.store import events as store_events
 from aggregator.store import file_cache
 from aggregator.store.core import Store, parse_iso, utc_iso
@@ -94,20 +93,13 @@ def _load_glossary(path: Path, key: str, build: Callable[[], cedict.Glossary]) -
     return file_cache.load_or_build(path, key, dict, build)
 
 
-# Every module of ours whose code decides an item's entity keys (a test checks that this
-# covers what records and evidence import from the package).
-EXTRACTOR_MODULES = (cluster_evidence, cluster_aliases, records, cluster_embed)
-
-
 @functools.cache
 def evidence_extractor_id() -> str:
     """Fingerprint of what makes an item's entity keys (``records.evidence_for``): the
-    sources of the extractor, of the Chinese folding before it, and OpenCC's version. Keys
-    stored under another fingerprint are recomputed, so an edit of the extractor never
-    leaves stale keys in the window."""
-    h = hashlib.sha256()
-    for module in EXTRACTOR_MODULES:
-        h.update(Path(module.__file__ or "").read_bytes())
+    sources of the extractor and of every module of ours it imports (the Chinese folding,
+    the alias table…), and OpenCC's version. Keys stored under another fingerprint are
+    recomputed, so an edit of the extractor never leaves stale keys in the window."""
+    h = hashlib.sha256(code_fingerprint("aggregator.cluster.records").encode())
     try:
         h.update(importlib.metadata.version("opencc").encode())
     except importlib.metadata.PackageNotFoundError:

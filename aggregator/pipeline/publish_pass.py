@@ -25,6 +25,7 @@ import numpy as np
 
 from aggregator.config import Config
 from aggregator.models import Event, EventMember, EventView, OutletRef
+from aggregator.pipeline.code_id import code_fingerprint
 from aggregator.publish import (
     PublishedItem,
     render_all,
@@ -37,6 +38,7 @@ from aggregator.publish.view import (
     VIEW_LANGUAGES,
     bilingual,
     latest_change,
+    members_key,
     next_updated,
     signature,
     story_published,
@@ -53,6 +55,9 @@ CANDIDATE_FACTOR = 2
 #: Events whose view is missing or older than the event, (re)computed per publish beyond the
 #: most recent ones: a first poll of thousands of events gets its views over a few publishes.
 STALE_PER_PUBLISH = 2000
+#: The module whose code (with what it imports) makes an event's headlines and summaries:
+#: part of every view's key, so a change of that code recomputes the stored views.
+VIEW_CODE = "aggregator.publish.view"
 #: Events of the digest's days considered, at most.
 DIGEST_MAX_EVENTS = 3000
 
@@ -92,6 +97,28 @@ def _translate(
     return filled
 
 
+def _texts(
+    store: Store, cfg: Config, ms: Sequence[EventMember], prev: reader.StoredView | None
+) -> tuple[dict[str, str | None], dict[str, str | None], list[str], str]:
+    """``(titles, summaries, machine-filled keys, members key)``: the stored texts when the
+    members' key is the stored one (no translation configured, nothing machine-filled, and
+    the stored signature checks out), else computed (:func:`bilingual`, :func:`_translate`)."""
+    vectors = _vectors(store, ms)
+    key = members_key(ms, vectors, code_fingerprint(VIEW_CODE))
+    if (
+        prev is not None
+        and prev.members_key == key
+        and not cfg.translate.enabled
+        and not prev.machine_translated
+    ):
+        titles = {lang: prev.titles.get(lang) for lang in VIEW_LANGUAGES}
+        summaries = {lang: prev.summaries.get(lang) for lang in VIEW_LANGUAGES}
+        if signature(ms, titles, summaries) == prev.signature:
+            return titles, summaries, [], key
+    titles, summaries = bilingual(ms, vectors)
+    return titles, summaries, _translate(store, cfg, titles, summaries), key
+
+
 def assemble(
     store: Store, cfg: Config, rows: Sequence[reader.EventRow], now: datetime, *, persist: bool
 ) -> list[Event]:
@@ -107,10 +134,9 @@ def assemble(
         ms = tuple(members.get(r.id, ()))
         if not ms:
             continue
-        titles, summaries = bilingual(ms, _vectors(store, ms))
-        machine = _translate(store, cfg, titles, summaries)
-        sig = signature(ms, titles, summaries)
         prev = stored.get(r.id)
+        titles, summaries, machine, key = _texts(store, cfg, ms, prev)
+        sig = signature(ms, titles, summaries)
         published = story_published(ms) or now
         latest = latest_change(ms) or now
         updated = next_updated(
@@ -127,7 +153,12 @@ def assemble(
             published_at=utc_iso(published),
             updated_at=utc_iso(updated),
         )
-        stale = prev is None or prev.signature != sig or prev.event_updated_at != r.updated_at
+        stale = (
+            prev is None
+            or prev.signature != sig
+            or prev.event_updated_at != r.updated_at
+            or prev.members_key != key
+        )
         if persist and stale:
             changed.append(
                 reader.ViewRow(
@@ -141,6 +172,7 @@ def assemble(
                     outlets=[o.__dict__ for o in outlets],
                     item_count=len(ms),
                     event_updated_at=r.updated_at,
+                    members_key=key,
                 )
             )
         pref = cfg.publish.preferred_language.split("-")[0].lower()

@@ -1,6 +1,7 @@
 """Publish stage, formats: ``FeedEntry`` lists → Atom 1.0, RSS 2.0, JSON Feed 1.1 bytes (pure).
 
-Atom and RSS are built by feedgen on lxml (no string templates), JSON Feed by ``json.dumps``.
+Atom and RSS are built by feedgen on lxml (no string templates), JSON Feed by ``json.dumps``
+(its ``indent=1`` text, written by :mod:`.jsontext`).
 Titles are text in every format; RSS ``description`` carries the HTML body (no plain text
 there: readers render it as HTML).
 
@@ -13,7 +14,6 @@ address, which we never have); the channel ``<language>`` comes from ``FeedMeta.
 from __future__ import annotations
 
 import html
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +24,7 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from aggregator.publish.entries import FeedEntry, feed_updated, rfc3339, text
+from aggregator.publish.jsontext import dumps_indent1
 
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 #: JSON Feed extension key for our own members (spec: extensions start with ``_``).
@@ -157,4 +158,4 @@ def render_json(meta: FeedMeta, entries: Sequence[FeedEntry], now: datetime) -> 
     doc["items"] = [_json_item(e) for e in entries]
     # ensure_ascii=False keeps Chinese readable; every string went through clean_text, so no
     # lone surrogate can make the UTF-8 encoding fail.
-    return (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    return (dumps_indent1(doc) + "\n").encode("utf-8")

@@ -14,6 +14,10 @@ its outlets and its story dates (pure).
   ``updated`` = the latest member change (own time, or an in-place revision), and it moves
   past the previous one whenever the view's signature (members, headlines, summaries)
   changes: see :func:`next_updated`.
+- **Reuse**: :func:`members_key` digests everything :func:`bilingual` reads (every member
+  field, the vectors, and the fingerprint of this module's code and what it imports, given
+  by the caller); the publish job reuses a stored headline and
+  summary whose key is unchanged instead of recomputing them.
 """
 
 from __future__ import annotations
@@ -267,3 +271,19 @@ def next_updated(latest: datetime, previous: datetime | None, changed: bool) -> 
     if not changed:
         return previous
     return max(latest, previous + UPDATE_STEP)
+
+
+def members_key(
+    members: Sequence[EventMember], vectors: Mapping[int, np.ndarray], code: str
+) -> str:
+    """Digest of :func:`bilingual`'s whole input (every field of every member, in order, and
+    the vectors) and of ``code``, the fingerprint of the code that computes the view (see
+    ``pipeline/code_id.py``): equal keys → equal headlines and summaries."""
+    h = hashlib.sha256(f"view {code}\n".encode())
+    for m in members:
+        h.update(repr(m).encode("utf-8", "surrogatepass"))
+    for item_id in sorted(vectors):
+        v = np.ascontiguousarray(vectors[item_id])
+        h.update(f"\n{item_id} {v.dtype.str} {v.shape}\n".encode())
+        h.update(v.tobytes())
+    return h.hexdigest()[:32]

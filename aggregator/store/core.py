@@ -22,8 +22,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 from aggregator.config import StoreConfig
 from aggregator.errors import StoreError as StoreError
 from aggregator.models import Decision, Item
@@ -41,6 +39,7 @@ from aggregator.store.records import ExistingItem as ExistingItem
 from aggregator.store.records import parse_iso as parse_iso
 from aggregator.store.records import utc_iso as utc_iso
 from aggregator.store.search_index import ensure_search_index
+from aggregator.store.sqldb import Database
 from aggregator.store.status import (
     WriteFailure,
     open_error,
@@ -56,7 +55,7 @@ log = logging.getLogger(__name__)
 class Store(FeedTable):
     """The one writer. Construct with :meth:`open`; use :meth:`transaction` for writes."""
 
-    def __init__(self, db: sqlite_utils.Database, path: Path, cfg: StoreConfig) -> None:
+    def __init__(self, db: Database, path: Path, cfg: StoreConfig) -> None:
         self.db = db
         self.conn: sqlite3.Connection = db.conn
         self.path = path
@@ -82,7 +81,7 @@ class Store(FeedTable):
             # Another writer (a plugin, a manual edit) may leave bytes that are not UTF-8;
             # reading them must not stop publishing (catalogue OUT-04).
             conn.text_factory = lambda b: b.decode("utf-8", "replace")
-            db = sqlite_utils.Database(conn)
+            db = Database(conn)
             conn.execute(f"PRAGMA busy_timeout = {int(cfg.busy_timeout_ms)}")
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if str(mode).lower() != "wal":

@@ -12,12 +12,11 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-import sqlite_utils
-
 from aggregator.models import FeedRecord
 from aggregator.store.credentials import CredentialFile, split_credentials
 from aggregator.store.outlets import assign_outlet
 from aggregator.store.records import FeedPollState, utc_iso
+from aggregator.store.sqldb import Database
 
 log = logging.getLogger("aggregator.store.core")
 
@@ -26,7 +25,7 @@ class FeedTable:
     """The ``feeds`` methods of the store."""
 
     conn: sqlite3.Connection
-    db: sqlite_utils.Database
+    db: Database
     credentials: CredentialFile
 
     def transaction(self) -> contextlib.AbstractContextManager[None]:

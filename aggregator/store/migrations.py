@@ -358,6 +358,21 @@ CREATE TABLE item_evidence (
 )
 
 
+MIGRATIONS.append(
+    (
+        13,
+        "event views remember what their texts were computed from",
+        """
+-- Digest of the members' fields and stored vectors an event's headlines and summaries were
+-- computed from (publish/view.py members_key): a publish whose members digest to the same key
+-- reuses the stored texts instead of recomputing them (issue 16: the reader view was ~40% of
+-- a publish). NULL (views stored before this): recomputed once, as before.
+ALTER TABLE event_views ADD COLUMN members_key TEXT;
+""",
+    )
+)
+
+
 def split_sql(script: str) -> list[str]:
     """Split a migration into statements; trigger bodies (BEGIN … END;) stay whole."""
     out: list[str] = []

@@ -13,7 +13,7 @@ import json
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -46,6 +46,11 @@ class StoredView:
     published_at: str
     updated_at: str
     event_updated_at: str | None
+    #: Digest of what the texts below were computed from (``event_views.members_key``).
+    members_key: str | None = None
+    titles: Mapping[str, str | None] = field(default_factory=dict)
+    summaries: Mapping[str, str | None] = field(default_factory=dict)
+    machine_translated: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,8 @@ class ViewRow:
     outlets: Sequence[Mapping[str, Any]]
     item_count: int
     event_updated_at: str
+    #: See :attr:`StoredView.members_key`; None: never reused.
+    members_key: str | None = None
 
 
 def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
@@ -170,12 +177,18 @@ def stored_views(store: Store, event_ids: Sequence[int]) -> dict[int, StoredView
     out: dict[int, StoredView] = {}
     for chunk in _chunks(event_ids):
         for r in store.conn.execute(
-            "SELECT event_id, signature, published_at, updated_at, event_updated_at"
+            "SELECT event_id, signature, published_at, updated_at, event_updated_at,"
+            " members_key, title_en, title_zh, summary_en, summary_zh, machine_translated"
             " FROM event_views"
             f" WHERE event_id IN ({','.join('?' * len(chunk))})",
             chunk,
         ):
-            out[int(r[0])] = StoredView(*r)
+            out[int(r[0])] = StoredView(
+                int(r[0]), r[1], r[2], r[3], r[4], members_key=r[5],
+                titles={"en": r[6], "zh": r[7]},
+                summaries={"en": r[8], "zh": r[9]},
+                machine_translated=tuple(json.loads(r[10] or "[]")),
+            )
     return out
 
 
@@ -186,8 +199,8 @@ def save_views(store: Store, views: Iterable[ViewRow]) -> None:
             store.conn.execute(
                 "INSERT OR REPLACE INTO event_views (event_id, signature, published_at,"
                 " updated_at, title_en, title_zh, summary_en, summary_zh, machine_translated,"
-                " outlets, outlet_count, item_count, event_updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " outlets, outlet_count, item_count, event_updated_at, members_key)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     v.event_id,
                     v.signature,
@@ -202,6 +215,7 @@ def save_views(store: Store, views: Iterable[ViewRow]) -> None:
                     len(v.outlets),
                     v.item_count,
                     v.event_updated_at,
+                    v.members_key,
                 ),
             )
 

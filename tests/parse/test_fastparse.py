@@ -98,6 +98,27 @@ def test_gb18030_document_is_decoded_like_parse_feed() -> None:
     assert fast.entries[0].title == "稀土价格上涨 𠀀"
 
 
+def test_latin1_and_cp1252_repairs_match_feedparser() -> None:
+    """The fast path skips both repairs for ASCII text and the cp1252 table for text without
+    a C1 control: the table must map nothing else, and text that needs either repair (C1
+    controls, UTF-8 read as Latin-1, both mixed with ASCII and Chinese) must come out as
+    feedparser's."""
+    from feedparser.html import _cp1252
+
+    assert set(_cp1252) <= set(range(0x80, 0xA0))
+    titles = ["\x93quoted\x94 \x85", "cafÃ©", "cafÃ© \x80100", "caf\u00e9 \u2014 ok",
+              "稀土\x96价格", "plain ASCII & <b>", "Ã©\x9f"]
+    esc = [t.replace("&", "&amp;").replace("<", "&lt;") for t in titles]
+    items = "".join(f"<item><title>{t}</title><guid>g{i}</guid><description>{t}</description>"
+                    "</item>" for i, t in enumerate(esc))
+    body = _rss(items)
+    fast = parse_rss_fast(body, url="http://example.org/feed")
+    assert fast is not None
+    assert fast == parse_feed(body, url="http://example.org/feed")
+    assert fast.entries[0].title == "\u201cquoted\u201d"  # the table applied (NEL stripped)
+    assert fast.entries[1].title == "café"  # and the Latin-1 repair
+
+
 @pytest.mark.parametrize(
     "body",
     [
@@ -123,3 +144,36 @@ def test_entity_declarations_are_refused_as_in_parse_feed() -> None:
     body = b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaa">]><rss version="2.0"/>'
     with pytest.raises(ParseError, match="DTD entities"):
         parse_rss_fast(body, url="http://example.org/feed")
+
+
+def test_markup_of_bare_inert_tags_is_what_feedparser_writes_back() -> None:
+    """The fast path skips feedparser's markup rewrite for text whose only markup is bare
+    tags of ``_INERT_TAGS`` and that holds no "&": on such text the rewrite must be the
+    identity. Random strings of those tags, text with ">", quotes, slashes, C1 and
+    non-BMP characters; and the regex must refuse what the rewrite changes."""
+    import random
+
+    from feedparser.urls import resolve_relative_uris
+
+    from aggregator.parse.fast import _INERT_MARKUP, _INERT_TAGS
+
+    rng = random.Random(16)
+    chars = [*"abc XYZ 12 .,;:!?'\"()[]{}>/\\=-_\n\t\r", "é", "稀", "\x85", "\u2028", "\xa0",
+             "😀", "\x93", "\x7f"]
+    for _ in range(5000):
+        parts = []
+        for _ in range(rng.randint(1, 10)):
+            r = rng.random()
+            if r < 0.4:
+                parts.append(f"<{'/' if r < 0.15 else ''}{rng.choice(_INERT_TAGS)}>")
+            else:
+                parts.append("".join(rng.choice(chars) for _ in range(rng.randint(0, 12))))
+        text = "".join(parts)
+        assert _INERT_MARKUP.fullmatch(text) is not None
+        assert resolve_relative_uris(text, "http://example.org/a/", "utf-8", "text/html") == text
+    for changed in ["<br>", "a<P>b", "<p class=x>", "<a href='/x'>y</a>", "a &amp; b", "<p/>",
+                    "<!x>", "<script>x</script>", "a < b", "<img src=x>",
+                    # a long run before a refusal: answered at once, never backtracking
+                    # through the ways of splitting the run (hung the fast path once)
+                    "<p>" + "words and more words " * 2000 + "&amp;"]:
+        assert _INERT_MARKUP.fullmatch(changed) is None, changed

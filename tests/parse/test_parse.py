@@ -18,7 +18,13 @@ import pytest
 from conftest import FEEDS, shared_path
 
 from aggregator.demo import render_sample, sample_bytes
-from aggregator.parse.document import EXPECTED_SAX_DRIVER, ParseError, decode_document, parse_feed
+from aggregator.parse.document import (
+    EXPECTED_SAX_DRIVER,
+    ParseError,
+    decode_document,
+    feedparser_module,
+    parse_feed,
+)
 
 CORPUS_FLOOR_OK = 3000  # measured 3,047 of 3,100 documents parse; the rest are non-feeds
 
@@ -52,7 +58,11 @@ def test_whole_corpus_yields_items_or_a_clear_error() -> None:
 
 
 def test_expat_is_the_sax_driver() -> None:
-    """XML-01: feedparser must never use drv_libxml2 (it resolves external entities)."""
+    """XML-01: feedparser must never use drv_libxml2 (it resolves external entities). Every
+    parse goes through ``feedparser_module()``, which pins expat (even if something else
+    changed the preference since)."""
+    feedparser.api.PREFERRED_XML_PARSERS = ["drv_libxml2"]
+    assert feedparser_module() is feedparser
     assert feedparser.api.PREFERRED_XML_PARSERS == []
     parser = xml.sax.make_parser(feedparser.api.PREFERRED_XML_PARSERS)
     assert type(parser).__module__ == EXPECTED_SAX_DRIVER
