@@ -112,9 +112,9 @@ class EventClusterer:
         self.means = LangMeans(dim, self.w.mean_prior_items, self.w.mean_horizon_items, mean_priors)
         #: Document frequencies of the stream (the caller loads and persists them).
         self.df = lexical.DocFreq()
-        self._lex: dict[int, lexical.TermVector] = {}  # by row
+        self._lex: dict[int, lexical.Packed] = {}  # by row
         #: Chinese members' native-word vectors, by row (``lexical.weigh(native=True)``).
-        self._nat: dict[int, lexical.TermVector] = {}
+        self._nat: dict[int, lexical.Packed] = {}
         self._pending_lex: ItemLex | None = None
 
     def __len__(self) -> int:
@@ -152,11 +152,11 @@ class EventClusterer:
         if lex is None:
             counts = member.terms if member.terms is not None else lexical.terms(member.title, "")
             lex = self._weigh(member.item_id, member.lang, counts)
-        self._lex[row] = lex.vector
-        ev.profile.add(lex.vector)
+        packed = self._lex[row] = lexical.pack(lex.vector)
+        ev.profile.add(packed)  # a one-member event shares it
         if lex.native is not None:
-            self._nat[row] = lex.native
-            ev.native.add(lex.native)
+            nat = self._nat[row] = lexical.pack(lex.native)
+            ev.native.add(nat)
 
     def add_member(
         self, item: ClusterInput, event_id: int, evidence: Evidence | None = None
@@ -393,9 +393,7 @@ class EventClusterer:
         for kind, ks in ed.conflict_title.items():
             ek.conflict_title.setdefault(kind, set()).update(ks)
 
-    def _zh_lex(
-        self, nat: lexical.TermVector, vec: lexical.TermVector, row: int, g: float
-    ) -> float:
+    def _zh_lex(self, nat: lexical.AnyVector, vec: lexical.AnyVector, row: int, g: float) -> float:
         """A Chinese pair's lexical cosine: native words, blended with glosses by ``g``."""
         native = lexical.cosine(nat, self._nat[row])
         return (1 - g) * native + g * lexical.cosine(vec, self._lex[row]) if g else native
