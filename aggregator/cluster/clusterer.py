@@ -125,6 +125,9 @@ class EventClusterer:
         return len(self._events)
 
     # -- state -----------------------------------------------------------------------------
+    def reserve(self, members: int) -> None:  # a window load knows its size: no regrowth
+        self.index.reserve(len(self.index) + members)
+
     def add_existing(self, member: ClusterMember, lex: ItemLex | None = None) -> None:
         """Put a stored member back (start-up), or record a decided one. Document frequencies
         are not touched (on start-up they come from the store)."""
@@ -432,9 +435,11 @@ class EventClusterer:
     ) -> tuple[float, dict[str, Any]]:
         """One candidate's score and its features (see ``weights`` for the formula)."""
         w = self.w
-        order = np.argsort(-adj, kind="stable")
-        cos_max = float(adj[order[0]])
-        cos_mean = float(adj[order[:TOP_K_MEAN]].mean())
+        # ≤ 64 values: Python's sort and sum equal numpy's stable argsort and mean, no overhead.
+        vals = adj.tolist()
+        order = sorted(range(len(vals)), key=vals.__getitem__, reverse=True)
+        top = [vals[j] for j in order[:TOP_K_MEAN]]
+        cos_max, cos_mean = top[0], sum(top) / len(top)
         if ev.first <= t <= ev.updated:
             dt_days = 0.0
         else:
@@ -456,9 +461,7 @@ class EventClusterer:
         sig = bool(w.w_signature) and entities.same_disaster(keys.title, ev.title_keys)
         conflicts = entities.conflicts_between(keys.conflict, keys.all, ev.conflict_title, ev.keys)
         n_num = conflicts.count("num")
-        lex_member, lex_profile = self._lexical(
-            ev, [rows[int(j)] for j in order[:LEX_MEMBERS]], lexv
-        )
+        lex_member, lex_profile = self._lexical(ev, [rows[j] for j in order[:LEX_MEMBERS]], lexv)
         lex = max(lex_member, lex_profile)
         # Conflicting entities (two countries, central banks, venues) mean shared wording is
         # a template ("X cuts rates by a quarter point"): lexical evidence then counts nothing.

@@ -110,22 +110,23 @@ class DocFreq:
         self.df: dict[str, int] = {}
         #: Terms whose df changed since :meth:`take_changes` (0 = forgotten).
         self._changed: set[str] = set()
-        #: idf per term for the current state; emptied by every change. Used from the second
+        #: idf per term for the current state; emptied by every change. Used from the third
         #: weighing after a change on (a window load weighs thousands against one state; the
-        #: stream changes the state between any two weighings, where a memo only costs).
+        #: stream changes the state between two items, and a Chinese item's second weighing,
+        #: its native words, would only fill the memo: a Python call per term for nothing).
         self.idf_memo = _IdfMemo(self)
-        self.weighed_since_change = False
+        self.weighed_since_change = 0
 
     def load(self, n_docs: int, rows: Iterable[tuple[str, int]]) -> None:
         self.n_docs = n_docs
         self.df = dict(rows)
         self._changed.clear()
         self.idf_memo.clear()
-        self.weighed_since_change = False
+        self.weighed_since_change = 0
 
     def add(self, counts: Mapping[str, int]) -> None:
         self.idf_memo.clear()
-        self.weighed_since_change = False
+        self.weighed_since_change = 0
         self.n_docs += 1
         df = self.df
         for t in counts:
@@ -136,7 +137,7 @@ class DocFreq:
 
     def _forget(self) -> None:
         self.idf_memo.clear()
-        self.weighed_since_change = False
+        self.weighed_since_change = 0
         floor = 1
         while len(self.df) > self.max_terms // 2:
             gone = [t for t, c in self.df.items() if c <= floor]
@@ -165,11 +166,11 @@ def weigh(counts: Mapping[str, int], df: DocFreq, *, native: bool = False) -> Te
         for t, c in counts.items()
         if (t.startswith(NATIVE) or bool(_HAN.match(t)) if native else not t.startswith(NATIVE))
     ]
-    if df.weighed_since_change:  # (1 + ln tf) · idf, each factor computed once per value
+    if df.weighed_since_change >= 2:  # (1 + ln tf) · idf, each factor computed once per value
         idf, tf = df.idf_memo, _TF
         w = {t: tf[c] * idf[t] for t, c in chosen}
     else:
-        df.weighed_since_change = True
+        df.weighed_since_change += 1
         n1 = df.n_docs + 1
         table = df.df
         w = {
