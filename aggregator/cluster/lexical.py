@@ -226,38 +226,66 @@ def cosine(a: AnyVector, b: AnyVector) -> float:
     return sum(v * b[t] for t, v in a.items() if t in b)
 
 
+#: Shared int objects for profile slots (ints above 256 are otherwise one object per entry).
+_SLOTS = tuple(range(8192))
+
+
 class Profile:
     """An event's keyword profile: the sum of its members' unit term vectors, kept
     incrementally with its squared norm (cosine to it = dot / norm). An event of one member
-    (most of a window) shares that member's vector instead of copying it into a dict."""
+    (most of a window) shares that member's vector; a larger one keeps term → slot and the
+    sums in a float64 array (the same doubles as a dict of floats, without a float object
+    per term)."""
 
-    __slots__ = ("_one", "norm2", "sums")
+    __slots__ = ("_one", "_slot", "_vals", "norm2")
 
     def __init__(self) -> None:
         self._one: AnyVector | None = None
-        self.sums: dict[str, float] | None = None
+        self._slot: dict[str, int] | None = None
+        self._vals = array("d")
         self.norm2 = 0.0
 
+    @property
+    def sums(self) -> dict[str, float]:
+        """Term → summed weight (a copy, for inspection)."""
+        if self._one is not None:
+            return dict(self._one.items())
+        return {t: self._vals[j] for t, j in (self._slot or {}).items()}
+
     def add(self, v: AnyVector) -> None:
-        s = self.sums
-        if s is None:
+        slot = self._slot
+        if slot is None:
             if self._one is None:
                 self._one = v
                 for _t, x in v.items():
                     self.norm2 += x * x
                 return
-            s = self.sums = dict(self._one.items())
+            slot = self._slot = {}
+            self._put(slot, self._one.items())
             self._one = None
+        vals = self._vals
         for t, x in v.items():
-            old = s.get(t, 0.0)
-            s[t] = old + x
-            self.norm2 += 2 * old * x + x * x
+            j = slot.get(t)
+            if j is None:  # old 0.0: the sum is x, the norm grows by x²
+                self._put(slot, ((t, x),))
+                self.norm2 += x * x
+            else:
+                old = vals[j]
+                vals[j] = old + x
+                self.norm2 += 2 * old * x + x * x
+
+    def _put(self, slot: dict[str, int], items: Iterable[tuple[str, float]]) -> None:
+        vals = self._vals
+        for t, x in items:
+            n = len(vals)
+            slot[t] = _SLOTS[n] if n < len(_SLOTS) else n
+            vals.append(x)
 
     def cosine(self, v: AnyVector) -> float:
         if self.norm2 <= 0:
             return 0.0
         if self._one is not None:
             return cosine(v, self._one) / math.sqrt(self.norm2)
-        s = self.sums
-        assert s is not None
-        return sum(x * s[t] for t, x in v.items() if t in s) / math.sqrt(self.norm2)
+        slot, vals = self._slot, self._vals
+        assert slot is not None
+        return sum(x * vals[slot[t]] for t, x in v.items() if t in slot) / math.sqrt(self.norm2)
