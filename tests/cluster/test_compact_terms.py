@@ -54,7 +54,8 @@ def test_packed_cosine_and_profile_equal_the_dict_ones() -> None:
 
 def test_term_state_per_member_is_compact() -> None:
     """Members with 48-term vectors (the cap), in events of 1 to 4: the clusterer's whole
-    state per member, vectors aside (dim 8), stays under 4 KiB (dicts of strings: ~6.5 KB; measured 3.8 KB)."""
+    state per member, vectors aside (dim 8), stays under 4 KiB (dicts of strings: ~6.5 KB;
+    measured 3.8 KB)."""
     rng = random.Random(2)
     now = datetime(2026, 11, 20, tzinfo=UTC)
     n = 1500
