@@ -112,9 +112,9 @@ class EventClusterer:
         self.means = LangMeans(dim, self.w.mean_prior_items, self.w.mean_horizon_items, mean_priors)
         #: Document frequencies of the stream (the caller loads and persists them).
         self.df = lexical.DocFreq()
-        self._lex: dict[int, lexical.TermVector] = {}  # by row
+        self._lex: dict[int, lexical.Packed] = {}  # by row
         #: Chinese members' native-word vectors, by row (``lexical.weigh(native=True)``).
-        self._nat: dict[int, lexical.TermVector] = {}
+        self._nat: dict[int, lexical.Packed] = {}
         self._pending_lex: ItemLex | None = None
 
     def __len__(self) -> int:
@@ -125,6 +125,9 @@ class EventClusterer:
         return len(self._events)
 
     # -- state -----------------------------------------------------------------------------
+    def reserve(self, members: int) -> None:  # a window load knows its size: no regrowth
+        self.index.reserve(len(self.index) + members)
+
     def add_existing(self, member: ClusterMember, lex: ItemLex | None = None) -> None:
         """Put a stored member back (start-up), or record a decided one. Document frequencies
         are not touched (on start-up they come from the store)."""
@@ -152,11 +155,11 @@ class EventClusterer:
         if lex is None:
             counts = member.terms if member.terms is not None else lexical.terms(member.title, "")
             lex = self._weigh(member.item_id, member.lang, counts)
-        self._lex[row] = lex.vector
-        ev.profile.add(lex.vector)
+        packed = self._lex[row] = lexical.pack(lex.vector)
+        ev.profile.add(packed)  # a one-member event shares it
         if lex.native is not None:
-            self._nat[row] = lex.native
-            ev.native.add(lex.native)
+            nat = self._nat[row] = lexical.pack(lex.native)
+            ev.native.add(nat)
 
     def add_member(
         self, item: ClusterInput, event_id: int, evidence: Evidence | None = None
@@ -393,9 +396,7 @@ class EventClusterer:
         for kind, ks in ed.conflict_title.items():
             ek.conflict_title.setdefault(kind, set()).update(ks)
 
-    def _zh_lex(
-        self, nat: lexical.TermVector, vec: lexical.TermVector, row: int, g: float
-    ) -> float:
+    def _zh_lex(self, nat: lexical.AnyVector, vec: lexical.AnyVector, row: int, g: float) -> float:
         """A Chinese pair's lexical cosine: native words, blended with glosses by ``g``."""
         native = lexical.cosine(nat, self._nat[row])
         return (1 - g) * native + g * lexical.cosine(vec, self._lex[row]) if g else native
@@ -434,9 +435,11 @@ class EventClusterer:
     ) -> tuple[float, dict[str, Any]]:
         """One candidate's score and its features (see ``weights`` for the formula)."""
         w = self.w
-        order = np.argsort(-adj, kind="stable")
-        cos_max = float(adj[order[0]])
-        cos_mean = float(adj[order[:TOP_K_MEAN]].mean())
+        # ≤ 64 values: Python's sort and sum equal numpy's stable argsort and mean, no overhead.
+        vals = adj.tolist()
+        order = sorted(range(len(vals)), key=vals.__getitem__, reverse=True)
+        top = [vals[j] for j in order[:TOP_K_MEAN]]
+        cos_max, cos_mean = top[0], sum(top) / len(top)
         if ev.first <= t <= ev.updated:
             dt_days = 0.0
         else:
@@ -458,9 +461,7 @@ class EventClusterer:
         sig = bool(w.w_signature) and entities.same_disaster(keys.title, ev.title_keys)
         conflicts = entities.conflicts_between(keys.conflict, keys.all, ev.conflict_title, ev.keys)
         n_num = conflicts.count("num")
-        lex_member, lex_profile = self._lexical(
-            ev, [rows[int(j)] for j in order[:LEX_MEMBERS]], lexv
-        )
+        lex_member, lex_profile = self._lexical(ev, [rows[j] for j in order[:LEX_MEMBERS]], lexv)
         lex = max(lex_member, lex_profile)
         # Conflicting entities (two countries, central banks, venues) mean shared wording is
         # a template ("X cuts rates by a quarter point"): lexical evidence then counts nothing.

@@ -122,6 +122,15 @@ class VectorIndex:
         self._data, self._ids, self._end = data, ids, cap
         cell.start, cell.cap = 0, cap
 
+    def reserve(self, rows: int) -> None:
+        """Room for ``rows`` rows in exact mode without regrowing: a window load knows its
+        size, and growing by 1.5× on the way there left up to a third of the matrix empty
+        (and a 2.5× peak during each move). No-op in IVF mode or when the room is there."""
+        cell = self._cells[0]
+        if self._centroids is None and rows > cell.cap:
+            self._grow_loc(rows)
+            self._regrow_single(rows)
+
     def _append(self, ci: int, row_id: int, vec: FloatMatrix) -> int:
         """Put ``vec`` in cell ``ci`` (moving the cell to the tail when it is full)."""
         cell = self._cells[ci]

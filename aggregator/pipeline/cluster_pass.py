@@ -163,7 +163,9 @@ class EventBuilder:
         clusterer.df.load(*store_events.load_doc_freq(self.store))
         store_events.ensure_terms_version(self.store, lexical.TERMS_VERSION)
         extractor = evidence_extractor_id()
-        members = store_events.window_members(self.store, utc_iso(since), extractor)
+        members = store_events.window_members(
+            self.store, utc_iso(since), extractor, self.embedder.name
+        )
         missing = [m for m in members if m.vector is None or m.model != self.embedder.name]
         fresh: dict[int, np.ndarray] = {}
         if missing:  # first start with this embedder: embed the window once
@@ -174,6 +176,8 @@ class EventBuilder:
                     fresh[m.item_id] = v
         computed: dict[int, Counter[str]] = {}
         extracted: dict[int, Evidence] = {}
+        # The window and an eighth more for the items this pass adds: no 1.5× regrowth slack.
+        clusterer.reserve(len(members) + len(members) // 8)
         for m in members:
             vec = fresh.get(m.item_id)
             if vec is None:

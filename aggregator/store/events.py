@@ -57,13 +57,23 @@ def oldest_pending_at(store: Store) -> str | None:
     return str(t) if t is not None else None
 
 
-def window_members(store: Store, since: str, extractor: str = "") -> list[WindowMember]:
+def window_members(
+    store: Store, since: str, extractor: str = "", model: str | None = None
+) -> list[WindowMember]:
     """Original members of every event that has a member whose own time is ≥ ``since``,
     oldest first (the order the clusterer met them in a live run); with the entity keys
-    that ``extractor`` stored for them."""
-    rows = store.rows(
-        "SELECT i.id, i.event_id, i.title, substr(i.summary, 1, ?) AS summary,"
-        " substr(i.content_text, 1, ?) AS content_text, i.lang, i.published_at, i.fetched_at,"
+    that ``extractor`` stored for them. With ``model`` (the embedder's name) the lead text
+    (summary, content) is read only for a member whose terms, keys or vector of that model
+    are not stored, the only ones that need it; the records are built straight from the
+    cursor (a window load held every row twice, row dicts and records, with both leads)."""
+    need = (
+        "CASE WHEN ? IS NULL OR t.terms IS NULL OR k.keys IS NULL OR v.vector IS NULL"
+        " OR v.model IS NOT ? THEN substr(i.{col}, 1, ?) END"
+    )
+    cur = store.conn.execute(
+        "SELECT i.id, i.event_id, i.title,"
+        f" {need.format(col='summary')}, {need.format(col='content_text')},"
+        " i.lang, i.published_at, i.fetched_at,"
         " v.vector, v.model, t.terms, k.keys FROM items i"
         " LEFT JOIN item_vectors v ON v.item_id = i.id"
         " LEFT JOIN item_terms t ON t.item_id = i.id"
@@ -72,24 +82,25 @@ def window_members(store: Store, since: str, extractor: str = "") -> list[Window
         "   SELECT event_id FROM items WHERE event_id IS NOT NULL"
         "   AND (published_at >= ? OR (published_at IS NULL AND fetched_at >= ?)))"
         " ORDER BY COALESCE(i.published_at, i.fetched_at), i.id",
-        (LEAD_CHARS, LEAD_CHARS, extractor, since, since),
+        (model, model, LEAD_CHARS, model, model, LEAD_CHARS, extractor, since, since),
     )
+    intern = sys.intern
     return [
         WindowMember(
-            item_id=r["id"],
-            event_id=r["event_id"],
-            title=r["title"] or "",
-            summary=r["summary"] or "",
-            content_text=r["content_text"] or "",
-            lang=r["lang"] or "und",
-            published_at=r["published_at"],
-            fetched_at=r["fetched_at"],
-            vector=r["vector"],
-            model=r["model"],
-            terms=r["terms"],
-            keys=_decode_keys(r["keys"]),
+            item_id=r[0],
+            event_id=r[1],
+            title=r[2] or "",
+            summary=r[3] or "",
+            content_text=r[4] or "",
+            lang=intern(r[5] or "und"),
+            published_at=r[6],
+            fetched_at=r[7],
+            vector=r[8],
+            model=intern(r[9]) if r[9] is not None else None,
+            terms=r[10],
+            keys=_decode_keys(r[11]),
         )
-        for r in rows
+        for r in cur
     ]
 
 

@@ -117,3 +117,27 @@ def _count_extractions(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
 
     monkeypatch.setattr(cluster_pass, "evidence_for", counting)
     return calls
+
+
+def test_window_reads_leads_only_for_members_that_need_them(
+    cfg: Config, store: Store, origin: Origin, now: datetime
+) -> None:
+    """A member with its terms, keys and a vector of the embedder stored needs no lead (the
+    window load held ~1.6 KB of lead text per member for nothing); a member whose vector is
+    of another model is embedded again, from title + lead, so it still gets its lead."""
+    from aggregator.store import events as store_events
+
+    origin.static("/w.xml", _rss(STORIES))
+    _poll(cfg, store, origin.url("/w.xml"), now)
+    ext = cluster_pass.evidence_extractor_id()
+    since = (now - timedelta(days=30)).isoformat()
+    model = EventBuilder(cfg, store).embedder.name
+    lean = store_events.window_members(store, since, ext, model)
+    assert len(lean) == 4 and all(m.summary == "" and m.content_text == "" for m in lean)
+    full = store_events.window_members(store, since, ext)
+    assert all(m.summary for m in full)
+    other = store_events.window_members(store, since, ext, model + "-other")
+    assert [m.summary for m in other] == [m.summary for m in full]
+    assert [(m.item_id, m.vector, m.terms, m.keys) for m in lean] == [
+        (m.item_id, m.vector, m.terms, m.keys) for m in full
+    ]
