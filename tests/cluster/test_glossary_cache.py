@@ -16,6 +16,10 @@ from aggregator.pipeline import cluster_pass
 from aggregator.store import file_cache
 
 
+def _key() -> str:
+    return cluster_pass.glossary_cache_key(cedict.glossary_key())
+
+
 @pytest.fixture
 def cache_dir(tmp_path: Path) -> Iterator[Path]:
     """A store path whose cache folder the glossary goes through; restored afterwards."""
@@ -34,7 +38,7 @@ def test_cached_glossary_is_the_fresh_build(cache_dir: Path) -> None:
     first = cedict.glossary()  # builds and keeps it
     assert first == fresh
     assert cache_dir.exists()
-    assert file_cache.read(cache_dir, cedict.glossary_key(), dict) == fresh
+    assert file_cache.read(cache_dir, _key(), dict) == fresh
     cedict.glossary.cache_clear()  # as a new process would
     again = cedict.glossary()
     assert again == fresh and again is not first
@@ -52,7 +56,7 @@ def test_cached_glossary_is_the_fresh_build(cache_dir: Path) -> None:
 def test_a_process_reads_the_table_from_the_file(cache_dir: Path) -> None:
     """What is stored under the current key is what the glossary becomes (no rebuild)."""
     marker = {"美联储": ("marker",)}
-    assert file_cache.write(cache_dir, cedict.glossary_key(), marker)
+    assert file_cache.write(cache_dir, _key(), marker)
     assert cedict.glossary() == marker
 
 
@@ -60,12 +64,12 @@ def test_rebuilt_when_the_builder_input_changes(
     cache_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cedict.glossary()
-    old_key = cedict.glossary_key()
+    old_key = _key()
     monkeypatch.setitem(cedict.HAND_GLOSSES, "测试新词", ("testword",))
-    assert cedict.glossary_key() != old_key
+    assert _key() != old_key
     cedict.glossary.cache_clear()
     assert cedict.glossary()["测试新词"] == ("testword",)
-    assert file_cache.read(cache_dir, cedict.glossary_key(), dict) is not None
+    assert file_cache.read(cache_dir, _key(), dict) is not None
     assert file_cache.read(cache_dir, old_key, dict) is None  # replaced
 
 
@@ -73,9 +77,9 @@ def test_a_corrupt_or_foreign_file_is_rebuilt(cache_dir: Path) -> None:
     cache_dir.parent.mkdir(parents=True)
     cache_dir.write_bytes(b"\x00garbage")
     assert cedict.glossary()["美联储"] == cedict.build_glossary()["美联储"]
-    assert file_cache.read(cache_dir, cedict.glossary_key(), dict) is not None
+    assert file_cache.read(cache_dir, _key(), dict) is not None
     cedict.glossary.cache_clear()
-    file_cache.write(cache_dir, cedict.glossary_key(), ["not", "a", "dict"])
+    file_cache.write(cache_dir, _key(), ["not", "a", "dict"])
     assert "美联储" in cedict.glossary()
 
 
