@@ -53,6 +53,7 @@ import eval_cluster as ev  # noqa: E402
 import semeval  # noqa: E402
 
 from aggregator.cluster import lexical  # noqa: E402
+from aggregator.cluster.boilerplate import story_lead  # noqa: E402
 from aggregator.cluster.clusterer import ClusterInput, ScoreWeights, default_weights  # noqa: E402
 from aggregator.cluster.embed import embedding_text, make_embedder  # noqa: E402
 from aggregator.config import ClusterConfig  # noqa: E402
@@ -107,6 +108,8 @@ def lead_stage(data: dict[str, Any], dim: int, w: ScoreWeights) -> None:
     OUT_LEAD.write_text(
         json.dumps({"command": "python " + " ".join(sys.argv), "grid": rows}, indent=1)
     )
+
+
 LEAD = 400
 
 
@@ -114,17 +117,22 @@ def with_terms(items: list[ClusterInput]) -> list[ClusterInput]:
     return [dataclasses.replace(x, terms=lexical.terms(x.title, x.lead)) for x in items]
 
 
-def semeval_inputs(emb: Any) -> tuple[list[ClusterInput], list[str], list[semeval.Pair]]:
+def semeval_inputs(
+    emb: Any, clean: bool = True
+) -> tuple[list[ClusterInput], list[str], list[semeval.Pair]]:
+    """The SemEval pool as the daemon reads it: the first LEAD characters of the text,
+    without boilerplate when ``clean`` (``story_lead``, as ``cluster_pass._lead``)."""
     arts, pairs = semeval.load()
     times = semeval.shift_to(arts, datetime(2026, 1, 1, tzinfo=UTC))
     keys = sorted(arts, key=lambda k: (times[k], k))
-    vecs = emb.embed([embedding_text(arts[k].title, arts[k].text[:LEAD]) for k in keys])
+    lead = {k: story_lead(a.text[:LEAD]) if clean else a.text[:LEAD] for k, a in arts.items()}
+    vecs = emb.embed([embedding_text(arts[k].title, lead[k]) for k in keys])
     items = [
         ClusterInput(
             i,
             "zh-Hans" if arts[k].lang == "zh" else arts[k].lang,
             arts[k].title,
-            arts[k].text[:LEAD],
+            lead[k],
             times[k],
             vecs[i],
         )
