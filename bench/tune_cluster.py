@@ -72,6 +72,7 @@ OUT_LEAD = ROOT / "bench" / "results" / "tune_cluster_lead.json"
 OUT_ROUTE = ROOT / "bench" / "results" / "tune_cluster_route.json"
 OUT_SAME = ROOT / "bench" / "results" / "tune_cluster_same.json"
 OUT_BOILERPLATE = ROOT / "bench" / "results" / "tune_cluster_boilerplate.json"
+OUT_NATIVE_2F = ROOT / "bench" / "results" / "tune_cluster_native_two_fold.json"
 #: Same-language lexical route bars (ScoreWeights.lex_route; inf = off, the incumbent).
 ROUTES = (float("inf"), 0.7, 0.6, 0.5, 0.4, 0.3)
 #: Same-language admission: λ of the lexical cosine for an event with a member in the item's
@@ -235,9 +236,15 @@ def two_fold_stages(args: argparse.Namespace, emb: Any, base: ScoreWeights, t0: 
         ]
         run_two_fold(settings, emb.dim, OUT_BOILERPLATE, t0)
         return True
-    if not (args.route_stage or args.same_stage):
+    if not (args.route_stage or args.same_stage or args.native_two_fold):
         return False
     data = load_data(emb)
+    if args.native_two_fold:
+        settings = [
+            ({"lex_native": n}, dataclasses.replace(base, lex_native=n), data)
+            for n in (base.lex_native, not base.lex_native)
+        ]
+        run_two_fold(settings, emb.dim, OUT_NATIVE_2F, t0)
     if args.route_stage:
         settings = [
             ({"lex_route": b}, dataclasses.replace(base, lex_route=b), data) for b in ROUTES
@@ -292,6 +299,11 @@ def main() -> None:
         "--same-stage",
         action="store_true",
         help="two folds: lex_same x join_score (same-language admission)",
+    )
+    ap.add_argument(
+        "--native-two-fold",
+        action="store_true",
+        help="two folds: session 4's zh-zh native-words choice re-checked (shipped first)",
     )
     ap.add_argument(
         "--boilerplate-stage",
