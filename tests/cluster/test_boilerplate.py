@@ -79,3 +79,66 @@ def test_the_pipeline_reads_the_lead_without_the_notice(
     stored = [json.loads(r["terms"]) for r in store.rows("SELECT terms FROM item_terms")]
     assert stored[0] == lexical.terms(items[0][0], "Two riders were hurt.")
     assert not any("subscription" in t or "unionleader" in t for t in stored)
+
+
+#: One notice per phrase of ``boilerplate._EN_PHRASES`` / ``_ZH_PHRASES`` (in their order).
+NOTICES = (
+    "Subscribe now for full access.",
+    "Subscribers, click below to continue.",
+    "Purchase a subscription to read on.",
+    "Register your subscription to continue reading.",
+    "Thank you for reading!",
+    "Already a subscriber?",
+    "Become a digital subscriber today.",
+    "Support our coverage by becoming a subscriber.",
+    "Sign up for our morning briefing.",
+    "Sign up",
+    "Log in to your subscriber account.",
+    "Sign in or register to comment.",
+    "Please create an account to keep reading.",
+    "Are you sure you want to log out?",
+    "You have reached the limit of free articles.",
+    "Get unlimited digital access.",
+    "Please turn off your ad blocker.",
+    "To use this website, cookies must be enabled in your browser.",
+    "Please enable JavaScript to watch this video.",
+    "See our privacy notice.",
+    "Read our terms of use.",
+    "We have more newsletters.",
+    "Get email alerts.",
+    "Three actions in your inbox every week.",
+    "Share this story with friends.",
+    "Click here to listen.",
+    "Read more:",
+    "All rights reserved.",
+    "Copyright 2020 The Associated Press.",
+    "This material may not be published.",
+    "FILE PHOTO: A trader on the floor.",
+    "I am a participant in the Amazon Services LLC Associates Program.",
+    "Video will play in 8 seconds.",
+    "立即订阅每日简报。",
+    "请先登录。",
+    "注册以获取免费提醒。",
+    "请参阅我们的隐私声明。",
+    "请关闭广告拦截器。",
+    "版权所有，翻印必究。",
+    "本材料不得转载。",
+    "图片来源：网络。",
+    "点击这里收听。",
+    "阅读全文。",
+    "扫码下载客户端。",
+    "欢迎关注我们。",
+)
+
+
+def test_every_phrase_drops_its_notice_and_only_it() -> None:
+    """Also keeps the cheap literal pre-check (``_BOILER_HINTS``) in step with the phrases:
+    a notice the pre-check missed would survive."""
+    from aggregator.cluster import boilerplate
+
+    n_phrases = len(boilerplate._EN_PHRASES) + len(boilerplate._ZH_PHRASES)
+    assert len(NOTICES) == n_phrases
+    for notice in NOTICES:
+        assert boilerplate._BOILER.search(notice), notice
+        story = "Floods hit Valencia overnight." if notice.isascii() else "瓦伦西亚夜间遭洪水。"
+        assert story_lead(f"{notice}\n{story}") == story, notice
