@@ -20,7 +20,12 @@ Usage: .venv/bin/python bench/tune_cluster.py [--quick]
        .venv/bin/python bench/tune_cluster.py --lead-stage
        .venv/bin/python bench/tune_cluster.py --zh-mix-stage
        .venv/bin/python bench/tune_cluster.py --signature-stage
-(stage 2: merge_margin on the dev halves with stage 1's choice fixed →
+       .venv/bin/python bench/tune_cluster.py --boilerplate-stage | --route-stage | --same-stage
+       .venv/bin/python bench/tune_cluster.py --native-two-fold
+(the last two lines use the two-fold protocol of bench/two_fold.py: choose on A report B,
+choose on B report A, ship only what both folds choose → tune_cluster_boilerplate.json,
+tune_cluster_route.json, tune_cluster_same.json, tune_cluster_native_two_fold.json;
+stage 2: merge_margin on the dev halves with stage 1's choice fixed →
 bench/results/tune_cluster_merge.json; native stage: Chinese-to-Chinese lexical evidence on
 the words' own forms or on their glosses (``lex_native``), re-gridding lex_same, lex_pivot
 and join_score around stage 1's choice → bench/results/tune_cluster_native.json; lead
