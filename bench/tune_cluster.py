@@ -21,10 +21,11 @@ Usage: .venv/bin/python bench/tune_cluster.py [--quick]
        .venv/bin/python bench/tune_cluster.py --zh-mix-stage
        .venv/bin/python bench/tune_cluster.py --signature-stage
        .venv/bin/python bench/tune_cluster.py --boilerplate-stage | --route-stage | --same-stage
-       .venv/bin/python bench/tune_cluster.py --native-two-fold
+       .venv/bin/python bench/tune_cluster.py --native-two-fold | --lead-two-fold
 (the last two lines use the two-fold protocol of bench/two_fold.py: choose on A report B,
 choose on B report A, ship only what both folds choose → tune_cluster_boilerplate.json,
-tune_cluster_route.json, tune_cluster_same.json, tune_cluster_native_two_fold.json;
+tune_cluster_route.json, tune_cluster_same.json, tune_cluster_native_two_fold.json,
+tune_cluster_lead_two_fold.json;
 stage 2: merge_margin on the dev halves with stage 1's choice fixed →
 bench/results/tune_cluster_merge.json; native stage: Chinese-to-Chinese lexical evidence on
 the words' own forms or on their glosses (``lex_native``), re-gridding lex_same, lex_pivot
@@ -78,6 +79,7 @@ OUT_ROUTE = ROOT / "bench" / "results" / "tune_cluster_route.json"
 OUT_SAME = ROOT / "bench" / "results" / "tune_cluster_same.json"
 OUT_BOILERPLATE = ROOT / "bench" / "results" / "tune_cluster_boilerplate.json"
 OUT_NATIVE_2F = ROOT / "bench" / "results" / "tune_cluster_native_two_fold.json"
+OUT_LEAD_2F = ROOT / "bench" / "results" / "tune_cluster_lead_two_fold.json"
 #: Same-language lexical route bars (ScoreWeights.lex_route; inf = off, the incumbent).
 ROUTES = (float("inf"), 0.7, 0.6, 0.5, 0.4, 0.3)
 #: Same-language admission: λ of the lexical cosine for an event with a member in the item's
@@ -241,9 +243,20 @@ def two_fold_stages(args: argparse.Namespace, emb: Any, base: ScoreWeights, t0: 
         ]
         run_two_fold(settings, emb.dim, OUT_BOILERPLATE, t0)
         return True
-    if not (args.route_stage or args.same_stage or args.native_two_fold):
+    if not (args.route_stage or args.same_stage or args.native_two_fold or args.lead_two_fold):
         return False
     data = load_data(emb)
+    if args.lead_two_fold:
+        arts, _ = semeval.load()
+        texts = {i: story_lead(arts[k].text[:4000]) for i, k in enumerate(data["sem_keys"])}
+        settings = []
+        for chars in LEAD_STAGE_CHARS:
+            d = dict(data)
+            d["sem"] = english_retermed(data["sem"], texts, chars)
+            for k in ("wmt_a", "wmt_b", "fix"):
+                d[k] = english_retermed(data[k], None, chars)
+            settings.append(({"english_chars": chars}, base, d))
+        run_two_fold(settings, emb.dim, OUT_LEAD_2F, t0)
     if args.native_two_fold:
         settings = [
             ({"lex_native": n}, dataclasses.replace(base, lex_native=n), data)
@@ -304,6 +317,11 @@ def main() -> None:
         "--same-stage",
         action="store_true",
         help="two folds: lex_same x join_score (same-language admission)",
+    )
+    ap.add_argument(
+        "--lead-two-fold",
+        action="store_true",
+        help="two folds: English terms over 400 (shipped) / 1000 / 2000 characters of lead",
     )
     ap.add_argument(
         "--native-two-fold",
