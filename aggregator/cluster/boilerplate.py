@@ -43,14 +43,15 @@ _EN_PHRASES = (
     r"are you sure you want to log out",
     r"(?:limit|number) (?:for|of) free (?:access|articles|stories)",
     r"unlimited (?:digital )?access",
-    r"ad ?blocker|blocking ads",
+    r"(?:turn(?:ing)? off|disable|whitelist) (?:your |an |the )?ad ?blocker|"
+    r"you(?:'re|’re| are) blocking ads",
     r"cookies (?:must be|are) (?:enabled|disabled)|(?:we|this (?:site|website)) uses? cookies",
     r"enable javascript|javascript (?:is )?(?:disabled|required)",
-    r"privacy (?:policy|notice|statement)",
-    r"terms of (?:use|service)",
-    r"newsletters?\b",
+    r"our privacy (?:policy|notice|statement)",
+    r"our terms of (?:use|service)",
+    r"(?:our|more|free|daily|weekly) newsletters?\b",
     r"e-?mail alerts?",
-    r"in your inbox",
+    r"(?:in|to) your inbox",
     r"share this (?:story|article|page)",
     r"click (?:here|below)",
     r"read (?:more|full story|the full)\b",
@@ -62,17 +63,19 @@ _EN_PHRASES = (
     r"(?:video|player) (?:will )?(?:begin|play|start)s? in",
 )
 _ZH_PHRASES = (
-    r"订阅",
+    r"(?:立即|现在|免费|购买|升级您的|感谢您|无法|在此处|此处|这里)订阅|订阅(?:来自|我们)|"
+    r"数字订阅者|订阅者帐户",
+    r"[您你]的?收件箱",
     r"登录",
     r"注册(?:以|立即|免费)",
-    r"隐私(?:政策|声明|条款)",
-    r"广告拦截|屏蔽广告",
+    r"我们的隐私(?:政策|声明|条款)",
+    r"关闭广告拦截|正在屏蔽广告",
     r"版权所有",
     r"不得(?:转载|出版|广播)",
     r"(?:资料|图片|图)来源[:：]",
     r"点击(?:这里|此处|下方|查看|阅读|进入)",
     r"阅读全文",
-    r"扫(?:码|描二维码)",
+    r"扫码(?:关注|下载|阅读|订阅)|扫描二维码",
     r"关注我们",
 )
 _BOILER = re.compile("|".join((*_EN_PHRASES, *_ZH_PHRASES)), re.IGNORECASE)
@@ -119,6 +122,7 @@ _BOILER_HINTS = (
     "阅读全文",
     "扫",
     "关注我们",
+    "收件箱",
 )
 #: A photo credit in brackets: "(Photo: J. D. Gallop)", "（照片：…Getty Images）", "(AFP/Getty)".
 _CREDIT = re.compile(

@@ -48,6 +48,10 @@ def test_notices_and_widgets_go_the_story_stays() -> None:
 def test_stories_about_subscribers_or_cookies_keep_their_sentences() -> None:
     for text in (
         "Netflix added 8 million subscribers in the quarter. Its shares rose 5%.",
+        "WhatsApp's new privacy policy takes effect. Users who reject it lose features.",
+        "Google limits ad blockers in Chrome. The company cites security.",
+        "The bank said in a newsletter to clients that rates would fall.",
+        "奈飞第三季度新增订阅用户800万。微信更新隐私政策。",
         "The EU fined the site over cookies. U.S. Treasury Secretary Mnuchin spoke.",
         "运动少年热血竞技秀《运动吧少年》在7月11日正式登陆湖南卫视。",
         "飓风“汉娜”登陆美国得克萨斯州，将给得州带来强风暴雨。",
@@ -117,6 +121,7 @@ NOTICES = (
     "I am a participant in the Amazon Services LLC Associates Program.",
     "Video will play in 8 seconds.",
     "立即订阅每日简报。",
+    "每天发送到您的收件箱。",
     "请先登录。",
     "注册以获取免费提醒。",
     "请参阅我们的隐私声明。",
