@@ -53,6 +53,7 @@ sys.path.insert(0, str(ROOT))
 import semeval  # noqa: E402  (bench/, next to this script)
 import tfidf  # noqa: E402
 
+from aggregator.cluster.boilerplate import story_lead  # noqa: E402
 from aggregator.cluster.clusterer import (  # noqa: E402
     ClusterInput,
     EventClusterer,
@@ -194,10 +195,14 @@ def wmt_texts() -> list[dict[str, tuple[str, str]]]:
     return out
 
 
-def wmt_inputs(emb: Embedder) -> tuple[list[ClusterInput], np.ndarray, np.ndarray]:
+def wmt_inputs(
+    emb: Embedder, clean: bool = True
+) -> tuple[list[ClusterInput], np.ndarray, np.ndarray]:
+    """The WMT21 stream; ``clean``: leads read as the daemon reads them (``story_lead``)."""
     chunks = wmt_texts()
     docs = chunks
-    texts = {lang: [c[lang] for c in chunks] for lang in ("zh", "en")}
+    lead = story_lead if clean else str
+    texts = {lang: [(c[lang][0], lead(c[lang][1])) for c in chunks] for lang in ("zh", "en")}
     vz = emb.embed([embedding_text(t, ld) for t, ld in texts["zh"]])
     ve = emb.embed([embedding_text(t, ld) for t, ld in texts["en"]])
     inputs = []
@@ -319,8 +324,12 @@ def eval_wmt_shuffled(
     return out
 
 
-def event_inputs(emb: Embedder, compress: bool) -> tuple[list[ClusterInput], list[str], list[str]]:
+def event_inputs(
+    emb: Embedder, compress: bool, clean: bool = True
+) -> tuple[list[ClusterInput], list[str], list[str]]:
     rows = [json.loads(x) for x in EVENTS.open()]
+    if clean:
+        rows = [r | {"lead": story_lead(r["lead"])} for r in rows]
     rows.sort(key=lambda r: (r["published_at"], r["id"]))
     vecs = emb.embed([embedding_text(r["title"], r["lead"]) for r in rows])
     inputs = []

@@ -20,7 +20,13 @@ Usage: .venv/bin/python bench/tune_cluster.py [--quick]
        .venv/bin/python bench/tune_cluster.py --lead-stage
        .venv/bin/python bench/tune_cluster.py --zh-mix-stage
        .venv/bin/python bench/tune_cluster.py --signature-stage
-(stage 2: merge_margin on the dev halves with stage 1's choice fixed →
+       .venv/bin/python bench/tune_cluster.py --boilerplate-stage | --route-stage | --same-stage
+       .venv/bin/python bench/tune_cluster.py --native-two-fold | --lead-two-fold
+(the last two lines use the two-fold protocol of bench/two_fold.py: choose on A report B,
+choose on B report A, ship only what both folds choose → tune_cluster_boilerplate.json,
+tune_cluster_route.json, tune_cluster_same.json, tune_cluster_native_two_fold.json,
+tune_cluster_lead_two_fold.json;
+stage 2: merge_margin on the dev halves with stage 1's choice fixed →
 bench/results/tune_cluster_merge.json; native stage: Chinese-to-Chinese lexical evidence on
 the words' own forms or on their glosses (``lex_native``), re-gridding lex_same, lex_pivot
 and join_score around stage 1's choice → bench/results/tune_cluster_native.json; lead
@@ -51,8 +57,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import eval_cluster as ev  # noqa: E402
 import semeval  # noqa: E402
+import two_fold  # noqa: E402
 
 from aggregator.cluster import lexical  # noqa: E402
+from aggregator.cluster.boilerplate import story_lead  # noqa: E402
 from aggregator.cluster.clusterer import ClusterInput, ScoreWeights, default_weights  # noqa: E402
 from aggregator.cluster.embed import embedding_text, make_embedder  # noqa: E402
 from aggregator.config import ClusterConfig  # noqa: E402
@@ -67,6 +75,16 @@ OUT_ZH_MIX = ROOT / "bench" / "results" / "tune_cluster_zh_mix.json"
 #: Ways to combine a Chinese pair's native-word and gloss cosines (ScoreWeights.lex_zh_gloss).
 ZH_MIXES = (0.0, 0.25, 0.5, 0.75, 1.0)
 OUT_LEAD = ROOT / "bench" / "results" / "tune_cluster_lead.json"
+OUT_ROUTE = ROOT / "bench" / "results" / "tune_cluster_route.json"
+OUT_SAME = ROOT / "bench" / "results" / "tune_cluster_same.json"
+OUT_BOILERPLATE = ROOT / "bench" / "results" / "tune_cluster_boilerplate.json"
+OUT_NATIVE_2F = ROOT / "bench" / "results" / "tune_cluster_native_two_fold.json"
+OUT_LEAD_2F = ROOT / "bench" / "results" / "tune_cluster_lead_two_fold.json"
+#: Same-language lexical route bars (ScoreWeights.lex_route; inf = off, the incumbent).
+ROUTES = (float("inf"), 0.7, 0.6, 0.5, 0.4, 0.3)
+#: Same-language admission: λ of the lexical cosine for an event with a member in the item's
+#: language × join threshold (the incumbent first).
+SAME_GRID = ((0.6, 0.6), (0.8, 0.6), (1.0, 0.6), (0.8, 0.65), (1.0, 0.65), (1.2, 0.65))
 #: Characters of English text read for terms in the lead stage (400: the daemon's lead).
 LEAD_STAGE_CHARS = (400, 1000, 2000)
 
@@ -107,6 +125,8 @@ def lead_stage(data: dict[str, Any], dim: int, w: ScoreWeights) -> None:
     OUT_LEAD.write_text(
         json.dumps({"command": "python " + " ".join(sys.argv), "grid": rows}, indent=1)
     )
+
+
 LEAD = 400
 
 
@@ -114,17 +134,22 @@ def with_terms(items: list[ClusterInput]) -> list[ClusterInput]:
     return [dataclasses.replace(x, terms=lexical.terms(x.title, x.lead)) for x in items]
 
 
-def semeval_inputs(emb: Any) -> tuple[list[ClusterInput], list[str], list[semeval.Pair]]:
+def semeval_inputs(
+    emb: Any, clean: bool = True
+) -> tuple[list[ClusterInput], list[str], list[semeval.Pair]]:
+    """The SemEval pool as the daemon reads it: the first LEAD characters of the text,
+    without boilerplate when ``clean`` (``story_lead``, as ``cluster_pass._lead``)."""
     arts, pairs = semeval.load()
     times = semeval.shift_to(arts, datetime(2026, 1, 1, tzinfo=UTC))
     keys = sorted(arts, key=lambda k: (times[k], k))
-    vecs = emb.embed([embedding_text(arts[k].title, arts[k].text[:LEAD]) for k in keys])
+    lead = {k: story_lead(a.text[:LEAD]) if clean else a.text[:LEAD] for k, a in arts.items()}
+    vecs = emb.embed([embedding_text(arts[k].title, lead[k]) for k in keys])
     items = [
         ClusterInput(
             i,
             "zh-Hans" if arts[k].lang == "zh" else arts[k].lang,
             arts[k].title,
-            arts[k].text[:LEAD],
+            lead[k],
             times[k],
             vecs[i],
         )
@@ -162,6 +187,100 @@ def evaluate(w: ScoreWeights, data: dict[str, Any], dim: int) -> dict[str, Any]:
     }
 
 
+def _plain(v: Any) -> Any:
+    return None if v == float("inf") else v
+
+
+def run_two_fold(
+    settings: list[tuple[dict[str, Any], ScoreWeights, dict[str, Any]]],
+    dim: int,
+    out: Path,
+    t0: float,
+) -> None:
+    """Score every ``(setting, weights, data)`` on both folds and choose per fold
+    (bench/two_fold.py); writes ``out``."""
+    rows = []
+    for setting, w, data in settings:
+        r = {k: _plain(v) for k, v in setting.items()} | {
+            "folds": two_fold.evaluate_folds(w, data, dim)
+        }
+        rows.append(r)
+        print(json.dumps(r), flush=True)
+    chosen = two_fold.choose(rows, list(settings[0][0]))
+    print("two-fold:", json.dumps(chosen))
+    out.write_text(
+        json.dumps(
+            {
+                "command": "python " + " ".join(sys.argv),
+                "protocol": two_fold.__doc__,
+                "chosen": chosen,
+                "grid": rows,
+                "runtime_s": round(time.perf_counter() - t0, 1),
+            },
+            indent=1,
+        )
+    )
+
+
+def load_data(emb: Any, clean: bool = True) -> dict[str, Any]:
+    """Every labelled stream both folds need (leads cleaned as the daemon's when ``clean``)."""
+    wmt_all, vz, ve = ev.wmt_inputs(emb, clean)
+    fix, fix_gold, _ = ev.event_inputs(emb, compress=False, clean=clean)
+    sem, sem_keys, pairs = semeval_inputs(emb, clean)
+    data: dict[str, Any] = {"fix": with_terms(fix), "fix_gold": fix_gold}
+    data |= {"sem": sem, "sem_keys": sem_keys, "pairs": pairs}
+    for k, half in (("a", ev.HALF_A), ("b", ev.HALF_B)):
+        items, vzh, veh = ev.wmt_subset(wmt_all, vz, ve, half)
+        data |= {f"wmt_{k}": with_terms(items), f"vz_{k}": vzh, f"ve_{k}": veh}
+    return data
+
+
+def two_fold_stages(args: argparse.Namespace, emb: Any, base: ScoreWeights, t0: float) -> bool:
+    """The stages chosen by the two-fold protocol; False when none was asked for."""
+    if args.boilerplate_stage:
+        settings = [
+            ({"boilerplate_removed": c}, base, load_data(emb, clean=c)) for c in (False, True)
+        ]
+        run_two_fold(settings, emb.dim, OUT_BOILERPLATE, t0)
+        return True
+    if not (args.route_stage or args.same_stage or args.native_two_fold or args.lead_two_fold):
+        return False
+    data = load_data(emb)
+    if args.lead_two_fold:
+        arts, _ = semeval.load()
+        texts = {i: story_lead(arts[k].text[:4000]) for i, k in enumerate(data["sem_keys"])}
+        settings = []
+        for chars in LEAD_STAGE_CHARS:
+            d = dict(data)
+            d["sem"] = english_retermed(data["sem"], texts, chars)
+            for k in ("wmt_a", "wmt_b", "fix"):
+                d[k] = english_retermed(data[k], None, chars)
+            settings.append(({"english_chars": chars}, base, d))
+        run_two_fold(settings, emb.dim, OUT_LEAD_2F, t0)
+    if args.native_two_fold:
+        settings = [
+            ({"lex_native": n}, dataclasses.replace(base, lex_native=n), data)
+            for n in (base.lex_native, not base.lex_native)
+        ]
+        run_two_fold(settings, emb.dim, OUT_NATIVE_2F, t0)
+    if args.route_stage:
+        settings = [
+            ({"lex_route": b}, dataclasses.replace(base, lex_route=b), data) for b in ROUTES
+        ]
+        run_two_fold(settings, emb.dim, OUT_ROUTE, t0)
+    if args.same_stage:
+        settings = [
+            (
+                {"lex_same": ls, "join_score": j},
+                dataclasses.replace(base, lex_same=ls, join_score=j),
+                data,
+            )
+            for ls, j in SAME_GRID
+        ]
+        run_two_fold(settings, emb.dim, OUT_SAME, t0)
+    return True
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="a small grid")
@@ -189,9 +308,36 @@ def main() -> None:
         action="store_true",
         help="grid lex_native x lex_same x lex_pivot x join_score, stage 1's other choices fixed",
     )
+    ap.add_argument(
+        "--route-stage",
+        action="store_true",
+        help="two folds: same-language lexical route lex_route inf / 0.7 / … / 0.3",
+    )
+    ap.add_argument(
+        "--same-stage",
+        action="store_true",
+        help="two folds: lex_same x join_score (same-language admission)",
+    )
+    ap.add_argument(
+        "--lead-two-fold",
+        action="store_true",
+        help="two folds: English terms over 400 (shipped) / 1000 / 2000 characters of lead",
+    )
+    ap.add_argument(
+        "--native-two-fold",
+        action="store_true",
+        help="two folds: session 4's zh-zh native-words choice re-checked (shipped first)",
+    )
+    ap.add_argument(
+        "--boilerplate-stage",
+        action="store_true",
+        help="two folds: leads with page boilerplate removed (shipped) or as served",
+    )
     args = ap.parse_args()
     emb = make_embedder(ClusterConfig(threads=1))
     t0 = time.perf_counter()
+    if two_fold_stages(args, emb, default_weights(emb.name), t0):
+        return
     wmt_all, vz, ve = ev.wmt_inputs(emb)
     fix, fix_gold, _ = ev.event_inputs(emb, compress=False)
     sem, sem_keys, pairs = semeval_inputs(emb)

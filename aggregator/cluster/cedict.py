@@ -65,6 +65,55 @@ HAND_GLOSSES: dict[str, tuple[str, ...]] = {
     "苏纳克": ("sunak",),
     "斯塔默": ("starmer",),
     "朔尔茨": ("scholz",),
+    # People in the news whom the dictionary lacks (it segments each name into characters
+    # glossed as unrelated words: 李强 → "plum", "strong"; every 斯 → "Slovakia"), chosen as a
+    # list, not from any labelled set: the leaders of the G20 members, the EU and the UN in
+    # 2025, China's Politburo Standing Committee and vice-premier for trade, the US cabinet
+    # and trade officials, the Fed/ECB/BoJ heads, the East and South-East Asian leaders and
+    # the Central Asian and Caucasus leaders at the 2025 SCO summit; each was checked to have
+    # no CC-CEDICT headword. English words as wire copy writes the name.
+    "米莱": ("milei",),
+    "阿尔巴尼斯": ("albanese",),
+    "卢拉": ("lula",),
+    "卡尼": ("carney",),
+    "李强": ("li", "qiang"),
+    "默茨": ("merz",),
+    "普拉博沃": ("prabowo",),
+    "梅洛尼": ("meloni",),
+    "石破茂": ("ishiba", "shigeru"),
+    "高市早苗": ("takaichi", "sanae"),
+    "岸田文雄": ("kishida", "fumio"),
+    "辛鲍姆": ("sheinbaum",),
+    "拉马福萨": ("ramaphosa",),
+    "李在明": ("lee", "jae", "myung"),
+    "尹锡悦": ("yoon", "suk", "yeol"),
+    "万斯": ("vance",),
+    "鲁比奥": ("rubio",),
+    "科斯塔": ("costa",),
+    "佩泽希齐扬": ("pezeshkian",),
+    "赫格塞斯": ("hegseth",),
+    "贝森特": ("bessent",),
+    "卢特尼克": ("lutnick",),
+    "布林肯": ("blinken",),
+    "沙利文": ("sullivan",),
+    "耶伦": ("yellen",),
+    "拉加德": ("lagarde",),
+    "植田和男": ("ueda", "kazuo"),
+    "戴琪": ("katherine", "tai"),
+    "何立峰": ("he", "lifeng"),
+    "蔡奇": ("cai", "qi"),
+    "丁薛祥": ("ding", "xuexiang"),
+    "李家超": ("john", "lee"),
+    "小马科斯": ("marcos",),
+    "敏昂莱": ("min", "aung", "hlaing"),
+    "佩通坦": ("paetongtarn", "shinawatra"),
+    "阿努廷": ("anutin",),
+    "阿利耶夫": ("aliyev",),
+    "帕希尼扬": ("pashinyan",),
+    "托卡耶夫": ("tokayev",),
+    "米尔济约耶夫": ("mirziyoyev",),
+    "拉赫蒙": ("rahmon",),
+    "夏巴兹": ("shehbaz",),
 }
 
 

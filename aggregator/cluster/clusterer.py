@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from aggregator.cluster import evidence as entities
-from aggregator.cluster import lexical
+from aggregator.cluster import lexical, routes
 from aggregator.cluster.centring import LangMeans
 from aggregator.cluster.evidence import Evidence
 from aggregator.cluster.index import VectorIndex
@@ -476,7 +476,9 @@ class EventClusterer:
             - w.w_conflict * (len(conflicts) - n_num)
             - w.w_num_conflict * n_num
         )
-        return score, {
+        route = routes.by_words(w.lex_route, lang, rows, order[:LEX_MEMBERS], self, lexv, conflicts)
+        return max(score, w.join_score) if route else score, {
+            "lex_route": route,
             "cos_max_adj": round(cos_max, 4),
             "cos_mean_topk": round(cos_mean, 4),
             "lex": round(lex, 4),

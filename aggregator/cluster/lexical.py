@@ -27,8 +27,9 @@ from aggregator.cluster.embed import fold_chinese
 
 #: Version of :func:`terms`' output: term counts stored by another version are dropped and
 #: recomputed when the window loads (``store/events.ensure_terms_version``). 2: glossed
-#: Chinese words also keep their own form (:data:`NATIVE`).
-TERMS_VERSION = "2"
+#: Chinese words also keep their own form (:data:`NATIVE`). 3: the pipeline's lead is read
+#: without page boilerplate (``boilerplate.story_lead``).
+TERMS_VERSION = "3"
 #: Terms kept per item vector (the highest weights). 48 covers a headline + 400-character lead.
 MAX_TERMS = 48
 #: Distinct terms the document-frequency table holds; past it, terms seen in one document only

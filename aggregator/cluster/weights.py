@@ -89,6 +89,13 @@ LEX_NATIVE = True
 #: one week through common words. Chosen by bench/tune_cluster.py --zh-mix-stage.
 LEX_ZH_GLOSS = 0.0
 
+#: Same-language lexical route: an item joins an event when its TF-IDF cosine to one of the
+#: event's nearest members *in its own language* reaches LEX_ROUTE (and no entity conflicts),
+#: whatever the embedding says — for two reports in one language word overlap is the
+#: stronger signal (a plain TF-IDF judged pair by pair beat the scorer on SemEval en-en).
+#: inf: off. Chosen by bench/tune_cluster.py --route-stage (two folds, see its docstring).
+LEX_ROUTE = float("inf")
+
 #: Event merges (issue 13 item 4): see ScoreWeights.merge_margin. On the dev halves every
 #: margin tried (0.2, 0.1, 0.05, 0) lowered WMT21 strict precision (0.883 → 0.871 … 0.757)
 #: for at most +0.01 SemEval pooled F1 (bench/results/tune_cluster_merge.json), so merging
@@ -131,6 +138,8 @@ class ScoreWeights:
     #: An item that joins one event and scores ≥ join_score + merge_margin against another
     #: open event (no conflicting evidence between the two) merges them; inf: never.
     merge_margin: float = MERGE_MARGIN
+    #: Same-language TF-IDF cosine at which an item joins regardless of the score (inf: off).
+    lex_route: float = LEX_ROUTE
 
 
 #: The lexical fallback (backend "none") scores lower: hashed word/bigram cosines of two

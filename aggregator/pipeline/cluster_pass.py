@@ -29,6 +29,7 @@ import numpy as np
 
 from aggregator.cluster import cedict, lexical
 from aggregator.cluster import embed as cluster_embed
+from aggregator.cluster.boilerplate import story_lead
 from aggregator.cluster.clusterer import (
     RULE_JOIN,
     ClusterInput,
@@ -105,7 +106,9 @@ def evidence_extractor_id() -> str:
     sources of the extractor and of every module of ours it imports (the Chinese folding,
     the alias table…), and OpenCC's version. Keys stored under another fingerprint are
     recomputed, so an edit of the extractor never leaves stale keys in the window."""
-    h = hashlib.sha256(code_fingerprint("aggregator.cluster.records").encode())
+    h = hashlib.sha256(
+        code_fingerprint("aggregator.cluster.records", "aggregator.cluster.boilerplate").encode()
+    )
     try:
         h.update(importlib.metadata.version("opencc").encode())
     except importlib.metadata.PackageNotFoundError:
@@ -114,7 +117,9 @@ def evidence_extractor_id() -> str:
 
 
 def _lead(row: dict[str, Any]) -> str:
-    return str(row.get("summary") or row.get("content_text") or "")[:LEAD_CHARS]
+    """The item's lead as the clusterer reads it: the summary (else the text) without page
+    boilerplate (``boilerplate.story_lead``: paywall, cookie, share and photo lines)."""
+    return story_lead(str(row.get("summary") or row.get("content_text") or "")[:LEAD_CHARS])
 
 
 def _interned(counts: dict[str, int]) -> Counter[str]:
