@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 import tracemalloc
 from datetime import datetime, timedelta
 from pathlib import Path
