@@ -1,5 +1,6 @@
-"""The publish pass holds one rendered output at a time and replaces the outputs all together
-(issue 15 item 8, issue 16 item 3): a real store, real files, memory traced by tracemalloc."""
+"""What a poll pass holds in memory (issue 15 item 8, issue 16 items 3 and 6): publishing holds
+one rendered output at a time and replaces the outputs all together; a one-shot poll drops
+what only refreshing used before it clusters. Real store, real files, real origin."""
 
 from __future__ import annotations
 
@@ -75,3 +76,43 @@ def test_write_outputs_replaces_nothing_when_a_file_cannot_be_written(tmp_path: 
     assert (out / "events.atom").read_bytes() == b"old events"
     assert (out / "items.atom").read_bytes() == b"old items"
     assert not [p for p in out.rglob("*.tmp")]
+
+
+def test_one_shot_poll_drops_refresh_only_memory_before_clustering(tmp_path: Path) -> None:
+    """``poll`` (one pass) forgets the s2t converter (26 MB, built for Traditional text) and
+    the near-duplicate record cache once feeds are stored, before clustering; the daemon's
+    pipeline keeps them. Real origin, real store, the pass's own entry point."""
+    import asyncio
+
+    from origin import Origin
+
+    from aggregator.normalize.langid import built_converters
+    from aggregator.opml import Subscription, write_opml
+    from aggregator.pipeline.poll import poll_and_publish, select_feeds
+
+    items = "".join(
+        f"<item><guid>g{i}</guid><link>http://example.org/{i}</link>"
+        f"<title>國務院總理主持召開常務會議第{i}次</title>"
+        f"<description>會議部署穩經濟一攬子政策措施，第{i}項。</description></item>"
+        for i in range(3))  # fmt: skip
+    body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>{items}' \
+           "</channel></rss>"
+    with Origin() as origin:
+        origin.static("/f.xml", body.encode(), etag='"v1"')
+        cfg = make_config(tmp_path, dedupe={"enabled": True, "near_duplicates": True})
+        (tmp_path / "feeds.opml").write_bytes(
+            write_opml([Subscription(url=origin.url("/f.xml"), title="F", lang="zh-TW")]))
+        store = Store.open(cfg.store_path, cfg.store)
+        try:
+            from aggregator.cli import sync_opml
+
+            sync_opml(cfg, store)
+            feeds = select_feeds(cfg, store, datetime.now().astimezone(), all_feeds=True)
+            report = asyncio.run(
+                poll_and_publish(cfg, store, feeds, lambda: datetime.now().astimezone()))
+            langs = [r["lang"] for r in store.rows("SELECT lang FROM items")]
+        finally:
+            store.close()
+    assert report.new_items == 3 and report.clustered >= 1  # near copies: one original
+    assert langs == ["zh-Hant"] * 3  # detected with s2t, which was then dropped
+    assert "s2t" not in built_converters()
