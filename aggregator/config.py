@@ -49,8 +49,13 @@ class StoreConfig:
     wal_warn_bytes: int = _f(
         256 * MIB, "Log a warning when the WAL grows past this (a reader holding it open).", min=0
     )
+    # 8, not 64: the cache fills with every page a pass reads (the whole 58 MB store of the
+    # peer benchmark's first pass), and 64 MiB of it cost 51 MB peak RSS for no CPU (bench/ab.py,
+    # peer pass 1, 6 alternated trials each: median 16.31 s at 64 vs 16.30 s at 8; pass 5:
+    # 5.12 vs 4.90 s, 262 -> 212 MB). bench/store_ablation.py at 200k items: 2 MiB within
+    # noise of 64 MiB.
     cache_mb: int = _f(
-        64,
+        8,
         "SQLite page cache of the daemon's connection, MiB (SQLite's default is 2 MiB).",
         min=1,
     )

@@ -44,7 +44,7 @@ async def poll_and_publish(
     (after publishing: a translator never delays a poll) and publish again if it did.
     A pass that stored nothing leaves the outputs as they are (same entries; rewriting them
     cost ~0.1 s CPU and an fsync per file on every 304-only pass); ``publish`` forces it."""
-    pipeline = Pipeline(cfg, store)
+    pipeline = Pipeline(cfg, store, one_shot=True)
     try:
         report = await pipeline.poll(feeds, clock, on_done=on_done)
     finally:

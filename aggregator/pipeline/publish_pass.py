@@ -18,6 +18,7 @@ import json
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
+from itertools import chain
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,9 +29,9 @@ from aggregator.models import Event, EventMember, EventView, OutletRef
 from aggregator.pipeline.code_id import code_fingerprint
 from aggregator.publish import (
     PublishedItem,
-    render_all,
-    render_topic_feeds,
-    write_outputs,
+    StagedOutputs,
+    render_stream,
+    stream_topic_feeds,
 )
 from aggregator.publish.notice import with_status_notice
 from aggregator.publish.topics import match_events, matcher
@@ -262,12 +263,19 @@ def publish_outputs(cfg: Config, store: Store, now: datetime) -> list[str]:
     items = load_items(store, limit=limit)
     topics = _topic_events(cfg, store, events, now)
     digest = _digest_events(cfg, store, events, now)
-    files = render_all(events[:limit], items, cfg.publish, now, topics=topics, digest_events=digest)
-    files.update(render_topic_feeds(topics, cfg.publish, now))
-    if not events:
-        files["index.html"] = with_status_notice(files["index.html"], status_lines(cfg, store))
-    write_outputs(cfg.publish_dir, files)
-    return sorted(files)
+    # Each file is written out (to a temp file) as soon as it is rendered and dropped, and
+    # all of them replace the old ones at the end: one rendered file in memory at a time.
+    files = chain(
+        render_stream(events[:limit], items, cfg.publish, now, topics, digest),
+        stream_topic_feeds(topics, cfg.publish, now),
+    )
+    with StagedOutputs(cfg.publish_dir) as out:
+        for name, data in files:
+            if name == "index.html" and not events:
+                data = with_status_notice(data, status_lines(cfg, store))
+            out.add(name, data)
+            del data
+    return sorted(out.names)
 
 
 def status_lines(cfg: Config, store: Store) -> list[str]:

@@ -93,9 +93,18 @@ class PollReport:
 class Pipeline:
     """Wires fetch → parse → normalize → dedupe → store (→ cluster, via ``clusterer``)."""
 
-    def __init__(self, cfg: Config, store: Store, *, rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        cfg: Config,
+        store: Store,
+        *,
+        rng: random.Random | None = None,
+        one_shot: bool = False,
+    ) -> None:
         self.cfg = cfg
         self.store = store
+        #: Polls once (the ``poll`` command): see :meth:`_release_refresh_memory`.
+        self.one_shot = one_shot
         cap = cfg.parse.worker_memory_mb * MIB
         self.parser = ParsePool(cfg.parse.workers, memory_cap_bytes=cap)
         self.rng = rng or random.Random()
@@ -121,6 +130,17 @@ class Pipeline:
         from aggregator.pipeline.near_duplicates import NearDuplicates
 
         self._near = NearDuplicates(self.store, self.cfg.dedupe.window_days)
+
+    def _release_refresh_memory(self) -> None:
+        """Before a one-shot pass clusters, drop what only refreshing used: the near-duplicate
+        layer (its record cache) and the s2t converter (language detection of Traditional
+        text). The clusterer's allocations then reuse that memory instead of adding to it:
+        peak RSS of the peer benchmark's pass 1 222 -> 205 MB (/tmp probe, one run each).
+        The daemon keeps both: its next tick needs them."""
+        from aggregator.normalize.langid import release_converter
+
+        self._near = None
+        release_converter("s2t")
 
     @property
     def events(self) -> EventBuilder:
@@ -150,6 +170,8 @@ class Pipeline:
         report = PollReport()
         with self.grouped_writes():
             await self._poll(feeds, now_fn, report, on_done, stop)
+        if self.one_shot:
+            self._release_refresh_memory()
         if self._events is not None or self.store.has_unclustered_items():
             report.clustered = await self.events.cluster_pending_async(now_fn())
         return report

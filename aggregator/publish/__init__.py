@@ -18,7 +18,7 @@ Modules: :mod:`.entries` (records → format-neutral entries), :mod:`.formats` (
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 
 from aggregator.config import PublishConfig
@@ -34,12 +34,13 @@ from aggregator.publish.entries import (
 )
 from aggregator.publish.formats import FeedMeta, render_atom, render_json, render_rss
 from aggregator.publish.page import render_page
-from aggregator.publish.write import write_outputs
+from aggregator.publish.write import StagedOutputs, write_outputs
 
 __all__ = [
     "OUTPUT_FILES",
     "FeedEntry",
     "PublishedItem",
+    "StagedOutputs",
     "TopicEvents",
     "extra_route",
     "render_all",
@@ -47,7 +48,9 @@ __all__ = [
     "render_event_feeds",
     "render_index_html",
     "render_item_feeds",
+    "render_stream",
     "render_topic_feeds",
+    "stream_topic_feeds",
     "write_outputs",
 ]
 
@@ -81,12 +84,78 @@ def extra_route(path: str) -> tuple[str, str] | None:
     return (f"{m.group(1)}.{m.group(2)}", _MEDIA[m.group(2)]) if m else None
 
 
+def _formats(
+    meta: FeedMeta, entries: Sequence[FeedEntry], now: datetime
+) -> Iterator[tuple[str, bytes]]:
+    """The family's three files, each rendered when asked for (see :func:`render_stream`)."""
+    yield f"{meta.name}.atom", render_atom(meta, entries, now)
+    yield f"{meta.name}.rss", render_rss(meta, entries, now)
+    yield f"{meta.name}.json", render_json(meta, entries, now)
+
+
 def _render(meta: FeedMeta, entries: Sequence[FeedEntry], now: datetime) -> dict[str, bytes]:
-    return {
-        f"{meta.name}.atom": render_atom(meta, entries, now),
-        f"{meta.name}.rss": render_rss(meta, entries, now),
-        f"{meta.name}.json": render_json(meta, entries, now),
-    }
+    return dict(_formats(meta, entries, now))
+
+
+def _meta(cfg: PublishConfig, name: str, title: str, description: str) -> FeedMeta:
+    return FeedMeta(
+        name=name,
+        feed_id=tag_uri(cfg, "feed", name),
+        title=title,
+        description=description,
+        base_url=cfg.base_url,
+        author=cfg.title,
+        lang=cfg.preferred_language,
+    )
+
+
+def _event_family(
+    events: Sequence[Event], cfg: PublishConfig, now: datetime
+) -> tuple[FeedMeta, list[FeedEntry]]:
+    meta = _meta(
+        cfg,
+        "events",
+        f"{cfg.title}: events",
+        "One entry per news event, listing every report of it by language.",
+    )
+    return meta, newest_first((event_entry(e, cfg, now) for e in events), cfg.max_entries)
+
+
+def _item_family(
+    items: Sequence[PublishedItem], cfg: PublishConfig, now: datetime
+) -> tuple[FeedMeta, list[FeedEntry]]:
+    meta = _meta(
+        cfg,
+        "items",
+        f"{cfg.title}: items",
+        "Deduplicated news items, each with the feed it came from.",
+    )
+    return meta, newest_first((item_entry(i, cfg, now) for i in items), cfg.max_entries)
+
+
+def _topic_family(
+    topic: TopicEvents, cfg: PublishConfig, now: datetime
+) -> tuple[FeedMeta, list[FeedEntry]]:
+    slug, title, events = topic
+    meta = _meta(
+        cfg,
+        f"topics/{slug}",
+        f"{cfg.title}: {title or slug}",
+        f"Events about {title or slug}, in every language.",
+    )
+    return meta, newest_first((event_entry(e, cfg, now) for e in events), cfg.max_entries)
+
+
+def _digest_family(
+    events: Sequence[Event], cfg: PublishConfig, now: datetime
+) -> tuple[FeedMeta, list[FeedEntry]]:
+    meta = _meta(
+        cfg,
+        "digest",
+        f"{cfg.title}: daily digest",
+        f"One entry per day ({cfg.digest_timezone}) listing its events by outlets.",
+    )
+    return meta, list(digest_entries(events, cfg, now))
 
 
 def render_event_feeds(
@@ -94,17 +163,7 @@ def render_event_feeds(
 ) -> dict[str, bytes]:
     """``events.atom``, ``events.rss``, ``events.json``: one entry per event, newest update
     first, at most ``cfg.max_entries``."""
-    meta = FeedMeta(
-        name="events",
-        feed_id=tag_uri(cfg, "feed", "events"),
-        title=f"{cfg.title}: events",
-        description="One entry per news event, listing every report of it by language.",
-        base_url=cfg.base_url,
-        author=cfg.title,
-        lang=cfg.preferred_language,
-    )
-    entries = newest_first((event_entry(e, cfg, now) for e in events), cfg.max_entries)
-    return _render(meta, entries, now)
+    return _render(*_event_family(events, cfg, now), now)
 
 
 def render_item_feeds(
@@ -112,17 +171,7 @@ def render_item_feeds(
 ) -> dict[str, bytes]:
     """``items.atom``, ``items.rss``, ``items.json``: one entry per deduplicated item with
     its source, newest first, at most ``cfg.max_entries``."""
-    meta = FeedMeta(
-        name="items",
-        feed_id=tag_uri(cfg, "feed", "items"),
-        title=f"{cfg.title}: items",
-        description="Deduplicated news items, each with the feed it came from.",
-        base_url=cfg.base_url,
-        author=cfg.title,
-        lang=cfg.preferred_language,
-    )
-    entries = newest_first((item_entry(i, cfg, now) for i in items), cfg.max_entries)
-    return _render(meta, entries, now)
+    return _render(*_item_family(items, cfg, now), now)
 
 
 def render_topic_feeds(
@@ -130,36 +179,22 @@ def render_topic_feeds(
 ) -> dict[str, bytes]:
     """``topics/<slug>.atom``, ``.rss``, ``.json`` per topic: its events, with the same entry
     ids as ``events.*``."""
-    files: dict[str, bytes] = {}
-    for slug, title, events in topics:
-        meta = FeedMeta(
-            name=f"topics/{slug}",
-            feed_id=tag_uri(cfg, "feed", f"topics/{slug}"),
-            title=f"{cfg.title}: {title or slug}",
-            description=f"Events about {title or slug}, in every language.",
-            base_url=cfg.base_url,
-            author=cfg.title,
-            lang=cfg.preferred_language,
-        )
-        entries = newest_first((event_entry(e, cfg, now) for e in events), cfg.max_entries)
-        files.update(_render(meta, entries, now))
-    return files
+    return dict(stream_topic_feeds(topics, cfg, now))
+
+
+def stream_topic_feeds(
+    topics: Sequence[TopicEvents], cfg: PublishConfig, now: datetime
+) -> Iterator[tuple[str, bytes]]:
+    """:func:`render_topic_feeds`, one file at a time."""
+    for topic in topics:
+        yield from _formats(*_topic_family(topic, cfg, now), now)
 
 
 def render_digest_feeds(
     events: Sequence[Event], cfg: PublishConfig, now: datetime
 ) -> dict[str, bytes]:
     """``digest.atom``, ``.rss``, ``.json``: one entry per day (:mod:`.digest`)."""
-    meta = FeedMeta(
-        name="digest",
-        feed_id=tag_uri(cfg, "feed", "digest"),
-        title=f"{cfg.title}: daily digest",
-        description=f"One entry per day ({cfg.digest_timezone}) listing its events by outlets.",
-        base_url=cfg.base_url,
-        author=cfg.title,
-        lang=cfg.preferred_language,
-    )
-    return _render(meta, digest_entries(events, cfg, now), now)
+    return _render(*_digest_family(events, cfg, now), now)
 
 
 def render_index_html(
@@ -184,8 +219,22 @@ def render_all(
 ) -> dict[str, bytes]:
     """Every file of :data:`OUTPUT_FILES` (the digest from ``digest_events``, default
     ``events``), ready for :func:`write_outputs`."""
-    files = render_event_feeds(events, cfg, now)
-    files.update(render_digest_feeds(events if digest_events is None else digest_events, cfg, now))
-    files.update(render_item_feeds(items, cfg, now))
-    files["index.html"] = render_index_html(events, items, cfg, now, topics)
-    return files
+    return dict(render_stream(events, items, cfg, now, topics, digest_events))
+
+
+def render_stream(
+    events: Sequence[Event],
+    items: Sequence[PublishedItem],
+    cfg: PublishConfig,
+    now: datetime,
+    topics: Sequence[TopicEvents] = (),
+    digest_events: Sequence[Event] | None = None,
+) -> Iterator[tuple[str, bytes]]:
+    """:func:`render_all`'s files, in its order, each rendered only when the previous one
+    has been taken: a caller that writes each one out (:class:`.write.StagedOutputs`) holds
+    one rendered file at a time, not all of them (issue 15 item 8)."""
+    yield from _formats(*_event_family(events, cfg, now), now)
+    digest = events if digest_events is None else digest_events
+    yield from _formats(*_digest_family(digest, cfg, now), now)
+    yield from _formats(*_item_family(items, cfg, now), now)
+    yield "index.html", render_index_html(events, items, cfg, now, topics)

@@ -93,9 +93,8 @@ _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _A = "{http://www.w3.org/2005/Atom}"
 
 
-def _finish_atom(doc: bytes, entries: Sequence[FeedEntry]) -> bytes:
+def _finish_atom(root: Any, entries: Sequence[FeedEntry]) -> bytes:
     """Per entry ``xml:lang`` and ``atom:source`` ``id``/``updated`` (module docstring)."""
-    root = etree.fromstring(doc, etree.XMLParser(remove_blank_text=True, resolve_entities=False))
     for el, e in zip(root.iter(f"{_A}entry"), entries, strict=True):
         if e.lang:
             el.set(_XML_LANG, e.lang)
@@ -110,8 +109,12 @@ def _finish_atom(doc: bytes, entries: Sequence[FeedEntry]) -> bytes:
 
 def render_atom(meta: FeedMeta, entries: Sequence[FeedEntry], now: datetime) -> bytes:
     """Atom 1.0 (RFC 4287) document."""
-    out: bytes = _generator(meta, entries, now, "atom").atom_str(pretty=False, encoding="UTF-8")
-    return _finish_atom(out, entries)
+    # feedgen's text is parsed back at once and not kept: one serialised copy at a time.
+    root = etree.fromstring(
+        _generator(meta, entries, now, "atom").atom_str(pretty=False, encoding="UTF-8"),
+        etree.XMLParser(remove_blank_text=True, resolve_entities=False),
+    )
+    return _finish_atom(root, entries)
 
 
 def render_rss(meta: FeedMeta, entries: Sequence[FeedEntry], now: datetime) -> bytes:
@@ -158,4 +161,5 @@ def render_json(meta: FeedMeta, entries: Sequence[FeedEntry], now: datetime) -> 
     doc["items"] = [_json_item(e) for e in entries]
     # ensure_ascii=False keeps Chinese readable; every string went through clean_text, so no
     # lone surrogate can make the UTF-8 encoding fail.
-    return (dumps_indent1(doc) + "\n").encode("utf-8")
+    # Encoded before the newline is added: two copies of the text at most, not three.
+    return dumps_indent1(doc).encode("utf-8") + b"\n"

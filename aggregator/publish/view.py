@@ -50,6 +50,7 @@ MIN_GAIN_SHARE = 0.2
 UPDATE_STEP = timedelta(seconds=1)
 
 _EN_WORD = re.compile(r"[a-z0-9][a-z0-9'’-]+")
+_HAN_CHAR = re.compile("[\u4e00-\u9fff]")
 _STOP = frozenset(
     [
         "the",
@@ -112,7 +113,7 @@ def terms(text: str, lang: str) -> set[str]:
     """Words (English, stop words out) or character bigrams (Chinese) of the folded text."""
     t = fold_for_matching(text)
     if lang == "zh":
-        han = [c for c in t if "\u4e00" <= c <= "\u9fff"]
+        han = _HAN_CHAR.findall(t)  # the characters in order, as a per-character test gives
         return {a + b for a, b in pairwise(han)} | {
             w for w in _EN_WORD.findall(t) if w not in _STOP
         }
@@ -224,7 +225,8 @@ def _gain(
 ) -> tuple[float, int, int]:
     """Weight of the terms a sentence adds (damped by its length), then earlier member and
     earlier position."""
-    g = sum(weight[t] for t in c[3] - covered) / (len(c[3]) ** 0.5 or 1.0)
+    # map over Counter.__getitem__ (0 for a missing term, as weight[t]): the same integer sum.
+    g = sum(map(weight.__getitem__, c[3] - covered)) / (len(c[3]) ** 0.5 or 1.0)
     return (g, -c[0], -c[1])
 
 

@@ -163,3 +163,37 @@ def test_changed_chars_counts_like_the_character_by_character_comparison() -> No
             assert _changed_chars(text, config) == sum(
                 a != b for a, b in zip(text, converted, strict=True)
             )
+
+
+def _variant_with_both_counts(han: str, hint: str | None) -> str:
+    """The variant rule with both OpenCC counts always taken (the rule before the shortcut)."""
+    from aggregator.normalize.langid import _changed_chars
+
+    traditional, simplified = _changed_chars(han, "t2s"), _changed_chars(han, "s2t")
+    if traditional != simplified:
+        return "zh-Hant" if traditional > simplified else "zh-Hans"
+    return "zh-Hant" if normalize_tag(hint) == "zh-Hant" else "zh-Hans"
+
+
+def test_variant_shortcut_decides_as_both_counts_on_every_fixture_headline() -> None:
+    from aggregator.normalize.langid import _HAN, _han_variant
+
+    rows = [r for r in _rows() if r["label"].startswith("zh")]
+    assert len(rows) > 600
+    for r in rows:
+        han = "".join(_HAN.findall(r["text"]))
+        for hint in (None, "zh-CN", "zh-TW", "en"):
+            assert _han_variant(han, hint) == _variant_with_both_counts(han, hint), r["text"]
+
+
+def test_simplified_text_never_builds_the_s2t_converter() -> None:
+    """s2t's phrase dictionaries are ~26 MB of RSS; Simplified text without a Traditional-only
+    character is zh-Hans whatever s2t would count, so it must not build them."""
+    from aggregator.normalize.langid import built_converters, release_converter
+
+    release_converter("s2t")
+    assert detect_language("国务院总理主持召开常务会议，部署稳经济措施", "zh-CN") == "zh-Hans"
+    assert detect_language("国务院总理主持召开常务会议，部署稳经济措施") == "zh-Hans"
+    assert "s2t" not in built_converters()
+    assert detect_language("國務院總理主持召開常務會議", "zh-CN") == "zh-Hant"
+    assert "s2t" in built_converters()  # Traditional text needs s2t

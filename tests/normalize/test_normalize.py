@@ -414,3 +414,39 @@ def test_t2s_never_changes_ascii_so_folding_may_skip_it() -> None:
         keys = [line.split("\t", 1)[0] for line in dump.splitlines() if line]
         assert keys, name
         assert not [k for k in keys if any(c.isascii() for c in k)], name
+
+
+def _fold_as_before(text: str) -> str:
+    """fold_for_matching as written before its shortcuts (three regex passes always)."""
+    import re
+    import unicodedata
+
+    from aggregator.normalize.item import _punct_table
+    from aggregator.normalize.langid import opencc_converter
+
+    t = unicodedata.normalize("NFKC", text).casefold()
+    if not t.isascii():
+        t = opencc_converter("t2s").convert(t)
+    t = re.sub(r"(?<=\d),(?=\d{3}\b)", "", t)
+    t = re.sub(r"(?<=\d)\.(?=\d)", "\ue000", t)
+    t = t.translate(_punct_table()).replace("\ue000", ".")
+    return re.sub(r"\s+", " ", t).strip()
+
+
+def test_fold_shortcuts_give_the_same_text() -> None:
+    """Skipping the number patterns without "," / "." and splitting on str.isspace() must
+    fold exactly as the three regex passes did: every whitespace and punctuation code point,
+    numbers, the placeholder character itself, and random mixes of them."""
+    import random
+    import sys
+
+    from aggregator.normalize.item import _fold
+
+    spaces = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()]
+    pieces = [*spaces, "1,000", "3.14", ",", ".", "1.", ".5", "\ue000", "中国", "乾隆", "Ｆｕｌｌ",
+              "ﬁ", "x", "Ä", "-", "—", "'", "2,50", "12,345,678.9", "\u200b", "\ufeff", "%"]
+    rng = random.Random(16)
+    cases = ["", " ", "\ue000", "a\ue000b", "1\ue0002", *spaces]
+    cases += ["".join(rng.choices(pieces, k=rng.randint(1, 30))) for _ in range(5000)]
+    for text in cases:
+        assert _fold(text) == _fold_as_before(text), repr(text)

@@ -1,5 +1,6 @@
 """What a ``poll --all`` process imports (issue 16): a pass in which every feed answers 304
-loads no MinHash (numpy, rensa), no sqlite-utils and no feedparser; a pass with new items
+loads no MinHash (numpy, rensa), no sqlite-utils, no feedparser and not httpx's command-line
+tool (rich, click, pygments); a pass with new items
 still does its near-duplicate work. Real CLI process, real store, real HTTP origin."""
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from origin import Origin
 
 from aggregator.opml import Subscription, write_opml
 
-HEAVY = ("numpy", "rensa", "sqlite_utils", "feedparser")
+#: rich, click, pygments: httpx's command-line tool, which httpx imports when they are there.
+HEAVY = ("numpy", "rensa", "sqlite_utils", "feedparser", "rich", "click", "pygments")
 
 #: Runs the CLI in-process, then prints which of HEAVY it imported.
 PROBE = (
