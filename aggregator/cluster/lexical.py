@@ -20,7 +20,7 @@ import math
 import re
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Container, Iterable, Iterator, Mapping
 
 from aggregator.cluster.cedict import english_words, glossary, segment
 from aggregator.cluster.embed import fold_chinese
@@ -53,7 +53,11 @@ def terms(title: str, lead: str, *, gloss: bool = True) -> Counter[str]:
     text = fold_chinese(f"{title}\n{title}\n{lead}"[: MAX_TEXT_CHARS + 2 * len(title)])
     out: Counter[str] = Counter()
     latin: list[str] = []
-    table = glossary() if gloss and _HAN.search(text) else {}
+    words: Container[str] = ()
+    glosses: Mapping[str, tuple[str, ...]] = {}
+    if gloss and _HAN.search(text):
+        g = glossary()
+        words, glosses = g.words, g.glosses
     for run in _HAN_OR_LATIN.findall(text):
         if not _HAN.match(run):
             latin.append(run)
@@ -61,8 +65,8 @@ def terms(title: str, lead: str, *, gloss: bool = True) -> Counter[str]:
         if not gloss:
             out.update(run[i : i + 2] for i in range(max(1, len(run) - 1)))
             continue
-        for word in segment(run, table):
-            english = table.get(word)
+        for word in segment(run, words):
+            english = glosses[word]  # a headword or one character: () when unglossed
             if english:
                 out.update(english)
                 if len(word) > 1:
