@@ -358,7 +358,7 @@ class EventBuilder:
             lead=lead,
             at=_at(r),
             vector=vec,
-            terms=_interned(lexical.terms(r["title"], lead)),
+            terms=lexical.terms(r["title"], lead),  # interned by terms()
         )
         a = clusterer.assign(item, now)
         features = dict(a.features)
