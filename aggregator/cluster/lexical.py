@@ -170,8 +170,18 @@ class DocFreq:
         #: its native words, would only fill the memo: a Python call per term for nothing).
         self.idf_memo = _IdfMemo(self)
         self.weighed_since_change = 0
+        #: Bumped by every change: a :meth:`snapshot` is current while they are equal.
+        self.generation = 0
+
+    def snapshot(self) -> DocFreq:
+        """A copy of the current state (weighing against it gives what weighing against this
+        table now gives, whatever is added to this one later)."""
+        s = DocFreq(self.max_terms)
+        s.load(self.n_docs, self.df.items())
+        return s
 
     def load(self, n_docs: int, rows: Iterable[tuple[str, int]]) -> None:
+        self.generation += 1
         self.n_docs = n_docs
         self.df = dict(rows)
         self._changed.clear()
@@ -179,6 +189,7 @@ class DocFreq:
         self.weighed_since_change = 0
 
     def add(self, counts: Mapping[str, int]) -> None:
+        self.generation += 1
         self.idf_memo.clear()
         self.weighed_since_change = 0
         self.n_docs += 1

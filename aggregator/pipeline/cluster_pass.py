@@ -124,6 +124,11 @@ def _interned(counts: dict[str, int]) -> Counter[str]:
     return Counter({intern(t): c for t, c in counts.items()})
 
 
+def _stored_terms(raw: str) -> Counter[str]:
+    """Term counts as ``store_events.save_terms`` keeps them (a JSON object, in order)."""
+    return _interned(json.loads(raw))
+
+
 def _member_row(m: store_events.WindowMember) -> dict[str, Any]:
     return {
         "title": m.title,
@@ -167,6 +172,8 @@ class EventBuilder:
         time is ≥ ``since`` (item time, not the wall clock), oldest first."""
         clusterer = EventClusterer(self.cfg.cluster, self.embedder.dim, weights=self.weights)
         clusterer.df.load(*store_events.load_doc_freq(self.store))
+        # Stored term counts are read and weighed when their event is first needed.
+        clusterer.defer_stored_terms(_stored_terms)
         store_events.ensure_terms_version(self.store, lexical.TERMS_VERSION)
         extractor = evidence_extractor_id()
         members = store_events.window_members(
@@ -190,9 +197,8 @@ class EventBuilder:
                 assert m.vector is not None
                 vec = np.frombuffer(m.vector, dtype=np.float32)
             row = _member_row(m)
-            if m.terms is not None:  # stored when it was clustered: no segmenting again
-                terms: Counter[str] = _interned(json.loads(m.terms))
-            else:
+            terms: Counter[str] | None = None
+            if m.terms is None:  # else stored when it was clustered: no segmenting again
                 terms = computed[m.item_id] = lexical.terms(m.title, _lead(row))
             if m.keys is not None:  # stored when it was clustered: no extraction again
                 evidence = Evidence(frozenset(m.keys[0]), frozenset(m.keys[1]))
@@ -208,7 +214,8 @@ class EventBuilder:
                     evidence=evidence,
                     title=m.title,
                     terms=terms,
-                )
+                ),
+                stored_terms=m.terms or "",
             )
         if computed or extracted:  # stored for the next start (older store, new extractor)
             with self.store.transaction():
