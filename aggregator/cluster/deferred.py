@@ -52,17 +52,24 @@ class DeferredTerms:
     def pending(self, event_id: int) -> bool:
         return event_id in self._events
 
-    def take(self, event_id: int) -> list[tuple[int, str, Counter[str]]]:
-        """The event's deferred members, oldest first, decoded (and no longer deferred)."""
+    def take(
+        self, event_id: int
+    ) -> tuple[lexical.DocFreq | None, list[tuple[int, str, Counter[str]]]]:
+        """The frequencies to weigh them against and the event's deferred members, oldest
+        first, decoded (and no longer deferred)."""
         got = self._events.pop(event_id, None)
         if not got:
-            return []
-        decode = self.decode
-        assert decode is not None
-        return [(row, lang, decode(raw)) for row, lang, raw in got]
+            return None, []
+        decode, df = self.decode, self.df
+        assert decode is not None and df is not None
+        if not self._events:  # the last ones: the copy goes with them (the caller has it)
+            self.df = None
+        return df, [(row, lang, decode(raw)) for row, lang, raw in got]
 
     def drop(self, event_id: int) -> None:
         self._events.pop(event_id, None)
+        if not self._events:
+            self.df = None
 
     def __len__(self) -> int:
         """Members still deferred."""

@@ -72,5 +72,6 @@ class Machinery:
         for eid in event_ids:
             if d.pending(eid):
                 ev = self._events[eid]
-                for row, lang, counts in d.take(eid):
-                    self._put_lex(ev, row, self._weigh(0, lang, counts, d.df))
+                df, members = d.take(eid)
+                for row, lang, counts in members:
+                    self._put_lex(ev, row, self._weigh(0, lang, counts, df))

@@ -114,7 +114,9 @@ def test_deferred_window_gives_the_decisions_of_weighing_at_load() -> None:
     assert got == want  # scores and features to the last bit
     assert any(g[1] == RULE_JOIN for g in got)
     assert 0 < len(lazy._deferred) < WINDOW  # events no item reached were never weighed
+    assert lazy._deferred.df is not None  # the copy of the frequencies, while needed
     assert _state(lazy) == _state(eager)
+    assert lazy._deferred.df is None  # all weighed: the copy is gone
     assert {r: list(v.items()) for r, v in lazy._lex.items()} == {
         r: list(v.items()) for r, v in eager._lex.items()
     }
