@@ -150,3 +150,13 @@ def test_pruned_events_leave_nothing_deferred() -> None:
     assert lazy.prune(cut) == eager.prune(cut) > 0
     assert len(lazy._deferred) == len(lazy) < WINDOW
     assert _state(lazy) == _state(eager)
+
+
+def test_merging_deferred_events_gives_the_eager_profiles() -> None:
+    eager, lazy, new = _pair()
+    for c in (eager, lazy):
+        c.merge_events(2, 5)
+        c.merge_events(1, 2)
+    assert not lazy._deferred.pending(1) and lazy._deferred.pending(3)
+    assert _stream(lazy, new[:20]) == _stream(eager, new[:20])
+    assert _state(lazy) == _state(eager)
