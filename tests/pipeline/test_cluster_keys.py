@@ -141,3 +141,26 @@ def test_window_reads_leads_only_for_members_that_need_them(
     assert [(m.item_id, m.vector, m.terms, m.keys) for m in lean] == [
         (m.item_id, m.vector, m.terms, m.keys) for m in full
     ]
+
+
+def test_equal_key_sets_are_held_once_in_the_window(
+    cfg: Config, store: Store, origin: Origin, now: datetime
+) -> None:
+    """Members with equal stored keys (most often none in the lead) share one frozenset: a
+    4,400-member window held 3,700 empty ones, 216 B each."""
+    plain = [(f"p{i}", f"http://example.org/p{i}", f"Quiet day number {i}", "") for i in range(4)]
+    origin.static("/s.xml", _rss(STORIES + plain))
+    _poll(cfg, store, origin.url("/s.xml"), now)
+    clusterer = EventBuilder(cfg, store)._load(now - timedelta(days=3))
+    members = [m for e in clusterer._events for m in clusterer.members(e)]
+    assert len(members) == 8
+    empty = [m.evidence.text_keys for m in members if not m.evidence.text_keys]
+    assert len(empty) >= 4 and all(s is empty[0] for s in empty)
+    by_value: dict[frozenset[str], set[int]] = {}
+    for m in members:
+        for s in (m.evidence.title_keys, m.evidence.text_keys):
+            by_value.setdefault(s, set()).add(id(s))
+    assert all(len(ids) == 1 for ids in by_value.values())
+    assert {m.item_id: m.evidence for m in members} == {
+        m.item_id: _fresh(store, m.item_id) for m in members
+    }

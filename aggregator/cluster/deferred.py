@@ -1,0 +1,77 @@
+"""Cluster stage: stored members whose term vectors are weighed only when their event is first
+needed (pure, no I/O).
+
+A window load puts back every member of the window's events (4,400 on the peer workload), and
+weighing each one's stored term counts was ~40% of the load: most of it wasted on a pass with
+few new items, which makes only a few events candidates (400 new items touched 64% of 1,217
+events; a daemon poll with 20 touches a handful). :class:`DeferredTerms` keeps each such
+member's stored counts, still encoded, beside a copy of the document frequencies as they were
+when the member was put back; the clusterer weighs an event's deferred members, in their
+order, against that copy the first time the event is scored, joined, merged or read. The
+vectors, profiles and so every decision are those of weighing at load.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+
+from aggregator.cluster import lexical
+
+#: One deferred member: (index row, language, its stored term counts, encoded).
+Deferred = tuple[int, str, str]
+
+
+class DeferredTerms:
+    """Deferred members by event, and the document frequencies they are weighed against."""
+
+    __slots__ = ("_events", "_generation", "decode", "df")
+
+    def __init__(self, decode: Callable[[str], Counter[str]] | None = None) -> None:
+        #: Stored term counts → counts (the store's encoding; the caller knows it). None:
+        #: nothing is deferred.
+        self.decode = decode
+        #: The frequencies at the time the pending members were put back.
+        self.df: lexical.DocFreq | None = None
+        self._generation = -1
+        self._events: dict[int, list[Deferred]] = {}
+
+    def defer(self, df: lexical.DocFreq, event_id: int, row: int, lang: str, raw: str) -> bool:
+        """Keep a member for later; False when it must be weighed now (members deferred
+        against an earlier state of ``df`` are still pending: one copy is kept, not one per
+        state)."""
+        if self.decode is None:
+            return False
+        if self.df is None or self._generation != df.generation:
+            if self._events:
+                return False
+            self.df, self._generation = df.snapshot(), df.generation
+        self._events.setdefault(event_id, []).append((row, lang, raw))
+        return True
+
+    def pending(self, event_id: int) -> bool:
+        return event_id in self._events
+
+    def take(
+        self, event_id: int
+    ) -> tuple[lexical.DocFreq | None, list[tuple[int, str, Counter[str]]]]:
+        """The frequencies to weigh them against and the event's deferred members, oldest
+        first, decoded (and no longer deferred)."""
+        got = self._events.pop(event_id, None)
+        if not got:
+            return None, []
+        decode, df = self.decode, self.df
+        assert decode is not None and df is not None
+        if not self._events:  # the last ones: the copy goes with them (the caller has it)
+            self.df = None
+        return df, [(row, lang, decode(raw)) for row, lang, raw in got]
+
+    def drop(self, event_id: int) -> None:
+        self._events.pop(event_id, None)
+        if not self._events:
+            self.df = None
+
+    def __len__(self) -> int:
+        """Members still deferred."""
+        return sum(len(v) for v in self._events.values())
+

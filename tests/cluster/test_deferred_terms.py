@@ -1,0 +1,162 @@
+"""Stored members' term vectors weighed only when their event is first needed (issue 16: a
+window load weighed all 4,400 members of the peer workload, ~40% of the load, for a pass whose
+new items make a fraction of the events candidates). The decisions must be exactly those of
+weighing everything at load."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import random
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from aggregator.cluster import lexical
+from aggregator.cluster.clusterer import (
+    RULE_JOIN,
+    ClusterInput,
+    ClusterMember,
+    EventClusterer,
+    evidence_for,
+)
+from aggregator.cluster.embed import LexicalEmbedder
+from aggregator.config import ClusterConfig
+
+NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
+EN = str.split("storm flood quake bank rates vote court strike fire rescue minister talks")
+EN += str.split("oil price market protest election ceasefire trade tariff budget deal")
+ZH = str.split("美联储 加息 地震 洪水 法院 罢工 选举 停火 关税 预算 石油 抗议 救援")
+
+
+def _decode(raw: str) -> Counter[str]:
+    return Counter(json.loads(raw))
+
+
+def _stories(rng: random.Random, n: int) -> list[tuple[str, str]]:
+    """(lang, title) per item: stories of 1-4 reports sharing most of their words."""
+    out = []
+    for s in range(n):
+        zh = s % 3 == 0
+        words = rng.sample(ZH if zh else EN, 4)
+        for _ in range(rng.randint(1, 4)):
+            w = [*words[:3], rng.choice(ZH if zh else EN)]
+            rng.shuffle(w)
+            out.append(("zh" if zh else "en", ("" if zh else " ").join(w) + f" {s}"))
+    return out
+
+
+WINDOW = 150
+
+
+def _pair() -> tuple[EventClusterer, EventClusterer, list[ClusterInput]]:
+    """Two clusterers holding one window, weighed at load (``eager``) and deferred
+    (``lazy``, from the stored JSON), and the items that arrive next."""
+    rng = random.Random(7)
+    items = _stories(rng, 90)
+    vecs = LexicalEmbedder(dim=64).embed([t for _, t in items])
+    counts = [lexical.terms(t, "") for _, t in items]
+    df = lexical.DocFreq()
+    for c in counts[:WINDOW]:
+        df.add(c)
+    n, rows = df.take_changes()
+    eager, lazy = EventClusterer(ClusterConfig(), 64), EventClusterer(ClusterConfig(), 64)
+    lazy.defer_stored_terms(_decode)
+    for cl in (eager, lazy):
+        cl.df.load(n, rows)
+    event = 0
+    for i, (lang, title) in enumerate(items[:WINDOW]):
+        if i == 0 or title.split()[-1] != items[i - 1][1].split()[-1]:
+            event += 1  # the story number ends the title
+        at = NOW - timedelta(hours=WINDOW - i)
+        m = ClusterMember(i, event, lang, vecs[i], at, evidence_for(title, ""), title)
+        eager.add_existing(dataclasses.replace(m, terms=counts[i]))
+        lazy.add_existing(m, stored_terms=json.dumps(counts[i], ensure_ascii=False))
+    new = [
+        ClusterInput(1000 + i, lang, title, "", NOW, vecs[WINDOW + i], terms=counts[WINDOW + i])
+        for i, (lang, title) in enumerate(items[WINDOW:])
+    ]
+    return eager, lazy, new
+
+
+def _stream(c: EventClusterer, items: list[ClusterInput]) -> list[tuple[Any, ...]]:
+    """Assign each item and record it as the pipeline does (joins, new events, merges)."""
+    out: list[tuple[Any, ...]] = []
+    next_event = 10_000
+    for it in items:
+        a = c.assign(it, NOW)
+        eid = a.event_id
+        if eid is None:
+            eid = next_event = next_event + 1
+        c.add_member(it, eid, a.evidence)
+        if a.rule == RULE_JOIN:
+            for other in a.merge_with:
+                if c.has_event(other) and other != eid:
+                    c.merge_events(min(eid, other), max(eid, other))
+        out.append((a.event_id, a.rule, a.score, a.features, a.merge_with))
+    return out
+
+
+def _state(c: EventClusterer) -> dict[int, tuple[object, ...]]:
+    c._undefer(*list(c._events))
+    return {
+        eid: (ev.rows, ev.profile.sums, ev.profile.norm2, ev.native.sums, ev.native.norm2)
+        for eid, ev in c._events.items()
+    }
+
+
+def test_deferred_window_gives_the_decisions_of_weighing_at_load() -> None:
+    eager, lazy, new = _pair()
+    assert len(lazy._deferred) == WINDOW and not lazy._lex  # nothing weighed at load
+    assert len(eager._lex) == WINDOW
+    assert any(it.lang == "zh" for it in new) and any(it.lang == "en" for it in new)
+    got, want = _stream(lazy, new), _stream(eager, new)
+    assert got == want  # scores and features to the last bit
+    assert any(g[1] == RULE_JOIN for g in got)
+    assert 0 < len(lazy._deferred) < WINDOW  # events no item reached were never weighed
+    assert lazy._deferred.df is not None  # the copy of the frequencies, while needed
+    assert _state(lazy) == _state(eager)
+    assert lazy._deferred.df is None  # all weighed: the copy is gone
+    assert {r: list(v.items()) for r, v in lazy._lex.items()} == {
+        r: list(v.items()) for r, v in eager._lex.items()
+    }
+
+
+def test_a_member_put_back_after_the_frequencies_changed_is_weighed_at_once() -> None:
+    """Members deferred against one state of the frequencies are weighed against that state;
+    a member put back after a change, while those are pending, is weighed at once."""
+    c = EventClusterer(ClusterConfig(), 4)
+    c.defer_stored_terms(_decode)
+    c.df.add(Counter({"storm": 1, "coast": 1}))
+    before = c.df.snapshot()
+    v = LexicalEmbedder(dim=4).embed(["storm coast"])[0]
+    stored = json.dumps({"storm": 2, "coast": 1})
+    m = ClusterMember(1, 1, "en", v, NOW, evidence_for("storm coast", ""), "storm coast")
+    c.add_existing(m, stored_terms=stored)
+    assert len(c._deferred) == 1
+    c.df.add(Counter({"storm": 1}))  # the stream moves on
+    c.add_existing(ClusterMember(2, 2, "en", v, NOW, m.evidence, m.title), stored_terms=stored)
+    assert len(c._deferred) == 1 and 1 in c._lex  # row 1: event 2, weighed now
+    assert c._lex[1].as_dict() == lexical.weigh(Counter({"storm": 2, "coast": 1}), c.df)
+    c._undefer(1)
+    assert not len(c._deferred)
+    assert c._lex[0].as_dict() == lexical.weigh(Counter({"storm": 2, "coast": 1}), before)
+    assert c._lex[0].as_dict() != c._lex[1].as_dict()
+
+
+def test_pruned_events_leave_nothing_deferred() -> None:
+    eager, lazy, _ = _pair()
+    cut = NOW - timedelta(hours=WINDOW // 2)
+    assert lazy.prune(cut) == eager.prune(cut) > 0
+    assert len(lazy._deferred) == len(lazy) < WINDOW
+    assert _state(lazy) == _state(eager)
+
+
+def test_merging_deferred_events_gives_the_eager_profiles() -> None:
+    eager, lazy, new = _pair()
+    for c in (eager, lazy):
+        c.merge_events(2, 5)
+        c.merge_events(1, 2)
+    assert not lazy._deferred.pending(1) and lazy._deferred.pending(3)
+    assert _stream(lazy, new[:20]) == _stream(eager, new[:20])
+    assert _state(lazy) == _state(eager)
