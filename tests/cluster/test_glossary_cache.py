@@ -12,22 +12,22 @@ from pathlib import Path
 import pytest
 
 from aggregator.cluster import cedict, lexical
-from aggregator.pipeline import cluster_pass
+from aggregator.pipeline import model_caches
 from aggregator.store import file_cache
 
 
 def _key() -> str:
-    return cluster_pass.glossary_cache_key(cedict.glossary_key())
+    return model_caches.glossary_cache_key(cedict.glossary_key())
 
 
 @pytest.fixture
 def cache_dir(tmp_path: Path) -> Iterator[Path]:
     """A store path whose cache folder the glossary goes through; restored afterwards."""
     store_path = tmp_path / "db" / "aggregator.db"
-    cluster_pass.use_glossary_cache(store_path)
+    model_caches.use_glossary_cache(store_path)
     cedict.glossary.cache_clear()  # as in a new process
-    yield file_cache.cache_path(store_path, cluster_pass.GLOSSARY_CACHE_FILE)
-    cluster_pass._glossary_cache = None
+    yield file_cache.cache_path(store_path, model_caches.GLOSSARY_CACHE_FILE)
+    model_caches._glossary_cache = None
     cedict.use_cache(None)
     cedict.glossary.cache_clear()
 
@@ -47,8 +47,8 @@ def test_cached_glossary_is_the_fresh_build(cache_dir: Path) -> None:
     cedict.use_cache(None)
     cedict.glossary.cache_clear()
     uncached = lexical.terms(text, text)
-    cluster_pass._glossary_cache = None
-    cluster_pass.use_glossary_cache(cache_dir.parent.parent / "aggregator.db")
+    model_caches._glossary_cache = None
+    model_caches.use_glossary_cache(cache_dir.parent.parent / "aggregator.db")
     cedict.glossary.cache_clear()
     assert lexical.terms(text, text) == uncached
 
@@ -98,9 +98,9 @@ def test_fresh_process_loads_the_cache_fast(cache_dir: Path) -> None:
         "import sys, time\n"
         "from pathlib import Path\n"
         "from aggregator.cluster import cedict\n"
-        "from aggregator.pipeline import cluster_pass\n"
+        "from aggregator.pipeline import model_caches\n"
         "t = time.process_time(); cedict.read_senses(); build = time.process_time() - t\n"
-        "cluster_pass.use_glossary_cache(Path(sys.argv[1]))\n"
+        "model_caches.use_glossary_cache(Path(sys.argv[1]))\n"
         "t = time.process_time(); g = cedict.glossary(); load = time.process_time() - t\n"
         "print(build, load, len(g))\n"
     )
@@ -119,5 +119,5 @@ def test_a_second_store_keeps_the_table_the_process_holds(cache_dir: Path, tmp_p
     """Installing the cache of another store (tests, several stores in one process) must not
     drop the table: it is the same table, and rebuilding it costs ~0.8 s."""
     first = cedict.glossary()
-    cluster_pass.use_glossary_cache(tmp_path / "other" / "aggregator.db")
+    model_caches.use_glossary_cache(tmp_path / "other" / "aggregator.db")
     assert cedict.glossary() is first

@@ -14,7 +14,7 @@ import pytest
 
 from aggregator.cluster import embed
 from aggregator.cluster.embed import UseEmbedder
-from aggregator.pipeline import cluster_pass
+from aggregator.pipeline import model_caches
 from aggregator.store import file_cache
 
 TEXTS = [
@@ -28,10 +28,10 @@ TEXTS = [
 @pytest.fixture
 def cache_file(tmp_path: Path) -> Iterator[Path]:
     store_path = tmp_path / "db" / "aggregator.db"
-    cluster_pass.use_model_caches(store_path)
-    yield file_cache.cache_path(store_path, cluster_pass.TOKENIZER_CACHE_FILE)
+    model_caches.use_model_caches(store_path)
+    yield file_cache.cache_path(store_path, model_caches.TOKENIZER_CACHE_FILE)
     embed.use_tokenizer_cache(None)
-    cluster_pass._glossary_cache = None
+    model_caches._glossary_cache = None
 
 
 def test_cached_tokenizer_gives_the_same_pieces_and_vectors(cache_file: Path) -> None:
@@ -41,7 +41,7 @@ def test_cached_tokenizer_gives_the_same_pieces_and_vectors(cache_file: Path) ->
     embed.use_tokenizer_cache(None)
     want = plain.embed(TEXTS)
     reference = UseTokenizer(embed._use_resource("sp.model"))
-    cluster_pass.use_model_caches(cache_file.parent.parent / "aggregator.db")
+    model_caches.use_model_caches(cache_file.parent.parent / "aggregator.db")
     first = UseEmbedder(threads=1)
     first._load()._sp = embed._pure_tokenizer()  # built, then kept
     np.testing.assert_array_equal(first.embed(TEXTS), want)
