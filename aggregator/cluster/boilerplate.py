@@ -42,7 +42,7 @@ _EN_PHRASES = (
     r"create an account",
     r"are you sure you want to log out",
     r"(?:limit|number) (?:for|of) free (?:access|articles|stories)",
-    r"unlimited (?:digital )?access",
+    r"unlimited digital access|unlimited access to (?:our|all|the site|[\w.-]+\.com)",
     r"(?:turn(?:ing)? off|disable|whitelist) (?:your |an |the )?ad ?blocker|"
     r"you(?:'re|’re| are) blocking ads",
     r"cookies (?:must be|are) (?:enabled|disabled)|(?:we|this (?:site|website)) uses? cookies",
@@ -66,7 +66,8 @@ _ZH_PHRASES = (
     r"(?:立即|现在|免费|购买|升级您的|感谢您|无法|在此处|此处|这里)订阅|订阅(?:来自|我们)|"
     r"数字订阅者|订阅者帐户",
     r"[您你]的?收件箱",
-    r"登录",
+    r"(?:请|先|立即|重新|点击)登录|登录(?:或|/|／)?注册|登录(?:后|以)(?:查看|阅读|继续|评论|收听)|"
+    r"登录(?:您|你)的",
     r"注册(?:以|立即|免费)",
     r"我们的隐私(?:政策|声明|条款)",
     r"关闭广告拦截|正在屏蔽广告",
@@ -126,7 +127,8 @@ _BOILER_HINTS = (
 )
 #: A photo credit in brackets: "(Photo: J. D. Gallop)", "（照片：…Getty Images）", "(AFP/Getty)".
 _CREDIT = re.compile(
-    r"[(（][^()（）]{0,80}?(?:photo|照片|图片|getty|istock|shutterstock|afp|reuters/)[^()（）]{0,80}[)）]",
+    r"[(（][^()（）]{0,80}?(?:photo\s*(?::|/|by\b|credit)|(?:照片|图片|图)(?:[:：/]|来源)|getty|istock|"
+    r"shutterstock|afp|reuters/)[^()（）]{0,80}[)）]",
     re.IGNORECASE,
 )
 #: A sentence this long is kept whatever it contains (its boilerplate, if any, is a part):

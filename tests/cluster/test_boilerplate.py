@@ -55,6 +55,14 @@ def test_stories_about_subscribers_or_cookies_keep_their_sentences() -> None:
         "The EU fined the site over cookies. U.S. Treasury Secretary Mnuchin spoke.",
         "运动少年热血竞技秀《运动吧少年》在7月11日正式登陆湖南卫视。",
         "飓风“汉娜”登陆美国得克萨斯州，将给得州带来强风暴雨。",
+        # Real feed texts (../shared/feeds: TechCrunch, oschina, mlog.club) that a looser
+        # phrase list dropped: a story about a service, about single sign-on, a bracket
+        # that mentions pictures but credits nobody.
+        "Why would RIM release a limited music service when you can shell out a few extra "
+        "dollars a month for unlimited access?",
+        "单点登录（Single Sign On），简称为 SSO，是目前比较流行的企业业务整合的解决方案之一。",
+        "向日葵更新了 iOS 控制端，支持扫码登录。",
+        "新特性：支持推文功能（推文图片支持粘贴板上传、拖拽上传）。",
     ):
         assert story_lead(text) == text
 
