@@ -14,6 +14,7 @@ import re
 from collections.abc import Collection, Container, Iterable, Mapping
 from dataclasses import dataclass
 
+from aggregator.cluster import alias_rx
 from aggregator.cluster.aliases import ALIASES as _ALIASES
 
 #: Kinds whose disagreement between two headlines signals two different events (see
@@ -147,7 +148,7 @@ def _compile_aliases() -> tuple[re.Pattern[str], dict[str, set[str]], list[tuple
     """One alternation regex for all Latin aliases (one pass per text instead of ~300)."""
     latin: dict[str, set[str]] = {}
     han: list[tuple[str, str]] = []
-    parts: list[str] = []
+    alts: list[alias_rx.Alt] = []
     for kind, table in _ALIASES.items():
         for cid, aliases in table.items():
             key = f"{kind}:{cid}"
@@ -160,11 +161,10 @@ def _compile_aliases() -> tuple[re.Pattern[str], dict[str, set[str]], list[tuple
                 exact = a.isupper() or a in ("Fed", "Xi", "BoE")
                 norm = a if exact else a.casefold()
                 if norm not in latin:
-                    parts.append(re.escape(a) if exact else f"(?i:{re.escape(a)})")
+                    alts.append((a, exact))
                 latin.setdefault(norm, set()).add(key)
-    parts.sort(key=len, reverse=True)  # longest alternative first: "Xi Jinping" before "Xi"
-    rx = re.compile(rf"(?<![\w.])(?:{'|'.join(parts)})(?!\w)")
-    return rx, latin, han
+    # Longest alternative first ("Xi Jinping" before "Xi"), grouped by first character.
+    return alias_rx.compile_grouped(alias_rx.ordered(alts)), latin, han
 
 
 _LATIN_RE, _LATIN_KEYS, _HAN_ALIASES = _compile_aliases()
