@@ -14,6 +14,7 @@ are those of :func:`compile_flat`, which is kept as the reference (``tests/clust
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 
@@ -47,18 +48,29 @@ def _starters(alts: Sequence[Alt]) -> list[str]:
     with one class of the first characters (a test checks the planes above hold none)."""
     firsts = {a[0] for a, _ in alts}
     cls = re.compile(f"(?i:[{''.join(re.escape(c) for c in sorted(firsts))}])")
-    bmp = "".join(map(chr, range(0x10000)))
-    found = set(cls.findall(bmp)) | firsts
+    found = set(cls.findall(_bmp())) | firsts
     return sorted(found)
 
 
-def compile_grouped(alts: Sequence[Alt]) -> re.Pattern[str]:
-    """The alternation of ``alts`` (already :func:`ordered`) grouped by first character; it
-    finds exactly what :func:`compile_flat` finds (see the module docstring)."""
+@functools.cache
+def _bmp() -> str:
+    return "".join(map(chr, range(0x10000)))
+
+
+def grouped(alts: Sequence[Alt]) -> str:
+    """``(?:c1(?:rest…)|c2(?:rest…)|…)``: the alternation of ``alts`` (in their order) grouped
+    by first character. At any position it matches what the flat alternation matches, with
+    the same backtracking order, whatever follows it in a pattern."""
     firsts = [(re.compile(_pattern(a[0], e)), a[1:], e) for a, e in alts]
     branches = []
     for c in _starters(alts):
         rests = [_pattern(rest, e) for first, rest, e in firsts if first.fullmatch(c)]
         if rests:
             branches.append(f"{re.escape(c)}(?:{'|'.join(rests)})")
-    return re.compile(f"{_PREFIX}(?:{'|'.join(branches)}){_SUFFIX}")
+    return f"(?:{'|'.join(branches)})"
+
+
+def compile_grouped(alts: Sequence[Alt]) -> re.Pattern[str]:
+    """The alternation of ``alts`` (already :func:`ordered`) grouped by first character; it
+    finds exactly what :func:`compile_flat` finds (see the module docstring)."""
+    return re.compile(f"{_PREFIX}{grouped(alts)}{_SUFFIX}")

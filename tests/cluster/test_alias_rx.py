@@ -81,3 +81,31 @@ def test_no_alias_starts_with_a_character_beyond_the_bmp() -> None:
     assert cls.search(astral) is None
     # …and the scan does find the non-ASCII case equivalents of the first letters.
     assert {"\u212a", "\u017f"} <= set(alias_rx._starters(alts))
+
+
+def test_month_dates_match_as_with_the_flat_alternation() -> None:
+    """evidence's month-day regex uses the grouped months: the same spans and groups as the
+    flat any-case alternation it replaced."""
+    # Case-sensitive first letters are what the engine skips fast: no global IGNORECASE.
+    assert not evidence._EN_DATE_MD.flags & re.IGNORECASE
+    months = sorted(evidence._MONTHS, key=len, reverse=True)
+    flat = re.compile(rf"\b({'|'.join(months)})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b", re.I)
+    texts = [
+        f"{pre}{m}{dot}{sp}{d}{suf}{post}"
+        for m in [*months, *(m.upper() for m in months), *(m.title() for m in months)]
+        for pre, post in (("", ""), ("on ", "."), ("x", " y"))
+        for dot in ("", ".")
+        for sp in (" ", "  ", "")
+        for d in ("5", "26", "123")
+        for suf in ("", "th", "TH", "St", "nd!", "rdx")
+    ]
+    texts += ["\u017fept 5", "Jul\u0131 4", "mar. 3rd, may 4 june 5th", "Sept. 30th and Sep 1"]
+    for line in (FIXTURES / "events" / "events.jsonl").read_text("utf-8").splitlines():
+        row = json.loads(line)
+        texts += [row["title"], row.get("lead", "")]
+    hits = 0
+    for t in texts:
+        want = [(m.span(), m.groups()) for m in flat.finditer(t)]
+        assert [(m.span(), m.groups()) for m in evidence._EN_DATE_MD.finditer(t)] == want, t
+        hits += len(want)
+    assert hits > 1000
