@@ -245,10 +245,14 @@ def dates(text: str) -> set[str]:
     out: set[str] = set()
     for m in _ZH_DATE.finditer(text):
         out.add(f"date:{int(m.group(1)):02d}-{int(m.group(2)):02d}")
+    # A month spelt with a Unicode case look-alike (ſept, aprıl) matches the any-case regex
+    # but is no key of _MONTHS: no date (it raised KeyError, failing the whole batch).
     for m in _EN_DATE_MD.finditer(text):
-        out.add(f"date:{_MONTHS[m.group(1).lower()]:02d}-{int(m.group(2)):02d}")
+        if mon := _MONTHS.get(m.group(1).lower()):
+            out.add(f"date:{mon:02d}-{int(m.group(2)):02d}")
     for m in _EN_DATE_DM.finditer(text):
-        out.add(f"date:{_MONTHS[m.group(2).lower()]:02d}-{int(m.group(1)):02d}")
+        if mon := _MONTHS.get(m.group(2).lower()):
+            out.add(f"date:{mon:02d}-{int(m.group(1)):02d}")
     return {d for d in out if 1 <= int(d[-2:]) <= 31}
 
 

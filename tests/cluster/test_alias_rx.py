@@ -109,3 +109,12 @@ def test_month_dates_match_as_with_the_flat_alternation() -> None:
         assert [(m.span(), m.groups()) for m in evidence._EN_DATE_MD.finditer(t)] == want, t
         hits += len(want)
     assert hits > 1000
+
+
+def test_a_month_spelt_with_a_unicode_look_alike_gives_no_date_and_no_error() -> None:
+    """``ſept`` and ``aprıl`` match the any-case month regex (ſ ~ s, ı ~ i) but are no month
+    names: untrusted feed text must not raise (a KeyError failed the cluster batch)."""
+    ev = evidence.extract("Storm on \u017fept 5", "Rain from 4 \u017feptember to apr\u0131l 9.")
+    assert not {k for k in ev.keys if k.startswith("date:")}
+    assert "date:09-05" in evidence.extract("Storm on Sept 5").title_keys
+    assert "date:04-09" in evidence.extract("x", "Rain from 4 September to april 9.").text_keys
