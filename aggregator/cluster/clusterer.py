@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from aggregator.cluster import evidence as entities
-from aggregator.cluster import lexical, routes
+from aggregator.cluster import lexical, lexscore, routes
 from aggregator.cluster.centring import LangMeans
 from aggregator.cluster.deferred import DeferredTerms
 from aggregator.cluster.evidence import Evidence
@@ -341,10 +341,12 @@ class EventClusterer(Machinery):
         adj_all = cos_all + self.w.cross_lingual_bonus * cross_all
         best: tuple[float, int, dict[str, Any]] | None = None
         clean: list[tuple[float, int]] = []
+        bar = self.w.join_score + self.w.merge_margin  # what a merge needs (see assign)
         for i, ev in enumerate(events):
             adj = adj_all[bounds[i] : bounds[i + 1]]
+            floor = None if best is None else min(best[0], bar)
             score, parts = self._score_event(
-                ev, adj, rows[bounds[i] : bounds[i + 1]], t, keys, lexv, lang
+                ev, adj, rows[bounds[i] : bounds[i + 1]], t, keys, lexv, lang, floor
             )
             if not parts["conflicts"]:
                 clean.append((score, ev.id))
@@ -394,33 +396,6 @@ class EventClusterer(Machinery):
         for kind, ks in ed.conflict_title.items():
             ek.conflict_title.setdefault(kind, set()).update(ks)
 
-    def _zh_lex(self, nat: lexical.AnyVector, vec: lexical.AnyVector, row: int, g: float) -> float:
-        """A Chinese pair's lexical cosine: native words, blended with glosses by ``g``."""
-        native = lexical.cosine(nat, self._nat[row])
-        return (1 - g) * native + g * lexical.cosine(vec, self._lex[row]) if g else native
-
-    def _lexical(self, ev: EventState, nearest: list[int], lexv: ItemLex) -> tuple[float, float]:
-        """The item's TF-IDF cosine to the event's nearest members (best) and to its keyword
-        profile. Two Chinese reports compare their words' own forms (``native``), others the
-        shared English-word space."""
-        nat, g = lexv.native, self.w.lex_zh_gloss
-        lex_member = max(
-            (
-                self._zh_lex(nat, lexv.vector, r, g)
-                if nat is not None and r in self._nat
-                else lexical.cosine(lexv.vector, self._lex[r])
-                for r in nearest
-            ),
-            default=0.0,
-        )
-        if nat is not None and ev.native.norm2 > 0:
-            lex_profile = ev.native.cosine(nat)
-            if g:
-                lex_profile = (1 - g) * lex_profile + g * ev.profile.cosine(lexv.vector)
-        else:
-            lex_profile = ev.profile.cosine(lexv.vector)
-        return lex_member, lex_profile
-
     def _score_event(
         self,
         ev: EventState,
@@ -430,8 +405,11 @@ class EventClusterer(Machinery):
         keys: ItemKeys,
         lexv: ItemLex,
         lang: str,
+        floor: float | None = None,
     ) -> tuple[float, dict[str, Any]]:
-        """One candidate's score and its features (see ``weights`` for the formula)."""
+        """One candidate's score and its features (see ``weights`` for the formula). Below
+        ``floor`` even with a perfect lexical feature: that bound, features ``conflicts`` only
+        (``lexscore``)."""
         w = self.w
         # ≤ 64 values: Python's sort and sum equal numpy's stable argsort and mean, no overhead.
         vals = adj.tolist()
@@ -459,22 +437,21 @@ class EventClusterer(Machinery):
         sig = bool(w.w_signature) and entities.same_disaster(keys.title, ev.title_keys)
         conflicts = entities.conflicts_between(keys.conflict, keys.all, ev.conflict_title, ev.keys)
         n_num = conflicts.count("num")
-        lex_member, lex_profile = self._lexical(ev, [rows[j] for j in order[:LEX_MEMBERS]], lexv)
-        lex = max(lex_member, lex_profile)
         # Conflicting entities (two countries, central banks, venues) mean shared wording is
         # a template ("X cuts rates by a quarter point"): lexical evidence then counts nothing.
         lam = 0.0 if len(conflicts) > n_num else w.lex_same if lang in ev.langs else w.lex_cross
-        score = (
-            w.w_max * cos_max
-            + w.w_mean * cos_mean
-            + lam * (lex - w.lex_pivot)
-            + w.w_time * (time_f - 1.0)
-            + w.w_shared * shared_w
-            + w.w_signature * sig
-            - w.w_conflict * (len(conflicts) - n_num)
-            - w.w_num_conflict * n_num
-        )
+        args = (cos_max, cos_mean, lam, time_f, shared_w, sig, len(conflicts) - n_num, n_num)
         route = routes.by_words(w.lex_route, lang, rows, order[:LEX_MEMBERS], self, lexv, conflicts)
+        if floor is not None and not route and lam >= 0:
+            bound = lexscore.linear(w, lexscore.upper(w.lex_zh_gloss), *args)
+            if bound < floor:
+                return bound, {"conflicts": conflicts}
+        nearest = [rows[j] for j in order[:LEX_MEMBERS]]
+        lex_member, lex_profile = lexscore.lexical_feature(
+            self._lex, self._nat, ev, nearest, lexv, w.lex_zh_gloss
+        )
+        lex = max(lex_member, lex_profile)
+        score = lexscore.linear(w, lex, *args)
         return max(score, w.join_score) if route else score, {
             "lex_route": route,
             "cos_max_adj": round(cos_max, 4),

@@ -16,9 +16,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib.metadata
-import json
 import logging
-import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
@@ -44,6 +42,8 @@ from aggregator.config import Config
 from aggregator.models import Decision
 from aggregator.pipeline.code_id import code_fingerprint
 from aggregator.pipeline.model_caches import use_model_caches
+from aggregator.pipeline.window_values import SharedSets as _SharedSets
+from aggregator.pipeline.window_values import stored_terms as _stored_terms
 from aggregator.store import events as store_events
 from aggregator.store.core import Store, parse_iso, utc_iso
 
@@ -79,29 +79,6 @@ def _lead(row: dict[str, Any]) -> str:
     """The item's lead as the clusterer reads it: the summary (else the text) without page
     boilerplate (``boilerplate.story_lead``: paywall, cookie, share and photo lines)."""
     return story_lead(str(row.get("summary") or row.get("content_text") or "")[:LEAD_CHARS])
-
-
-def _interned(counts: dict[str, int]) -> Counter[str]:
-    """Term counts whose terms are the process-wide copies: the window's term vectors repeat
-    the same few thousand words (4,400 members held 197k separate copies, ~2.4 KB each)."""
-    intern = sys.intern
-    return Counter({intern(t): c for t, c in counts.items()})
-
-
-def _stored_terms(raw: str) -> Counter[str]:
-    """Term counts as ``store_events.save_terms`` keeps them (a JSON object, in order)."""
-    return _interned(json.loads(raw))
-
-
-class _SharedSets(dict[tuple[str, ...], frozenset[str]]):
-    """Keys → one frozenset per distinct set of keys (4,400 members held 3,700 empty ones,
-    216 B each)."""
-
-    def __call__(self, keys: tuple[str, ...]) -> frozenset[str]:
-        got = self.get(keys)
-        if got is None:
-            got = self[keys] = frozenset(keys)
-        return got
 
 
 def _member_row(m: store_events.WindowMember) -> dict[str, Any]:

@@ -1,0 +1,76 @@
+"""Cluster stage: the one regex that finds Latin aliases in a text, grouped by first character
+(pure, no I/O).
+
+The alias table gives ~290 Latin alternatives tried longest first at every word start. Python's
+``re`` tries them one by one there: ~0.1 ms per item, the largest cost of entity extraction. A
+branch that starts with a plain literal is skipped by the engine after one character compare, so
+:func:`compile_grouped` builds ``(?<![\\w.])(?:c1(?:rest…)|c2(?:rest…)|…)(?!\\w)``: one branch per
+character ``c`` that can start an alias, holding the rest of every alternative whose first
+character matches ``c`` (under its own case rule), in the original order. At any position only
+the branch of the character found there can match, and it tries the same alternatives in the
+same order as the flat alternation, backtracking the same way when ``(?!\\w)`` fails: the matches
+are those of :func:`compile_flat`, which is kept as the reference (``tests/cluster``).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Sequence
+
+#: An alternative: the alias text and whether it matches only as written (else any case).
+Alt = tuple[str, bool]
+
+_PREFIX = r"(?<![\w.])"
+_SUFFIX = r"(?!\w)"
+
+
+def _pattern(text: str, exact: bool) -> str:
+    return re.escape(text) if exact else f"(?i:{re.escape(text)})"
+
+
+def ordered(alts: Iterable[Alt]) -> list[Alt]:
+    """The alternatives in the order the flat alternation tries them: longest pattern first,
+    ties in table order."""
+    return sorted(alts, key=lambda alt: len(_pattern(*alt)), reverse=True)
+
+
+def compile_flat(alts: Sequence[Alt]) -> re.Pattern[str]:
+    """The plain alternation of ``alts`` (already :func:`ordered`), the reference semantics."""
+    return re.compile(f"{_PREFIX}(?:{'|'.join(_pattern(a, e) for a, e in alts)}){_SUFFIX}")
+
+
+def _starters(alts: Sequence[Alt]) -> list[str]:
+    """Every character that some alternative's first character matches, in code point order.
+
+    Case-insensitive letters also match a few non-ASCII characters (``K`` KELVIN SIGN for k,
+    ``ſ`` for s, ``ı``/``İ`` for i); those are found by scanning the Basic Multilingual Plane
+    with one class of the first characters (a test checks the planes above hold none)."""
+    firsts = {a[0] for a, _ in alts}
+    cls = re.compile(f"(?i:[{''.join(re.escape(c) for c in sorted(firsts))}])")
+    found = set(cls.findall(_bmp())) | firsts
+    return sorted(found)
+
+
+@functools.cache
+def _bmp() -> str:
+    return "".join(map(chr, range(0x10000)))
+
+
+def grouped(alts: Sequence[Alt]) -> str:
+    """``(?:c1(?:rest…)|c2(?:rest…)|…)``: the alternation of ``alts`` (in their order) grouped
+    by first character. At any position it matches what the flat alternation matches, with
+    the same backtracking order, whatever follows it in a pattern."""
+    firsts = [(re.compile(_pattern(a[0], e)), a[1:], e) for a, e in alts]
+    branches = []
+    for c in _starters(alts):
+        rests = [_pattern(rest, e) for first, rest, e in firsts if first.fullmatch(c)]
+        if rests:
+            branches.append(f"{re.escape(c)}(?:{'|'.join(rests)})")
+    return f"(?:{'|'.join(branches)})"
+
+
+def compile_grouped(alts: Sequence[Alt]) -> re.Pattern[str]:
+    """The alternation of ``alts`` (already :func:`ordered`) grouped by first character; it
+    finds exactly what :func:`compile_flat` finds (see the module docstring)."""
+    return re.compile(f"{_PREFIX}{grouped(alts)}{_SUFFIX}")

@@ -1,0 +1,32 @@
+"""Pipeline, clustering window load: compact values for the members read back from the store
+(pure, no I/O; moved out of ``cluster_pass`` for the 500-line rule).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+
+
+def interned(counts: dict[str, int]) -> Counter[str]:
+    """Term counts whose terms are the process-wide copies: the window's term vectors repeat
+    the same few thousand words (4,400 members held 197k separate copies, ~2.4 KB each)."""
+    intern = sys.intern
+    return Counter({intern(t): c for t, c in counts.items()})
+
+
+def stored_terms(raw: str) -> Counter[str]:
+    """Term counts as ``store_events.save_terms`` keeps them (a JSON object, in order)."""
+    return interned(json.loads(raw))
+
+
+class SharedSets(dict[tuple[str, ...], frozenset[str]]):
+    """Keys → one frozenset per distinct set of keys (4,400 members held 3,700 empty ones,
+    216 B each)."""
+
+    def __call__(self, keys: tuple[str, ...]) -> frozenset[str]:
+        got = self.get(keys)
+        if got is None:
+            got = self[keys] = frozenset(keys)
+        return got
