@@ -265,6 +265,12 @@ def glossary() -> Glossary:
     return Glossary(_loader(key, read_senses))
 
 
+def release_glossary() -> None:
+    """Forget the glossary this process holds (~25 MB): a one-shot pass that has clustered
+    needs it no more. The next :func:`glossary` reads it again (through the loader)."""
+    glossary.cache_clear()
+
+
 def read_senses() -> Senses:
     """Simplified headword → its senses (homographs joined in file order), plus a key for
     each :data:`HAND_GLOSSES` word. Only :data:`HAND_GLOSSES` (with a warning) when the
