@@ -59,8 +59,14 @@ def glossary_cache_key(key: str) -> str:
     return f"{key}-{code_fingerprint(cedict.__name__)}"
 
 
-def _load_glossary(path: Path, key: str, build: Callable[[], cedict.Senses]) -> cedict.Senses:
-    return file_cache.load_or_build(path, glossary_cache_key(key), dict, build)
+def _load_glossary(path: Path, key: str, build: Callable[[], cedict.Packed]) -> cedict.Packed:
+    full = glossary_cache_key(key)
+    got = file_cache.read(path, full, tuple)
+    if got is not None and cedict.is_packed(got):
+        return got
+    value = build()
+    file_cache.write(path, full, value)
+    return value
 
 
 

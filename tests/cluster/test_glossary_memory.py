@@ -30,3 +30,18 @@ def test_reading_the_dictionary_holds_little_beyond_the_table() -> None:
     assert isinstance(senses, dict) and len(senses) > 100_000
     assert held > 10_000_000  # the table itself (strings interned earlier count less)
     assert peak <= held * 1.15 + 1_000_000, (peak, held)
+
+
+def test_the_glossary_holds_the_table_packed() -> None:
+    """The glossary a process keeps: ≤ 22 MB traced (the dict of interned keys and sense
+    strings it replaces held ~29.5 MB), its words and senses those of the dict."""
+    packed = cedict.read_packed()
+    glossary, held, _ = _traced(lambda: cedict.Glossary(packed))
+    assert isinstance(glossary, cedict.Glossary)
+    senses = cedict.read_senses()
+    # the blob is shared with `packed`, read before: count it too
+    assert held + len(glossary._blob) <= 22_000_000, held
+    assert len(glossary) == len(senses) and set(glossary) == set(senses)
+    assert all(glossary.senses(w) == raw for w, raw in senses.items())
+    for absent in ("", "美联储美联储", "a", "\U00020000", "中国\n美国"):
+        assert glossary.senses(absent) is None and absent not in glossary
