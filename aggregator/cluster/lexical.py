@@ -85,6 +85,12 @@ def _terms_of_words(g: Glossary) -> _WordTerms:
     return got
 
 
+def release_word_terms() -> None:
+    """Forget the word → terms memo (and the glossary it holds): a one-shot pass is done."""
+    global _word_terms
+    _word_terms = None
+
+
 def _han_terms(run: str, words: Container[str], word_terms: _WordTerms) -> list[str]:
     """The terms of a Han run: :func:`~aggregator.cluster.cedict.segment` (forward maximum
     matching) inlined, each word's terms from the memo."""

@@ -16,7 +16,7 @@ import functools
 from collections.abc import Callable
 from pathlib import Path
 
-from aggregator.cluster import cedict
+from aggregator.cluster import cedict, lexical
 from aggregator.cluster import embed as cluster_embed
 from aggregator.pipeline import model_files
 from aggregator.pipeline.code_id import code_fingerprint
@@ -59,6 +59,20 @@ def glossary_cache_key(key: str) -> str:
     return f"{key}-{code_fingerprint(cedict.__name__)}"
 
 
-def _load_glossary(path: Path, key: str, build: Callable[[], cedict.Senses]) -> cedict.Senses:
-    return file_cache.load_or_build(path, glossary_cache_key(key), dict, build)
+def _load_glossary(path: Path, key: str, build: Callable[[], cedict.Packed]) -> cedict.Packed:
+    full = glossary_cache_key(key)
+    got = file_cache.read(path, full, tuple)
+    if got is not None and cedict.is_packed(got):
+        return got
+    value = build()
+    file_cache.write(path, full, value)
+    return value
 
+
+
+def release_cluster_memory() -> None:
+    """Drop the cluster stage's process-wide tables once a one-shot pass (``poll``) has
+    clustered: the glossary and the word → terms memo built on it. What comes next
+    (publishing) then reuses that memory instead of adding to the peak."""
+    lexical.release_word_terms()
+    cedict.release_glossary()

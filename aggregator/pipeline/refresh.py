@@ -174,6 +174,11 @@ class Pipeline:
             self._release_refresh_memory()
         if self._events is not None or self.store.has_unclustered_items():
             report.clustered = await self.events.cluster_pending_async(now_fn())
+        if self.one_shot and self._events is not None:
+            from aggregator.pipeline.model_caches import release_cluster_memory
+
+            self._events = None  # the window: publishing reuses its memory
+            release_cluster_memory()
         return report
 
     @contextlib.contextmanager

@@ -38,7 +38,7 @@ def test_cached_glossary_is_the_fresh_build(cache_dir: Path) -> None:
     first = cedict.glossary()  # reads the dictionary and keeps its senses
     assert first.as_dict() == fresh
     assert cache_dir.exists()
-    assert file_cache.read(cache_dir, _key(), dict) == cedict.read_senses()
+    assert file_cache.read(cache_dir, _key(), tuple) == cedict.read_packed()
     cedict.glossary.cache_clear()  # as a new process would
     again = cedict.glossary()
     assert again.as_dict() == fresh and again is not first
@@ -55,7 +55,7 @@ def test_cached_glossary_is_the_fresh_build(cache_dir: Path) -> None:
 
 def test_a_process_reads_the_table_from_the_file(cache_dir: Path) -> None:
     """What is stored under the current key is what the glossary becomes (no rebuild)."""
-    marker = {"美联储": "marker/sense"}
+    marker = cedict.pack({"美联储": "marker/sense"})
     assert file_cache.write(cache_dir, _key(), marker)
     assert cedict.glossary().as_dict() == {"美联储": ("marker", "sense")}
 
@@ -69,18 +69,23 @@ def test_rebuilt_when_the_builder_input_changes(
     assert _key() != old_key
     cedict.glossary.cache_clear()
     assert cedict.glossary()["测试新词"] == ("testword",)
-    assert file_cache.read(cache_dir, _key(), dict) is not None
-    assert file_cache.read(cache_dir, old_key, dict) is None  # replaced
+    assert file_cache.read(cache_dir, _key(), tuple) is not None
+    assert file_cache.read(cache_dir, old_key, tuple) is None  # replaced
 
 
 def test_a_corrupt_or_foreign_file_is_rebuilt(cache_dir: Path) -> None:
     cache_dir.parent.mkdir(parents=True)
     cache_dir.write_bytes(b"\x00garbage")
     assert cedict.glossary()["美联储"] == cedict.build_glossary()["美联储"]
-    assert file_cache.read(cache_dir, _key(), dict) is not None
+    assert file_cache.read(cache_dir, _key(), tuple) is not None
     cedict.glossary.cache_clear()
-    file_cache.write(cache_dir, _key(), ["not", "a", "dict"])
+    file_cache.write(cache_dir, _key(), ["not", "a", "table"])
     assert "美联储" in cedict.glossary()
+    cedict.glossary.cache_clear()
+    text, blob, ends = cedict.read_packed()
+    file_cache.write(cache_dir, _key(), (text, blob[:-1], ends))  # inconsistent: rebuilt
+    assert cedict.glossary()["美联储"] == cedict.build_glossary()["美联储"]
+    assert file_cache.read(cache_dir, _key(), tuple) == cedict.read_packed()
 
 
 def test_an_unwritable_folder_only_costs_the_rebuild(cache_dir: Path) -> None:
@@ -99,7 +104,7 @@ def test_fresh_process_loads_the_cache_fast(cache_dir: Path) -> None:
         "from pathlib import Path\n"
         "from aggregator.cluster import cedict\n"
         "from aggregator.pipeline import model_caches\n"
-        "t = time.process_time(); cedict.read_senses(); build = time.process_time() - t\n"
+        "t = time.process_time(); cedict.read_packed(); build = time.process_time() - t\n"
         "model_caches.use_glossary_cache(Path(sys.argv[1]))\n"
         "t = time.process_time(); g = cedict.glossary(); load = time.process_time() - t\n"
         "print(build, load, len(g))\n"

@@ -41,14 +41,14 @@ def _eager_reference() -> dict[str, tuple[str, ...]]:
 
 def test_every_headword_glosses_as_the_eager_table_did() -> None:
     reference = _eager_reference()
-    g = cedict.Glossary(cedict.read_senses())
+    g = cedict.Glossary(cedict.read_packed())
     assert set(g) == set(reference)
     assert g.as_dict() == reference
     assert cedict.build_glossary() == reference
 
 
 def test_only_the_words_a_text_uses_are_glossed() -> None:
-    g = cedict.Glossary(cedict.read_senses())
+    g = cedict.Glossary(cedict.read_packed())
     assert len(g.glosses) == 0  # nothing glossed up front
     text = "美联储宣布加息，英国脱欧谈判陷入僵局，䶵"  # the last character is no headword
     runs = lexical._HAN_OR_LATIN.findall(text)
@@ -67,7 +67,7 @@ def test_terms_through_the_lazy_glossary_are_unchanged(monkeypatch: pytest.Monke
     text = "美联储宣布加息25个基点，鲍威尔称通胀仍然过高。缅甸曼德勒发生强烈地震 Fed hikes rates"
     lazy = lexical.terms(text, text)
     eager = _eager_reference()
-    g = cedict.Glossary(dict.fromkeys(eager, ""))
+    g = cedict.Glossary(cedict.pack(dict.fromkeys(eager, "")))
     g.glosses.update(eager)
     monkeypatch.setattr(lexical, "glossary", lambda: g)
     assert lexical.terms(text, text) == lazy

@@ -1,0 +1,65 @@
+"""A one-shot ``poll`` drops the cluster stage's memory before it publishes (issue 16 item 6:
+``poll --all`` ≤ 100 MB peak without the model): the window (the event builder and its
+clusterer) and the CC-CEDICT glossary (~25 MB) with the word → terms memo built on it.
+Publishing then reuses that memory instead of adding to the peak."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from conftest import make_config
+from origin import Origin
+
+from aggregator.cluster import cedict, lexical
+from aggregator.cluster.clusterer import EventClusterer
+from aggregator.opml import Subscription, write_opml
+from aggregator.pipeline import publish_pass
+from aggregator.pipeline.poll import poll_and_publish, select_feeds
+from aggregator.store.core import Store
+
+
+def test_one_shot_poll_publishes_without_the_window_or_the_glossary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    items = "".join(
+        f"<item><guid>g{i}</guid><link>http://example.org/{i}</link>"
+        f"<title>国务院总理主持召开常务会议第{i}次研究部署</title>"
+        f"<description>会议部署稳经济一揽子政策措施，第{i}项。</description></item>"
+        for i in range(3))  # fmt: skip
+    body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>{items}' \
+           "</channel></rss>"
+    seen: dict[str, object] = {}
+    real = publish_pass.publish_outputs
+
+    def observed(*args: object, **kwargs: object) -> object:
+        gc.collect()  # what is still referenced when publishing starts
+        seen["clusterers"] = sum(isinstance(o, EventClusterer) for o in gc.get_objects())
+        seen["glossary"] = cedict.glossary.cache_info().currsize
+        seen["memo"] = lexical._word_terms
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(publish_pass, "publish_outputs", observed)
+    with Origin() as origin:
+        origin.static("/f.xml", body.encode(), etag='"v1"')
+        cfg = make_config(tmp_path)
+        (tmp_path / "feeds.opml").write_bytes(
+            write_opml([Subscription(url=origin.url("/f.xml"), title="F", lang="zh")]))
+        store = Store.open(cfg.store_path, cfg.store)
+        try:
+            from aggregator.cli import sync_opml
+
+            sync_opml(cfg, store)
+            feeds = select_feeds(cfg, store, datetime.now().astimezone(), all_feeds=True)
+            report = asyncio.run(
+                poll_and_publish(cfg, store, feeds, lambda: datetime.now().astimezone()))
+            events = store.rows("SELECT COUNT(DISTINCT event_id) AS n FROM items")[0]["n"]
+        finally:
+            store.close()
+    assert report.new_items == 3 and report.clustered >= 1 and events >= 1  # near copies
+    assert seen == {"clusterers": 0, "glossary": 0, "memo": None}
+    # the next pass reads the glossary again and glosses as before
+    assert lexical.terms("国务院总理", "")["premier"] == 2
