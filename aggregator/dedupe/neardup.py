@@ -158,9 +158,12 @@ def band_keys(
     if s.shape[1] < bands * rows:
         raise ValueError("signature shorter than bands × rows")
     block = s[:, : bands * rows].reshape(s.shape[0], bands, rows).astype(np.uint64)
-    h: U64 = np.broadcast_to(_BAND_SALT[:bands], block.shape[:2])
-    for c in range(rows):
-        h = textsim._mix(h * textsim._K ^ block[:, :, c])
-    keys = np.concatenate([h[0], h[1:, :lead_bands].ravel()])
-    out: list[int] = np.unique(keys.view(np.int64)).tolist()
+    h: U64 = np.empty(block.shape[:2], dtype=np.uint64)
+    h[:] = _BAND_SALT[:bands]
+    for c in range(rows):  # h = mix(h·K ^ row c), in place
+        h *= textsim._K
+        h ^= block[:, :, c]
+        textsim._mix_inplace(h)
+    keys = h[0] if h.shape[0] == 1 else np.concatenate([h[0], h[1:, :lead_bands].ravel()])
+    out: list[int] = textsim.sorted_unique(keys.view(np.int64)).tolist()
     return out
