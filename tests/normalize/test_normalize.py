@@ -473,3 +473,25 @@ def test_punctuation_patterns_fold_every_bmp_character_as_the_table() -> None:
     for _ in range(3000):
         text = "".join(rng.choices(pieces, k=rng.randint(1, 20)))
         assert _fold(text) == _fold_as_before(text), repr(text)
+
+
+def test_number_patterns_match_where_the_lookbehind_patterns_did() -> None:
+    """The decimal-point and thousands patterns start with their literal now (re scans for
+    it in C); they must match exactly the spans the lookbehind-first patterns matched."""
+    import random
+    import re
+
+    from aggregator.normalize.item import _DECIMAL_POINT, _THOUSANDS
+
+    before = {
+        _DECIMAL_POINT: re.compile(r"(?<=\d)\.(?=\d)"),
+        _THOUSANDS: re.compile(r"(?<=\d),(?=\d{3}\b)"),
+    }
+    pieces = ["1", "0", "9", "٣", "５", "²", ",", ".", "a", "_", " ", "中", "-", "1,000", "3.14"]
+    rng = random.Random(8)
+    texts = ["1,000,000", "1,2,345", "1.2.3", ",000", "1,0000", "1,000_", "x.5", "5.", ".5"]
+    texts += ["".join(rng.choices(pieces, k=rng.randint(1, 25))) for _ in range(20000)]
+    for text in texts:
+        for now, old in before.items():
+            spans = [m.span() for m in now.finditer(text)]
+            assert spans == [m.span() for m in old.finditer(text)], (text, now.pattern)
