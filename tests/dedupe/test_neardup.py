@@ -153,3 +153,21 @@ def test_band_keys_in_place_equal_the_keys_before() -> None:
                 assert neardup.band_keys(sig, bands, rows, lead) == want
                 if k == 1:
                     assert neardup.band_keys(sig[0], bands, rows, lead) == want
+
+
+def test_title_shingles_are_computed_only_when_judged() -> None:
+    """A new item that meets no candidate is never judged: its title is not shingled (the
+    record used to shingle it up front). When judged, the values are the eager ones."""
+    title = "daily briefing markets rally"
+    text = " ".join(f"word{i} of{i % 7} story{i % 11}" for i in range(60))
+    rec = neardup.make_record(1, "en", title, text)
+    assert "title_shingles" not in vars(rec)
+    other = neardup.make_record(2, "en", "daily briefing markets fall", text)
+    m = neardup.judge(rec, other)
+    assert "title_shingles" in vars(rec) and "title_shingles" in vars(other)
+    eager = textsim.shingle(
+        title, neardup.TITLE_HAN_NGRAM_CHARS, neardup.TITLE_WORD_NGRAM_WORDS
+    ).all
+    assert rec.title_shingles.tolist() == eager.tolist()
+    assert m is not None and m.rule == "near_text"
+    assert m.features["title_jaccard"] == round(textsim.jaccard(eager, other.title_shingles), 4)
