@@ -12,7 +12,6 @@ results do not depend on ``PYTHONHASHSEED`` and can be compared across restarts.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -81,9 +80,33 @@ def _mix(x: U64) -> U64:
     return x ^ (x >> np.uint64(31))
 
 
-@functools.lru_cache(maxsize=1 << 16)  # news vocabulary repeats: ~3x faster shingling on WMT-en
-def _word_id(word: str) -> int:
+#: Word ids remembered (news vocabulary repeats: ~3x faster shingling on WMT-en); the dict
+#: is emptied when full. A plain dict read through ``map(dict.__getitem__, words)`` costs
+#: half of an ``lru_cache`` hit per word.
+WORD_ID_CACHE_SIZE = 1 << 16
+_WORD_IDS: dict[str, int] = {}
+
+
+def _blake_id(word: str) -> int:
     return int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+def _word_id(word: str) -> int:
+    """The stable 64-bit id of one word token."""
+    found = _WORD_IDS.get(word)
+    if found is None:
+        if len(_WORD_IDS) >= WORD_ID_CACHE_SIZE:
+            _WORD_IDS.clear()
+        found = _WORD_IDS[word] = _blake_id(word)
+    return found
+
+
+def _word_id_array(words: list[str]) -> U64:
+    """``_word_id`` of each word, as a new array."""
+    try:
+        return np.fromiter(map(_WORD_IDS.__getitem__, words), dtype=np.uint64, count=len(words))
+    except KeyError:  # some word not seen yet: look every one up through _word_id
+        return np.fromiter(map(_word_id, words), dtype=np.uint64, count=len(words))
 
 
 @dataclass(frozen=True)
@@ -144,6 +167,55 @@ def _runs(text: str) -> list[tuple[int, list[int]]]:
     return runs
 
 
+#: Stands for a word token in the token string of CJK text (never a CJK character).
+_WORD_MARK = "\uffff"
+
+
+def _token_runs(text: str) -> tuple[U64, list[int], list[int]]:
+    """:func:`_runs` as one new token array and the runs' kinds and lengths (in tokens).
+
+    For CJK text the loop over tokens builds a string of the Han characters with one
+    ``_WORD_MARK`` per word token; its code points (one ``encode``, no per-character ``ord``)
+    are the Han tokens, and the marks are overwritten with the word ids in order."""
+    if text.isascii() or _CJK_RE.search(text) is None:
+        words = _words(text)
+        return _word_id_array(words), ([_WORD] if words else []), ([len(words)] if words else [])
+    pieces: list[str] = []
+    word_ids: list[int] = []
+    kinds: list[int] = []
+    lengths: list[int] = []
+    kind = 0
+    count = 0  # tokens of the current run (numbers before the first run join it)
+    for cjk, word in _TOKEN_RE.findall(text):
+        if cjk:
+            if kind != _HAN:
+                if kind:
+                    kinds.append(kind)
+                    lengths.append(count)
+                    count = 0
+                kind = _HAN
+            pieces.append(cjk)
+            count += len(cjk)
+        else:
+            if kind != _WORD and not word.isdigit():
+                if kind:
+                    kinds.append(kind)
+                    lengths.append(count)
+                    count = 0
+                kind = _WORD
+            pieces.append(_WORD_MARK)
+            word_ids.append(_word_id(word))
+            count += 1
+    if count:
+        kinds.append(kind or _WORD)
+        lengths.append(count)
+    points = np.frombuffer("".join(pieces).encode("utf-32-le"), dtype=np.uint32)
+    toks = points.astype(np.uint64)
+    if word_ids:
+        toks[points == ord(_WORD_MARK)] = np.asarray(word_ids, dtype=np.uint64)
+    return toks, kinds, lengths
+
+
 def _mix_inplace(x: U64) -> U64:
     """:func:`_mix` overwriting ``x`` (which the caller owns): the same values, fewer
     temporaries; shingling calls it a few times per script run, on small arrays."""
@@ -189,19 +261,18 @@ def shingle(text: str, han_n: int = HAN_NGRAM_CHARS, word_n: int = WORD_NGRAM_WO
     :func:`_ngrams` computes it run by run); windows that cross a run boundary are computed
     too and never picked. Same values as :func:`_ngrams` per run, a few numpy calls per text
     instead of ~20 per run."""
-    runs = _runs(text)
+    a, kinds, lengths = _token_runs(text)
     empty = np.zeros(0, dtype=np.uint64)
-    if not runs:
+    if not lengths:
         return Shingled(han=empty, words=empty, all=empty)
-    toks: list[int] = []
-    salts: list[int] = []
-    lengths: list[int] = []
-    for kind, run in runs:
-        toks += run
-        salts.append(_SALT[(kind, len(run) >= (han_n if kind == _HAN else word_n))])
-        lengths.append(len(run))
-    a = np.asarray(toks, dtype=np.uint64)
-    a ^= np.repeat(np.asarray(salts, dtype=np.uint64), lengths)
+    salts = [
+        _SALT[(kind, length >= (han_n if kind == _HAN else word_n))]
+        for kind, length in zip(kinds, lengths, strict=True)
+    ]
+    if len(salts) == 1:
+        a ^= np.uint64(salts[0])
+    else:
+        a ^= np.repeat(np.asarray(salts, dtype=np.uint64), lengths)
     _mix_inplace(a)
     top = min(max(han_n, word_n), max(lengths))
     levels = [a]  # levels[k-1][i]: the k-gram starting at token i (garbage across runs)
@@ -215,7 +286,7 @@ def shingle(text: str, han_n: int = HAN_NGRAM_CHARS, word_n: int = WORD_NGRAM_WO
     words: list[U64] = []
     short: list[U64] = []
     start = 0
-    for (kind, _run), length in zip(runs, lengths, strict=True):
+    for kind, length in zip(kinds, lengths, strict=True):
         n = han_n if kind == _HAN else word_n
         if length < n:  # a run shorter than n is one shingle of all its tokens
             short.append(levels[length - 1][start : start + 1])

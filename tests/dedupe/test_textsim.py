@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import opencc
+import pytest
 
 from aggregator.dedupe import textsim
 
@@ -192,3 +193,26 @@ def test_sorted_unique_equals_np_unique() -> None:
             assert textsim.sorted_unique(x).tolist() == np.unique(x).tolist()
             s = x.view(np.int64)
             assert textsim.sorted_unique(s).tolist() == np.unique(s).tolist()
+
+
+def test_token_runs_flatten_the_runs() -> None:
+    """The one-array tokens of a text are _runs' tokens in order, with its kinds and
+    lengths (the word mark U+FFFF in the text itself is not a token)."""
+    for text in [*_mixed_texts(), "\uffff中国\uffff x", "1 2 3", "２０２１年"]:
+        toks, kinds, lengths = textsim._token_runs(text)
+        runs = textsim._runs(text)
+        assert kinds == [k for k, _ in runs], text
+        assert lengths == [len(t) for _, t in runs], text
+        assert toks.dtype == np.uint64
+        assert toks.tolist() == [t for _, run in runs for t in run], text
+
+
+def test_word_ids_survive_the_cache_being_emptied(monkeypatch: pytest.MonkeyPatch) -> None:
+    words = [f"w{i}" for i in range(50)]
+    want = [textsim._blake_id(w) for w in words]
+    monkeypatch.setattr(textsim, "WORD_ID_CACHE_SIZE", 7)
+    textsim._WORD_IDS.clear()
+    assert textsim._word_id_array(words).tolist() == want
+    assert len(textsim._WORD_IDS) <= 7
+    assert textsim._word_id_array(words[-3:]).tolist() == want[-3:]
+    assert [textsim._word_id(w) for w in words] == want
