@@ -171,3 +171,21 @@ def test_title_shingles_are_computed_only_when_judged() -> None:
     assert rec.title_shingles.tolist() == eager.tolist()
     assert m is not None and m.rule == "near_text"
     assert m.features["title_jaccard"] == round(textsim.jaccard(eager, other.title_shingles), 4)
+
+
+def test_overlap_equals_the_textsim_measures() -> None:
+    """judge takes Jaccard and both containments from one intersection (neardup.overlap):
+    exactly textsim.jaccard / containment, empty sets included."""
+    rng = np.random.default_rng(11)
+    sizes = (0, 1, 5, 30, 200)
+    for n_a in sizes:
+        for n_b in sizes:
+            for shared in {0, min(n_a, n_b), min(n_a, n_b) // 2}:
+                common = rng.integers(0, 2**63, size=shared, dtype=np.uint64)
+                a = np.unique(np.concatenate(
+                    [common, rng.integers(0, 2**63, size=n_a - shared, dtype=np.uint64)]))
+                b = np.unique(np.concatenate(
+                    [common, rng.integers(0, 2**63, size=n_b - shared, dtype=np.uint64)]))
+                want = (textsim.jaccard(a, b), textsim.containment(b, a),
+                        textsim.containment(a, b))
+                assert neardup.overlap(a, b) == want
