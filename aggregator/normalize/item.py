@@ -87,8 +87,11 @@ MAX_GUID_CHARS = 512
 
 ID_POLICIES = ("guid", "link", "link_date", "title")
 _WS = re.compile(r"\s+")
-_DECIMAL_POINT = re.compile(r"(?<=\d)\.(?=\d)")
-_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
+#: A decimal point / a thousands separator: the same matches as ``(?<=\d)\.(?=\d)`` and
+#: ``(?<=\d),(?=\d{3}\b)``, written to start with the literal so that re scans for it in C
+#: (15-25x faster on English text, where the lookbehind was tried at every position).
+_DECIMAL_POINT = re.compile(r"\.(?=\d)(?<=\d\.)")
+_THOUSANDS = re.compile(r",(?=\d{3}\b)(?<=\d,)")
 _POINT_PLACEHOLDER = "\ue000"
 #: Punctuation kept by :func:`fold_for_matching`: "%" carries meaning ("5%" ≠ "5").
 _KEEP_PUNCT = "%"
@@ -115,6 +118,31 @@ def _punct_table() -> dict[int, str | None]:
     return table
 
 
+def _char_class(codes: list[int]) -> str:
+    """A regex character class matching exactly the code points ``codes`` (sorted)."""
+    spans: list[list[int]] = []
+    for cp in codes:
+        if spans and spans[-1][1] == cp - 1:
+            spans[-1][1] = cp
+        else:
+            spans.append([cp, cp])
+    body = "".join(
+        re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}"
+        for a, b in spans
+    )
+    return f"[{body}]"
+
+
+@lru_cache(maxsize=1)
+def _punct_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """:func:`_punct_table` as two patterns: the characters it deletes, the ones it spaces.
+    The two sets are disjoint, so deleting then spacing is the table's one-pass translate."""
+    table = _punct_table()
+    dropped = _char_class(sorted(cp for cp, v in table.items() if v is None))
+    spaced = _char_class(sorted(cp for cp, v in table.items() if v == " "))
+    return re.compile(dropped), re.compile(spaced)
+
+
 def fold_for_matching(text: str) -> str:
     """Text for matching only, never for display: NFKC (full-width → ASCII), case-folded,
     Traditional → Simplified (OpenCC t2s), punctuation → space (decimal points kept,
@@ -139,7 +167,12 @@ def _fold(text: str) -> str:
         t = _THOUSANDS.sub("", t)
     if "." in t:
         t = _DECIMAL_POINT.sub(_POINT_PLACEHOLDER, t)
-    t = t.translate(_punct_table()).replace(_POINT_PLACEHOLDER, ".")
+    if t.isascii():  # str.translate has a fast path for ASCII text only
+        t = t.translate(_punct_table())
+    else:  # 4x faster than translate's dict lookup per character on Chinese text
+        dropped, spaced = _punct_patterns()
+        t = spaced.sub(" ", dropped.sub("", t))
+    t = t.replace(_POINT_PLACEHOLDER, ".")
     # str.split() and re's \s both split on str.isspace() characters: the same text as
     # _WS.sub(" ", t).strip(), ~3x faster.
     return " ".join(t.split())

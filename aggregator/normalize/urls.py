@@ -71,6 +71,12 @@ _CONTROL_CHARS = re.compile(r"[\t\r\n]")
 _HOST_CHARS = re.compile(r"[^\x00-\x20/?#@:%\[\]\\]+")
 _MULTI_SLASH = re.compile(r"/{2,}")
 _SCHEME_FEW_SLASHES = re.compile(r"(https?):/?(?!/)", re.IGNORECASE)
+#: Parts that w3lib's ``canonicalize_url`` returns unchanged (no percent sign, no character
+#: it quotes, no ";" params, ASCII host, no userinfo, query pairs ``key=value`` only): for
+#: these :func:`_plain_key` builds the key itself (the common feed link; ~10x cheaper).
+_PLAIN_HOST = re.compile(r"[a-z0-9._-]+(?::[0-9]+)?")
+_PLAIN_PATH = re.compile(r"/[A-Za-z0-9/_.~-]*")
+_PLAIN_QUERY = re.compile(r"[A-Za-z0-9_.-]+=[A-Za-z0-9_.-]*(?:&[A-Za-z0-9_.-]+=[A-Za-z0-9_.-]*)*")
 
 
 def _fold_host(host: str) -> str:
@@ -151,6 +157,9 @@ def _canonical_url(url: str, base: str | None) -> str | None:
     fragment = parts.fragment if parts.fragment.startswith("!") else ""
     # http and https of one host and path are the same article (sites redirect one to the
     # other; republishers and old feeds keep writing http://): one key, spelled https.
+    plain = None if fragment else _plain_key(netloc, parts.path or "/", query)
+    if plain is not None:
+        return plain
     rebuilt = urlunsplit(("https", netloc, parts.path or "/", query, fragment))
     canon = canonicalize_url(rebuilt, keep_blank_values=True, keep_fragments=bool(fragment))
     # Collapse "//" in the path only (servers treat /a//b as /a/b; Safe Browsing and
@@ -158,3 +167,23 @@ def _canonical_url(url: str, base: str | None) -> str | None:
     c = urlsplit(canon)
     path = _MULTI_SLASH.sub("/", c.path) or "/"
     return urlunsplit((c.scheme, c.netloc, path, c.query, c.fragment))
+
+
+def _plain_key(netloc: str, path: str, query: str) -> str | None:
+    """The key w3lib would give ``https://netloc/path?query`` (then "//" collapsed in the
+    path) when every part is plain (see ``_PLAIN_*``): the same host, path and pairs, the
+    pairs sorted by (key, value); None when a part is not plain (w3lib decides)."""
+    if (
+        not _PLAIN_HOST.fullmatch(netloc)
+        or not _PLAIN_PATH.fullmatch(path)
+        or "/." in path  # a dot segment: w3lib resolves it
+        or (query and not _PLAIN_QUERY.fullmatch(query))
+    ):
+        return None
+    if "//" in path:
+        path = _MULTI_SLASH.sub("/", path)
+    if not query:
+        return f"https://{netloc}{path}"
+    if "&" in query:
+        query = "&".join(f"{k}={v}" for k, v in sorted(p.split("=") for p in query.split("&")))
+    return f"https://{netloc}{path}?{query}"

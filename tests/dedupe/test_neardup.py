@@ -7,6 +7,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
+import numpy as np
 import opencc
 import pytest
 
@@ -126,3 +127,65 @@ def test_small_labelled_eval_keeps_its_floors() -> None:
         ("en", "lead"),
     ]:
         assert rows[key]["tp"] == rows[key]["n"], key
+
+
+def _band_keys_before(sig: np.ndarray, bands: int, rows: int, lead_bands: int) -> list[int]:
+    """neardup.band_keys as written before it mixed in place."""
+    s = np.atleast_2d(sig)
+    block = s[:, : bands * rows].reshape(s.shape[0], bands, rows).astype(np.uint64)
+    h = np.broadcast_to(neardup._BAND_SALT[:bands], block.shape[:2])
+    for c in range(rows):
+        h = textsim._mix(h * textsim._K ^ block[:, :, c])
+    keys = np.concatenate([h[0], h[1:, :lead_bands].ravel()])
+    out: list[int] = np.unique(keys.view(np.int64)).tolist()
+    return out
+
+
+def test_band_keys_in_place_equal_the_keys_before() -> None:
+    rng = np.random.default_rng(9)
+    for k in (1, 2, 3):
+        for _ in range(200):
+            sig = rng.integers(0, 2**32, size=(k, textsim.NUM_PERM), dtype=np.uint32)
+            if rng.random() < 0.3:  # equal rows across signature rows and bands
+                sig[:, :8] = sig[0, 0]
+            for bands, rows, lead in ((24, 4, 10), (16, 4, 8), (8, 2, 8)):
+                want = _band_keys_before(sig, bands, rows, lead)
+                assert neardup.band_keys(sig, bands, rows, lead) == want
+                if k == 1:
+                    assert neardup.band_keys(sig[0], bands, rows, lead) == want
+
+
+def test_title_shingles_are_computed_only_when_judged() -> None:
+    """A new item that meets no candidate is never judged: its title is not shingled (the
+    record used to shingle it up front). When judged, the values are the eager ones."""
+    title = "daily briefing markets rally"
+    text = " ".join(f"word{i} of{i % 7} story{i % 11}" for i in range(60))
+    rec = neardup.make_record(1, "en", title, text)
+    assert "title_shingles" not in vars(rec)
+    other = neardup.make_record(2, "en", "daily briefing markets fall", text)
+    m = neardup.judge(rec, other)
+    assert "title_shingles" in vars(rec) and "title_shingles" in vars(other)
+    eager = textsim.shingle(
+        title, neardup.TITLE_HAN_NGRAM_CHARS, neardup.TITLE_WORD_NGRAM_WORDS
+    ).all
+    assert rec.title_shingles.tolist() == eager.tolist()
+    assert m is not None and m.rule == "near_text"
+    assert m.features["title_jaccard"] == round(textsim.jaccard(eager, other.title_shingles), 4)
+
+
+def test_overlap_equals_the_textsim_measures() -> None:
+    """judge takes Jaccard and both containments from one intersection (neardup.overlap):
+    exactly textsim.jaccard / containment, empty sets included."""
+    rng = np.random.default_rng(11)
+    sizes = (0, 1, 5, 30, 200)
+    for n_a in sizes:
+        for n_b in sizes:
+            for shared in {0, min(n_a, n_b), min(n_a, n_b) // 2}:
+                common = rng.integers(0, 2**63, size=shared, dtype=np.uint64)
+                a = np.unique(np.concatenate(
+                    [common, rng.integers(0, 2**63, size=n_a - shared, dtype=np.uint64)]))
+                b = np.unique(np.concatenate(
+                    [common, rng.integers(0, 2**63, size=n_b - shared, dtype=np.uint64)]))
+                want = (textsim.jaccard(a, b), textsim.containment(b, a),
+                        textsim.containment(a, b))
+                assert neardup.overlap(a, b) == want

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import opencc
+import pytest
 
 from aggregator.dedupe import textsim
 
@@ -139,3 +140,79 @@ def test_ngrams_match_the_mix_chain() -> None:
                 h = textsim._mix(h * textsim._K ^ a[start + k : start + k + 1])
             want.append(int(h[0]))
         assert textsim._ngrams(tokens, n, 99).tolist() == want
+
+
+def _shingle_per_run(text: str, han_n: int, word_n: int) -> textsim.Shingled:
+    """textsim.shingle as written before it chained all runs in one array: _ngrams run by
+    run, np.unique of everything."""
+    han: list[np.ndarray] = []
+    words: list[np.ndarray] = []
+    short: list[np.ndarray] = []
+    for kind, toks in textsim._runs(text):
+        n = han_n if kind == textsim._HAN else word_n
+        full = len(toks) >= n
+        h = textsim._ngrams(toks, n, textsim._SALT[(kind, full)])
+        if not full:
+            short.append(h)
+        elif kind == textsim._HAN:
+            han.append(h)
+        else:
+            words.append(h)
+    empty = np.zeros(0, dtype=np.uint64)
+    han_a = np.concatenate(han) if han else empty
+    words_a = np.concatenate(words) if words else empty
+    return textsim.Shingled(han_a, words_a, np.unique(np.concatenate([han_a, words_a, *short])))
+
+
+def _mixed_texts() -> list[str]:
+    import random
+
+    rng = random.Random(16)
+    pieces = ["中", "国", "经济", "年", "2021", "5", "the", "quick", "fox", " ", " ", "，", ".",
+              "x", "ａ", "東京", "한국", "かな", "3.14", "snake_case", "déjà", "\U00020000"]
+    texts = ["", " ", "中", "中国", "a", "a b", "2021", "2021年5月", "1 2 中 3 4 x", "x 中 y"]
+    texts += ["".join(rng.choices(pieces, k=rng.randint(1, 60))) for _ in range(3000)]
+    return texts
+
+
+def test_shingle_in_one_array_equals_shingling_run_by_run() -> None:
+    for text in _mixed_texts():
+        for han_n, word_n in ((3, 3), (2, 1), (1, 1), (4, 2)):
+            got = textsim.shingle(text, han_n, word_n)
+            want = _shingle_per_run(text, han_n, word_n)
+            for part in ("han", "words", "all"):
+                a, b = getattr(got, part), getattr(want, part)
+                assert a.dtype == b.dtype and a.tolist() == b.tolist(), (text, han_n, word_n, part)
+
+
+def test_sorted_unique_equals_np_unique() -> None:
+    rng = np.random.default_rng(5)
+    for n in (0, 1, 2, 3, 40, 1000):
+        for high in (3, 2**63):
+            x = rng.integers(0, high, size=n, dtype=np.uint64)
+            assert textsim.sorted_unique(x).tolist() == np.unique(x).tolist()
+            s = x.view(np.int64)
+            assert textsim.sorted_unique(s).tolist() == np.unique(s).tolist()
+
+
+def test_token_runs_flatten_the_runs() -> None:
+    """The one-array tokens of a text are _runs' tokens in order, with its kinds and
+    lengths (the word mark U+FFFF in the text itself is not a token)."""
+    for text in [*_mixed_texts(), "\uffff中国\uffff x", "1 2 3", "２０２１年"]:
+        toks, kinds, lengths = textsim._token_runs(text)
+        runs = textsim._runs(text)
+        assert kinds == [k for k, _ in runs], text
+        assert lengths == [len(t) for _, t in runs], text
+        assert toks.dtype == np.uint64
+        assert toks.tolist() == [t for _, run in runs for t in run], text
+
+
+def test_word_ids_survive_the_cache_being_emptied(monkeypatch: pytest.MonkeyPatch) -> None:
+    words = [f"w{i}" for i in range(50)]
+    want = [textsim._blake_id(w) for w in words]
+    monkeypatch.setattr(textsim, "WORD_ID_CACHE_SIZE", 7)
+    textsim._WORD_IDS.clear()
+    assert textsim._word_id_array(words).tolist() == want
+    assert len(textsim._WORD_IDS) <= 7
+    assert textsim._word_id_array(words[-3:]).tolist() == want[-3:]
+    assert [textsim._word_id(w) for w in words] == want

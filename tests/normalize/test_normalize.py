@@ -450,3 +450,48 @@ def test_fold_shortcuts_give_the_same_text() -> None:
     cases += ["".join(rng.choices(pieces, k=rng.randint(1, 30))) for _ in range(5000)]
     for text in cases:
         assert _fold(text) == _fold_as_before(text), repr(text)
+
+
+def test_punctuation_patterns_fold_every_bmp_character_as_the_table() -> None:
+    """Non-ASCII text is folded with two regexes instead of str.translate (4x faster on
+    Chinese): every BMP code point, alone and between CJK letters, must come out as the
+    table says, and random mixes of every table character fold as before."""
+    import random
+
+    from aggregator.normalize.item import _fold, _punct_patterns, _punct_table
+
+    table = _punct_table()
+    dropped, spaced = _punct_patterns()
+    every = "".join(chr(c) for c in range(0x10000) if not 0xD800 <= c <= 0xDFFF)
+    assert spaced.sub(" ", dropped.sub("", every)) == every.translate(table)
+    for c in every:
+        s = f"中{c}文"
+        assert spaced.sub(" ", dropped.sub("", s)) == s.translate(table), hex(ord(c))
+    keys = [chr(c) for c in table if not 0xD800 <= c <= 0xDFFF]
+    rng = random.Random(4)
+    pieces = [*keys, "中国", "乾隆", "1,000", "3.14", "\ue000", " ", "x", "Ａ"]
+    for _ in range(3000):
+        text = "".join(rng.choices(pieces, k=rng.randint(1, 20)))
+        assert _fold(text) == _fold_as_before(text), repr(text)
+
+
+def test_number_patterns_match_where_the_lookbehind_patterns_did() -> None:
+    """The decimal-point and thousands patterns start with their literal now (re scans for
+    it in C); they must match exactly the spans the lookbehind-first patterns matched."""
+    import random
+    import re
+
+    from aggregator.normalize.item import _DECIMAL_POINT, _THOUSANDS
+
+    before = {
+        _DECIMAL_POINT: re.compile(r"(?<=\d)\.(?=\d)"),
+        _THOUSANDS: re.compile(r"(?<=\d),(?=\d{3}\b)"),
+    }
+    pieces = ["1", "0", "9", "٣", "５", "²", ",", ".", "a", "_", " ", "中", "-", "1,000", "3.14"]
+    rng = random.Random(8)
+    texts = ["1,000,000", "1,2,345", "1.2.3", ",000", "1,0000", "1,000_", "x.5", "5.", ".5"]
+    texts += ["".join(rng.choices(pieces, k=rng.randint(1, 25))) for _ in range(20000)]
+    for text in texts:
+        for now, old in before.items():
+            spans = [m.span() for m in now.finditer(text)]
+            assert spans == [m.span() for m in old.finditer(text)], (text, now.pattern)

@@ -297,3 +297,67 @@ def test_idempotent_on_dataset_outputs() -> None:
         got = canonical_url(rec["input"], None if _is_absolute(rec["input"]) else BASE)
         if got is not None:
             assert canonical_url(got) == got, rec["input"]
+
+
+def _every_dataset_url() -> list[tuple[str, str | None]]:
+    """Every input of the shared suites (each also against BASE) and of the wpt file."""
+    urls: list[tuple[str, str | None]] = []
+    for path in sorted(DATA.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            rec = json.loads(line)
+            for key in ("input", "expected", "url", "a", "b"):
+                value = rec.get(key)
+                if isinstance(value, str):
+                    urls += [(value, None), (value, BASE)]
+    for case in json.loads((DATA / "wpt_urltestdata.json").read_text(encoding="utf-8")):
+        if isinstance(case, dict) and isinstance(case.get("input"), str):
+            base = case.get("base")
+            urls.append((case["input"], base if isinstance(base, str) else None))
+    return urls
+
+
+def _generated_urls() -> list[str]:
+    """Feed-like links built from characters at and around the plain-key sets."""
+    import random
+
+    rng = random.Random(16)
+    hosts = ["example.com", "www.Example.COM", "a-b.c_d.cn", "m.site.org:8080", "h.com:443",
+             "xn--fsq.com", "u:p@h.com", "[::1]", "1.2.3.4", "h.com.", "例子.cn", "h%41.com"]
+    seg = [*"abcXYZ019_.~-", "%41", "%7e", ";", "!", "$", "'", "(", "*", "+", ",", "=",
+           ":", "@", "|", "[", "é", " ", "..", ".", ""]
+    qch = [*"abcXY09_.-~", "%20", "+", "é", "'", "=", "", ";", "/", "?"]
+    out = []
+    for _ in range(6000):
+        path = "".join(
+            "/" + "".join(rng.choices(seg, k=rng.randint(0, 4))) for _ in range(rng.randint(0, 4))
+        )
+        pairs = ["".join(rng.choices(qch, k=rng.randint(0, 3))) + rng.choice(["=", "", "=="])
+                 + "".join(rng.choices(qch, k=rng.randint(0, 3))) for _ in range(rng.randint(0, 4))]
+        query = ("?" + "&".join(pairs)) if pairs or rng.random() < 0.1 else ""
+        frag = rng.choice(["", "", "#top", "#!/a/b", "#"])
+        out.append(f"{rng.choice(['http', 'https', 'HTTP'])}://{rng.choice(hosts)}{path}{query}{frag}")
+    return out
+
+
+def test_plain_keys_equal_the_w3lib_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """canonical_url builds plain links' keys itself instead of calling w3lib: on every input
+    of the shared suites and 6,000 generated links the keys must be the ones w3lib gives."""
+    from aggregator.normalize import urls
+
+    cases = [*_every_dataset_url(), *((u, None) for u in _generated_urls())]
+    plain_hits = 0
+    real_plain = urls._plain_key
+
+    def counting(netloc: str, path: str, query: str) -> str | None:
+        nonlocal plain_hits
+        key = real_plain(netloc, path, query)
+        plain_hits += key is not None
+        return key
+
+    monkeypatch.setattr(urls, "_plain_key", counting)
+    fast = [urls.canonical_url(u, b) for u, b in cases]
+    monkeypatch.setattr(urls, "_plain_key", lambda netloc, path, query: None)
+    slow = [urls.canonical_url(u, b) for u, b in cases]
+    diffs = [(c, f, s) for c, f, s in zip(cases, fast, slow, strict=True) if f != s]
+    assert not diffs, diffs[:5]
+    assert plain_hits > len(cases) // 10  # the shortcut is really exercised
