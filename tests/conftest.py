@@ -111,3 +111,30 @@ def serve_outputs(cfg: Config) -> Iterator[int]:
         loop.call_soon_threadsafe(loop.stop)
         t.join(10)
         loop.close()
+
+
+def poll_one_feed(
+    cfg: Config, body: bytes, lang: str, sql: str
+) -> tuple[Any, list[dict[str, Any]]]:
+    """One ``poll --all`` pass (its own entry point, a real store) over a single feed served
+    from a local origin with ``body`` and subscribed in ``feeds.opml`` with ``lang``; the
+    pass's report and the rows of ``sql`` read from the store afterwards."""
+    from aggregator.cli import sync_opml
+    from aggregator.opml import Subscription, write_opml
+    from aggregator.pipeline.poll import poll_and_publish, select_feeds
+
+    with Origin() as origin:
+        origin.static("/f.xml", body, etag='"v1"')
+        cfg.opml_path.write_bytes(
+            write_opml([Subscription(url=origin.url("/f.xml"), title="F", lang=lang)])
+        )
+        store = Store.open(cfg.store_path, cfg.store)
+        try:
+            sync_opml(cfg, store)
+            feeds = select_feeds(cfg, store, datetime.now().astimezone(), all_feeds=True)
+            report = asyncio.run(
+                poll_and_publish(cfg, store, feeds, lambda: datetime.now().astimezone())
+            )
+            return report, store.rows(sql)
+        finally:
+            store.close()

@@ -12,6 +12,8 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from streams import stream_decisions
+
 from aggregator.cluster import lexical
 from aggregator.cluster.clusterer import (
     RULE_JOIN,
@@ -80,21 +82,7 @@ def _pair() -> tuple[EventClusterer, EventClusterer, list[ClusterInput]]:
 
 
 def _stream(c: EventClusterer, items: list[ClusterInput]) -> list[tuple[Any, ...]]:
-    """Assign each item and record it as the pipeline does (joins, new events, merges)."""
-    out: list[tuple[Any, ...]] = []
-    next_event = 10_000
-    for it in items:
-        a = c.assign(it, NOW)
-        eid = a.event_id
-        if eid is None:
-            eid = next_event = next_event + 1
-        c.add_member(it, eid, a.evidence)
-        if a.rule == RULE_JOIN:
-            for other in a.merge_with:
-                if c.has_event(other) and other != eid:
-                    c.merge_events(min(eid, other), max(eid, other))
-        out.append((a.event_id, a.rule, a.score, a.features, a.merge_with))
-    return out
+    return stream_decisions(c, items, NOW)
 
 
 def _state(c: EventClusterer) -> dict[int, tuple[object, ...]]:

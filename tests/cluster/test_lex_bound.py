@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from streams import stream_decisions
 
 from aggregator.cluster import lexical, lexscore
 from aggregator.cluster.clusterer import RULE_JOIN, ClusterInput, EventClusterer
@@ -39,22 +40,7 @@ def _items() -> list[ClusterInput]:
 
 
 def _stream(items: list[ClusterInput]) -> list[tuple[Any, ...]]:
-    """Assign every item and record it as the pipeline does (joins, new events, merges)."""
-    c = EventClusterer(ClusterConfig(backend="none"), 256)
-    out: list[tuple[Any, ...]] = []
-    next_event = 10_000
-    for it in items:
-        a = c.assign(it, it.at)
-        eid = a.event_id
-        if eid is None:
-            eid = next_event = next_event + 1
-        c.add_member(it, eid, a.evidence)
-        if a.rule == RULE_JOIN:
-            for other in a.merge_with:
-                if c.has_event(other) and other != eid:
-                    c.merge_events(min(eid, other), max(eid, other))
-        out.append((a.event_id, a.rule, a.score, a.features, a.merge_with))
-    return out
+    return stream_decisions(EventClusterer(ClusterConfig(backend="none"), 256), items)
 
 
 def _counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:

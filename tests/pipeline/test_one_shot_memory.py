@@ -5,21 +5,15 @@ Publishing then reuses that memory instead of adding to the peak."""
 
 from __future__ import annotations
 
-import asyncio
 import gc
-from datetime import datetime
 from pathlib import Path
 
 import pytest
-from conftest import make_config
-from origin import Origin
+from conftest import make_config, poll_one_feed
 
 from aggregator.cluster import cedict, lexical
 from aggregator.cluster.clusterer import EventClusterer
-from aggregator.opml import Subscription, write_opml
 from aggregator.pipeline import publish_pass
-from aggregator.pipeline.poll import poll_and_publish, select_feeds
-from aggregator.store.core import Store
 
 
 def test_one_shot_poll_publishes_without_the_window_or_the_glossary(
@@ -43,22 +37,10 @@ def test_one_shot_poll_publishes_without_the_window_or_the_glossary(
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(publish_pass, "publish_outputs", observed)
-    with Origin() as origin:
-        origin.static("/f.xml", body.encode(), etag='"v1"')
-        cfg = make_config(tmp_path)
-        (tmp_path / "feeds.opml").write_bytes(
-            write_opml([Subscription(url=origin.url("/f.xml"), title="F", lang="zh")]))
-        store = Store.open(cfg.store_path, cfg.store)
-        try:
-            from aggregator.cli import sync_opml
-
-            sync_opml(cfg, store)
-            feeds = select_feeds(cfg, store, datetime.now().astimezone(), all_feeds=True)
-            report = asyncio.run(
-                poll_and_publish(cfg, store, feeds, lambda: datetime.now().astimezone()))
-            events = store.rows("SELECT COUNT(DISTINCT event_id) AS n FROM items")[0]["n"]
-        finally:
-            store.close()
+    report, rows = poll_one_feed(
+        make_config(tmp_path), body.encode(), "zh",
+        "SELECT COUNT(DISTINCT event_id) AS n FROM items")  # fmt: skip
+    events = rows[0]["n"]
     assert report.new_items == 3 and report.clustered >= 1 and events >= 1  # near copies
     assert seen == {"clusterers": 0, "glossary": 0, "memo": None}
     # the next pass reads the glossary again and glosses as before

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import make_config
+from conftest import make_config, poll_one_feed
 
 from aggregator.models import Item
 from aggregator.pipeline.publish_pass import publish_outputs
@@ -82,13 +82,7 @@ def test_one_shot_poll_drops_refresh_only_memory_before_clustering(tmp_path: Pat
     """``poll`` (one pass) forgets the s2t converter (26 MB, built for Traditional text) and
     the near-duplicate record cache once feeds are stored, before clustering; the daemon's
     pipeline keeps them. Real origin, real store, the pass's own entry point."""
-    import asyncio
-
-    from origin import Origin
-
     from aggregator.normalize.langid import built_converters
-    from aggregator.opml import Subscription, write_opml
-    from aggregator.pipeline.poll import poll_and_publish, select_feeds
 
     items = "".join(
         f"<item><guid>g{i}</guid><link>http://example.org/{i}</link>"
@@ -97,22 +91,9 @@ def test_one_shot_poll_drops_refresh_only_memory_before_clustering(tmp_path: Pat
         for i in range(3))  # fmt: skip
     body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>{items}' \
            "</channel></rss>"
-    with Origin() as origin:
-        origin.static("/f.xml", body.encode(), etag='"v1"')
-        cfg = make_config(tmp_path, dedupe={"enabled": True, "near_duplicates": True})
-        (tmp_path / "feeds.opml").write_bytes(
-            write_opml([Subscription(url=origin.url("/f.xml"), title="F", lang="zh-TW")]))
-        store = Store.open(cfg.store_path, cfg.store)
-        try:
-            from aggregator.cli import sync_opml
-
-            sync_opml(cfg, store)
-            feeds = select_feeds(cfg, store, datetime.now().astimezone(), all_feeds=True)
-            report = asyncio.run(
-                poll_and_publish(cfg, store, feeds, lambda: datetime.now().astimezone()))
-            langs = [r["lang"] for r in store.rows("SELECT lang FROM items")]
-        finally:
-            store.close()
+    cfg = make_config(tmp_path, dedupe={"enabled": True, "near_duplicates": True})
+    report, rows = poll_one_feed(cfg, body.encode(), "zh-TW", "SELECT lang FROM items")
+    langs = [r["lang"] for r in rows]
     assert report.new_items == 3 and report.clustered >= 1  # near copies: one original
     assert langs == ["zh-Hant"] * 3  # detected with s2t, which was then dropped
     assert "s2t" not in built_converters()
