@@ -13,6 +13,7 @@ import ast
 import functools
 import hashlib
 import importlib
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -26,12 +27,25 @@ def _source(module: str) -> tuple[str, str] | None:
     return (module, Path(path).read_text(encoding="utf-8")) if path else None
 
 
+def _statements(node: ast.AST) -> Iterator[ast.AST]:
+    """Every statement under ``node``, nested ones included (function and class bodies,
+    branches, handlers, match cases), without visiting expressions: an import is a statement,
+    so this finds what :func:`ast.walk` finds at a fraction of the nodes (a cost each pass
+    pays once, for the first stored view it checks)."""
+    for _, value in ast.iter_fields(node):
+        if isinstance(value, list):
+            for child in value:
+                if isinstance(child, (ast.stmt, ast.excepthandler, ast.match_case)):
+                    yield child
+                    yield from _statements(child)
+
+
 def _imports(source: str, module: str) -> set[str]:
     """Names in ``module``'s own top-level package that ``source`` imports (absolute or
     relative); some may name objects rather than modules."""
     package = module.split(".")[0]
     out: set[str] = set()
-    for node in ast.walk(ast.parse(source)):
+    for node in _statements(ast.parse(source)):
         if isinstance(node, ast.Import):
             out.update(a.name for a in node.names if a.name.split(".")[0] == package)
         elif isinstance(node, ast.ImportFrom):

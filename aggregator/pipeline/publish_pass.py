@@ -63,9 +63,20 @@ VIEW_CODE = "aggregator.publish.view"
 DIGEST_MAX_EVENTS = 3000
 
 
-def _vectors(store: Store, members: Sequence[EventMember]) -> dict[int, np.ndarray]:
-    """Stored vectors of one embedder only (the most common), so cosines compare alike."""
-    got = reader.item_vectors(store, (m.item_id for m in members))
+def _vectors(
+    store: Store,
+    members: Sequence[EventMember],
+    loaded: dict[int, tuple[str, np.ndarray]] | None = None,
+) -> dict[int, np.ndarray]:
+    """Stored vectors of one embedder only (the most common), so cosines compare alike.
+    ``loaded``: the stored vectors of (at least) these members, read beforehand in one query
+    (:func:`assemble`); without it they are read here."""
+    if loaded is None:
+        got = reader.item_vectors(store, (m.item_id for m in members))
+    else:
+        # ascending ids, the order SQLite returns an ``IN`` over the key (ties of ``best``)
+        ids = sorted({m.item_id for m in members})
+        got = {i: loaded[i] for i in ids if i in loaded}
     if not got:
         return {}
     models: dict[str, int] = defaultdict(int)
@@ -99,12 +110,16 @@ def _translate(
 
 
 def _texts(
-    store: Store, cfg: Config, ms: Sequence[EventMember], prev: reader.StoredView | None
+    store: Store,
+    cfg: Config,
+    ms: Sequence[EventMember],
+    prev: reader.StoredView | None,
+    loaded: dict[int, tuple[str, np.ndarray]] | None = None,
 ) -> tuple[dict[str, str | None], dict[str, str | None], list[str], str]:
     """``(titles, summaries, machine-filled keys, members key)``: the stored texts when the
     members' key is the stored one (no translation configured, nothing machine-filled, and
     the stored signature checks out), else computed (:func:`bilingual`, :func:`_translate`)."""
-    vectors = _vectors(store, ms)
+    vectors = _vectors(store, ms, loaded)
     key = members_key(ms, vectors, code_fingerprint(VIEW_CODE))
     if (
         prev is not None
@@ -129,6 +144,7 @@ def assemble(
     members = reader.event_members(store, ids)
     stored = reader.stored_views(store, ids)
     langs = reader.outlet_languages(store)
+    loaded = reader.item_vectors(store, (m.item_id for v in members.values() for m in v))  # 1 query
     out: list[Event] = []
     changed: list[reader.ViewRow] = []
     for r in rows:
@@ -136,7 +152,7 @@ def assemble(
         if not ms:
             continue
         prev = stored.get(r.id)
-        titles, summaries, machine, key = _texts(store, cfg, ms, prev)
+        titles, summaries, machine, key = _texts(store, cfg, ms, prev, loaded)
         sig = signature(ms, titles, summaries)
         published = story_published(ms) or now
         latest = latest_change(ms) or now

@@ -109,3 +109,19 @@ def test_members_key_moves_with_the_vectors() -> None:
     assert view.members_key(ms, v, "code") == view.members_key(ms, dict(v), "code")
     assert view.members_key(ms, v, "code") != view.members_key(ms, w, "code")
     assert view.members_key(ms, v, "code") != view.members_key(ms, {}, "code")
+
+
+def test_publish_reads_the_members_vectors_in_one_query(
+    tmp_path: Path, store: Store, origin: Origin, now: datetime
+) -> None:
+    """The members' stored vectors are read once per publish, not once per event."""
+    cfg = make_config(tmp_path)
+    events = build_world(cfg, store, origin, now)
+    assert len(set(events.values())) >= 3
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    try:
+        publish_outputs(cfg, store, now + timedelta(minutes=5))
+    finally:
+        store.conn.set_trace_callback(None)
+    assert len([s for s in statements if "FROM item_vectors" in s]) == 1
