@@ -187,9 +187,12 @@ class EventClusterer(Machinery):
     ) -> ItemLex:
         df = self.df if df is None else df
         native = None
-        if self.w.lex_native and base_lang(lang) == "zh":
+        if self._wants_native(lang):
             native = lexical.weigh(counts, df, native=True)
         return ItemLex(item_id, counts, lexical.weigh(counts, df), native)
+
+    def _wants_native(self, lang: str) -> bool:
+        return self.w.lex_native and base_lang(lang) == "zh"
 
     def _item_lex(self, item: ClusterInput) -> ItemLex:
         """The item's term counts and TF-IDF vectors (weighed before it enters the df),
