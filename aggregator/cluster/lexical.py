@@ -273,19 +273,25 @@ def weigh_chosen(chosen: list[tuple[str, int]], df: DocFreq, *, intern: bool = F
     kept terms as their process-wide copies (the window repeats the same few thousand)."""
     if df.weighed_since_change >= 2:  # (1 + ln tf) · idf, each factor computed once per value
         idf, tf = df.idf_memo, _TF
-        pairs = [(t, tf[c] * idf[t]) for t, c in chosen]
-    else:
-        df.weighed_since_change += 1
-        n1 = df.n_docs + 1
-        table = df.df
-        pairs = [
-            (t, (1.0 + math.log(c)) * (math.log(n1 / (table.get(t, 0) + 1)) + 1.0))
-            for t, c in chosen
-        ]
+        if len(chosen) > MAX_TERMS:  # the cut below, without the (term, weight) list first
+            top = sorted([(-(tf[c] * idf[t]), t) for t, c in chosen])[:MAX_TERMS]
+            return _unit([(t, -nv) for nv, t in top], intern)
+        return _unit([(t, tf[c] * idf[t]) for t, c in chosen], intern)
+    df.weighed_since_change += 1
+    n1 = df.n_docs + 1
+    table = df.df
+    pairs = [
+        (t, (1.0 + math.log(c)) * (math.log(n1 / (table.get(t, 0) + 1)) + 1.0)) for t, c in chosen
+    ]
     if len(pairs) > MAX_TERMS:
         # Highest weight first, ties by term: (-weight, term) tuples sort that way unaided.
         top = sorted([(-v, t) for t, v in pairs])[:MAX_TERMS]
         pairs = [(t, -nv) for nv, t in top]
+    return _unit(pairs, intern)
+
+
+def _unit(pairs: list[tuple[str, float]], intern: bool) -> TermVector:
+    """The weights over their L2 norm (summed in order), as a dict in that order."""
     norm = math.sqrt(sum([v * v for _, v in pairs])) or 1.0
     if intern:
         si = sys.intern
