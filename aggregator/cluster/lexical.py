@@ -233,12 +233,8 @@ def weigh(counts: Mapping[str, int], df: DocFreq, *, native: bool = False) -> Te
     space (glosses; the default), or with ``native`` of the Chinese words themselves (for
     comparing two Chinese reports: glosses of common words overlap across different
     stories, the words' own forms far less)."""
-    chosen = [
-        (t, c)
-        for t, c in counts.items()
-        if (t.startswith(NATIVE) or bool(_HAN.match(t)) if native else not t.startswith(NATIVE))
-    ]
-    return weigh_chosen(chosen, df)
+    shared, nat = split(counts.items(), native)
+    return weigh_chosen(shared if nat is None else nat, df)
 
 
 #: A member's term counts split once: the shared-space part and, when asked for, the native

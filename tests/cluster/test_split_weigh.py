@@ -6,6 +6,7 @@ must be ``weigh``'s exactly: the same floats, the same term order."""
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -32,6 +33,14 @@ def _texts() -> list[tuple[str, str]]:
     return out
 
 
+def _picked(counts: Counter[str], native: bool) -> list[tuple[str, int]]:
+    """The terms ``weigh`` picked before it went through ``split`` (the reference)."""
+    han = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+    if native:
+        return [(t, c) for t, c in counts.items() if t.startswith("=") or bool(han.match(t))]
+    return [(t, c) for t, c in counts.items() if not t.startswith("=")]
+
+
 def _stored(counts: Counter[str]) -> str:  # as store/events.save_terms writes them
     return json.dumps(counts, ensure_ascii=False, separators=(",", ":"))
 
@@ -48,6 +57,7 @@ def test_split_parts_weigh_exactly_as_weigh_on_real_texts() -> None:
         plain, none = stored_parts(raw, False)
         assert plain == shared and none is None
         for nat, part in ((False, shared), (True, native)):
+            assert part == _picked(counts, nat)
             want = lexical.weigh(counts, df, native=nat)
             got = lexical.weigh_chosen(part, df, intern=True)
             assert got == want and list(got) == list(want)  # same floats, same order
@@ -64,3 +74,4 @@ def test_split_keeps_unglossed_han_words_in_both_parts_and_native_forms_in_one()
     assert shared == [("storm", 2), ("federal", 1), ("徐汇", 3), ("x中", 1), ("", 1)]
     assert native == [("=美联储", 1), ("徐汇", 3)]
     assert lexical.split(pairs, False) == (shared, None)
+    assert native == _picked(Counter(dict(pairs)), True)
