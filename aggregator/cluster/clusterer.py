@@ -186,10 +186,13 @@ class EventClusterer(Machinery):
         self, item_id: int, lang: str, counts: Counter[str], df: lexical.DocFreq | None = None
     ) -> ItemLex:
         df = self.df if df is None else df
-        native = None
-        if self.w.lex_native and base_lang(lang) == "zh":
-            native = lexical.weigh(counts, df, native=True)
-        return ItemLex(item_id, counts, lexical.weigh(counts, df), native)
+        # lexical.weigh of each part (native first, as before), the counts split once.
+        shared, nat = lexical.split(counts.items(), self._wants_native(lang))
+        native = None if nat is None else lexical.weigh_chosen(nat, df)
+        return ItemLex(item_id, counts, lexical.weigh_chosen(shared, df), native)
+
+    def _wants_native(self, lang: str) -> bool:
+        return self.w.lex_native and base_lang(lang) == "zh"
 
     def _item_lex(self, item: ClusterInput) -> ItemLex:
         """The item's term counts and TF-IDF vectors (weighed before it enters the df),

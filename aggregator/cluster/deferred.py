@@ -25,12 +25,19 @@ Deferred = tuple[int, str, str]
 class DeferredTerms:
     """Deferred members by event, and the document frequencies they are weighed against."""
 
-    __slots__ = ("_events", "_generation", "decode", "df")
+    __slots__ = ("_events", "_generation", "decode", "df", "parts")
 
-    def __init__(self, decode: Callable[[str], Counter[str]] | None = None) -> None:
+    def __init__(
+        self,
+        decode: Callable[[str], Counter[str]] | None = None,
+        parts: Callable[[str, bool], lexical.Parts] | None = None,
+    ) -> None:
         #: Stored term counts → counts (the store's encoding; the caller knows it). None:
         #: nothing is deferred.
         self.decode = decode
+        #: Stored term counts, native part wanted → ``lexical.Parts`` (the same terms as
+        #: ``decode``, split once for weighing); None: weigh what ``decode`` gives.
+        self.parts = parts
         #: The frequencies at the time the pending members were put back.
         self.df: lexical.DocFreq | None = None
         self._generation = -1
@@ -52,19 +59,17 @@ class DeferredTerms:
     def pending(self, event_id: int) -> bool:
         return event_id in self._events
 
-    def take(
-        self, event_id: int
-    ) -> tuple[lexical.DocFreq | None, list[tuple[int, str, Counter[str]]]]:
+    def take(self, event_id: int) -> tuple[lexical.DocFreq | None, list[Deferred]]:
         """The frequencies to weigh them against and the event's deferred members, oldest
-        first, decoded (and no longer deferred)."""
+        first, still encoded (and no longer deferred)."""
         got = self._events.pop(event_id, None)
         if not got:
             return None, []
-        decode, df = self.decode, self.df
-        assert decode is not None and df is not None
+        df = self.df
+        assert df is not None
         if not self._events:  # the last ones: the copy goes with them (the caller has it)
             self.df = None
-        return df, [(row, lang, decode(raw)) for row, lang, raw in got]
+        return df, got
 
     def drop(self, event_id: int) -> None:
         self._events.pop(event_id, None)

@@ -233,27 +233,66 @@ def weigh(counts: Mapping[str, int], df: DocFreq, *, native: bool = False) -> Te
     space (glosses; the default), or with ``native`` of the Chinese words themselves (for
     comparing two Chinese reports: glosses of common words overlap across different
     stories, the words' own forms far less)."""
-    chosen = [
-        (t, c)
-        for t, c in counts.items()
-        if (t.startswith(NATIVE) or bool(_HAN.match(t)) if native else not t.startswith(NATIVE))
-    ]
+    shared, nat = split(counts.items(), native)
+    return weigh_chosen(shared if nat is None else nat, df)
+
+
+#: A member's term counts split once: the shared-space part and, when asked for, the native
+#: part (what :func:`weigh` picks for ``native`` False and True), each in the counts' order.
+Parts = tuple[list[tuple[str, int]], list[tuple[str, int]] | None]
+
+
+def split(pairs: Iterable[tuple[str, int]], native: bool) -> Parts:
+    """Term counts (``(term, count)`` in order) → :data:`Parts`, in one pass.
+    ``weigh_chosen`` of each part equals :func:`weigh` of the whole; the Han test runs only
+    on terms whose first character could be Han (every Han range starts at U+3400 or
+    later). Terms are not interned here: ``weigh_chosen(…, intern=True)`` interns the few
+    it keeps."""
+    if not native:
+        return [tc for tc in pairs if not tc[0].startswith(NATIVE)], None
+    han = _HAN.match
+    shared: list[tuple[str, int]] = []
+    nat: list[tuple[str, int]] = []
+    for tc in pairs:
+        t = tc[0]
+        if t.startswith(NATIVE):
+            nat.append(tc)
+        else:
+            shared.append(tc)
+            if t >= "\u3400" and han(t):
+                nat.append(tc)
+    return shared, nat
+
+
+def weigh_chosen(chosen: list[tuple[str, int]], df: DocFreq, *, intern: bool = False) -> TermVector:
+    """:func:`weigh` of terms already picked (one part of :func:`split`); ``intern``: the
+    kept terms as their process-wide copies (the window repeats the same few thousand)."""
     if df.weighed_since_change >= 2:  # (1 + ln tf) · idf, each factor computed once per value
         idf, tf = df.idf_memo, _TF
-        w = {t: tf[c] * idf[t] for t, c in chosen}
-    else:
-        df.weighed_since_change += 1
-        n1 = df.n_docs + 1
-        table = df.df
-        w = {
-            t: (1.0 + math.log(c)) * (math.log(n1 / (table.get(t, 0) + 1)) + 1.0) for t, c in chosen
-        }
-    if len(w) > MAX_TERMS:
+        if len(chosen) > MAX_TERMS:  # the cut below, without the (term, weight) list first
+            top = sorted([(-(tf[c] * idf[t]), t) for t, c in chosen])[:MAX_TERMS]
+            return _unit([(t, -nv) for nv, t in top], intern)
+        return _unit([(t, tf[c] * idf[t]) for t, c in chosen], intern)
+    df.weighed_since_change += 1
+    n1 = df.n_docs + 1
+    table = df.df
+    pairs = [
+        (t, (1.0 + math.log(c)) * (math.log(n1 / (table.get(t, 0) + 1)) + 1.0)) for t, c in chosen
+    ]
+    if len(pairs) > MAX_TERMS:
         # Highest weight first, ties by term: (-weight, term) tuples sort that way unaided.
-        top = sorted([(-v, t) for t, v in w.items()])[:MAX_TERMS]
-        w = {t: -nv for nv, t in top}
-    norm = math.sqrt(sum(v * v for v in w.values())) or 1.0
-    return {t: v / norm for t, v in w.items()}
+        top = sorted([(-v, t) for t, v in pairs])[:MAX_TERMS]
+        pairs = [(t, -nv) for nv, t in top]
+    return _unit(pairs, intern)
+
+
+def _unit(pairs: list[tuple[str, float]], intern: bool) -> TermVector:
+    """The weights over their L2 norm (summed in order), as a dict in that order."""
+    norm = math.sqrt(sum([v * v for _, v in pairs])) or 1.0
+    if intern:
+        si = sys.intern
+        return {si(t): v / norm for t, v in pairs}
+    return {t: v / norm for t, v in pairs}
 
 
 class Packed:

@@ -40,14 +40,22 @@ class Machinery:
             finally:
                 self._blas_held = False
 
-    def defer_stored_terms(self, decode: Callable[[str], Counter[str]]) -> None:
+    def defer_stored_terms(
+        self,
+        decode: Callable[[str], Counter[str]],
+        parts: Callable[[str, bool], lexical.Parts] | None = None,
+    ) -> None:
         """Let ``add_existing`` take members' stored term counts still encoded, weighed when
-        their event is first needed; ``decode`` reads one."""
-        self._deferred = DeferredTerms(decode)
+        their event is first needed; ``decode`` reads one, ``parts`` (optional, faster) reads
+        one already split for weighing (``lexical.split``; the same weights)."""
+        self._deferred = DeferredTerms(decode, parts)
 
     def _weigh(
         self, item_id: int, lang: str, counts: Counter[str], df: lexical.DocFreq | None = None
     ) -> ItemLex:
+        raise NotImplementedError
+
+    def _wants_native(self, lang: str) -> bool:
         raise NotImplementedError
 
     def _defer(self, event_id: int, row: int, m: ClusterMember, stored: str) -> ItemLex | None:
@@ -59,10 +67,19 @@ class Machinery:
         return self._weigh(m.item_id, m.lang, d.decode(stored))
 
     def _put_lex(self, ev: EventState, row: int, lex: ItemLex) -> None:
-        packed = self._lex[row] = lexical.pack(lex.vector)
+        self._put_vectors(ev, row, lex.vector, lex.native)
+
+    def _put_vectors(
+        self,
+        ev: EventState,
+        row: int,
+        vector: lexical.TermVector,
+        native: lexical.TermVector | None,
+    ) -> None:
+        packed = self._lex[row] = lexical.pack(vector)
         ev.profile.add(packed)  # a one-member event shares it
-        if lex.native is not None:
-            nat = self._nat[row] = lexical.pack(lex.native)
+        if native is not None:
+            nat = self._nat[row] = lexical.pack(native)
             ev.native.add(nat)
 
     def _undefer(self, *event_ids: int) -> None:
@@ -73,5 +90,14 @@ class Machinery:
             if d.pending(eid):
                 ev = self._events[eid]
                 df, members = d.take(eid)
-                for row, lang, counts in members:
-                    self._put_lex(ev, row, self._weigh(0, lang, counts, df))
+                assert df is not None
+                if d.parts is None:
+                    assert d.decode is not None
+                    for row, lang, raw in members:
+                        self._put_lex(ev, row, self._weigh(0, lang, d.decode(raw), df))
+                    continue
+                for row, lang, raw in members:  # what _weigh gives, split once per member
+                    shared, nat = d.parts(raw, self._wants_native(lang))
+                    native = None if nat is None else lexical.weigh_chosen(nat, df, intern=True)
+                    vector = lexical.weigh_chosen(shared, df, intern=True)
+                    self._put_vectors(ev, row, vector, native)

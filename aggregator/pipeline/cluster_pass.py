@@ -43,6 +43,7 @@ from aggregator.models import Decision
 from aggregator.pipeline.code_id import code_fingerprint
 from aggregator.pipeline.model_caches import use_model_caches
 from aggregator.pipeline.window_values import SharedSets as _SharedSets
+from aggregator.pipeline.window_values import stored_parts as _stored_parts
 from aggregator.pipeline.window_values import stored_terms as _stored_terms
 from aggregator.store import events as store_events
 from aggregator.store.core import Store, parse_iso, utc_iso
@@ -125,7 +126,7 @@ class EventBuilder:
         clusterer = EventClusterer(self.cfg.cluster, self.embedder.dim, weights=self.weights)
         clusterer.df.load(*store_events.load_doc_freq(self.store))
         # Stored term counts are read and weighed when their event is first needed.
-        clusterer.defer_stored_terms(_stored_terms)
+        clusterer.defer_stored_terms(_stored_terms, _stored_parts)
         store_events.ensure_terms_version(self.store, lexical.TERMS_VERSION)
         extractor = evidence_extractor_id()
         members = store_events.window_members(

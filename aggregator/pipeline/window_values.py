@@ -8,6 +8,8 @@ import json
 import sys
 from collections import Counter
 
+from aggregator.cluster import lexical
+
 
 def interned(counts: dict[str, int]) -> Counter[str]:
     """Term counts whose terms are the process-wide copies: the window's term vectors repeat
@@ -19,6 +21,13 @@ def interned(counts: dict[str, int]) -> Counter[str]:
 def stored_terms(raw: str) -> Counter[str]:
     """Term counts as ``store_events.save_terms`` keeps them (a JSON object, in order)."""
     return interned(json.loads(raw))
+
+
+def stored_parts(raw: str, native: bool) -> lexical.Parts:
+    """Stored term counts split for weighing (``lexical.split``): what ``weigh`` of
+    :func:`stored_terms` picks, decoded and filtered in one pass, without the ``Counter``
+    (nor interning every term: ``weigh_chosen(…, intern=True)`` interns those it keeps)."""
+    return lexical.split(json.loads(raw).items(), native)
 
 
 class SharedSets(dict[tuple[str, ...], frozenset[str]]):

@@ -12,6 +12,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from streams import stream_decisions
 
 from aggregator.cluster import lexical
@@ -24,6 +25,7 @@ from aggregator.cluster.clusterer import (
 )
 from aggregator.cluster.embed import LexicalEmbedder
 from aggregator.config import ClusterConfig
+from aggregator.pipeline.window_values import stored_parts
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 EN = str.split("storm flood quake bank rates vote court strike fire rescue minister talks")
@@ -51,7 +53,12 @@ def _stories(rng: random.Random, n: int) -> list[tuple[str, str]]:
 WINDOW = 150
 
 
-def _pair() -> tuple[EventClusterer, EventClusterer, list[ClusterInput]]:
+#: How deferred members are read back: decoded to counts, or split once for weighing (what
+#: ``cluster_pass`` uses).
+PARTS = pytest.mark.parametrize("split", [False, True], ids=["decode", "split"])
+
+
+def _pair(split: bool = True) -> tuple[EventClusterer, EventClusterer, list[ClusterInput]]:
     """Two clusterers holding one window, weighed at load (``eager``) and deferred
     (``lazy``, from the stored JSON), and the items that arrive next."""
     rng = random.Random(7)
@@ -63,7 +70,7 @@ def _pair() -> tuple[EventClusterer, EventClusterer, list[ClusterInput]]:
         df.add(c)
     n, rows = df.take_changes()
     eager, lazy = EventClusterer(ClusterConfig(), 64), EventClusterer(ClusterConfig(), 64)
-    lazy.defer_stored_terms(_decode)
+    lazy.defer_stored_terms(_decode, stored_parts if split else None)
     for cl in (eager, lazy):
         cl.df.load(n, rows)
     event = 0
@@ -93,8 +100,9 @@ def _state(c: EventClusterer) -> dict[int, tuple[object, ...]]:
     }
 
 
-def test_deferred_window_gives_the_decisions_of_weighing_at_load() -> None:
-    eager, lazy, new = _pair()
+@PARTS
+def test_deferred_window_gives_the_decisions_of_weighing_at_load(split: bool) -> None:
+    eager, lazy, new = _pair(split)
     assert len(lazy._deferred) == WINDOW and not lazy._lex  # nothing weighed at load
     assert len(eager._lex) == WINDOW
     assert any(it.lang == "zh" for it in new) and any(it.lang == "en" for it in new)
@@ -114,7 +122,7 @@ def test_a_member_put_back_after_the_frequencies_changed_is_weighed_at_once() ->
     """Members deferred against one state of the frequencies are weighed against that state;
     a member put back after a change, while those are pending, is weighed at once."""
     c = EventClusterer(ClusterConfig(), 4)
-    c.defer_stored_terms(_decode)
+    c.defer_stored_terms(_decode, stored_parts)
     c.df.add(Counter({"storm": 1, "coast": 1}))
     before = c.df.snapshot()
     v = LexicalEmbedder(dim=4).embed(["storm coast"])[0]
@@ -140,8 +148,9 @@ def test_pruned_events_leave_nothing_deferred() -> None:
     assert _state(lazy) == _state(eager)
 
 
-def test_merging_deferred_events_gives_the_eager_profiles() -> None:
-    eager, lazy, new = _pair()
+@PARTS
+def test_merging_deferred_events_gives_the_eager_profiles(split: bool) -> None:
+    eager, lazy, new = _pair(split)
     for c in (eager, lazy):
         c.merge_events(2, 5)
         c.merge_events(1, 2)
