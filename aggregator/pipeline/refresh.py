@@ -134,9 +134,9 @@ class Pipeline:
     def _release_refresh_memory(self) -> None:
         """Before a one-shot pass clusters, drop what only refreshing used: the near-duplicate
         layer (its record cache) and the s2t converter (language detection of Traditional
-        text). The clusterer's allocations then reuse that memory instead of adding to it:
-        peak RSS of the peer benchmark's pass 1 222 -> 205 MB (/tmp probe, one run each).
-        The daemon keeps both: its next tick needs them."""
+        text). The clusterer's allocations then reuse that memory instead of adding to it
+        (peak RSS of a pass: ``bench/ab.py --pass new``). The daemon keeps both: its next
+        tick needs them."""
         from aggregator.normalize.langid import release_converter
 
         self._near = None
