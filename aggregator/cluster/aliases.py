@@ -39,8 +39,10 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "france": ("France", "French", "Paris", "法国", "巴黎"),
         "india": ("India", "Indian", "New Delhi", "印度", "新德里"),
         "brazil": ("Brazil", "Brazilian", "巴西"),
-        "south_korea": ("South Korea", "Korean", "Seoul", "韩国", "南韩", "首尔"),
-        "north_korea": ("North Korea", "Pyongyang", "朝鲜", "平壤"),
+        "south_korea": ("South Korea", "South Korean", "Korean", "Seoul", "韩国", "南韩", "首尔"),
+        # "North Korean" must be its own alias: otherwise its "Korean" reads as South Korea.
+        "north_korea": ("North Korea", "North Korean", "North Koreans", "DPRK", "Pyongyang",
+                        "朝鲜", "北韩", "平壤"),
         "israel": ("Israel", "Israeli", "以色列"),
         "iran": ("Iran", "Iranian", "Tehran", "伊朗", "德黑兰"),
         "gaza": ("Gaza", "Hamas", "加沙", "哈马斯"),
@@ -115,6 +117,7 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "busan": ("Busan", "釜山"),
         "astana": ("Astana", "阿斯塔纳"),
         "turnberry": ("Turnberry", "特恩伯里"),
+        "tianjin": ("Tianjin", "天津"),
     },
     "person": {
         "trump": ("Trump", "特朗普", "川普"),
@@ -145,6 +148,12 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "apec": ("APEC", "亚太经合组织"),
         "nato": ("NATO", "北约"),
         "opec": ("OPEC", "欧佩克"),
+        "sco": ("SCO", "Shanghai Cooperation Organisation", "Shanghai Cooperation Organization",
+                "上海合作组织", "上合组织", "上合峰会"),
+        "brics": ("BRICS", "金砖国家", "金砖峰会"),
+        "g20": ("G20", "G-20", "Group of 20", "二十国集团"),
+        "g7": ("G7", "G-7", "Group of Seven", "七国集团"),
+        "asean": ("ASEAN", "东盟"),
     },
     "topic": {
         "earthquake": ("earthquake", "quake", "tremor", "地震", "强震"),

@@ -195,6 +195,34 @@ def test_other_central_banks_are_not_the_fed() -> None:
     assert {"country:us", "country:china"} <= keys("中美经贸会谈")
 
 
+def test_north_korea_is_not_south_korea_and_summit_bodies_are_named() -> None:
+    """"North Korean leader" named South Korea (its "Korean" matched alone), so a report on
+    Kim and one on Seoul shared a country and one on Pyongyang conflicted with it. Summit
+    bodies and the SCO's 2025 venue are keys in both languages (Traditional folded), so a
+    Chinese paper's own summit report shares them with the English wire story; 上合 inside
+    线上合作 ("online cooperation") is not the SCO."""
+
+    def keys(x: str) -> frozenset[str]:
+        return evidence_for(x, "").title_keys
+
+    def conflicts(x: str, y: str) -> list[str]:
+        a, b = evidence_for(x, ""), evidence_for(y, "")
+        return entities.conflicts(a.title_keys, a.keys, b.title_keys, b.keys)
+
+    assert keys("North Korean leader Kim Jong Un arrives in Beijing") >= {"country:north_korea"}
+    assert "country:south_korea" not in keys("North Korean leader Kim Jong Un arrives")
+    assert "country:north_korea" in keys("北韓領導人金正恩抵達北京")
+    assert "country:south_korea" in keys("South Korean exports rise")
+    assert "country" not in conflicts("North Korean troops in Kursk", "朝鲜向俄罗斯派兵")
+    assert "country" in conflicts("North Korean missile launch", "South Korean election")
+    wire = keys("Xi hosts Putin, Modi at SCO summit in Tianjin")
+    own = keys("上合峰會｜成員國簽署發表「天津宣言」")
+    assert {"org:sco", "city:tianjin", "topic:summit"} <= wire & own
+    assert "org:sco" in keys("上海合作組織成員國元首理事會第二十五次會議在天津舉行")
+    assert not keys("线上合作平台上线") & {"org:sco"}
+    assert {"org:g20", "org:brics", "org:asean"} <= keys("G20、金砖国家与东盟领导人会晤")
+
+
 def test_conflicts_between_matches_conflicts() -> None:
     """The scorer's precomputed form gives what :func:`entities.conflicts` gives."""
     heads = [
