@@ -320,6 +320,13 @@ MIN_CONFLICT_NUMBER = 10.0
 #: (kind "mag"; a figure below MIN_CONFLICT_NUMBER conflicted never before).
 _MAGNITUDE = re.compile(r"num:[1-9]\.[0-9]")
 MAGNITUDE_TOLERANCE = 0.5
+#: A great earthquake's first magnitude is low: early estimates saturate near 8 and are
+#: revised upward within hours (Kamchatka 2025: JMA 8.0, then 8.7 and USGS 8.8; Tōhoku 2011:
+#: 7.9 → 8.8 → 9.0; Chile 2010: 8.3 → 8.8). Where either figure is GREAT_MAGNITUDE or more,
+#: two figures conflict only beyond GREAT_TOLERANCE (a foreshock or aftershock of such a
+#: quake still differs by more: Kamchatka's 7.4 foreshock, its 6.9 aftershock).
+GREAT_MAGNITUDE = 8.0
+GREAT_TOLERANCE = 1.0
 
 
 def _is_magnitude(key: str) -> bool:
@@ -332,7 +339,11 @@ def _magnitudes_conflict(
     if any(k in event_all for k in a) or any(k in item_all for k in b):
         return False  # one side states the other's figure: the same quake, re-measured
     va, vb = [float(k[4:]) for k in a], [float(k[4:]) for k in b]
-    return all(abs(x - y) > MAGNITUDE_TOLERANCE for x in va for y in vb)
+    return all(abs(x - y) > _tolerance(x, y) for x in va for y in vb)
+
+
+def _tolerance(x: float, y: float) -> float:
+    return GREAT_TOLERANCE if max(x, y) >= GREAT_MAGNITUDE else MAGNITUDE_TOLERANCE
 
 
 def _can_conflict(key: str) -> bool:

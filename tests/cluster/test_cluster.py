@@ -87,7 +87,8 @@ def test_conflicts_need_novelty_on_both_sides() -> None:
 
 def test_magnitudes_far_apart_conflict() -> None:
     """Two quakes of one week: magnitude-like headline figures more than 0.5 apart conflict
-    (agencies differ by up to 0.4 on one quake; a follow-up without a magnitude never)."""
+    (agencies differ by up to 0.4 on one quake; a follow-up without a magnitude never), more
+    than 1.0 where one is 8 or more (a great quake's first estimate is revised up)."""
 
     def mag(x: str, y: str) -> list[str]:
         a, b = evidence_for(x, ""), evidence_for(y, "")
@@ -102,6 +103,13 @@ def test_magnitudes_far_apart_conflict() -> None:
     assert "mag" not in mag("Magnitude 7.0 quake strikes off Vanuatu", "瓦努阿图发生7.0级地震")
     toll = "Myanmar earthquake death toll passes 1,600"
     assert "mag" not in mag(toll, "缅甸中部发生7.7级强烈地震")
+    # A great quake's first figure is revised up by more than 0.5 within hours (Kamchatka
+    # 2025: JMA 8.0, then 8.7 / 8.8): at 8 or more a conflict takes more than 1.0; its 7.4
+    # foreshock still conflicts.
+    first = "美日同步示警!堪察加發8.0強震 北海道至宮崎列縣嚴防海嘯來襲"
+    assert "mag" not in mag(first, "俄羅斯外海規模8.7強震!日本發海嘯警報")
+    assert "mag" not in mag(first, kamchatka)
+    assert "mag" in mag("Magnitude 7.4 quake strikes off Kamchatka", kamchatka)
     # A side that states the other's figure is the same quake re-measured.
     a = evidence_for("Quake of magnitude 7.0 hits coast", "")
     b = evidence_for("Magnitude 7.8 quake", "first measured at 7.0")
