@@ -1,6 +1,6 @@
 """Same-event check on real reports from many outlets (bench; reads a local file, no network).
 
-``bench/realtext/sources.tsv`` lists 34 reports of seven occurrences of 2025 (the SCO summit
+``bench/realtext/sources.tsv`` lists 38 reports of seven occurrences of 2025 (the SCO summit
 in Tianjin and the Beijing parade two days later; the Myanmar and Kamchatka earthquakes; the
 Fed's, the Bank of England's and the Bank of Japan's rate decisions of one week), in English,
 Simplified and Traditional Chinese, with each page's address, date and the occurrence it

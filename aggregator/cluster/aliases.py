@@ -170,6 +170,9 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "election": ("election", "elections", "选举", "大选"),
         "ceasefire": ("ceasefire", "truce", "停火"),
         "summit": ("summit", "峰会"),
+        # A disaster's follow-ups: rescue and relief (see evidence.same_disaster).
+        "rescue": ("rescue", "rescues", "rescued", "rescuers", "survivors", "search and rescue",
+                   "relief", "救援", "搜救", "获救", "幸存者", "灾区", "救灾", "驰援"),
         "covid": ("COVID-19", "COVID", "coronavirus", "新冠"),
         "chips": ("chip", "chips", "semiconductor", "semiconductors", "芯片", "半导体"),
     },

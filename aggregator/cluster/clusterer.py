@@ -439,6 +439,8 @@ class EventClusterer(Machinery):
         # a rescue) of that event, however differently worded.
         sig = bool(w.w_signature) and entities.same_disaster(keys.title, ev.title_keys)
         conflicts = entities.conflicts_between(keys.conflict, keys.all, ev.conflict_title, ev.keys)
+        if sig:
+            conflicts = entities.within_occurrence(conflicts, keys.title, ev.title_keys)
         n_num = conflicts.count("num")
         # Conflicting entities (two countries, central banks, venues) mean shared wording is
         # a template ("X cuts rates by a quarter point"): lexical evidence then counts nothing.

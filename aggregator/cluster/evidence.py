@@ -371,10 +371,39 @@ DISASTERS = frozenset(
 _PLACE_KINDS = ("country:", "city:")
 
 
+_RESCUE = "topic:rescue"
+_RATES = "topic:rates"
+
+
 def same_disaster(a: Iterable[str], b: Container[str]) -> bool:
-    """Whether headline keys ``a`` and ``b`` share a disaster topic and a place."""
+    """Whether headline keys ``a`` and ``b`` name one occurrence: one disaster in one place;
+    a disaster in one place and a rescue in that place (a follow-up named by its rescue: "中国
+    救援队在缅甸曼德勒持续展开救援"); or one central bank's rate move (a market reaction: "Equities
+    mixed after Fed rate cut" — a bank decides once within a window)."""
+    a = list(a)
     shared = [k for k in a if k in b]
-    return any(k in DISASTERS for k in shared) and any(k.startswith(_PLACE_KINDS) for k in shared)
+    if not any(k.startswith(_PLACE_KINDS) for k in shared):
+        rates = _RATES in a or _RATES in b
+        return rates and any(k.startswith("central_bank:") for k in shared)
+    if any(k in DISASTERS for k in shared):
+        return True
+    a_dis, b_dis = any(k in DISASTERS for k in a), any(k in b for k in DISASTERS)
+    return (a_dis and _RESCUE in b) or (b_dis and _RESCUE in a)
+
+
+def within_occurrence(
+    conflicts: list[str], item_title: Iterable[str], event_title: Container[str]
+) -> list[str]:
+    """``conflicts`` less the country conflict of two headlines that name one occurrence
+    (:func:`same_disaster`) and share a country: the other countries are its bystanders —
+    the rescuers' ("中國救援爭分奪秒" in 緬甸's quake zone), a neighbour that felt it ("tremors
+    felt in Thailand"). Without the shared occurrence a second country still conflicts
+    ("Trump meets Xi" vs "Trump meets Putin")."""
+    if "country" not in conflicts or not any(
+        k.startswith("country:") and k in event_title for k in item_title
+    ):
+        return conflicts
+    return [c for c in conflicts if c != "country"]
 
 
 def conflict_candidates(title_keys: Iterable[str]) -> dict[str, frozenset[str]]:

@@ -176,6 +176,42 @@ def test_a_follow_up_of_one_disaster_in_one_place_gets_the_signature_weight() ->
     assert d1.score == pytest.approx(d0.score)
 
 
+def test_a_rescue_or_a_market_reaction_gets_the_signature_weight() -> None:
+    """Follow-ups named by what they add: a rescue in the quake's place (its headline names
+    rescuers' country too: no country conflict then), a market reaction to the bank's rate
+    move. Decoys get nothing: a rescue elsewhere, another bank's decision."""
+    v = np.ones(8, dtype=np.float32) / np.sqrt(8.0)
+
+    def delta(first: str, follow: str) -> tuple[float, dict[str, object]]:
+        got = {}
+        for sig in (0.0, ScoreWeights().w_signature):
+            cl = EventClusterer(
+                ClusterConfig(), 8, weights=ScoreWeights(centre=False, w_signature=sig)
+            )
+            cl.add_member(ClusterInput(1, "en", first, "", NOW, v), 10)
+            got[sig] = cl.assign(ClusterInput(2, "zh-Hans", follow, "", NOW, v), NOW)
+        d0, d1 = got[0.0], got[ScoreWeights().w_signature]
+        return d1.score - d0.score, d1.features
+
+    quake = "7.7-magnitude earthquake hits Myanmar, tremors felt in Thailand"
+    gain, f = delta(quake, "特稿|挺进缅甸灾区 中国救援争分夺秒")
+    assert f["same_disaster"] and f["conflicts"] == []
+    # The signature's weight, and the country conflict (China vs Thailand) no longer counted.
+    assert gain > ScoreWeights().w_signature
+    gain, f = delta(quake, "中国国际救援队在缅甸曼德勒城区多地持续展开救援")
+    assert f["same_disaster"] and gain > ScoreWeights().w_signature
+    gain, f = delta(quake, "中国救援队抵达土耳其灾区")  # another country's disaster zone
+    assert not f["same_disaster"] and gain == pytest.approx(0.0)
+    fed = "Federal Reserve cuts key rate for first time this year"
+    gain, f = delta(fed, "美股收盘涨跌互现 交易员解读鲍威尔降息后讲话")
+    assert f["same_disaster"] and gain == pytest.approx(ScoreWeights().w_signature)
+    gain, f = delta(fed, "英国央行维持利率4%不变")
+    assert not f["same_disaster"] and "central_bank" in f["conflicts"]
+    # Without one occurrence, a second country still conflicts.
+    gain, f = delta("US and China agree to cut tariffs", "美俄就乌克兰问题举行会谈")
+    assert not f["same_disaster"] and "country" in f["conflicts"]
+
+
 def test_other_central_banks_are_not_the_fed() -> None:
     """Three central banks of one week are three events: 澳洲联储 (the RBA) and 新西兰联储 hold
     联储 but are not the Fed; each bank's English and Chinese names meet."""
