@@ -373,15 +373,20 @@ _PLACE_KINDS = ("country:", "city:")
 
 _RESCUE = "topic:rescue"
 _RATES = "topic:rates"
+_SUMMIT = "topic:summit"
+_SUMMIT_BODIES = frozenset(f"org:{o}" for o in ("sco", "brics", "g20", "g7", "asean", "apec"))
 
 
 def same_disaster(a: Iterable[str], b: Container[str]) -> bool:
     """Whether headline keys ``a`` and ``b`` name one occurrence: one disaster in one place;
     a disaster in one place and a rescue in that place (a follow-up named by its rescue: "中国
-    救援队在缅甸曼德勒持续展开救援"); or one central bank's rate move (a market reaction: "Equities
-    mixed after Fed rate cut" — a bank decides once within a window)."""
+    救援队在缅甸曼德勒持续展开救援"); one central bank's rate move (a market reaction: "Equities
+    mixed after Fed rate cut" — a bank decides once within a window); or one summit body's
+    summit (its eve speech and its declaration: a body meets once within a window)."""
     a = list(a)
     shared = [k for k in a if k in b]
+    if any(k in _SUMMIT_BODIES for k in shared) and (_SUMMIT in a or _SUMMIT in b):
+        return True
     if not any(k.startswith(_PLACE_KINDS) for k in shared):
         rates = _RATES in a or _RATES in b
         return rates and any(k.startswith("central_bank:") for k in shared)

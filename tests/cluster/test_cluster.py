@@ -176,10 +176,11 @@ def test_a_follow_up_of_one_disaster_in_one_place_gets_the_signature_weight() ->
     assert d1.score == pytest.approx(d0.score)
 
 
-def test_a_rescue_or_a_market_reaction_gets_the_signature_weight() -> None:
+def test_a_rescue_a_market_reaction_or_a_summit_day_gets_the_signature_weight() -> None:
     """Follow-ups named by what they add: a rescue in the quake's place (its headline names
     rescuers' country too: no country conflict then), a market reaction to the bank's rate
-    move. Decoys get nothing: a rescue elsewhere, another bank's decision."""
+    move, a summit's declaration after its eve speech. Decoys get nothing: a rescue
+    elsewhere, another bank's decision, another body's summit."""
     v = np.ones(8, dtype=np.float32) / np.sqrt(8.0)
 
     def delta(first: str, follow: str) -> tuple[float, dict[str, object]]:
@@ -207,6 +208,13 @@ def test_a_rescue_or_a_market_reaction_gets_the_signature_weight() -> None:
     assert f["same_disaster"] and gain == pytest.approx(ScoreWeights().w_signature)
     gain, f = delta(fed, "英国央行维持利率4%不变")
     assert not f["same_disaster"] and "central_bank" in f["conflicts"]
+    # One summit body in both headlines and a summit named: the summit's eve speech and its
+    # declaration (a body meets once within a window); another body's summit gets nothing.
+    sco = "China's Xi says SCO bears greater responsibility for keeping peace"
+    gain, f = delta(sco, "上合峰会｜成员国签署发表「天津宣言」")
+    assert f["same_disaster"] and gain == pytest.approx(ScoreWeights().w_signature)
+    gain, f = delta(sco, "金砖国家峰会在里约开幕")
+    assert not f["same_disaster"] and gain == pytest.approx(0.0)
     # Without one occurrence, a second country still conflicts.
     gain, f = delta("US and China agree to cut tariffs", "美俄就乌克兰问题举行会谈")
     assert not f["same_disaster"] and "country" in f["conflicts"]
