@@ -38,7 +38,12 @@ from aggregator.store.outlets import (
 from aggregator.store.records import ExistingItem as ExistingItem
 from aggregator.store.records import parse_iso as parse_iso
 from aggregator.store.records import utc_iso as utc_iso
-from aggregator.store.search_index import SearchBatch, attach_batch, ensure_search_index
+from aggregator.store.search_index import (
+    BATCHES,
+    SearchBatch,
+    attach_batch,
+    ensure_search_index,
+)
 from aggregator.store.sqldb import Database
 from aggregator.store.status import (
     WriteFailure,
@@ -97,8 +102,9 @@ class Store(FeedTable):
             if migrate:
                 store.migrate()
                 store.move_url_credentials()
-                attach_batch(conn)
-                store.search_batch = SearchBatch(conn)
+                if BATCHES:
+                    attach_batch(conn)
+                    store.search_batch = SearchBatch(conn)
             return store
         except sqlite3.DatabaseError as exc:
             raise open_error(path, exc, StoreError) from exc

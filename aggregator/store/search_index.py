@@ -43,8 +43,13 @@ _SETTING = "search_index"
 #: holds the table ``open`` — only inside a write transaction of that connection — the insert
 #: trigger leaves new rows to :class:`SearchBatch`. Other connections never have it.
 BATCH_SCHEMA = "aggregator_fts_batch"
+#: ``pragma_table_list`` came with SQLite 3.37: before it there are no batches (the triggers'
+#: batch condition is constant false, every row is indexed by the insert trigger).
+BATCHES = sqlite3.sqlite_version_info >= (3, 37, 0)
 _BATCH_OPEN = (
     f"EXISTS (SELECT 1 FROM pragma_table_list WHERE schema = '{BATCH_SCHEMA}' AND name = 'open')"
+    if BATCHES
+    else "0"
 )
 #: Index the items a batch added so far: every row above the highest indexed id (before the
 #: batch every row was indexed, and its own rows have the highest ids).
