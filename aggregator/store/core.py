@@ -38,7 +38,12 @@ from aggregator.store.outlets import (
 from aggregator.store.records import ExistingItem as ExistingItem
 from aggregator.store.records import parse_iso as parse_iso
 from aggregator.store.records import utc_iso as utc_iso
-from aggregator.store.search_index import ensure_search_index
+from aggregator.store.search_index import (
+    BATCHES,
+    SearchBatch,
+    attach_batch,
+    ensure_search_index,
+)
 from aggregator.store.sqldb import Database
 from aggregator.store.status import (
     WriteFailure,
@@ -66,6 +71,9 @@ class Store(FeedTable):
         self.credentials = CredentialFile(credentials_path(path))
         #: The last write the disk refused, until a commit succeeds (read by /healthz).
         self.write_failure: WriteFailure | None = None
+        #: Indexes the items a write transaction adds, at its end (set by :meth:`open` once
+        #: the search index and its insert trigger are in place).
+        self.search_batch: SearchBatch | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
     @classmethod
@@ -94,6 +102,9 @@ class Store(FeedTable):
             if migrate:
                 store.migrate()
                 store.move_url_credentials()
+                if BATCHES:
+                    attach_batch(conn)
+                    store.search_batch = SearchBatch(conn)
             return store
         except sqlite3.DatabaseError as exc:
             raise open_error(path, exc, StoreError) from exc
@@ -163,6 +174,7 @@ class Store(FeedTable):
             if not self.conn.in_transaction:
                 self.conn.execute("BEGIN IMMEDIATE")
                 self._group_since = time.monotonic()
+                self._batch_begin()
             with self.db.atomic():
                 yield
         since = self._group_since
@@ -181,8 +193,11 @@ class Store(FeedTable):
             self._group_since = None
             if self.conn.in_transaction:
                 with self._watch_writes():
+                    self._batch_end()
                     self.conn.execute("COMMIT")
                 self._committed()
+            elif self.search_batch is not None:
+                self.search_batch.abandon()  # SQLite rolled the group back on its own
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
@@ -197,14 +212,26 @@ class Store(FeedTable):
         with self._watch_writes():
             self.conn.execute("BEGIN IMMEDIATE")
             try:
+                self._batch_begin()
                 yield
+                self._batch_end()
             except BaseException:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
+                if self.search_batch is not None:
+                    self.search_batch.abandon()
                 raise
             else:
                 self.conn.execute("COMMIT")
         self._committed()
+
+    def _batch_begin(self) -> None:
+        if self.search_batch is not None:
+            self.search_batch.begin()
+
+    def _batch_end(self) -> None:
+        if self.search_batch is not None:
+            self.search_batch.end()
 
     # -- items ------------------------------------------------------------------------------
     def existing_by_guid(self, feed_id: int, guids: Sequence[str]) -> dict[str, ExistingItem]:

@@ -373,6 +373,26 @@ ALTER TABLE event_views ADD COLUMN members_key TEXT;
 )
 
 
+MIGRATIONS.append(
+    (
+        14,
+        "the search index's insert trigger stands aside inside the store's own write batches",
+        """
+-- items_fts_ai gains a WHEN condition: inside a write transaction of the daemon's own
+-- connection (marked by a table in an in-memory schema attached to that connection only),
+-- new rows are indexed in one statement before the commit (store/search_index.py
+-- SearchBatch) instead of one trigger statement per item, each of which made FTS5 write a
+-- segment (issue 16). Any other writer's rows are indexed by the trigger as before. Two
+-- BEFORE triggers (items_fts_bd, items_fts_bu) index a batch's pending rows before a delete
+-- or an update of an indexed column inside it. ensure_search_index creates the new and
+-- missing triggers right after the migrations, in the form [store] search asks for; the
+-- index itself is not rebuilt.
+DROP TRIGGER IF EXISTS items_fts_ai;
+""",
+    )
+)
+
+
 def split_sql(script: str) -> list[str]:
     """Split a migration into statements; trigger bodies (BEGIN … END;) stay whole."""
     out: list[str] = []
