@@ -298,7 +298,6 @@ class EventClusterer(Machinery):
                 break
         if not cands:
             return Assignment(item.item_id, None, RULE_NEW, 0.0, {"candidates": 0}, evidence)
-        self._undefer(*cands)
         lexv = self._item_lex(item)
         score, eid, feats, others = self._score(qc, lang, t, ItemKeys(evidence), lexv, cands)
         feats["candidates"] = len(cands)
@@ -444,11 +443,16 @@ class EventClusterer(Machinery):
         # a template ("X cuts rates by a quarter point"): lexical evidence then counts nothing.
         lam = 0.0 if len(conflicts) > n_num else w.lex_same if lang in ev.langs else w.lex_cross
         args = (cos_max, cos_mean, lam, time_f, shared_w, sig, len(conflicts) - n_num, n_num)
+        # The event's stored members are weighed only when their vectors are read (the
+        # route, the lexical feature): a candidate skipped by the bound never needs them.
+        if w.lex_route != math.inf and not conflicts:
+            self._undefer(ev.id)
         route = routes.by_words(w.lex_route, lang, rows, order[:LEX_MEMBERS], self, lexv, conflicts)
         if floor is not None and not route and lam >= 0:
             bound = lexscore.linear(w, lexscore.upper(w.lex_zh_gloss), *args)
             if bound < floor:
                 return bound, {"conflicts": conflicts}
+        self._undefer(ev.id)
         nearest = [rows[j] for j in order[:LEX_MEMBERS]]
         lex_member, lex_profile = lexscore.lexical_feature(
             self._lex, self._nat, ev, nearest, lexv, w.lex_zh_gloss
