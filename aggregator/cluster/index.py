@@ -173,6 +173,15 @@ class VectorIndex:
         out: FloatMatrix = self._data[self._loc_pos[np.asarray(rows, dtype=np.int64)]]
         return out
 
+    def exact_block(self) -> tuple[FloatMatrix, IntArray] | None:
+        """Exact mode: every live row's vector and id, in search order (views, valid until
+        the next change); None in IVF mode."""
+        if self._centroids is not None:
+            return None
+        cell = self._cells[0]
+        s, e = cell.start, cell.start + cell.n
+        return self._data[s:e], self._ids[s:e]
+
     def search(self, q: FloatMatrix, k: int) -> tuple[IntArray, npt.NDArray[np.float32]]:
         """Row ids and dot products of (about) the ``k`` best rows, best first."""
         q = np.asarray(q, dtype=np.float32).reshape(self.dim)

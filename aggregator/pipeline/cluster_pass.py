@@ -297,7 +297,11 @@ class EventBuilder:
         at = utc_iso(now)
         touched: set[int] = set()
         try:
-            with self.store.transaction(), clusterer.blas_limited():
+            with (
+                self.store.transaction(),
+                clusterer.blas_limited(),
+                clusterer.batch([r["id"] for r in rows], vecs),
+            ):
                 for r, vec in zip(rows, vecs, strict=True):
                     touched.add(self._assign_one(clusterer, r, vec, at, now))
                 self._retitle(clusterer, touched, at)
