@@ -46,23 +46,22 @@ class BatchSims:
     """The products of a batch's vectors with the window as it was when the batch began;
     :meth:`sims` adds the rows put in since (exact mode of the index only)."""
 
-    __slots__ = ("_ids0", "_n0", "_norm0", "_queries", "_row_of", "_sims")
+    __slots__ = ("_layout", "_n0", "_norm", "_normed", "_queries", "_row_of", "_sims")
 
     def __init__(self, index: VectorIndex, keys: Sequence[int], vectors: FloatMatrix) -> None:
         self._row_of = {k: j for j, k in enumerate(keys)}
         self._queries = np.ascontiguousarray(vectors, dtype=np.float32)
         block = index.exact_block()
         self._sims: FloatMatrix | None = None
-        self._n0 = 0
-        self._norm0 = 0.0
-        self._ids0: IntArray = np.empty(0, dtype=np.int64)
+        self._n0 = self._normed = 0
+        self._norm = 0.0  # the largest row norm of the first ``_normed`` rows
+        self._layout = index.layout
         if block is None or not len(keys):
             return
         data, ids = block
-        self._n0 = len(ids)
-        self._ids0 = ids.copy()
+        self._n0 = self._normed = len(ids)
         self._sims = self._queries @ data.T  # one read of the window for the whole batch
-        self._norm0 = _max_norm(data)
+        self._norm = _max_norm(data)
 
     def sims(
         self, index: VectorIndex, key: int, q: FloatArray
@@ -72,25 +71,20 @@ class BatchSims:
         cannot tell (another item, another vector, the index changed mode or lost rows)."""
         j = self._row_of.get(key)
         block = index.exact_block()
-        if j is None or self._sims is None or block is None:
+        if j is None or self._sims is None or block is None or index.layout != self._layout:
             return None
         data, ids = block
         n0 = self._n0
-        if (
-            len(ids) < n0
-            or not np.array_equal(self._queries[j], q)
-            or not np.array_equal(ids[:n0], self._ids0)
-        ):
+        if len(ids) < n0 or not np.array_equal(self._queries[j], q):
             return None
-        norm = self._norm0
-        if len(ids) > n0:  # rows added by earlier items of this batch
-            extra = data[n0:]
-            sims = np.concatenate((self._sims[j], extra @ q))
-            norm = max(norm, _max_norm(extra))
-        else:
-            sims = self._sims[j]
+        if len(ids) > self._normed:  # rows added by earlier items of this batch
+            self._norm = max(self._norm, _max_norm(data[self._normed :]))
+            self._normed = len(ids)
+        sims = self._sims[j]
+        if len(ids) > n0:
+            sims = np.concatenate((sims, data[n0:] @ q))
         nq = float(np.sqrt(np.dot(q.astype(np.float64), q.astype(np.float64))))
-        return ids, sims, dot_error(len(q), nq, norm)
+        return ids, sims, dot_error(len(q), nq, self._norm)
 
 
 def _max_norm(rows: FloatMatrix) -> float:
@@ -136,24 +130,21 @@ def certified_candidates(
     below ``reach`` in both."""
     n = min(len(rows), k)
     best: list[tuple[int, float, int]] = []  # (event, its best value, its row's rank)
-    seen: set[int] = set()
-    for p, r in enumerate(rows):
-        e = event_of(r)
-        if e is not None and e not in seen:
-            seen.add(e)
-            best.append((e, vals[p], p))
     cands: list[int] = []
     stop = -1  # index in best of the event the loop stopped at; -1: it read all k rows
-    for i, (e, v, p) in enumerate(best):
-        if p >= n:
+    for p, r in enumerate(rows):  # events met in turn; read no further than needed
+        e = event_of(r)
+        if e is None or e in cands:
+            continue
+        best.append((e, vals[p], p))
+        if stop >= 0 or p >= n:  # the rival of the last event taken; or past the k rows
             break
-        if cands and v < reach:
-            stop = i
+        if cands and vals[p] < reach:
+            stop = len(best) - 1
             break
         cands.append(e)
         if len(cands) == limit:
-            stop = i
-            break
+            stop = len(best) - 1  # read on for the next event (its rival)
     two = 2.0 * delta
     last = len(cands) - 1 if stop < 0 else stop  # events compared in turn: 0..last
     for i in range(last + 1):
