@@ -17,6 +17,7 @@ from aggregator.cluster.deferred import DeferredTerms
 from aggregator.cluster.index import VectorIndex
 from aggregator.cluster.records import ClusterMember
 from aggregator.cluster.state import EventState, ItemLex
+from aggregator.cluster.weights import ScoreWeights
 
 
 class Machinery:
@@ -25,6 +26,7 @@ class Machinery:
     _blas: Callable[[], AbstractContextManager[object]]
     _blas_held: bool
     _batch: batch_search.BatchSims | None
+    w: ScoreWeights
     index: VectorIndex
     _row_event: dict[int, int]
     df: lexical.DocFreq
@@ -39,7 +41,9 @@ class Machinery:
         block: the window is multiplied with all their vectors at once
         (``batch_search``), and each item's candidates are read from that product when it
         provably gives the per-item search's."""
-        self._batch = batch_search.BatchSims(self.index, keys, np.asarray(vectors))
+        # A centred scorer re-ranks the raw rows in their exact order: it searches per item.
+        if not self.w.centre:
+            self._batch = batch_search.BatchSims(self.index, keys, np.asarray(vectors))
         try:
             yield
         finally:

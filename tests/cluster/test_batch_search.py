@@ -154,3 +154,18 @@ def test_a_batched_stream_decides_as_one_searched_item_by_item(
     assert out[0] == out[1]
     assert taken > 40  # many items took the batch's product (ties send the rest back)
     assert sum(1 for g in out[0] if g[0] is not None) > 20
+
+
+def test_a_centred_scorer_multiplies_nothing_per_batch() -> None:
+    """The model's (centred) scorer re-ranks the raw rows in their exact order, so it always
+    searches item by item: the batch must not pay for a product it never reads."""
+    c = EventClusterer(ClusterConfig(), 8)
+    assert c.w.centre
+    rng = np.random.default_rng(1)
+    for v in rng.standard_normal((10, 8)).astype(np.float32):
+        c.index.add(v)
+    with c.batch([1, 2], list(rng.standard_normal((2, 8)).astype(np.float32))):
+        assert c._batch is None
+    lexical = EventClusterer(ClusterConfig(), 8, weights=default_weights("lexical"))
+    with lexical.batch([1], [np.ones(8, dtype=np.float32)]):
+        assert lexical._batch is not None
