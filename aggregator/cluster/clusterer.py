@@ -118,6 +118,7 @@ class EventClusterer(Machinery):
         self._nat: dict[int, lexical.Packed] = {}
         self._pending_lex: ItemLex | None = None
         self._deferred = DeferredTerms()
+        self._batch = None
 
     def __len__(self) -> int:
         return len(self._members)
@@ -256,21 +257,6 @@ class EventClusterer(Machinery):
         # the item when its members' times reach within window_days of the item's time (in
         # either direction: a backfill or a late feed may deliver an older item).
         lo, hi = t - self.window_s, t + self.window_s
-        rows, sims = self.index.search(q, TOP_ROWS)
-        lang = base_lang(item.lang)
-        qc = q
-        if self.w.centre and len(rows):
-            # The index ranks by raw cosine; re-rank its rows by centred cosine.
-            qc = self.means.centre(q, [lang])[0]
-            live = [int(r) for r in rows.tolist() if int(r) in self._row_lang]
-            rows = np.asarray(live, dtype=np.int64)
-            if live:
-                mc = self.means.centre(self.index.vectors(live), [self._row_lang[r] for r in live])
-                sims = mc @ qc
-                order = np.argsort(-sims, kind="stable")
-                rows, sims = rows[order], sims[order]
-            else:
-                sims = np.zeros(0, dtype=np.float32)
         # An event can score at most its best cosine + the cross-lingual bonus + λ (a lexical
         # cosine of 1) + full shared evidence (w_max + w_mean = 1, time and conflicts only
         # subtract), so events that cannot reach the threshold are skipped; the nearest one
@@ -283,6 +269,50 @@ class EventClusterer(Machinery):
             - w.cross_lingual_bonus
             - w.w_shared * w.shared_cap
         )
+        lang = base_lang(item.lang)
+        qc = q
+        got = None  # raw cosines rank the rows: the batch's product may stand in for them
+        if not w.centre:
+            got = self._batch_candidates(
+                item.item_id, q, lo, hi, reach, TOP_ROWS, MAX_CANDIDATE_EVENTS
+            )
+        cands = got if got is not None else self._candidates(q, lang, lo, hi, reach)
+        if not cands:
+            return Assignment(item.item_id, None, RULE_NEW, 0.0, {"candidates": 0}, evidence)
+        lexv = self._item_lex(item)
+        if w.centre:
+            qc = self.means.centre(q, [lang])[0]
+        score, eid, feats, others = self._score(qc, lang, t, ItemKeys(evidence), lexv, cands)
+        feats["candidates"] = len(cands)
+        if score >= self.w.join_score:
+            bar = self.w.join_score + self.w.merge_margin
+            merge = tuple(
+                e for s, e in others if e != eid and s >= bar and not self._events_conflict(eid, e)
+            )
+            if merge:
+                feats["merge_with"] = {str(e): round(s, 4) for s, e in others if e in merge}
+            return Assignment(item.item_id, eid, RULE_JOIN, score, feats, evidence, merge)
+        feats["nearest_event_id"] = eid
+        return Assignment(item.item_id, None, RULE_NEW, score, feats, evidence)
+
+    def _candidates(
+        self, q: FloatVector, lang: str, lo: float, hi: float, reach: float
+    ) -> list[int]:
+        """Up to MAX_CANDIDATE_EVENTS events of the index's nearest rows, best first, with a
+        member in ``[lo, hi]``; after the first, only rows reaching ``reach``."""
+        rows, sims = self.index.search(q, TOP_ROWS)
+        if self.w.centre and len(rows):
+            # The index ranks by raw cosine; re-rank its rows by centred cosine.
+            qc = self.means.centre(q, [lang])[0]
+            live = [int(r) for r in rows.tolist() if int(r) in self._row_lang]
+            rows = np.asarray(live, dtype=np.int64)
+            if live:
+                mc = self.means.centre(self.index.vectors(live), [self._row_lang[r] for r in live])
+                sims = mc @ qc
+                order = np.argsort(-sims, kind="stable")
+                rows, sims = rows[order], sims[order]
+            else:
+                sims = np.zeros(0, dtype=np.float32)
         cands: list[int] = []
         for r, sim in zip(rows.tolist(), sims.tolist(), strict=True):
             eid = self._row_event.get(r)
@@ -296,22 +326,7 @@ class EventClusterer(Machinery):
             cands.append(eid)
             if len(cands) == MAX_CANDIDATE_EVENTS:
                 break
-        if not cands:
-            return Assignment(item.item_id, None, RULE_NEW, 0.0, {"candidates": 0}, evidence)
-        self._undefer(*cands)
-        lexv = self._item_lex(item)
-        score, eid, feats, others = self._score(qc, lang, t, ItemKeys(evidence), lexv, cands)
-        feats["candidates"] = len(cands)
-        if score >= self.w.join_score:
-            bar = self.w.join_score + self.w.merge_margin
-            merge = tuple(
-                e for s, e in others if e != eid and s >= bar and not self._events_conflict(eid, e)
-            )
-            if merge:
-                feats["merge_with"] = {str(e): round(s, 4) for s, e in others if e in merge}
-            return Assignment(item.item_id, eid, RULE_JOIN, score, feats, evidence, merge)
-        feats["nearest_event_id"] = eid
-        return Assignment(item.item_id, None, RULE_NEW, score, feats, evidence)
+        return cands
 
     def _score(
         self,
@@ -446,11 +461,16 @@ class EventClusterer(Machinery):
         # a template ("X cuts rates by a quarter point"): lexical evidence then counts nothing.
         lam = 0.0 if len(conflicts) > n_num else w.lex_same if lang in ev.langs else w.lex_cross
         args = (cos_max, cos_mean, lam, time_f, shared_w, sig, len(conflicts) - n_num, n_num)
+        # The event's stored members are weighed only when their vectors are read (the
+        # route, the lexical feature): a candidate skipped by the bound never needs them.
+        if w.lex_route != math.inf and not conflicts:
+            self._undefer(ev.id)
         route = routes.by_words(w.lex_route, lang, rows, order[:LEX_MEMBERS], self, lexv, conflicts)
         if floor is not None and not route and lam >= 0:
             bound = lexscore.linear(w, lexscore.upper(w.lex_zh_gloss), *args)
             if bound < floor:
                 return bound, {"conflicts": conflicts}
+        self._undefer(ev.id)
         nearest = [rows[j] for j in order[:LEX_MEMBERS]]
         lex_member, lex_profile = lexscore.lexical_feature(
             self._lex, self._nat, ev, nearest, lexv, w.lex_zh_gloss

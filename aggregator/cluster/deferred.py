@@ -7,7 +7,8 @@ few new items, which makes only a few events candidates (400 new items touched 6
 events; a daemon poll with 20 touches a handful). :class:`DeferredTerms` keeps each such
 member's stored counts, still encoded, beside a copy of the document frequencies as they were
 when the member was put back; the clusterer weighs an event's deferred members, in their
-order, against that copy the first time the event is scored, joined, merged or read. The
+order, against that copy the first time the event's term vectors are read (its lexical
+feature; a candidate the score bound skips is not), or it is joined or merged. The
 vectors, profiles and so every decision are those of weighing at load.
 """
 

@@ -74,6 +74,9 @@ class VectorIndex:
         self._loc_pos: IntArray = np.empty(0, dtype=np.int64)
         self._next_id = 0
         self._live = 0
+        #: Bumped whenever rows are removed or reordered (appending keeps it): a search's
+        #: row positions stay valid while it is unchanged.
+        self.layout = 0
 
     def __len__(self) -> int:
         return self._live
@@ -173,6 +176,15 @@ class VectorIndex:
         out: FloatMatrix = self._data[self._loc_pos[np.asarray(rows, dtype=np.int64)]]
         return out
 
+    def exact_block(self) -> tuple[FloatMatrix, IntArray] | None:
+        """Exact mode: every live row's vector and id, in search order (views, valid until
+        the next change); None in IVF mode."""
+        if self._centroids is not None:
+            return None
+        cell = self._cells[0]
+        s, e = cell.start, cell.start + cell.n
+        return self._data[s:e], self._ids[s:e]
+
     def search(self, q: FloatMatrix, k: int) -> tuple[IntArray, npt.NDArray[np.float32]]:
         """Row ids and dot products of (about) the ``k`` best rows, best first."""
         q = np.asarray(q, dtype=np.float32).reshape(self.dim)
@@ -204,6 +216,7 @@ class VectorIndex:
         rows = np.asarray(rows, dtype=np.int64)
         if not len(rows):
             return
+        self.layout += 1
         dead = np.zeros(self._next_id, dtype=bool)
         dead[rows] = True
         dead &= self._loc_cell[: self._next_id] >= 0
@@ -231,6 +244,7 @@ class VectorIndex:
         return ids, vecs
 
     def _rebuild(self, ids: IntArray, vecs: FloatMatrix, assign: IntArray, ncells: int) -> None:
+        self.layout += 1
         sels = [np.flatnonzero(assign == c) for c in range(ncells)]
         caps = [max(_INITIAL_CAP, 2 * len(sel)) for sel in sels]
         total = sum(caps)

@@ -9,10 +9,15 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 
-from aggregator.cluster import lexical
+import numpy as np
+import numpy.typing as npt
+
+from aggregator.cluster import batch_search, lexical
 from aggregator.cluster.deferred import DeferredTerms
+from aggregator.cluster.index import VectorIndex
 from aggregator.cluster.records import ClusterMember
 from aggregator.cluster.state import EventState, ItemLex
+from aggregator.cluster.weights import ScoreWeights
 
 
 class Machinery:
@@ -20,11 +25,57 @@ class Machinery:
 
     _blas: Callable[[], AbstractContextManager[object]]
     _blas_held: bool
+    _batch: batch_search.BatchSims | None
+    w: ScoreWeights
+    index: VectorIndex
+    _row_event: dict[int, int]
     df: lexical.DocFreq
     _deferred: DeferredTerms
     _events: dict[int, EventState]
     _lex: dict[int, lexical.Packed]
     _nat: dict[int, lexical.Packed]
+
+    @contextmanager
+    def batch(self, keys: list[int], vectors: list[npt.NDArray[np.float32]]) -> Iterator[None]:
+        """Assign the items ``keys`` (ids, with their vectors), in this order, inside the
+        block: the window is multiplied with all their vectors at once
+        (``batch_search``), and each item's candidates are read from that product when it
+        provably gives the per-item search's."""
+        # A centred scorer re-ranks the raw rows in their exact order: it searches per item.
+        if not self.w.centre:
+            self._batch = batch_search.BatchSims(self.index, keys, np.asarray(vectors))
+        try:
+            yield
+        finally:
+            self._batch = None
+
+    def _batch_candidates(
+        self,
+        key: int,
+        q: npt.NDArray[np.float32],
+        lo: float,
+        hi: float,
+        reach: float,
+        k: int,
+        limit: int,
+    ) -> list[int] | None:
+        """The candidate events ``_assign`` finds for item ``key`` from the batch's product;
+        None when they may differ (it then searches the index for this item alone)."""
+        got = self._batch.sims(self.index, key, q) if self._batch is not None else None
+        if got is None:
+            return None
+        ids, sims, delta = got
+        rows, vals = batch_search.ranked(ids, sims, k, batch_search.EXTRA_ROWS)
+        row_event, events = self._row_event, self._events
+
+        def event_of(r: int) -> int | None:
+            eid = row_event.get(r)
+            if eid is None:
+                return None
+            ev = events[eid]
+            return None if ev.updated < lo or ev.first > hi else eid
+
+        return batch_search.certified_candidates(rows, vals, k, delta, reach, event_of, limit)
 
     @contextmanager
     def blas_limited(self) -> Iterator[None]:

@@ -50,6 +50,9 @@ from aggregator.store.core import Store, parse_iso, utc_iso
 
 log = logging.getLogger("aggregator.pipeline.cluster_pass")
 
+#: What a batch stores per clustered item (``store_events.save_members``).
+_Saved = tuple[int, np.ndarray, Counter[str] | None, frozenset[str], frozenset[str]]
+
 #: Items embedded and committed per batch: bounds the work lost to a kill and lock hold time,
 #: and is large enough for the embedder's batching to pay off.
 CLUSTER_BATCH_ITEMS = 64
@@ -60,6 +63,8 @@ PENDING_PAGE_ITEMS = 1024
 #: Characters of the item text used as the lead for embedding and evidence (the pending
 #: query reads no more).
 LEAD_CHARS = store_events.LEAD_CHARS
+
+
 @functools.cache
 def evidence_extractor_id() -> str:
     """Fingerprint of what makes an item's entity keys (``records.evidence_for``): the
@@ -76,10 +81,20 @@ def evidence_extractor_id() -> str:
     return h.hexdigest()[:16]
 
 
+#: Row key under which a pending row keeps its lead (read for embedding, then for clustering).
+_LEAD = "_lead"
+
+
 def _lead(row: dict[str, Any]) -> str:
     """The item's lead as the clusterer reads it: the summary (else the text) without page
-    boilerplate (``boilerplate.story_lead``: paywall, cookie, share and photo lines)."""
-    return story_lead(str(row.get("summary") or row.get("content_text") or "")[:LEAD_CHARS])
+    boilerplate (``boilerplate.story_lead``: paywall, cookie, share and photo lines); kept
+    in the row."""
+    got = row.get(_LEAD)
+    if got is None:
+        got = row[_LEAD] = story_lead(
+            str(row.get("summary") or row.get("content_text") or "")[:LEAD_CHARS]
+        )
+    return str(got)
 
 
 def _member_row(m: store_events.WindowMember) -> dict[str, Any]:
@@ -201,9 +216,6 @@ class EventBuilder:
                 seen[t] = np.ascontiguousarray(m[i], dtype=np.float32)
         return [seen[t] for t in texts]
 
-    def _save_vector(self, item_id: int, vec: np.ndarray) -> None:
-        store_events.save_vector(self.store, item_id, self.embedder.name, vec)
-
     # -- the job ----------------------------------------------------------------------------------
     def cluster_pending(self, now: datetime, progress: Callable[[int], None] | None = None) -> int:
         """Assign every pending unique item to an event; returns how many were assigned."""
@@ -296,10 +308,18 @@ class EventBuilder:
         assert clusterer is not None
         at = utc_iso(now)
         touched: set[int] = set()
+        saves: list[_Saved] = []  # written once per batch (one statement per table)
         try:
-            with self.store.transaction(), clusterer.blas_limited():
+            with (
+                self.store.transaction(),
+                clusterer.blas_limited(),
+                clusterer.batch([r["id"] for r in rows], vecs),
+            ):
                 for r, vec in zip(rows, vecs, strict=True):
-                    touched.add(self._assign_one(clusterer, r, vec, at, now))
+                    touched.add(self._assign_one(clusterer, r, vec, at, now, saves))
+                store_events.save_members(
+                    self.store, self.embedder.name, evidence_extractor_id(), saves
+                )
                 self._retitle(clusterer, touched, at)
                 store_events.save_doc_freq(self.store, *clusterer.df.take_changes())
         except Exception:
@@ -309,7 +329,13 @@ class EventBuilder:
             raise
 
     def _assign_one(
-        self, clusterer: EventClusterer, r: dict[str, Any], vec: np.ndarray, at: str, now: datetime
+        self,
+        clusterer: EventClusterer,
+        r: dict[str, Any],
+        vec: np.ndarray,
+        at: str,
+        now: datetime,
+        saves: list[_Saved],
     ) -> int:
         lead = _lead(r)
         item = ClusterInput(
@@ -335,17 +361,9 @@ class EventBuilder:
                 title=r["title"], at=min(at, r["fetched_at"]), representative_item_id=r["id"]
             )
         self.store.set_item_event(r["id"], event_id)
-        self._save_vector(r["id"], vec)
         member = clusterer.add_member(item, event_id, a.evidence)
-        if member.terms is not None:
-            store_events.save_terms(self.store, r["id"], member.terms)
-        store_events.save_keys(
-            self.store,
-            r["id"],
-            evidence_extractor_id(),
-            member.evidence.title_keys,
-            member.evidence.text_keys,
-        )
+        ev = member.evidence
+        saves.append((r["id"], vec, member.terms, ev.title_keys, ev.text_keys))
         self.store.add_decision(
             Decision(
                 item_id=r["id"],

@@ -132,6 +132,36 @@ def save_terms(store: Store, item_id: int, terms: Mapping[str, int]) -> None:
     )
 
 
+def save_members(
+    store: Store,
+    model: str,
+    extractor: str,
+    members: Iterable[
+        tuple[int, npt.NDArray[np.float32], Mapping[str, int] | None, Iterable[str], Iterable[str]]
+    ],
+) -> None:
+    """:func:`save_vector`, :func:`save_terms` (when not None) and :func:`save_keys` of
+    many items ``(item_id, vector, terms, title_keys, text_keys)``: one statement per table
+    (a batch of clustered items), the same rows."""
+    vectors, terms, keys = [], [], []
+    for item_id, vec, counts, title_keys, text_keys in members:
+        vectors.append((item_id, model, np.asarray(vec, dtype=np.float32).tobytes()))
+        if counts is not None:
+            terms.append((item_id, json.dumps(counts, ensure_ascii=False, separators=(",", ":"))))
+        both = [sorted(title_keys), sorted(text_keys)]
+        keys.append(
+            (item_id, extractor, json.dumps(both, ensure_ascii=False, separators=(",", ":")))
+        )
+    conn = store.conn
+    conn.executemany(
+        "INSERT OR REPLACE INTO item_vectors (item_id, model, vector) VALUES (?, ?, ?)", vectors
+    )
+    conn.executemany("INSERT OR REPLACE INTO item_terms (item_id, terms) VALUES (?, ?)", terms)
+    conn.executemany(
+        "INSERT OR REPLACE INTO item_evidence (item_id, extractor, keys) VALUES (?, ?, ?)", keys
+    )
+
+
 #: ``store_settings`` key naming the version of ``lexical.terms`` behind ``item_terms``.
 TERMS_SETTING = "lexical_terms"
 

@@ -15,12 +15,14 @@ from typing import Any
 import pytest
 from streams import stream_decisions
 
-from aggregator.cluster import lexical
+from aggregator.cluster import lexical, lexscore
 from aggregator.cluster.clusterer import (
     RULE_JOIN,
     ClusterInput,
     ClusterMember,
     EventClusterer,
+    ScoreWeights,
+    default_weights,
     evidence_for,
 )
 from aggregator.cluster.embed import LexicalEmbedder
@@ -58,7 +60,9 @@ WINDOW = 150
 PARTS = pytest.mark.parametrize("split", [False, True], ids=["decode", "split"])
 
 
-def _pair(split: bool = True) -> tuple[EventClusterer, EventClusterer, list[ClusterInput]]:
+def _pair(
+    split: bool = True, weights: ScoreWeights | None = None
+) -> tuple[EventClusterer, EventClusterer, list[ClusterInput]]:
     """Two clusterers holding one window, weighed at load (``eager``) and deferred
     (``lazy``, from the stored JSON), and the items that arrive next."""
     rng = random.Random(7)
@@ -69,7 +73,7 @@ def _pair(split: bool = True) -> tuple[EventClusterer, EventClusterer, list[Clus
     for c in counts[:WINDOW]:
         df.add(c)
     n, rows = df.take_changes()
-    eager, lazy = EventClusterer(ClusterConfig(), 64), EventClusterer(ClusterConfig(), 64)
+    eager, lazy = (EventClusterer(ClusterConfig(), 64, weights=weights) for _ in "el")
     lazy.defer_stored_terms(_decode, stored_parts if split else None)
     for cl in (eager, lazy):
         cl.df.load(n, rows)
@@ -157,3 +161,31 @@ def test_merging_deferred_events_gives_the_eager_profiles(split: bool) -> None:
     assert not lazy._deferred.pending(1) and lazy._deferred.pending(3)
     assert _stream(lazy, new[:20]) == _stream(eager, new[:20])
     assert _state(lazy) == _state(eager)
+
+
+def test_a_candidate_the_bound_skips_stays_deferred(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A candidate event is weighed when its term vectors are read (its lexical feature),
+    not when it becomes a candidate: one the score bound skips stays deferred (most
+    candidates of the peer workload's 2-new pass). Fails when ``assign`` weighs every
+    candidate. The decisions stay those of weighing at load (the test above)."""
+    eager, lazy, new = _pair(weights=default_weights("lexical"))  # the "none" backend's
+    cands: set[int] = set()
+    read: set[int] = set()
+    score, feature = EventClusterer._score, lexscore.lexical_feature
+
+    def spy_score(self: EventClusterer, *a: Any) -> Any:
+        cands.update(a[-1])
+        return score(self, *a)
+
+    def spy_feature(lex: Any, nat: Any, ev: Any, *a: Any) -> Any:
+        read.add(ev.id)
+        return feature(lex, nat, ev, *a)
+
+    monkeypatch.setattr(EventClusterer, "_score", spy_score)
+    monkeypatch.setattr(lexscore, "lexical_feature", spy_feature)
+    got = _stream(lazy, new)
+    joined = {g[0] for g in got} | {e for g in got for e in g[4]}  # joined or merged
+    skipped = {e for e in cands - read - joined if e < 10_000}  # window events
+    assert skipped and all(lazy._deferred.pending(e) for e in skipped)
+    monkeypatch.undo()
+    assert got == _stream(eager, new)

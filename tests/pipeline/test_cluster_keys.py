@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from origin import Origin
@@ -164,3 +165,38 @@ def test_equal_key_sets_are_held_once_in_the_window(
     assert {m.item_id: m.evidence for m in members} == {
         m.item_id: _fresh(store, m.item_id) for m in members
     }
+
+
+def test_a_batch_stores_vectors_terms_and_keys_in_one_statement_per_table(
+    cfg: Config, store: Store, origin: Origin, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch of clustered items writes its vectors, term counts and entity keys once per
+    table (``save_members``), the rows each item's own writes gave."""
+    from aggregator.cluster import lexical
+    from aggregator.cluster.embed import LexicalEmbedder, embedding_text
+    from aggregator.store import events as store_events
+
+    batches: list[int] = []
+    save = store_events.save_members
+
+    def spy(*a: Any) -> None:
+        batches.append(len(a[3]))
+        save(*a)
+
+    monkeypatch.setattr(store_events, "save_members", spy)
+    origin.static("/b.xml", _rss(STORIES))
+    _poll(cfg, store, origin.url("/b.xml"), now)
+    assert batches == [4]
+    rows = store.rows(
+        "SELECT i.id, i.title, i.summary, v.model, v.vector, t.terms, k.keys FROM items i"
+        " JOIN item_vectors v ON v.item_id = i.id JOIN item_terms t ON t.item_id = i.id"
+        " JOIN item_evidence k ON k.item_id = i.id ORDER BY i.id"
+    )
+    assert len(rows) == 4
+    for r in rows:
+        lead = cluster_pass._lead(r)
+        vec = LexicalEmbedder().embed([embedding_text(r["title"], lead)])[0]
+        assert (r["model"], r["vector"]) == ("lexical", vec.tobytes())
+        assert json.loads(r["terms"]) == dict(lexical.terms(r["title"], lead))
+        ev = _fresh(store, r["id"])
+        assert json.loads(r["keys"]) == [sorted(ev.title_keys), sorted(ev.text_keys)]
