@@ -7,6 +7,10 @@ when freed. By default glibc raises that threshold after the first large free, s
 (bench/hostile_memory.py, 4 copies) peaked at 282 MB in the daemon with the default and
 238 MB with this. ``M_ARENA_MAX`` 2: the threads that pickle documents for the workers do not
 each get a 64 MiB arena.
+
+:func:`trim_malloc` hands the free pages inside malloc's arenas back to the kernel: memory a
+finished stage freed stays resident otherwise (glibc returns only the top of its heap), and
+the next stage's Python objects (pymalloc's own mappings) cannot reuse it.
 """
 
 from __future__ import annotations
@@ -31,4 +35,16 @@ def tune_malloc() -> bool:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
         ok = libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES) == 1
         return bool(libc.mallopt(M_ARENA_MAX, ARENA_MAX) == 1 and ok)
+    return False
+
+
+def trim_malloc() -> bool:
+    """``malloc_trim(0)``: give the free pages of every malloc arena back to the kernel.
+    ~1 ms after a poll's refresh stage. False where there is no glibc (nothing happens)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim(0)
+        return True
     return False

@@ -134,13 +134,16 @@ class Pipeline:
     def _release_refresh_memory(self) -> None:
         """Before a one-shot pass clusters, drop what only refreshing used: the near-duplicate
         layer (its record cache) and the s2t converter (language detection of Traditional
-        text). The clusterer's allocations then reuse that memory instead of adding to it
-        (peak RSS of a pass: ``bench/ab.py --pass new``). The daemon keeps both: its next
-        tick needs them."""
+        text), and give the freed pages back (``trim_malloc``): the cluster stage's objects
+        live in pymalloc's own mappings and could not reuse most of them, so they stayed
+        resident under its peak (``bench/pass_memory.py``, ``bench/ab.py --pass new``). The
+        daemon keeps both: its next tick needs them."""
+        from aggregator.daemon.memory import trim_malloc
         from aggregator.normalize.langid import release_converter
 
         self._near = None
         release_converter("s2t")
+        trim_malloc()
 
     @property
     def events(self) -> EventBuilder:
