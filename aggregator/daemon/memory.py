@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import functools
 import sys
 
 #: mallopt(3) parameters (glibc malloc.h).
@@ -29,10 +30,10 @@ ARENA_MAX = 2
 
 def tune_malloc() -> bool:
     """Apply the settings above; False where there is no glibc (nothing changes)."""
-    if not sys.platform.startswith("linux"):
+    libc = _libc()
+    if libc is None:
         return False
     with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
         ok = libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES) == 1
         return bool(libc.mallopt(M_ARENA_MAX, ARENA_MAX) == 1 and ok)
     return False
@@ -41,10 +42,22 @@ def tune_malloc() -> bool:
 def trim_malloc() -> bool:
     """``malloc_trim(0)``: give the free pages of every malloc arena back to the kernel.
     ~1 ms after a poll's refresh stage. False where there is no glibc (nothing happens)."""
-    if not sys.platform.startswith("linux"):
+    libc = _libc()
+    if libc is None:
         return False
     with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
         libc.malloc_trim(0)
         return True
     return False
+
+
+@functools.cache
+def _libc() -> ctypes.CDLL | None:
+    """The C library, looked up once per process (``find_library`` runs ``ldconfig``: ~10 ms
+    CPU a call); None off Linux or when it cannot be loaded."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    except OSError:
+        return None
