@@ -168,8 +168,8 @@ def _child(config: str, every: int, top: int, maps: int, trim_at: list[str]) -> 
         await orig_poll(self, *a, **k)
         mark("refreshed", True)
 
-    def release(self: Any) -> None:
-        orig_release(self)
+    def release(self: Any, **k: Any) -> None:
+        orig_release(self, **k)
         mark("released", True)
 
     async def pipeline_poll(self: Any, *a: Any, **k: Any) -> Any:

@@ -67,9 +67,9 @@ def test_one_shot_poll_trims_malloc_once_the_refresh_stage_is_released(
         calls.append((current[0]._near if current else "?", langid.built_converters()))
         return real_trim()
 
-    def release(self: Pipeline) -> None:
+    def release(self: Pipeline, *, trim: bool) -> None:
         current.append(self)
-        real_release(self)
+        real_release(self, trim=trim)
 
     monkeypatch.setattr(memory, "trim_malloc", trim)
     monkeypatch.setattr(Pipeline, "_release_refresh_memory", release)
