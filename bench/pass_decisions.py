@@ -95,11 +95,12 @@ def main() -> int:
     snaps: dict[str, dict[str, Any]] = {}
     bad = []
     try:
-        for name, tree in (("A", args.a.resolve()), ("B", args.b.resolve())):
+        for t, (name, tree) in enumerate((("A", args.a.resolve()), ("B", args.b.resolve()))):
             os.environ["PYTHONPATH"] = str(tree)
             try:
                 for n, p in enumerate((peer.PASSES[0], peer.PASSES[4])):
-                    r = peer.run_pass(ctx, tool, p, n, tmp / name)
+                    # one origin label (request counts) per run: trial 1-2 A, 3-4 B
+                    r = peer.run_pass(ctx, tool, p, 2 * t + n + 1, tmp / name)
                     bad += [f"{name} {p.key}: {x}" for x in peer.check(r, p, args.feeds,
                                                                        args.items)]  # fmt: skip
                     db = tmp / name / "ours" / p.key / "store" / "aggregator.db"
