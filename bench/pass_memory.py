@@ -196,7 +196,7 @@ def _child(config: str, every: int, top: int, maps: int, trim_at: list[str]) -> 
         def _prepare(*a: Any, **k: Any) -> Any:
             mark("cluster start")
             out = prepare(*a, **k)
-            mark("window loaded")
+            mark("window loaded", True)
             return out
 
         def _commit_batch(*a: Any, **k: Any) -> Any:
