@@ -28,7 +28,11 @@ the descendants it left behind: this process is the child subreaper, so e.g. our
 forkserver and worker, which outlive ``poll --all`` by a moment, are re-parented here and reaped
 (without this, ~1 s of pass 1 would be missed); cross-checked against the ``RUSAGE_CHILDREN``
 delta. Peak RSS = the largest ``ru_maxrss`` of those (the largest single process of the tree,
-not a sum). Trials alternate
+not a sum). Each command is started by a small launcher process (``LAUNCHER``: fork + exec,
+then ``wait4``): a child this process spawned directly (``vfork`` + exec) inherits this
+process's own high-water RSS in its ``ru_maxrss`` (Linux ``exec_mmap`` records the outgoing
+mm's peak), so every tool used to "peak" at least at the benchmark's own ~55 MB (a
+``/bin/true`` child "peaked" at 174 MB beside a 174 MB parent). Trials alternate
 the tools pass by pass (ours, ours with the model, reader, ours, …); medians over ``--trials``
 (3; ``--quick``: 1) and ratios ours/reader. The server logs every request with its status
 and whether If-None-Match was sent; the per-pass counts are printed and checked so that the
@@ -339,25 +343,56 @@ def reap_orphans(wait_s: float) -> dict[str, Any]:
         time.sleep(0.01)
 
 
+#: Runs ``argv[2:]`` from this small process (fork + exec, so the command's peak RSS starts
+#: from ~9 MB, not from the benchmark's own), exits with its status and writes its
+#: ``wait4`` rusage (user s, sys s, max RSS KiB: the command and the descendants it reaped)
+#: to ``argv[1]``.
+LAUNCHER = """import json, os, sys
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execvp(sys.argv[2], sys.argv[2:])
+    finally:
+        os._exit(127)
+_, status, ru = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as f:
+    json.dump([ru.ru_utime, ru.ru_stime, ru.ru_maxrss], f)
+sys.exit(os.waitstatus_to_exitcode(status) & 255)
+"""
+
+
+@dataclass(frozen=True)
+class CmdUsage:
+    ru_utime: float
+    ru_stime: float
+    ru_maxrss: int
+
+
 def run_child(cmd: list[str], cwd: Path, logs: Path, timeout_s: float) -> dict[str, Any]:
     """Run ``cmd`` to completion; its CPU (user + sys) and peak RSS from ``os.wait4``: the child
     with the descendants it reaped, plus those re-parented here and reaped by reap_orphans()."""
     out, err = logs.with_suffix(".out"), logs.with_suffix(".err")
+    ru_file = logs.with_suffix(".rusage")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     with out.open("wb") as fo, err.open("wb") as fe:
-        proc = subprocess.Popen(cmd, cwd=cwd, stdout=fo, stderr=fe, env=child_env())
+        launcher = [sys.executable, "-S", "-c", LAUNCHER, str(ru_file), *cmd]
+        proc = subprocess.Popen(launcher, cwd=cwd, stdout=fo, stderr=fe, env=child_env())
         # os.kill, not proc.kill: Popen.kill polls, and could reap the child (and its rusage).
         timer = threading.Timer(timeout_s, os.kill, (proc.pid, signal.SIGKILL))
         timer.start()
         try:
-            _, status, ru = os.wait4(proc.pid, 0)
+            _, status, _launcher_ru = os.wait4(proc.pid, 0)
         finally:
             timer.cancel()
         proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - t0
     orphans = reap_orphans(ORPHAN_WAIT_S)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    try:  # the command's own rusage, as its launcher's wait4 saw it
+        ru = CmdUsage(*json.loads(ru_file.read_text(encoding="ascii")))
+    except (OSError, ValueError, TypeError):
+        ru = CmdUsage(0.0, 0.0, 0)
     user, sys_ = ru.ru_utime + orphans["user_s"], ru.ru_stime + orphans["sys_s"]
     delta = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return {

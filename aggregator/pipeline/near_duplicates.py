@@ -14,14 +14,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from aggregator.dedupe import neardup
+import numpy as np
+
+from aggregator.dedupe import neardup, textsim
 from aggregator.dedupe.exact import DupMatch
 from aggregator.models import Item
 from aggregator.store import bands
 from aggregator.store.core import Store
 
-#: Shingled records of candidate originals kept in memory (~2 KB each): a story's copies
-#: arrive within hours, so a few thousand recent originals cover nearly every repeat probe.
+#: Shingled records of candidate originals kept in memory (~1 KB each, :func:`cached_record`):
+#: a story's copies arrive within hours, so a few thousand recent originals cover nearly every
+#: repeat probe.
 NEAR_DUP_RECORD_CACHE = 4096
 #: Items read per query when the band table is re-indexed (bounds memory: ~2 KB each).
 REINDEX_PAGE_ITEMS = 500
@@ -55,7 +58,6 @@ class NearDuplicates:
         meet, so a copy of an item stored before the change would go unseen. Once per store
         (recorded in ``store_settings``); 0.33 ms CPU per indexed item at 3,000 items, more in
         a large store (random-key inserts). Returns the items re-indexed."""
-        from aggregator.dedupe import neardup, textsim
         from aggregator.normalize.item import fold_for_matching
 
         if bands.sketch_setting(self.store) == textsim.SKETCH_ID:
@@ -84,7 +86,6 @@ class NearDuplicates:
     def check(self, item: Item) -> tuple[DupMatch | None, NearProbe]:
         """The original ``item`` nearly duplicates (or None), and the probe to pass to
         :meth:`add` if it is stored as an original (its band keys are computed once)."""
-        from aggregator.dedupe import neardup, textsim
         from aggregator.normalize.item import fold_for_matching
 
         # item.match_text is the folded text (normalize.complete_item): fold only the title.
@@ -114,7 +115,6 @@ class NearDuplicates:
         """A stored candidate's shingled record, from an LRU of recent originals: the same
         few candidates come back for every copy of a story, and re-shingling them was the
         largest part of the near-duplicate check (bench/pipeline.py profile)."""
-        from aggregator.dedupe import neardup
         from aggregator.normalize.item import fold_for_matching
 
         rec = self._cache.pop(r["id"], None)
@@ -126,6 +126,7 @@ class NearDuplicates:
         return rec
 
     def _remember(self, rec: neardup.TextRecord) -> None:
+        rec = cached_record(rec)
         self._cache[rec.item_id] = rec  # most recently used last
         if len(self._cache) > NEAR_DUP_RECORD_CACHE:
             del self._cache[next(iter(self._cache))]
@@ -139,6 +140,25 @@ class NearDuplicates:
         probes to meet it) usually arrive soon after it."""
         self.index.add_keys(item_id, probe.keys, at)
         self._remember(dataclasses.replace(probe.record, item_id=item_id))
+
+
+def cached_record(rec: neardup.TextRecord) -> neardup.TextRecord:
+    """``rec`` as the LRU keeps it: what judging against a stored original reads of it
+    (``neardup.judge``: the whole-text shingle set, the folded title for its lazy title
+    shingles), without the folded text and the in-order shingle arrays that only making a
+    sketch reads. The in-order arrays are views of the shingler's whole n-gram arrays, so a
+    full record held ~3.7 KB on bench/peer.py's items; 4,096 of them ~15 MB, which outlived
+    the refresh stage as fragmented heap (``bench/pass_memory.py``)."""
+    s = rec.shingles
+    if not rec.text_folded and s.han is _EMPTY and s.words is _EMPTY:
+        return rec
+    slim = textsim.Shingled(han=_EMPTY, words=_EMPTY, all=s.all)
+    return neardup.TextRecord(rec.item_id, rec.lang, rec.title_folded, "", slim)
+
+
+#: The in-order shingle arrays of every cached record (read-only, shared).
+_EMPTY = np.zeros(0, dtype=np.uint64)
+_EMPTY.flags.writeable = False
 
 
 @dataclass(frozen=True)

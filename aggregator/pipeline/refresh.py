@@ -131,16 +131,21 @@ class Pipeline:
 
         self._near = NearDuplicates(self.store, self.cfg.dedupe.window_days)
 
-    def _release_refresh_memory(self) -> None:
+    def _release_refresh_memory(self, *, trim: bool) -> None:
         """Before a one-shot pass clusters, drop what only refreshing used: the near-duplicate
         layer (its record cache) and the s2t converter (language detection of Traditional
-        text). The clusterer's allocations then reuse that memory instead of adding to it
-        (peak RSS of a pass: ``bench/ab.py --pass new``). The daemon keeps both: its next
-        tick needs them."""
+        text), and with ``trim`` (the pass stored new items; a 304-only pass has little to
+        give) hand the freed pages back (``trim_malloc``): the cluster stage's objects
+        live in pymalloc's own mappings and could not reuse most of them, so they stayed
+        resident under its peak (``bench/pass_memory.py``, ``bench/ab.py --pass new``). The
+        daemon keeps both: its next tick needs them."""
+        from aggregator.daemon.memory import trim_malloc
         from aggregator.normalize.langid import release_converter
 
         self._near = None
         release_converter("s2t")
+        if trim:
+            trim_malloc()
 
     @property
     def events(self) -> EventBuilder:
@@ -171,7 +176,7 @@ class Pipeline:
         with self.grouped_writes():
             await self._poll(feeds, now_fn, report, on_done, stop)
         if self.one_shot:
-            self._release_refresh_memory()
+            self._release_refresh_memory(trim=report.new_items > 0)
         if self._events is not None or self.store.has_unclustered_items():
             report.clustered = await self.events.cluster_pending_async(now_fn())
         if self.one_shot and self._events is not None:

@@ -45,3 +45,42 @@ def test_one_shot_poll_publishes_without_the_window_or_the_glossary(
     assert seen == {"clusterers": 0, "glossary": 0, "memo": None}
     # the next pass reads the glossary again and glosses as before
     assert lexical.terms("国务院总理", "")["premier"] == 2
+
+
+def test_one_shot_poll_trims_malloc_once_the_refresh_stage_is_released(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pages the refresh stage freed (near-duplicate records, the s2t converter) go back
+    to the kernel before clustering: the cluster stage's objects live in pymalloc's own
+    mappings and could not reuse most of them (bench/pass_memory.py). Fails before: no
+    trim."""
+    from aggregator.daemon import memory
+    from aggregator.normalize import langid
+    from aggregator.pipeline.refresh import Pipeline
+
+    calls: list[tuple[object, frozenset[str]]] = []
+    current: list[Pipeline] = []
+    real_trim = memory.trim_malloc
+    real_release = Pipeline._release_refresh_memory
+
+    def trim() -> bool:
+        calls.append((current[0]._near if current else "?", langid.built_converters()))
+        return real_trim()
+
+    def release(self: Pipeline, *, trim: bool) -> None:
+        current.append(self)
+        real_release(self, trim=trim)
+
+    monkeypatch.setattr(memory, "trim_malloc", trim)
+    monkeypatch.setattr(Pipeline, "_release_refresh_memory", release)
+    body = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>'
+        b"<item><guid>a</guid><title>Quake toll rises</title>"
+        b"<description>Rescue teams searched collapsed buildings.</description></item>"
+        b"</channel></rss>"
+    )
+    report, _ = poll_one_feed(make_config(tmp_path), body, "en", "SELECT 1 AS x")
+    assert report.new_items == 1
+    assert len(calls) == 1
+    near, converters = calls[0]
+    assert near is None and "s2t" not in converters  # trimmed after the release
