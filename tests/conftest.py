@@ -20,6 +20,7 @@ import pytest
 from origin import Origin
 
 from aggregator.config import Config, from_dict
+from aggregator.models import Item
 from aggregator.serve.server import FeedServer
 from aggregator.store.core import Store
 
@@ -138,3 +139,28 @@ def poll_one_feed(
             return report, store.rows(sql)
         finally:
             store.close()
+
+
+def stored_item(
+    feed_id: int,
+    guid: str,
+    title: str,
+    summary: str,
+    text: str | None = None,
+    at: str = "2026-11-20T12:00:00Z",
+) -> Item:
+    """A plain English item for store tests: no link, its text the summary unless given."""
+    return Item(
+        feed_id=feed_id,
+        guid=guid,
+        url=None,
+        canonical_url=None,
+        title=title,
+        summary=summary,
+        content_html="",
+        content_text=summary if text is None else text,
+        lang="en",
+        published_at=at,
+        fetched_at=at,
+        content_hash=guid,
+    )

@@ -11,10 +11,9 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import FIXED_NOW
+from conftest import FIXED_NOW, stored_item
 
 from aggregator.config import StoreConfig
-from aggregator.models import Item
 from aggregator.store.core import Store
 from aggregator.store.search_index import TRIGGERS, statements
 
@@ -22,21 +21,7 @@ AT = "2026-11-20T12:00:00Z"
 WORDS = ["copper", "nickel", "cobalt", "lithium", "tin", "zinc", "silver", "platinum", "iridium"]
 
 
-def item(feed_id: int, guid: str, title: str, summary: str) -> Item:
-    return Item(
-        feed_id=feed_id,
-        guid=guid,
-        url=None,
-        canonical_url=None,
-        title=title,
-        summary=summary,
-        content_html="",
-        content_text=summary,
-        lang="en",
-        published_at=AT,
-        fetched_at=AT,
-        content_hash=guid,
-    )
+item = stored_item
 
 
 def guids(store: Store, q: str) -> set[str]:

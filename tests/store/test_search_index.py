@@ -7,10 +7,9 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import FIXED_NOW
+from conftest import FIXED_NOW, stored_item
 
 from aggregator.config import StoreConfig
-from aggregator.models import Item
 from aggregator.store.core import Store
 from aggregator.store.migrations import MIGRATIONS, split_sql
 from aggregator.store.search_index import LEAD_CHARS, current_layout, layout
@@ -20,21 +19,7 @@ FILLER = "Markets were quiet on Friday as traders waited for the data. " * 20
 assert len(FILLER) > LEAD_CHARS
 
 
-def item(feed_id: int, guid: str, title: str, summary: str, text: str) -> Item:
-    return Item(
-        feed_id=feed_id,
-        guid=guid,
-        url=None,
-        canonical_url=None,
-        title=title,
-        summary=summary,
-        content_html="",
-        content_text=text,
-        lang="en",
-        published_at=AT,
-        fetched_at=AT,
-        content_hash=guid,
-    )
+item = stored_item
 
 
 def fill(store: Store) -> int:
