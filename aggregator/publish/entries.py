@@ -7,6 +7,7 @@ HTML writers then only lay the entries out.
 
 from __future__ import annotations
 
+import functools
 import html
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -89,18 +90,43 @@ class FeedEntry:
     extension: Mapping[str, Any] = field(default_factory=dict)
 
 
+#: Plain-text values up to this many characters are cleaned once per process (outlet and feed
+#: names, language codes, URLs, dates and most titles repeat across entries, formats and the
+#: page); longer ones (LOAD-09: 100 KB titles exist) are cleaned each time, so the caches
+#: below hold about 1 MB at most each.
+SHORT_TEXT_CHARS = 200
+#: Entries of each cache of short values (least recently used dropped first).
+SHORT_TEXT_CACHE = 4096
+
+
 def text(s: str | None, limit: int | None = None) -> str:
     """Clean a plain-text field: XML-illegal characters out, whitespace runs collapsed."""
     if not s:
         return ""
+    if len(s) <= SHORT_TEXT_CHARS:
+        return _short_text(s, limit)
+    return _text(s, limit)
+
+
+def _text(s: str, limit: int | None) -> str:
     out = " ".join(clean_text(s).split())
     if limit is not None and len(out) > limit:
         out = out[: limit - 1].rstrip() + "…"
     return out
 
 
+_short_text = functools.lru_cache(maxsize=SHORT_TEXT_CACHE)(_text)
+
+
 def esc(s: str | None) -> str:
     """Clean and HTML-escape a value for element text or a quoted attribute."""
+    if s and len(s) <= SHORT_TEXT_CHARS:
+        return _short_esc(s)
+    return html.escape(text(s), quote=True)
+
+
+@functools.lru_cache(maxsize=SHORT_TEXT_CACHE)
+def _short_esc(s: str) -> str:
     return html.escape(text(s), quote=True)
 
 
@@ -138,7 +164,14 @@ def language_name(code: str) -> str:
 
 
 def _member_time(m: EventMember) -> datetime | None:
-    return parse_time(m.published_at) or parse_time(m.fetched_at)
+    return _time_of(m.published_at, m.fetched_at)
+
+
+@functools.lru_cache(maxsize=SHORT_TEXT_CACHE)
+def _time_of(published_at: str | None, fetched_at: str | None) -> datetime | None:
+    """A member's or item's time from its stored ISO texts (parsed once per process: every
+    event's members are sorted by it for the body, the link, the JSON members and the page)."""
+    return parse_time(published_at) or parse_time(fetched_at)
 
 
 def _member_sort_key(m: EventMember) -> tuple[datetime, int]:
@@ -149,8 +182,14 @@ def members_html(event: Event, preferred: str, heading_tag: str = "h4") -> str:
     """The reports of an event as HTML, each outlet once with its reports (earliest outlet
     first): outlet and country, then per report its language, linked title and time. Every
     value is escaped; links pass :func:`safe_url`."""
+    if isinstance(event.members, tuple):  # the events of a publish: body, then the page
+        return _members_html_of(event.members, heading_tag)
+    return _members_html(event.members, heading_tag)
+
+
+def _members_html(ms: Sequence[EventMember], heading_tag: str) -> str:
     by_outlet: dict[str, list[EventMember]] = {}
-    for m in sorted(event.members, key=_member_sort_key):
+    for m in sorted(ms, key=_member_sort_key):
         by_outlet.setdefault(text(m.outlet or m.source) or "?", []).append(m)
     n = len(by_outlet)
     parts = [
@@ -181,6 +220,11 @@ def members_html(event: Event, preferred: str, heading_tag: str = "h4") -> str:
         )
     parts.append("</ul>")
     return "\n".join(parts)
+
+
+#: The last 256 events' member lists (each event's list is rendered for its entry body, and again
+#: for the page when it is among the page's newest).
+_members_html_of = functools.lru_cache(maxsize=256)(_members_html)
 
 
 def event_link(event: Event) -> str | None:
@@ -304,6 +348,7 @@ def event_entry(event: Event, cfg: PublishConfig, now: datetime) -> FeedEntry:
     )
 
 
+@functools.lru_cache(maxsize=SHORT_TEXT_CACHE)
 def _rfc3339_or_none(s: str | None) -> str | None:
     dt = parse_time(s)
     return rfc3339(dt) if dt else None

@@ -333,7 +333,7 @@ def stored_event_views(store: Store, ids: Sequence[int]) -> list[StoredEventView
                     event_id=r[0], title=r[1], first_seen_at=r[2], published_at=r[3],
                     updated_at=r[4], titles={"en": r[5], "zh": r[6]},
                     summaries={"en": r[7], "zh": r[8]},
-                    machine_translated=tuple(json.loads(r[9] or "[]")),
+                    machine_translated=_json_tuple(r[9]),
                     outlets=tuple(json.loads(r[10] or "[]")), link=r[11],
                 )
             )
@@ -398,3 +398,8 @@ def duplicates_with_feeds(store: Store, original_ids: Sequence[int]) -> list[dic
             chunk,
         )
     return out
+
+
+def _json_tuple(raw: str | None) -> tuple[Any, ...]:
+    """A stored JSON list as a tuple; the common empty list without decoding it."""
+    return () if not raw or raw == "[]" else tuple(json.loads(raw))
