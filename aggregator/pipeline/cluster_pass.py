@@ -38,6 +38,7 @@ from aggregator.cluster.clusterer import (
 )
 from aggregator.cluster.embed import Embedder, embedding_text, make_embedder
 from aggregator.cluster.evidence import Evidence
+from aggregator.cluster.index import IVF_MIN_ROWS
 from aggregator.config import Config
 from aggregator.models import Decision
 from aggregator.pipeline.code_id import code_fingerprint
@@ -158,8 +159,12 @@ class EventBuilder:
         computed: dict[int, Counter[str]] = {}
         extracted: dict[int, Evidence] = {}
         key_sets = _SharedSets()  # equal key sets (most often empty ones) held once
-        # The window and an eighth more for the items this pass adds: no 1.5× regrowth slack.
-        clusterer.reserve(len(members) + len(members) // 8)
+        # The window and room for the items this pass adds (those pending, up to the exact
+        # mode's size, else an eighth of the window): the matrix does not regrow — old and new
+        # copy both resident — near the end of a large pass. Rows never filled are never
+        # touched (the matrix is mmapped), so the room costs no RSS.
+        pending = min(store_events.pending_count(self.store), IVF_MIN_ROWS)
+        clusterer.reserve(len(members) + max(len(members) // 8, pending))
         for m in members:
             vec = fresh.get(m.item_id)
             if vec is None:
@@ -213,7 +218,8 @@ class EventBuilder:
         if todo:
             m = self.embedder.embed(todo)
             for i, t in enumerate(todo):
-                seen[t] = np.ascontiguousarray(m[i], dtype=np.float32)
+                # A copy: a view would keep the whole batch matrix alive as long as the pass.
+                seen[t] = np.array(m[i], dtype=np.float32)
         return [seen[t] for t in texts]
 
     # -- the job ----------------------------------------------------------------------------------

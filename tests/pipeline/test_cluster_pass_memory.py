@@ -1,0 +1,69 @@
+"""The cluster stage's memory on a large pass (issue 16 item 6): the vector matrix is reserved
+for the pass's pending items when the window is loaded (no regrowth, old and new copies both
+resident, near the pass's end), and the per-pass vector cache holds copies, not views that
+keep each whole batch matrix alive."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Any
+
+from origin import Origin
+
+from aggregator.config import Config
+from aggregator.pipeline.cluster_pass import CLUSTER_BATCH_ITEMS, EventBuilder
+from aggregator.pipeline.refresh import Pipeline
+from aggregator.store.core import Store
+
+ITEMS = 150  # > the index's initial 64 rows and > one batch
+
+
+def _rss(n: int) -> bytes:
+    body = "".join(
+        f'<item><guid isPermaLink="false">g{i}</guid><link>http://example.org/{i}</link>'
+        f"<title>Story number {i} about topic {i * 7919 % 1000}</title>"
+        f"<description>Report {i} on subject {i * 104729 % 997}</description>"
+        "<pubDate>Thu, 19 Nov 2026 10:00:00 GMT</pubDate></item>"
+        for i in range(n)
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>F</title>'
+        f"<link>http://example.org/</link>{body}</channel></rss>"
+    ).encode()
+
+
+class _Watched(EventBuilder):
+    """The real builder, recording the matrix's room after the window load and whether the
+    cached vectors own their memory after each batch."""
+
+    room: int = -1
+    views: int = 0
+    cached: int = 0
+
+    def _prepare(self, now: datetime) -> None:
+        super()._prepare(now)
+        assert self.clusterer is not None
+        self.room = self.clusterer.index._cells[0].cap
+
+    def _commit_batch(self, rows: Any, vecs: Any, now: datetime) -> Any:
+        self.cached += len(self._pass_vectors)
+        self.views += sum(1 for v in self._pass_vectors.values() if v.base is not None)
+        return super()._commit_batch(rows, vecs, now)
+
+
+def test_a_large_pass_reserves_its_rows_and_caches_copies(
+    cfg: Config, store: Store, origin: Origin, now: datetime
+) -> None:
+    origin.static("/a.xml", _rss(ITEMS))
+    feeds = [store.feed(store.add_feed(origin.url("/a.xml"), now=now))]
+    pipeline = Pipeline(cfg, store)
+    builder = pipeline._events = _Watched(cfg, store)
+    try:
+        asyncio.run(pipeline.poll(feeds, lambda: now))
+    finally:
+        pipeline.close()
+    assert ITEMS > CLUSTER_BATCH_ITEMS
+    assert store.rows("SELECT COUNT(*) AS n FROM items WHERE event_id IS NOT NULL")[0]["n"] == ITEMS
+    assert builder.room >= ITEMS  # was 64: regrown 1.5× at a time during the pass
+    assert builder.cached >= ITEMS and builder.views == 0
