@@ -182,9 +182,8 @@ def members_html(event: Event, preferred: str, heading_tag: str = "h4") -> str:
     """The reports of an event as HTML, each outlet once with its reports (earliest outlet
     first): outlet and country, then per report its language, linked title and time. Every
     value is escaped; links pass :func:`safe_url`."""
-    if isinstance(event.members, tuple):  # the events of a publish: body, then the page
-        return _members_html_of(event.members, heading_tag)
-    return _members_html(event.members, heading_tag)
+    # Cached: an event's list is rendered for its entry body and again for the page.
+    return _members_html_of(tuple(event.members), heading_tag)
 
 
 def _members_html(ms: Sequence[EventMember], heading_tag: str) -> str:

@@ -112,24 +112,34 @@ def _decode_keys(raw: str | None) -> tuple[tuple[str, ...], tuple[str, ...]] | N
     return tuple(map(intern, title)), tuple(map(intern, text))
 
 
+_SAVE_VECTOR = "INSERT OR REPLACE INTO item_vectors (item_id, model, vector) VALUES (?, ?, ?)"
+_SAVE_TERMS = "INSERT OR REPLACE INTO item_terms (item_id, terms) VALUES (?, ?)"
+_SAVE_KEYS = "INSERT OR REPLACE INTO item_evidence (item_id, extractor, keys) VALUES (?, ?, ?)"
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _vector_blob(vec: npt.NDArray[np.float32]) -> bytes:
+    return np.asarray(vec, dtype=np.float32).tobytes()
+
+
+def _keys_json(title_keys: Iterable[str], text_keys: Iterable[str]) -> str:
+    return _json([sorted(title_keys), sorted(text_keys)])
+
+
 def save_keys(
     store: Store, item_id: int, extractor: str, title_keys: Iterable[str], text_keys: Iterable[str]
 ) -> None:
     """Keep an item's entity keys (made by ``extractor``) so loading the window does not run
     the extractor again."""
-    keys = [sorted(title_keys), sorted(text_keys)]
-    store.conn.execute(
-        "INSERT OR REPLACE INTO item_evidence (item_id, extractor, keys) VALUES (?, ?, ?)",
-        (item_id, extractor, json.dumps(keys, ensure_ascii=False, separators=(",", ":"))),
-    )
+    store.conn.execute(_SAVE_KEYS, (item_id, extractor, _keys_json(title_keys, text_keys)))
 
 
 def save_terms(store: Store, item_id: int, terms: Mapping[str, int]) -> None:
     """Keep an item's lexical term counts so loading the window does not recompute them."""
-    store.conn.execute(
-        "INSERT OR REPLACE INTO item_terms (item_id, terms) VALUES (?, ?)",
-        (item_id, json.dumps(terms, ensure_ascii=False, separators=(",", ":"))),
-    )
+    store.conn.execute(_SAVE_TERMS, (item_id, _json(terms)))
 
 
 def save_members(
@@ -145,21 +155,13 @@ def save_members(
     (a batch of clustered items), the same rows."""
     vectors, terms, keys = [], [], []
     for item_id, vec, counts, title_keys, text_keys in members:
-        vectors.append((item_id, model, np.asarray(vec, dtype=np.float32).tobytes()))
+        vectors.append((item_id, model, _vector_blob(vec)))
         if counts is not None:
-            terms.append((item_id, json.dumps(counts, ensure_ascii=False, separators=(",", ":"))))
-        both = [sorted(title_keys), sorted(text_keys)]
-        keys.append(
-            (item_id, extractor, json.dumps(both, ensure_ascii=False, separators=(",", ":")))
-        )
-    conn = store.conn
-    conn.executemany(
-        "INSERT OR REPLACE INTO item_vectors (item_id, model, vector) VALUES (?, ?, ?)", vectors
-    )
-    conn.executemany("INSERT OR REPLACE INTO item_terms (item_id, terms) VALUES (?, ?)", terms)
-    conn.executemany(
-        "INSERT OR REPLACE INTO item_evidence (item_id, extractor, keys) VALUES (?, ?, ?)", keys
-    )
+            terms.append((item_id, _json(counts)))
+        keys.append((item_id, extractor, _keys_json(title_keys, text_keys)))
+    store.conn.executemany(_SAVE_VECTOR, vectors)
+    store.conn.executemany(_SAVE_TERMS, terms)
+    store.conn.executemany(_SAVE_KEYS, keys)
 
 
 #: ``store_settings`` key naming the version of ``lexical.terms`` behind ``item_terms``.
@@ -187,10 +189,7 @@ def ensure_terms_version(store: Store, version: str) -> int:
 
 def save_vector(store: Store, item_id: int, model: str, vec: npt.NDArray[np.float32]) -> None:
     """Keep an item's embedding so a restart does not re-embed the window."""
-    store.conn.execute(
-        "INSERT OR REPLACE INTO item_vectors (item_id, model, vector) VALUES (?, ?, ?)",
-        (item_id, model, np.asarray(vec, dtype=np.float32).tobytes()),
-    )
+    store.conn.execute(_SAVE_VECTOR, (item_id, model, _vector_blob(vec)))
 
 
 def reset_events_since(store: Store, since: str, at: str) -> None:
