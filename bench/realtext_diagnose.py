@@ -46,7 +46,8 @@ _SHORT = (
 
 def _probe(log: list[dict[str, Any]], keys: list[str]) -> Any:
     """Wrap EventClusterer.assign: before each decision, score the item against every open
-    event of the window one by one (each a fresh ``_score`` call: a read, no state change)."""
+    event of the window one by one (each a fresh ``_score`` call; it may materialise deferred
+    lexical vectors, a cache, but leaves events and members as they were)."""
     from aggregator.cluster import clusterer as cl
 
     orig = cl.EventClusterer.assign
