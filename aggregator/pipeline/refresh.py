@@ -52,6 +52,7 @@ from aggregator.store.bands import sketch_setting
 from aggregator.store.core import Store, parse_iso, utc_iso
 from aggregator.store.dupes import reroot_if_earlier
 from aggregator.store.records import ExistingItem
+from aggregator.store.status import write_failure_kind
 
 if TYPE_CHECKING:
     from aggregator.pipeline.cluster_pass import EventBuilder
@@ -283,7 +284,10 @@ class Pipeline:
             if self._grouped:
                 self._arm_flush_timer()
         except Exception as exc:  # a store failure for one feed must not stop the others
-            log.exception("feed_url=%s store_failed", feed.url)
+            if write_failure_kind(exc) is None:  # a bug: its traceback is wanted
+                log.exception("feed_url=%s store_failed", feed.url)
+            # else the disk refused the write (full, read-only): the line below says so, and
+            # the store records it for /healthz; a traceback per feed per tick says nothing more
             out.error = f"store failed: {type(exc).__name__}: {exc}"
         log.info(
             "feed_url=%s status=%s elapsed_ms=%.0f new_items=%d updated_items=%d "
