@@ -14,7 +14,7 @@ import re
 from collections.abc import Collection, Container, Iterable, Mapping
 from dataclasses import dataclass
 
-from aggregator.cluster import alias_rx
+from aggregator.cluster import alias_rx, datekeys
 from aggregator.cluster.aliases import ALIASES as _ALIASES
 
 #: Kinds whose disagreement between two headlines signals two different events (see
@@ -411,9 +411,14 @@ def within_occurrence(
     return [c for c in conflicts if c != "country"]
 
 
-def conflict_candidates(title_keys: Iterable[str]) -> dict[str, frozenset[str]]:
+def conflict_candidates(
+    title_keys: Collection[str], all_keys: Iterable[str] = ()
+) -> dict[str, frozenset[str]]:
     """Exclusive kind → the headline keys of that kind that may conflict (see
-    :func:`conflicts`). Computed once per item or kept up to date per event by the caller."""
+    :func:`conflicts`), plus, under a disaster headline, the dates stated anywhere in
+    ``all_keys`` (headline and lead: kind ``datekeys.DATE_KIND``; a disaster happens on one
+    day, where rate, trade and policy stories are full of scheduled days). Computed once per
+    item or kept up to date per event by the caller."""
     out: dict[str, set[str]] = {}
     for k in title_keys:
         kind = k.split(":", 1)[0]
@@ -421,6 +426,9 @@ def conflict_candidates(title_keys: Iterable[str]) -> dict[str, frozenset[str]]:
             out.setdefault(kind, set()).add(k)
         elif kind == "num" and _is_magnitude(k):
             out.setdefault(MAGNITUDE_KIND, set()).add(k)
+    stated = {k for k in all_keys if k.startswith(datekeys.DATE_PREFIX)}
+    if stated and any(k in DISASTERS for k in title_keys):
+        out[datekeys.DATE_KIND] = stated
     return {kind: frozenset(v) for kind, v in out.items()}
 
 
@@ -446,6 +454,9 @@ def conflicts_between(
     a, b = item_cands.get(MAGNITUDE_KIND), event_cands.get(MAGNITUDE_KIND)
     if a and b and _magnitudes_conflict(a, item_all, b, event_all):
         out.append(MAGNITUDE_KIND)
+    a, b = item_cands.get(datekeys.DATE_KIND), event_cands.get(datekeys.DATE_KIND)
+    if a and b and datekeys.dates_conflict(a, b):
+        out.append(datekeys.DATE_KIND)
     return out
 
 
@@ -460,5 +471,8 @@ def conflicts(
     "ECB". One-sided novelty is no conflict ("Bessent: talks with China" joins "US, China
     talks"), and a place named only in one lead is not either."""
     return conflicts_between(
-        conflict_candidates(item_title), item_all, conflict_candidates(event_title), event_all
+        conflict_candidates(item_title, item_all),
+        item_all,
+        conflict_candidates(event_title, event_all),
+        event_all,
     )

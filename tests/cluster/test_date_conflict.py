@@ -1,0 +1,65 @@
+"""Stated dates as evidence against a merge (``cluster/datekeys.py``): two disasters of one
+kind whose reports state days more than a week apart are two occurrences, however alike their
+wording; a follow-up that repeats the day, a report within the week and stories without a
+disaster headline (full of scheduled days) never conflict on dates."""
+
+from __future__ import annotations
+
+from aggregator.cluster import datekeys
+from aggregator.cluster import evidence as entities
+from aggregator.cluster.clusterer import evidence_for
+
+
+def _conflicts(title_a: str, lead_a: str, title_b: str, lead_b: str) -> list[str]:
+    a, b = evidence_for(title_a, lead_a), evidence_for(title_b, lead_b)
+    return entities.conflicts(a.title_keys, a.keys, b.title_keys, b.keys)
+
+
+CEBU = (
+    "Strong earthquake rocks central Philippines",
+    "A magnitude 6.9 earthquake struck off Cebu province late on Sept. 30, officials said.",
+)
+DAVAO = (
+    "Strong earthquake rocks southern Philippines",
+    "A magnitude 7.4 earthquake struck off Davao Oriental on Oct. 10, triggering a tsunami "
+    "warning.",
+)
+
+
+def test_disasters_stated_on_days_far_apart_conflict() -> None:
+    assert datekeys.DATE_KIND in _conflicts(*CEBU, *DAVAO)
+    # Chinese dates read the same way ("9月30日" = "Sept. 30").
+    zh = ("菲律宾中部发生强烈地震", "菲律宾宿务省外海9月30日晚间发生6.9级地震。")
+    assert datekeys.DATE_KIND in _conflicts(*zh, *DAVAO)
+    assert datekeys.DATE_KIND not in _conflicts(*zh, *CEBU)
+
+
+def test_follow_ups_and_nearby_days_do_not_conflict() -> None:
+    toll = (
+        "Philippine quake death toll rises to 8",
+        "The toll from the quakes that struck Davao Oriental on Oct. 10 rose to eight on "
+        "Sunday, Oct. 12.",
+    )
+    assert datekeys.DATE_KIND not in _conflicts(*toll, *DAVAO)  # repeats the day
+    later = ("Earthquake survivors wait for aid", "Relief arrived on Oct. 16 in Manay.")
+    assert datekeys.DATE_KIND not in _conflicts(*later, *DAVAO)  # within the week
+    undated = ("Earthquake rocks southern Philippines", "Buildings collapsed in Manay.")
+    assert datekeys.DATE_KIND not in _conflicts(*undated, *CEBU)  # one side states none
+    # Month-day keys carry no year: Dec 30 and Jan 2 are three days apart.
+    dec = ("Earthquake hits Japan", "A strong quake struck on December 30.")
+    jan = ("Japan earthquake toll rises", "By January 2 the toll had risen to 40.")
+    assert datekeys.DATE_KIND not in _conflicts(*dec, *jan)
+
+
+def test_scheduled_days_of_other_stories_never_conflict() -> None:
+    """A rate decision's report names the next meeting or an effective day; without a
+    disaster headline no date is a conflict candidate."""
+    fed = ("Fed cuts rates by a quarter point", "The Fed cut rates on Oct. 29.")
+    qt = (
+        "Five takeaways from the Fed meeting",
+        "The Fed will stop shrinking its balance sheet from December 1.",
+    )
+    assert _conflicts(*fed, *qt) == []
+    assert datekeys.DATE_KIND not in entities.conflict_candidates(
+        evidence_for(*qt).title_keys, evidence_for(*qt).keys
+    )
