@@ -14,7 +14,7 @@ import re
 from collections.abc import Collection, Container, Iterable, Mapping
 from dataclasses import dataclass
 
-from aggregator.cluster import alias_rx, datekeys
+from aggregator.cluster import alias_rx, datekeys, tolls
 from aggregator.cluster.aliases import ALIASES as _ALIASES
 
 #: Kinds whose disagreement between two headlines signals two different events (see
@@ -84,7 +84,7 @@ _ZH_NUM = re.compile(r"[零〇一二两三四五六七八九十百千]+[万亿]?
 _NUM = re.compile(
     r"(?<![A-Za-z0-9.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*"
     r"(%|percent|per cent|个百分点|percentage points?|万亿|万|亿|trillion|billion|million|"
-    r"thousand|bn|mn)?",
+    r"thousand|bn|mn|points?|pts)?",
     re.I,
 )
 _SCALE = {
@@ -100,34 +100,17 @@ _SCALE = {
 }
 _PERCENT = {"%", "percent", "per cent"}
 _POINTS = {"个百分点", "percentage point", "percentage points"}
-
-#: A count of people hit ("1,644 people were killed", "death toll passes 1,600", "逾800伤",
-#: "遇难人数升至1644人", "45 miners trapped", "30 rescued") is keyed ``toll:N``, not ``num:N``: it
-#: changes as a story develops, so two reports of one disaster or rescue disagree on it (a
-#: follow-up, not a decoy) and it never conflicts (kind not in CONFLICT_KINDS). Two reports
-#: that agree on it still share the key.
-_TOLL_AFTER = re.compile(
-    r"\s*(?:多|余|餘)?\s*(?:[A-Za-z]+\s+|人|名)?(?:have been |had been |were |are |was )?"
-    r"(?:dead|deaths?|killed|died|injured|wounded|hurt|missing|casualties|victims|trapped|"
-    r"rescued|evacuated|stranded|死|亡|伤|傷|遇难|罹难|失踪|受伤|丧生|被困|受困|获救|撤离)",
+#: A market's move in index points ("Dow plunges more than 1,100 points"): a reaction's size,
+#: which reports of one session give differently (1,100 / 1,123); keyed ``num:1100pt``, shared
+#: when equal, never a conflict (see _can_conflict).
+_INDEX_POINTS = {"point", "points", "pts"}
+#: Index names whose figure is part of the name ("S&P 500", "标普500指数", "Nikkei 225"): not
+#: a quantity of the story.
+_INDEX_NAME = re.compile(
+    r"(?:S&P|标普|Nasdaq|纳斯达克|纳指|FTSE|富时|Nikkei|日经|CSI|沪深|Russell|罗素|Stoxx|"
+    r"ASX|KOSPI|Sensex)\s*-?\s*\d{2,4}",
     re.I,
 )
-_TOLL_BEFORE = re.compile(
-    r"(?:toll|kills|killing|killed|deaths?|injur(?:ed|ing|ies)|rescued|evacuated|死亡人数|"
-    r"遇难人数|罹难人数|伤亡人数|受伤人数|失踪人数|被困人数|获救人数)\s*(?:[A-Za-z]+\s+){0,2}?(?:to\s+|at\s+)?"
-    r"(?:升至|增至|上升至|达到|达|超过|超|逾|已达|为)?\s*$",
-    re.I,
-)
-#: Characters read on each side of a figure for a casualty context.
-_TOLL_SPAN = 32
-
-
-def _toll(text: str, start: int, end: int) -> bool:
-    """Whether the figure at ``text[start:end]`` counts casualties (see _TOLL_AFTER)."""
-    after = text[end : end + _TOLL_SPAN]
-    before = text[max(0, start - _TOLL_SPAN) : start]
-    return bool(_TOLL_AFTER.match(after) or _TOLL_BEFORE.search(before))
-
 
 #: Integers below this carry no identity on their own ("3 killed", "2 sessions"); they are
 #: kept only with a decimal point, a percent sign or a scale word.
@@ -207,7 +190,7 @@ def numbers(text: str) -> set[str]:
     Dates are removed first (their day numbers would otherwise match every story of the day).
     """
     out: set[str] = set()
-    for rx in (_ZH_DATE, _EN_DATE_MD, _EN_DATE_DM):
+    for rx in (_ZH_DATE, _EN_DATE_MD, _EN_DATE_DM, _INDEX_NAME):
         text = rx.sub(" ", text)
     for m in _NUM.finditer(text):
         if not m.group(2) and _DATE_PART.match(text, m.end(1)):
@@ -221,12 +204,14 @@ def numbers(text: str) -> set[str]:
             out.add(f"num:{_fmt(v)}%")
         elif unit in _POINTS:
             out.add(f"num:{_fmt(v)}pp")
+        elif unit in _INDEX_POINTS:
+            out.add(f"num:{_fmt(v)}pt")
         elif unit in _SCALE:
             out.add(f"num:{_fmt(v * _SCALE[unit])}")
         elif "." in raw or v >= MIN_PLAIN_NUMBER:
             if 1900 <= v <= 2100 and "." not in raw:
                 continue  # a year: every story this week shares it
-            kind = "toll" if "." not in raw and _toll(text, m.start(1), m.end(1)) else "num"
+            kind = "toll" if "." not in raw and tolls.is_toll(text, m.start(1), m.end(1)) else "num"
             # "7.0" keeps its decimal, so it reads as a magnitude as "7.1" does (_MAGNITUDE).
             fig = f"{v:.1f}" if "." in raw and 1 <= v < 10 and v == int(v) else _fmt(v)
             out.add(f"{kind}:{fig}")
@@ -236,7 +221,7 @@ def numbers(text: str) -> set[str]:
             continue  # a lone 一/二 is a word, not a quantity
         v2 = _zh_numeral(s)
         if v2 is not None and v2 >= MIN_PLAIN_NUMBER:
-            kind = "toll" if _toll(text, m.start(), m.end()) else "num"
+            kind = "toll" if tolls.is_toll(text, m.start(), m.end()) else "num"
             out.add(f"{kind}:{_fmt(v2)}")
     return out
 

@@ -1,7 +1,11 @@
-"""Stated dates as evidence against a merge (``cluster/datekeys.py``): two disasters of one
-kind whose reports state days more than a week apart are two occurrences, however alike their
-wording; a follow-up that repeats the day, a report within the week and stories without a
-disaster headline (full of scheduled days) never conflict on dates."""
+"""Evidence that tells occurrences apart and keeps follow-ups together (session 7, from the
+real-text sets ``bench/realtext/heldout*.tsv``).
+
+Stated dates (``cluster/datekeys.py``): two disasters of one kind whose reports state days
+more than a week apart are two occurrences, however alike their wording; a follow-up that
+repeats the day, a report within the week and stories without a disaster headline (full of
+scheduled days) never conflict on dates. Follow-up figures (``cluster/tolls.py``, index
+points and names) are no conflicting numbers."""
 
 from __future__ import annotations
 
@@ -62,4 +66,29 @@ def test_scheduled_days_of_other_stories_never_conflict() -> None:
     assert _conflicts(*fed, *qt) == []
     assert datekeys.DATE_KIND not in entities.conflict_candidates(
         evidence_for(*qt).title_keys, evidence_for(*qt).keys
+    )
+
+
+def test_follow_up_figures_are_not_conflicting_numbers() -> None:
+    """A toll named earlier in its clause ("Death toll in Tibet earthquake rises to 126") is a
+    ``toll:`` key like "126 killed"; a market's move in index points and an index's name
+    ("S&P 500") are no figures that tell two stories apart."""
+    first = ("Tibet earthquake kills 53", "")
+    update = ("Death toll in Tibet earthquake rises to 126, rescue work continues", "")
+    assert "toll:126" in evidence_for(*update).title_keys
+    assert "num" not in _conflicts(*update, *first)
+    long_clause = (
+        "The death toll from a powerful earthquake that struck China's remote Tibet region on "
+        "Tuesday morning rose to at least 126",
+        "",
+    )
+    assert "toll:126" in evidence_for(*long_clause).title_keys
+    fed = ("Fed slashes rates, signals slower pace of cuts; Dow plunges more than 1,100 points", "")
+    market = ("美股三大股指全线收跌，标普500指数下跌2.95%", "")
+    assert "num:1100pt" in evidence_for(*fed).title_keys
+    assert "num:500" not in evidence_for(*market).title_keys
+    assert _conflicts(*market, *fed) == []
+    # Other headline figures keep conflicting (414,000 Florida cases vs 16 million worldwide).
+    assert "num" in _conflicts(
+        "Florida reports 414,000 cases", "", "World passes 16 million cases", ""
     )
