@@ -14,7 +14,7 @@ import re
 from collections.abc import Collection, Container, Iterable, Mapping
 from dataclasses import dataclass
 
-from aggregator.cluster import alias_rx, datekeys, tolls
+from aggregator.cluster import alias_rx, datekeys, storms, tolls
 from aggregator.cluster.aliases import ALIASES as _ALIASES
 
 #: Kinds whose disagreement between two headlines signals two different events (see
@@ -36,6 +36,7 @@ KIND_WEIGHT = {
     "num": 1.0,
     "toll": 1.0,
     "date": 0.3,
+    "storm": 1.0,
 }
 
 _MONTHS = {
@@ -269,12 +270,14 @@ def _shadowed(alias: str, key: str, hits: list[tuple[str, str]], text: str) -> b
     return True
 
 
-def names(text: str) -> set[str]:
+def names(text: str, storm_names: Collection[str] = ()) -> set[str]:
+    """Alias keys of ``text``, and ``storm:`` keys of the ``storm_names`` it mentions."""
+    out = storms.keys_in(text, storm_names) if storm_names else set()
     # Every Han alias holds a character of this range: text without one (English) skips them.
-    out: set[str] = set()
     if _HAN_RE.search(text):
+        text = storms.blank(text, storm_names)
         hits = [(alias, key) for alias, key in _HAN_ALIASES if alias in text]
-        out = {key for alias, key in hits if not _shadowed(alias, key, hits, text)}
+        out |= {key for alias, key in hits if not _shadowed(alias, key, hits, text)}
     for m in _LATIN_RE.finditer(text):
         hit = m.group(0)
         out.update(_LATIN_KEYS.get(hit) or _LATIN_KEYS.get(hit.casefold()) or ())
@@ -283,9 +286,10 @@ def names(text: str) -> set[str]:
 
 def extract(title: str, lead: str = "") -> Evidence:
     """Evidence for one item; pass Simplified-folded text (``embed.fold_chinese``)."""
-    tk = names(title) | numbers(title) | dates(title)
     body = lead[:600]
-    xk = names(body) | numbers(body) | dates(body)
+    named = storms.find(title) | storms.find(body)
+    tk = names(title, named) | numbers(title) | dates(title)
+    xk = names(body, named) | numbers(body) | dates(body)
     return Evidence(frozenset(tk), frozenset(xk - tk))
 
 
@@ -357,6 +361,7 @@ _PLACE_KINDS = ("country:", "city:")
 
 
 _RESCUE = "topic:rescue"
+_STORM = "storm:"
 _RATES = "topic:rates"
 _SUMMIT = "topic:summit"
 _SUMMIT_BODIES = frozenset(f"org:{o}" for o in ("sco", "brics", "g20", "g7", "asean", "apec"))
@@ -367,11 +372,14 @@ def same_disaster(a: Iterable[str], b: Container[str]) -> bool:
     a disaster in one place and a rescue in that place (a follow-up named by its rescue: "中国
     救援队在缅甸曼德勒持续展开救援"); one central bank's rate move (a market reaction: "Equities
     mixed after Fed rate cut" — a bank decides once within a window); or one summit body's
-    summit (its eve speech and its declaration: a body meets once within a window)."""
+    summit (its eve speech and its declaration: a body meets once within a window); or one
+    named storm (``storms.py``)."""
     a = list(a)
     shared = [k for k in a if k in b]
     if any(k in _SUMMIT_BODIES for k in shared) and (_SUMMIT in a or _SUMMIT in b):
         return True
+    if any(k.startswith(_STORM) for k in shared):
+        return True  # one named storm, wherever it went
     if not any(k.startswith(_PLACE_KINDS) for k in shared):
         rates = _RATES in a or _RATES in b
         return rates and any(k.startswith("central_bank:") for k in shared)
@@ -385,12 +393,13 @@ def within_occurrence(
     conflicts: list[str], item_title: Iterable[str], event_title: Container[str]
 ) -> list[str]:
     """``conflicts`` less the country conflict of two headlines that name one occurrence
-    (:func:`same_disaster`) and share a country: the other countries are its bystanders —
+    (:func:`same_disaster`) and share a country or a named storm (its path crosses several):
+    the other countries are its bystanders —
     the rescuers' ("中國救援爭分奪秒" in 緬甸's quake zone), a neighbour that felt it ("tremors
     felt in Thailand"). Without the shared occurrence a second country still conflicts
     ("Trump meets Xi" vs "Trump meets Putin")."""
     if "country" not in conflicts or not any(
-        k.startswith("country:") and k in event_title for k in item_title
+        k.startswith(("country:", _STORM)) and k in event_title for k in item_title
     ):
         return conflicts
     return [c for c in conflicts if c != "country"]

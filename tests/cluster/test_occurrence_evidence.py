@@ -92,3 +92,30 @@ def test_follow_up_figures_are_not_conflicting_numbers() -> None:
     assert "num" in _conflicts(
         "Florida reports 414,000 cases", "", "World passes 16 million cases", ""
     )
+
+
+def test_a_named_storm_is_one_occurrence_across_the_countries_it_crosses() -> None:
+    """ "Typhoon Yagi" / 台风“摩羯” are ``storm:`` keys; a name introduced in the lead is found
+    where it stands alone in the headline; a storm's transliterated name holds no place alias
+    (樺加沙 holds 加沙, Gaza); two reports of one storm in two countries do not conflict."""
+    assert "storm:yagi" in evidence_for("Typhoon Yagi's death toll in Vietnam rises", "").keys
+    ragasa = evidence_for(
+        "14 dead in Taiwan as Ragasa lashes Hong Kong", "Typhoon Ragasa, the strongest storm"
+    )
+    assert "storm:ragasa" in ragasa.title_keys
+    zh = evidence_for("颱風樺加沙｜花蓮2死12傷 堰塞湖潰堤", "")
+    assert "storm:桦加沙" in zh.title_keys
+    assert "country:gaza" not in zh.keys
+    assert "country:gaza" in evidence_for("以色列空袭加沙", "").keys
+    # Title case: the word after "Typhoon" is not always a name.
+    assert not any(
+        k.startswith("storm:") for k in evidence_for("Strong Typhoon Makes Landfall", "").keys
+    )
+    # "台风来袭期间" names no storm (an unquoted name must end at a bar, slash or space).
+    assert not any(k.startswith("storm:") for k in evidence_for("台风来袭期间，多地停课", "").keys)
+    hainan = evidence_for("超强台风“摩羯”在中国海南文昌登陆", "")
+    vietnam = evidence_for("台风“摩羯”已在越南造成254人死亡", "")
+    assert entities.same_disaster(hainan.title_keys, vietnam.title_keys)
+    conflicts = entities.conflicts(hainan.title_keys, hainan.keys, vietnam.title_keys, vietnam.keys)
+    assert "country" in conflicts
+    assert entities.within_occurrence(conflicts, hainan.title_keys, vietnam.title_keys) == []
