@@ -4,11 +4,11 @@
 The alias table gives ~290 Latin alternatives tried longest first at every word start. Python's
 ``re`` tries them one by one there: ~0.1 ms per item, the largest cost of entity extraction. A
 branch that starts with a plain literal is skipped by the engine after one character compare, so
-:func:`compile_grouped` builds ``(?<![\\w.])(?:c1(?:rest…)|c2(?:rest…)|…)(?!\\w)``: one branch per
+:func:`compile_grouped` builds ``PREFIX(?:c1(?:rest…)|c2(?:rest…)|…)SUFFIX``: one branch per
 character ``c`` that can start an alias, holding the rest of every alternative whose first
 character matches ``c`` (under its own case rule), in the original order. At any position only
 the branch of the character found there can match, and it tries the same alternatives in the
-same order as the flat alternation, backtracking the same way when ``(?!\\w)`` fails: the matches
+same order as the flat alternation, backtracking the same way when the suffix fails: the matches
 are those of :func:`compile_flat`, which is kept as the reference (``tests/cluster``).
 """
 
@@ -21,8 +21,13 @@ from collections.abc import Iterable, Sequence
 #: An alternative: the alias text and whether it matches only as written (else any case).
 Alt = tuple[str, bool]
 
-_PREFIX = r"(?<![\w.])"
-_SUFFIX = r"(?!\w)"
+#: A Latin alias stands alone: no letter, digit, "_" or "." (U.S.) glued before it, and no
+#: letter, digit or "_" after it. Han, kana and hangul are word characters to ``\w`` but not
+#: to this boundary: Chinese copy writes acronyms flush against its text ("APEC會場",
+#: "Fed宣布降息", "ECB維持利率"), which must still name APEC, the Fed and the ECB.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
+_PREFIX = rf"(?<![^\W{_CJK}])(?<!\.)"
+_SUFFIX = rf"(?![^\W{_CJK}])"
 
 
 def _pattern(text: str, exact: bool) -> str:

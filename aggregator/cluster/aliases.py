@@ -156,9 +156,11 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "asean": ("ASEAN", "东盟"),
     },
     "topic": {
-        "earthquake": ("earthquake", "quake", "tremor", "地震", "强震"),
-        "tsunami": ("tsunami", "海啸"),
-        "typhoon": ("typhoon", "hurricane", "台风", "飓风"),
+        # Plurals too: "twin quakes", "Davao Oriental quakes death toll increases to 8".
+        "earthquake": ("earthquake", "earthquakes", "quake", "quakes", "tremor", "tremors",
+                       "地震", "强震"),
+        "tsunami": ("tsunami", "tsunamis", "海啸"),
+        "typhoon": ("typhoon", "typhoons", "hurricane", "hurricanes", "台风", "飓风"),
         "flood": ("flood", "floods", "flooding", "洪水", "洪灾", "暴雨"),
         "wildfire": ("wildfire", "wildfires", "山火", "野火"),
         "rates": ("interest rate", "interest rates", "rate cut", "rate cuts", "rates", "利率",

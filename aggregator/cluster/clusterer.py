@@ -33,7 +33,7 @@ from aggregator.cluster.index import VectorIndex
 from aggregator.cluster.index import blas_limiter as _blas_limiter
 from aggregator.cluster.machinery import Machinery
 from aggregator.cluster.records import Assignment, ClusterInput, ClusterMember, evidence_for
-from aggregator.cluster.state import EventState, ItemKeys, ItemLex
+from aggregator.cluster.state import EventState, ItemKeys, ItemLex, conflict_keys
 from aggregator.cluster.titles import GRAM_MAX_MEMBERS as GRAM_MAX_MEMBERS
 from aggregator.cluster.titles import base_lang, central_order, pick_titles
 from aggregator.cluster.titles import representative_title as representative_title
@@ -149,7 +149,7 @@ class EventClusterer(Machinery):
         ev.updated = max(ev.updated, t)
         ev.keys.update(member.evidence.keys)
         ev.title_keys.update(member.evidence.title_keys)
-        for kind, ks in entities.conflict_candidates(member.evidence.title_keys).items():
+        for kind, ks in conflict_keys(member.evidence).items():
             ev.conflict_title.setdefault(kind, set()).update(ks)
         self._row_event[row] = member.event_id
         self._row_lang[row] = base_lang(member.lang)

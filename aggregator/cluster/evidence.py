@@ -14,7 +14,7 @@ import re
 from collections.abc import Collection, Container, Iterable, Mapping
 from dataclasses import dataclass
 
-from aggregator.cluster import alias_rx
+from aggregator.cluster import alias_rx, datekeys, storms, tolls
 from aggregator.cluster.aliases import ALIASES as _ALIASES
 
 #: Kinds whose disagreement between two headlines signals two different events (see
@@ -36,6 +36,7 @@ KIND_WEIGHT = {
     "num": 1.0,
     "toll": 1.0,
     "date": 0.3,
+    "storm": 1.0,
 }
 
 _MONTHS = {
@@ -84,7 +85,7 @@ _ZH_NUM = re.compile(r"[零〇一二两三四五六七八九十百千]+[万亿]?
 _NUM = re.compile(
     r"(?<![A-Za-z0-9.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*"
     r"(%|percent|per cent|个百分点|percentage points?|万亿|万|亿|trillion|billion|million|"
-    r"thousand|bn|mn)?",
+    r"thousand|bn|mn|points?|pts)?",
     re.I,
 )
 _SCALE = {
@@ -100,34 +101,17 @@ _SCALE = {
 }
 _PERCENT = {"%", "percent", "per cent"}
 _POINTS = {"个百分点", "percentage point", "percentage points"}
-
-#: A count of people hit ("1,644 people were killed", "death toll passes 1,600", "逾800伤",
-#: "遇难人数升至1644人", "45 miners trapped", "30 rescued") is keyed ``toll:N``, not ``num:N``: it
-#: changes as a story develops, so two reports of one disaster or rescue disagree on it (a
-#: follow-up, not a decoy) and it never conflicts (kind not in CONFLICT_KINDS). Two reports
-#: that agree on it still share the key.
-_TOLL_AFTER = re.compile(
-    r"\s*(?:多|余|餘)?\s*(?:[A-Za-z]+\s+|人|名)?(?:have been |had been |were |are |was )?"
-    r"(?:dead|deaths?|killed|died|injured|wounded|hurt|missing|casualties|victims|trapped|"
-    r"rescued|evacuated|stranded|死|亡|伤|傷|遇难|罹难|失踪|受伤|丧生|被困|受困|获救|撤离)",
+#: A market's move in index points ("Dow plunges more than 1,100 points"): a reaction's size,
+#: which reports of one session give differently (1,100 / 1,123); keyed ``num:1100pt``, shared
+#: when equal, never a conflict (see _can_conflict).
+_INDEX_POINTS = {"point", "points", "pts"}
+#: Index names whose figure is part of the name ("S&P 500", "标普500指数", "Nikkei 225"): not
+#: a quantity of the story.
+_INDEX_NAME = re.compile(
+    r"(?:S&P|标普|Nasdaq|纳斯达克|纳指|FTSE|富时|Nikkei|日经|CSI|沪深|Russell|罗素|Stoxx|"
+    r"ASX|KOSPI|Sensex)\s*-?\s*\d{2,4}",
     re.I,
 )
-_TOLL_BEFORE = re.compile(
-    r"(?:toll|kills|killing|killed|deaths?|injur(?:ed|ing|ies)|rescued|evacuated|死亡人数|"
-    r"遇难人数|罹难人数|伤亡人数|受伤人数|失踪人数|被困人数|获救人数)\s*(?:[A-Za-z]+\s+){0,2}?(?:to\s+|at\s+)?"
-    r"(?:升至|增至|上升至|达到|达|超过|超|逾|已达|为)?\s*$",
-    re.I,
-)
-#: Characters read on each side of a figure for a casualty context.
-_TOLL_SPAN = 32
-
-
-def _toll(text: str, start: int, end: int) -> bool:
-    """Whether the figure at ``text[start:end]`` counts casualties (see _TOLL_AFTER)."""
-    after = text[end : end + _TOLL_SPAN]
-    before = text[max(0, start - _TOLL_SPAN) : start]
-    return bool(_TOLL_AFTER.match(after) or _TOLL_BEFORE.search(before))
-
 
 #: Integers below this carry no identity on their own ("3 killed", "2 sessions"); they are
 #: kept only with a decimal point, a percent sign or a scale word.
@@ -207,7 +191,7 @@ def numbers(text: str) -> set[str]:
     Dates are removed first (their day numbers would otherwise match every story of the day).
     """
     out: set[str] = set()
-    for rx in (_ZH_DATE, _EN_DATE_MD, _EN_DATE_DM):
+    for rx in (_ZH_DATE, _EN_DATE_MD, _EN_DATE_DM, _INDEX_NAME):
         text = rx.sub(" ", text)
     for m in _NUM.finditer(text):
         if not m.group(2) and _DATE_PART.match(text, m.end(1)):
@@ -221,12 +205,14 @@ def numbers(text: str) -> set[str]:
             out.add(f"num:{_fmt(v)}%")
         elif unit in _POINTS:
             out.add(f"num:{_fmt(v)}pp")
+        elif unit in _INDEX_POINTS:
+            out.add(f"num:{_fmt(v)}pt")
         elif unit in _SCALE:
             out.add(f"num:{_fmt(v * _SCALE[unit])}")
         elif "." in raw or v >= MIN_PLAIN_NUMBER:
             if 1900 <= v <= 2100 and "." not in raw:
                 continue  # a year: every story this week shares it
-            kind = "toll" if "." not in raw and _toll(text, m.start(1), m.end(1)) else "num"
+            kind = "toll" if "." not in raw and tolls.is_toll(text, m.start(1), m.end(1)) else "num"
             # "7.0" keeps its decimal, so it reads as a magnitude as "7.1" does (_MAGNITUDE).
             fig = f"{v:.1f}" if "." in raw and 1 <= v < 10 and v == int(v) else _fmt(v)
             out.add(f"{kind}:{fig}")
@@ -236,7 +222,7 @@ def numbers(text: str) -> set[str]:
             continue  # a lone 一/二 is a word, not a quantity
         v2 = _zh_numeral(s)
         if v2 is not None and v2 >= MIN_PLAIN_NUMBER:
-            kind = "toll" if _toll(text, m.start(), m.end()) else "num"
+            kind = "toll" if tolls.is_toll(text, m.start(), m.end()) else "num"
             out.add(f"{kind}:{_fmt(v2)}")
     return out
 
@@ -284,12 +270,14 @@ def _shadowed(alias: str, key: str, hits: list[tuple[str, str]], text: str) -> b
     return True
 
 
-def names(text: str) -> set[str]:
+def names(text: str, storm_names: Collection[str] = ()) -> set[str]:
+    """Alias keys of ``text``, and ``storm:`` keys of the ``storm_names`` it mentions."""
+    out = storms.keys_in(text, storm_names) if storm_names else set()
     # Every Han alias holds a character of this range: text without one (English) skips them.
-    out: set[str] = set()
     if _HAN_RE.search(text):
+        text = storms.blank(text, storm_names)
         hits = [(alias, key) for alias, key in _HAN_ALIASES if alias in text]
-        out = {key for alias, key in hits if not _shadowed(alias, key, hits, text)}
+        out |= {key for alias, key in hits if not _shadowed(alias, key, hits, text)}
     for m in _LATIN_RE.finditer(text):
         hit = m.group(0)
         out.update(_LATIN_KEYS.get(hit) or _LATIN_KEYS.get(hit.casefold()) or ())
@@ -298,9 +286,10 @@ def names(text: str) -> set[str]:
 
 def extract(title: str, lead: str = "") -> Evidence:
     """Evidence for one item; pass Simplified-folded text (``embed.fold_chinese``)."""
-    tk = names(title) | numbers(title) | dates(title)
     body = lead[:600]
-    xk = names(body) | numbers(body) | dates(body)
+    named = storms.find(title) | storms.find(body)
+    tk = names(title, named) | numbers(title) | dates(title)
+    xk = names(body, named) | numbers(body) | dates(body)
     return Evidence(frozenset(tk), frozenset(xk - tk))
 
 
@@ -372,6 +361,7 @@ _PLACE_KINDS = ("country:", "city:")
 
 
 _RESCUE = "topic:rescue"
+_STORM = "storm:"
 _RATES = "topic:rates"
 _SUMMIT = "topic:summit"
 _SUMMIT_BODIES = frozenset(f"org:{o}" for o in ("sco", "brics", "g20", "g7", "asean", "apec"))
@@ -382,11 +372,14 @@ def same_disaster(a: Iterable[str], b: Container[str]) -> bool:
     a disaster in one place and a rescue in that place (a follow-up named by its rescue: "中国
     救援队在缅甸曼德勒持续展开救援"); one central bank's rate move (a market reaction: "Equities
     mixed after Fed rate cut" — a bank decides once within a window); or one summit body's
-    summit (its eve speech and its declaration: a body meets once within a window)."""
+    summit (its eve speech and its declaration: a body meets once within a window); or one
+    named storm (``storms.py``)."""
     a = list(a)
     shared = [k for k in a if k in b]
     if any(k in _SUMMIT_BODIES for k in shared) and (_SUMMIT in a or _SUMMIT in b):
         return True
+    if any(k.startswith(_STORM) for k in shared):
+        return True  # one named storm, wherever it went
     if not any(k.startswith(_PLACE_KINDS) for k in shared):
         rates = _RATES in a or _RATES in b
         return rates and any(k.startswith("central_bank:") for k in shared)
@@ -400,20 +393,26 @@ def within_occurrence(
     conflicts: list[str], item_title: Iterable[str], event_title: Container[str]
 ) -> list[str]:
     """``conflicts`` less the country conflict of two headlines that name one occurrence
-    (:func:`same_disaster`) and share a country: the other countries are its bystanders —
+    (:func:`same_disaster`) and share a country or a named storm (its path crosses several):
+    the other countries are its bystanders —
     the rescuers' ("中國救援爭分奪秒" in 緬甸's quake zone), a neighbour that felt it ("tremors
     felt in Thailand"). Without the shared occurrence a second country still conflicts
     ("Trump meets Xi" vs "Trump meets Putin")."""
     if "country" not in conflicts or not any(
-        k.startswith("country:") and k in event_title for k in item_title
+        k.startswith(("country:", _STORM)) and k in event_title for k in item_title
     ):
         return conflicts
     return [c for c in conflicts if c != "country"]
 
 
-def conflict_candidates(title_keys: Iterable[str]) -> dict[str, frozenset[str]]:
+def conflict_candidates(
+    title_keys: Collection[str], all_keys: Iterable[str] = ()
+) -> dict[str, frozenset[str]]:
     """Exclusive kind → the headline keys of that kind that may conflict (see
-    :func:`conflicts`). Computed once per item or kept up to date per event by the caller."""
+    :func:`conflicts`), plus, under a disaster headline, the dates stated anywhere in
+    ``all_keys`` (headline and lead: kind ``datekeys.DATE_KIND``; a disaster happens on one
+    day, where rate, trade and policy stories are full of scheduled days). Computed once per
+    item or kept up to date per event by the caller."""
     out: dict[str, set[str]] = {}
     for k in title_keys:
         kind = k.split(":", 1)[0]
@@ -421,6 +420,9 @@ def conflict_candidates(title_keys: Iterable[str]) -> dict[str, frozenset[str]]:
             out.setdefault(kind, set()).add(k)
         elif kind == "num" and _is_magnitude(k):
             out.setdefault(MAGNITUDE_KIND, set()).add(k)
+    stated = {k for k in all_keys if k.startswith(datekeys.DATE_PREFIX)}
+    if stated and any(k in DISASTERS for k in title_keys):
+        out[datekeys.DATE_KIND] = stated
     return {kind: frozenset(v) for kind, v in out.items()}
 
 
@@ -446,6 +448,9 @@ def conflicts_between(
     a, b = item_cands.get(MAGNITUDE_KIND), event_cands.get(MAGNITUDE_KIND)
     if a and b and _magnitudes_conflict(a, item_all, b, event_all):
         out.append(MAGNITUDE_KIND)
+    a, b = item_cands.get(datekeys.DATE_KIND), event_cands.get(datekeys.DATE_KIND)
+    if a and b and datekeys.dates_conflict(a, b):
+        out.append(datekeys.DATE_KIND)
     return out
 
 
@@ -460,5 +465,8 @@ def conflicts(
     "ECB". One-sided novelty is no conflict ("Bessent: talks with China" joins "US, China
     talks"), and a place named only in one lead is not either."""
     return conflicts_between(
-        conflict_candidates(item_title), item_all, conflict_candidates(event_title), event_all
+        conflict_candidates(item_title, item_all),
+        item_all,
+        conflict_candidates(event_title, event_all),
+        event_all,
     )

@@ -53,7 +53,7 @@ class ItemKeys:
     def __init__(self, evidence: Evidence) -> None:
         self.title = evidence.title_keys
         self.all = evidence.keys
-        self.conflict = entities.conflict_candidates(evidence.title_keys)
+        self.conflict = conflict_keys(evidence)
 
 
 class ItemLex:
@@ -73,3 +73,9 @@ class ItemLex:
         self.counts = counts
         self.vector = vector
         self.native = native
+
+
+def conflict_keys(evidence: Evidence) -> dict[str, frozenset[str]]:
+    """The keys of one item that may conflict, by kind: its headline's exclusive keys and
+    every date it states (``evidence.conflict_candidates``)."""
+    return entities.conflict_candidates(evidence.title_keys, evidence.keys)
