@@ -25,11 +25,11 @@ from aggregator.publish.entries import (
     event_link,
     outlet_count,
     parse_time,
+    safe_link,
     tag_uri,
     text,
     view_texts,
 )
-from aggregator.sanitize import safe_url
 
 
 def _story_start(e: Event) -> datetime | None:
@@ -56,7 +56,7 @@ def _line(e: Event) -> str:
     for lang, title, _s, machine, _sm in view_texts(e):
         attr = f' lang="{esc(lang)}"' if lang else ""
         heads.append(f"<span{attr}>{esc(text(title, MAX_TITLE_CHARS))}</span>{_mark(machine)}")
-    link = safe_url(event_link(e))
+    link = safe_link(event_link(e))
     body = " / ".join(heads) or "(untitled)"
     if link:
         body = f'<a href="{html.escape(link, quote=True)}" rel="noopener noreferrer">{body}</a>'

@@ -26,10 +26,10 @@ from aggregator.publish.entries import (
     outlet_count,
     parse_time,
     rfc3339,
+    safe_link,
     text,
     view_texts,
 )
-from aggregator.sanitize import safe_url
 
 #: ``(slug, title, events)`` of a topic (same shape as :data:`aggregator.publish.TopicEvents`).
 TopicEvents = tuple[str, str, Sequence[Event]]
@@ -92,7 +92,7 @@ footer { color: var(--muted); font-size: .8rem; padding: 2rem 1.25rem; }
 
 
 def _link(url: str | None, label: str) -> str:
-    safe = safe_url(url)
+    safe = safe_link(url)
     if not safe:
         return label
     return f'<a href="{html.escape(safe, quote=True)}" rel="noopener noreferrer">{label}</a>'

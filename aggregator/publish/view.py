@@ -22,13 +22,14 @@ its outlets and its story dates (pure).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import operator
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from itertools import pairwise
 
 import numpy as np
 
@@ -116,17 +117,24 @@ def terms(text: str, lang: str) -> set[str]:
 
 def folded_terms(t: str, lang: str) -> set[str]:
     """:func:`terms` of text already folded (``fold_for_matching``)."""
+    words = set(_EN_WORD.findall(t))
+    words -= _STOP
     if lang == "zh":
         han = _HAN_CHAR.findall(t)  # the characters in order, as a per-character test gives
-        return {a + b for a, b in pairwise(han)} | {
-            w for w in _EN_WORD.findall(t) if w not in _STOP
-        }
-    return {w for w in _EN_WORD.findall(t) if w not in _STOP}
+        words.update(map(operator.add, han, han[1:]))  # bigrams: pairs of neighbours
+    return words
 
 
 def member_time(m: EventMember) -> datetime:
-    fetched = _parse(m.fetched_at) or datetime.max.replace(tzinfo=UTC)
-    own = _parse(m.published_at)
+    return _time_of(m.fetched_at, m.published_at)
+
+
+@functools.lru_cache(maxsize=4096)
+def _time_of(fetched_at: str | None, published_at: str | None) -> datetime:
+    """:func:`member_time` from the stored texts (parsed once per process: an event's members
+    are ordered by it for each language's headline and summary, and for its dates)."""
+    fetched = _parse(fetched_at) or datetime.max.replace(tzinfo=UTC)
+    own = _parse(published_at)
     return min(own, fetched) if own else fetched
 
 
@@ -205,33 +213,45 @@ def extractive_summary(
     weight: Counter[str] = Counter()
     for m in same:
         weight.update(terms(f"{m.title} {m.lead}", lang))
+    picked = _pick(cands, weight, SUMMARY_CHARS[lang])
+    picked.sort(key=lambda c: (c[0], c[1]))
+    out = ("" if lang == "zh" else " ").join(p[2] for p in picked)
+    return out[: SUMMARY_CHARS[lang] * 2] if out else None
+
+
+def _pick(
+    cands: list[tuple[int, int, str, set[str]]], weight: Counter[str], budget: int
+) -> list[tuple[int, int, str, set[str]]]:
+    """Greedy coverage: each next sentence is the one with the highest gain, the weight of the
+    terms it adds (damped by its length), then earlier member, then earlier position. Each
+    candidate's uncovered weight is an integer sum kept up to date as terms get covered (it
+    loses the weight of its terms a pick covers anew): the same sum, so the same gain, as
+    recounting every candidate at every step."""
+    left = list(cands)
+    # map over Counter.__getitem__ (0 for a missing term, as weight[t]): the same integer sum.
+    sums = [sum(map(weight.__getitem__, c[3])) for c in left]  # weight not yet covered
+    divs = [len(c[3]) ** 0.5 or 1.0 for c in left]
     covered: set[str] = set()
     picked: list[tuple[int, int, str, set[str]]] = []
     first_gain = 0.0
-    budget = SUMMARY_CHARS[lang]
-    while cands and len(picked) < SUMMARY_SENTENCES:
-        best = max(cands, key=lambda c: _gain(c, weight, covered))
-        g = _gain(best, weight, covered)[0]
-        used = sum(len(p[2]) for p in picked)
+    used = 0
+    while left and len(picked) < SUMMARY_SENTENCES:
+        # max keeps the first of equal keys, as the max over the candidates did
+        i = max(range(len(left)), key=lambda k: (sums[k] / divs[k], -left[k][0], -left[k][1]))
+        best, g = left[i], sums[i] / divs[i]
         if picked and (g < MIN_GAIN_SHARE * first_gain or used + len(best[2]) > budget):
             break
         first_gain = first_gain or g
         picked.append(best)
-        covered |= best[3]
-        cands.remove(best)
-    picked.sort(key=lambda c: (c[0], c[1]))
-    out = ("" if lang == "zh" else " ").join(p[2] for p in picked)
-    return out[: budget * 2] if out else None
-
-
-def _gain(
-    c: tuple[int, int, str, set[str]], weight: Counter[str], covered: set[str]
-) -> tuple[float, int, int]:
-    """Weight of the terms a sentence adds (damped by its length), then earlier member and
-    earlier position."""
-    # map over Counter.__getitem__ (0 for a missing term, as weight[t]): the same integer sum.
-    g = sum(map(weight.__getitem__, c[3] - covered)) / (len(c[3]) ** 0.5 or 1.0)
-    return (g, -c[0], -c[1])
+        used += len(best[2])
+        new = best[3] - covered
+        covered |= new
+        del left[i], sums[i], divs[i]
+        for k, c in enumerate(left):
+            gone = c[3] & new
+            if gone:
+                sums[k] -= sum(map(weight.__getitem__, gone))
+    return picked
 
 
 def bilingual(

@@ -193,14 +193,15 @@ def stored_views(store: Store, event_ids: Sequence[int]) -> dict[int, StoredView
 
 
 def save_views(store: Store, views: Iterable[ViewRow]) -> None:
-    """Write (replace) the published view of each event, in one transaction."""
+    """Write (replace) the published view of each event, in one transaction (one statement
+    run over all of them)."""
     with store.transaction():
-        for v in views:
-            store.conn.execute(
-                "INSERT OR REPLACE INTO event_views (event_id, signature, published_at,"
-                " updated_at, title_en, title_zh, summary_en, summary_zh, machine_translated,"
-                " outlets, outlet_count, item_count, event_updated_at, members_key)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        store.conn.executemany(
+            "INSERT OR REPLACE INTO event_views (event_id, signature, published_at,"
+            " updated_at, title_en, title_zh, summary_en, summary_zh, machine_translated,"
+            " outlets, outlet_count, item_count, event_updated_at, members_key)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
                 (
                     v.event_id,
                     v.signature,
@@ -216,8 +217,10 @@ def save_views(store: Store, views: Iterable[ViewRow]) -> None:
                     v.item_count,
                     v.event_updated_at,
                     v.members_key,
-                ),
-            )
+                )
+                for v in views
+            ],
+        )
 
 
 # -- machine translations ---------------------------------------------------------------------

@@ -16,7 +16,8 @@ from test_publish import make_events
 from aggregator.config import PublishConfig
 from aggregator.models import Event
 from aggregator.publish import render_all
-from aggregator.publish.entries import SHORT_TEXT_CHARS, members_html, text
+from aggregator.publish.entries import SHORT_TEXT_CHARS, members_html, safe_link, text
+from aggregator.sanitize import safe_url
 
 NOW = datetime.fromisoformat("2026-11-22T02:00:00+00:00")
 
@@ -52,3 +53,20 @@ def test_publishing_twice_renders_the_same_bytes() -> None:
     events = make_events()
     first = render_all(events, [], cfg, NOW)
     assert render_all(make_events(), [], cfg, NOW) == first
+
+
+def test_safe_link_is_safe_url_for_short_and_long_links() -> None:
+    long = "https://example.com/" + "a" * SHORT_TEXT_CHARS
+    links = [
+        None,
+        "",
+        "https://example.com/x?a=1&b=2",
+        " javascript:alert(1)",
+        "/relative",
+        "HTTPS://Example.com/%20x",
+        "java&#x09;script:x",
+        long,
+        long.replace("https", "ftp"),
+    ]
+    for url in links * 2:  # the second round from the cache
+        assert safe_link(url) == safe_url(url)
