@@ -16,7 +16,8 @@ interleaving of the occurrences (each occurrence's own order kept), as a held-ou
 within the window" is. Pairwise precision / recall / F1 against the occurrence labels, and
 the events formed.
 
-Run: ``.venv/bin/python bench/realtext_events.py --items /path/to/realtext.jsonl``
+Run: ``.venv/bin/python bench/realtext_events.py --items /path/to/realtext.jsonl``; the held-out
+set of session 7: ``--sources bench/realtext/heldout.tsv --items /path/to/realtext-heldout.jsonl``.
 """
 
 from __future__ import annotations
@@ -42,14 +43,14 @@ def _when(s: str) -> datetime:
     return datetime.fromisoformat(s.replace("Z", "+00:00"))
 
 
-def load(items_path: Path) -> list[dict[str, Any]]:
+def load(items_path: Path, sources: Path = SOURCES) -> list[dict[str, Any]]:
     texts = {}
     for line in items_path.read_text(encoding="utf-8").splitlines():
         if line.strip():
             row = json.loads(line)
             texts[row["key"]] = row
     out = []
-    with SOURCES.open(encoding="utf-8") as f:
+    with sources.open(encoding="utf-8") as f:
         for src in csv.DictReader(f, delimiter="\t"):
             row = texts.get(src["key"])
             if row is None:
@@ -93,14 +94,19 @@ def main() -> int:
     ap.add_argument("--items", type=Path, required=True, help="local JSON-lines texts")
     ap.add_argument("--backend", default="use", choices=("use", "none", "e5"))
     ap.add_argument("--out", type=Path, help="write the figures as JSON here")
+    ap.add_argument("--sources", type=Path, default=SOURCES,
+                    help="labels TSV (default realtext/sources.tsv; held out: heldout.tsv)")
+    ap.add_argument("--decisions", type=Path,
+                    help="write each variant's cluster decisions (rule, features) as JSON")
     args = ap.parse_args()
     from aggregator.cluster.embed import make_embedder
     from aggregator.config import ClusterConfig
 
-    rows = load(args.items)
+    rows = load(args.items, args.sources)
     gold = {r["key"]: r["event"] for r in rows}
     emb = make_embedder(ClusterConfig(backend=args.backend))
     report: dict[str, Any] = {"reports": len(rows), "occurrences": len(set(gold.values()))}
+    dumped: dict[str, Any] = {}
     for name, at in variants(rows, datetime.now(UTC)).items():
         stream = sorted(
             (
@@ -110,7 +116,9 @@ def main() -> int:
             ),
             key=lambda it: it.at,
         )
-        events, _decisions = ec.daemon_events(stream, emb, 1, poll_at=None)
+        events, decisions = ec.daemon_events(stream, emb, 1, poll_at=None)
+        dumped[name] = {"events": events, "decisions": decisions,
+                        "at": {k: v.isoformat() for k, v in at.items()}}
         p, r_, f = prf(events, gold)
         groups: dict[int, list[str]] = {}
         for key in sorted(events):
@@ -120,6 +128,8 @@ def main() -> int:
         print(f"{name:7s} P {p:.3f} R {r_:.3f} F1 {f:.3f}  {len(parts)} events: {parts}")
     if args.out:
         args.out.write_text(json.dumps(report, indent=1, ensure_ascii=False))
+    if args.decisions:
+        args.decisions.write_text(json.dumps(dumped, indent=1, ensure_ascii=False, default=str))
     return 0
 
 
