@@ -94,7 +94,7 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "fed": ("Fed", "Federal Reserve", "FOMC", "Powell", "美联储", "联储", "联准会", "鲍威尔"),
         "ecb": ("ECB", "European Central Bank", "Lagarde", "欧洲央行", "拉加德", "欧央行"),
         "boj": ("BOJ", "Bank of Japan", "Ueda", "日本央行", "日银", "植田和男"),
-        "boe": ("BoE", "Bank of England", "Bailey", "英国央行", "英格兰银行", "英伦银行"),
+        "boe": ("BoE", "BOE", "Bank of England", "Bailey", "英国央行", "英格兰银行", "英伦银行"),
         "pboc": ("PBOC", "People's Bank of China", "中国人民银行", "人民银行", "央行行长潘功胜"),
         # Other banks' Chinese names hold 联储 / 央行: without their own entries 澳洲联储 read
         # as the Fed (see _shadowed).
