@@ -29,7 +29,8 @@ log = logging.getLogger("aggregator")
 
 #: ``gc.set_threshold`` of a one-shot ``poll``: the default (700, 10, 10) ran ~420 collections,
 #: 3 of them full, in a pass with 400 new items (peer workload pass 5: ~0.3 s of ~7 s CPU);
-#: with this ~19 and none full (~0.09 s), peak RSS +2-4 MB. The daemon keeps the default.
+#: with this ~19 and none full (~0.09 s), peak RSS +6-7 MB (bench/ab.py). The daemon keeps
+#: the default.
 ONE_SHOT_GC_THRESHOLD = (10_000, 50, 100)
 
 
