@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import sqlite3
 import subprocess
@@ -9,6 +10,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from conftest import REPO, run_cli
 from origin import Origin
 
@@ -203,3 +205,26 @@ def test_a_broken_feeds_opml_is_a_clear_error_not_a_traceback(tmp_path: Path) ->
     assert proc.returncode == 2
     assert "feeds.opml: not a usable OPML file" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_a_poll_pass_collects_garbage_less_often_then_restores_the_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aggregator import cli
+
+    (tmp_path / "config.toml").write_text(
+        '[feeds]\nopml = "feeds.opml"\n[store]\npath = "db/t.db"\n[publish]\ndir = "pub"\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "feeds.opml").write_bytes(write_opml([]))
+    seen: list[tuple[int, ...]] = []
+
+    async def fake_poll_once(*_a: object, **_k: object) -> int:
+        seen.append(gc.get_threshold())
+        return 0
+
+    monkeypatch.setattr(cli, "poll_once", fake_poll_once)
+    before = gc.get_threshold()
+    assert cli.main(["--config", str(tmp_path / "config.toml"), "poll", "--all"]) == 0
+    assert seen == [cli.ONE_SHOT_GC_THRESHOLD]  # ~420 -> ~19 collections in a new2 pass
+    assert gc.get_threshold() == before

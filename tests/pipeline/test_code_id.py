@@ -48,3 +48,31 @@ def test_the_real_caches_cover_the_modules_that_shape_them() -> None:
     assert {"aggregator.cluster.evidence", "aggregator.cluster.aliases"} <= set(keys)
     views = code_id.modules_of("aggregator.publish.view")
     assert "aggregator.normalize.item" in views  # the folding the headlines use
+
+
+def test_a_later_process_reuses_the_imports_found_without_parsing_again(
+    package: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache" / "code-imports.marshal"
+    monkeypatch.setattr(code_id, "_known", {})
+    monkeypatch.setattr(code_id, "_cache_file", None)
+    code_id.use_imports_cache(cache)
+    before = code_id.code_fingerprint("fppkg.a")
+    assert cache.exists()
+    # A new process: nothing known in memory, the file read back; no source is parsed.
+    monkeypatch.setattr(code_id, "_known", {})
+    monkeypatch.setattr(code_id, "_cache_file", None)
+    code_id.code_fingerprint.cache_clear()
+    code_id.use_imports_cache(cache)
+
+    def no_parse(*_a: object, **_k: object) -> None:
+        raise AssertionError("parsed a source whose imports were kept")
+
+    with monkeypatch.context() as m:
+        m.setattr(code_id.ast, "parse", no_parse)
+        assert code_id.code_fingerprint("fppkg.a") == before
+    # A source that changed is parsed again: its new import is followed.
+    (package / "c.py").write_text("from fppkg import d\nVALUE = 1\n")
+    code_id.code_fingerprint.cache_clear()
+    assert code_id.modules_of("fppkg.a") == ["fppkg", "fppkg.a", "fppkg.b", "fppkg.c", "fppkg.d"]
+    assert code_id.code_fingerprint("fppkg.a") != before
