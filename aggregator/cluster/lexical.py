@@ -52,10 +52,10 @@ _NATIVE_LO, _NATIVE_HI = NATIVE, chr(ord(NATIVE) + 1)
 
 #: Han runs whose terms :class:`_WordTerms` keeps (then it starts over): feeds repeat runs
 #: across items (names, places, set phrases; syndicated leads), and a run's terms depend on
-#: nothing else (the same glossary).
-MAX_MEMO_RUNS = 50_000
-#: Latin words whose term :data:`_LATIN_TERMS` keeps (then it starts over).
-MAX_MEMO_WORDS = 100_000
+#: nothing else (the same glossary). ~180 B an entry: ≤ ~3 MB.
+MAX_MEMO_RUNS = 16_384
+#: Latin tokens whose term :data:`_LATIN_TERMS` keeps (then it starts over); ≤ ~3 MB.
+MAX_MEMO_WORDS = 16_384
 
 
 class _WordTerms(dict[str, tuple[str, ...]]):
