@@ -357,14 +357,15 @@ class EventClusterer(Machinery):
         cos_all = vecs @ q
         cross_all = np.array([m != lang for m in langs], dtype=bool)
         adj_all = cos_all + self.w.cross_lingual_bonus * cross_all
+        adj_vals = adj_all.tolist()  # ≤ 64 values a candidate, read in Python
         best: tuple[float, int, dict[str, Any]] | None = None
         clean: list[tuple[float, int]] = []
         bar = self.w.join_score + self.w.merge_margin  # what a merge needs (see assign)
         for i, ev in enumerate(events):
-            adj = adj_all[bounds[i] : bounds[i + 1]]
+            a, b = bounds[i], bounds[i + 1]
             floor = None if best is None else min(best[0], bar)
             score, parts = self._score_event(
-                ev, adj, rows[bounds[i] : bounds[i + 1]], t, keys, lexv, lang, floor
+                ev, adj_vals[a:b], rows[a:b], t, keys, lexv, lang, floor
             )
             if not parts["conflicts"]:
                 clean.append((score, ev.id))
@@ -417,7 +418,7 @@ class EventClusterer(Machinery):
     def _score_event(
         self,
         ev: EventState,
-        adj: npt.NDArray[np.floating[Any]],
+        vals: list[float],
         rows: list[int],
         t: float,
         keys: ItemKeys,
@@ -430,8 +431,7 @@ class EventClusterer(Machinery):
         (``lexscore``)."""
         w = self.w
         # ≤ 64 values: Python's sort and sum equal numpy's stable argsort and mean, no overhead.
-        vals = adj.tolist()
-        order = sorted(range(len(vals)), key=vals.__getitem__, reverse=True)
+        order = sorted(range(len(vals)), key=vals.__getitem__, reverse=True) if vals[1:2] else [0]
         top = [vals[j] for j in order[:TOP_K_MEAN]]
         cos_max, cos_mean = top[0], sum(top) / len(top)
         if ev.first <= t <= ev.updated:
@@ -439,7 +439,7 @@ class EventClusterer(Machinery):
         else:
             dt_days = min(abs(t - ev.first), abs(t - ev.updated)) / 86400.0
         time_f = math.exp(-(dt_days**2) / (2 * TIME_SIGMA_DAYS**2))
-        shared = sorted(k for k in keys.all if k in ev.keys)
+        shared = sorted(keys.all & ev.keys)
         # A key in both headlines counts fully; one seen only in a lead counts half (leads
         # name every official and figure of the day, headlines name the story).
         shared_w = min(

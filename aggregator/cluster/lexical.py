@@ -22,6 +22,7 @@ import sys
 from array import array
 from collections import Counter
 from collections.abc import Container, Iterable, Iterator, Mapping
+from itertools import repeat
 
 from aggregator.cluster.cedict import MAX_WORD_CHARS, Glossary, english_words, glossary
 from aggregator.cluster.embed import fold_chinese
@@ -46,6 +47,15 @@ TermVector = dict[str, float]
 #: Prefix of a glossed Chinese word's own form in a term count (the gloss words stand for it
 #: in the shared space; the prefixed form is only compared between two Chinese reports).
 NATIVE = "="
+_NATIVE_LO, _NATIVE_HI = NATIVE, chr(ord(NATIVE) + 1)
+
+
+#: Han runs whose terms :class:`_WordTerms` keeps (then it starts over): feeds repeat runs
+#: across items (names, places, set phrases; syndicated leads), and a run's terms depend on
+#: nothing else (the same glossary). ~180 B an entry: ≤ ~3 MB.
+MAX_MEMO_RUNS = 16_384
+#: Latin tokens whose term :data:`_LATIN_TERMS` keeps (then it starts over); ≤ ~3 MB.
+MAX_MEMO_WORDS = 16_384
 
 
 class _WordTerms(dict[str, tuple[str, ...]]):
@@ -53,13 +63,15 @@ class _WordTerms(dict[str, tuple[str, ...]]):
     :data:`NATIVE`; or the word itself when unglossed; nothing for one unglossed character),
     computed once per word of one :class:`~aggregator.cluster.cedict.Glossary`. Keys are
     only what segmenting yields (headwords, single characters), so it is bounded by the
-    dictionary plus the Han characters."""
+    dictionary plus the Han characters. ``runs``: Han run → its terms (:func:`_han_terms`),
+    at most :data:`MAX_MEMO_RUNS`."""
 
-    __slots__ = ("glossary",)
+    __slots__ = ("glossary", "runs")
 
     def __init__(self, g: Glossary) -> None:
         super().__init__()
         self.glossary = g
+        self.runs: dict[str, tuple[str, ...]] = {}
 
     def __missing__(self, word: str) -> tuple[str, ...]:
         english = self.glossary.glosses[word]  # a headword or one character: () unglossed
@@ -71,6 +83,16 @@ class _WordTerms(dict[str, tuple[str, ...]]):
         else:
             got = ()
         self[word] = got
+        return got
+
+    def run_terms(self, run: str) -> tuple[str, ...]:
+        """:func:`_han_terms` of ``run``, computed once per run."""
+        runs = self.runs
+        got = runs.get(run)
+        if got is None:
+            if len(runs) >= MAX_MEMO_RUNS:
+                runs.clear()
+            got = runs[run] = tuple(_han_terms(run, self.glossary.words, self))
         return got
 
 
@@ -89,6 +111,23 @@ def release_word_terms() -> None:
     """Forget the word → terms memo (and the glossary it holds): a one-shot pass is done."""
     global _word_terms
     _word_terms = None
+    _LATIN_TERMS.clear()
+
+
+class _LatinTerms(dict[str, tuple[str, ...]]):
+    """Latin token (``[A-Za-z0-9]+``) → its term (``english_words`` of it, interned): none
+    for a stop word or a single character. ``english_words`` of tokens joined by spaces is
+    the concatenation of each token's, since it lower-cases ASCII and splits on non-word
+    characters only, so a text's Latin terms are its tokens' terms in order."""
+
+    def __missing__(self, token: str) -> tuple[str, ...]:
+        if len(self) >= MAX_MEMO_WORDS:
+            self.clear()
+        got = self[token] = tuple(map(sys.intern, english_words(token)))
+        return got
+
+
+_LATIN_TERMS = _LatinTerms()
 
 
 def _han_terms(run: str, words: Container[str], word_terms: _WordTerms) -> list[str]:
@@ -112,25 +151,19 @@ def terms(title: str, lead: str, *, gloss: bool = True) -> Counter[str]:
     which only ever match other Chinese text."""
     text = fold_chinese(f"{title}\n{title}\n{lead}"[: MAX_TEXT_CHARS + 2 * len(title)])
     seq: list[str] = []  # every term occurrence in order: Counter(seq) keeps that order
-    latin: list[str] = []
-    words: Container[str] = ()
+    latin: list[str] = []  # the Latin terms, after every Han one
     word_terms: _WordTerms | None = None
-    runs: dict[str, list[str]] = {}  # this text's runs (the headline comes twice)
     if gloss and _HAN.search(text):
-        g = glossary()
-        words, word_terms = g.words, _terms_of_words(g)
+        word_terms = _terms_of_words(glossary())
+    latin_terms = _LATIN_TERMS
     for run in _HAN_OR_LATIN.findall(text):
-        if not _HAN.match(run):
-            latin.append(run)
-            continue
-        if word_terms is None:
+        if run < "\u3400":  # an ASCII run (every Han range starts at U+3400)
+            latin.extend(latin_terms[run])
+        elif word_terms is None:
             seq.extend(run[i : i + 2] for i in range(max(1, len(run) - 1)))
-            continue
-        got = runs.get(run)
-        if got is None:
-            got = runs[run] = _han_terms(run, words, word_terms)
-        seq.extend(got)
-    seq.extend(map(sys.intern, english_words(" ".join(latin))))
+        else:
+            seq.extend(word_terms.run_terms(run))
+    seq.extend(latin)
     return Counter(seq)
 
 
@@ -162,6 +195,23 @@ class _TfMemo(dict[int, float]):
 _TF = _TfMemo()
 
 
+class _IdfOfCount(dict[int, float]):
+    """Document frequency → idf, for one ``n_docs`` (the expression of :meth:`DocFreq.idf`)."""
+
+    __slots__ = ("n1",)
+
+    def __init__(self, n_docs: int) -> None:
+        super().__init__()
+        self.n1 = n_docs + 1
+
+    def __missing__(self, d: int) -> float:
+        v = self[d] = math.log(self.n1 / (d + 1)) + 1.0
+        return v
+
+
+_PLUS_ONE = (1).__add__
+
+
 class DocFreq:
     """Online document frequencies with a bounded table (see the module docstring)."""
 
@@ -179,6 +229,7 @@ class DocFreq:
         self.weighed_since_change = 0
         #: Bumped by every change: a :meth:`snapshot` is current while they are equal.
         self.generation = 0
+        self._idf_of_count: _IdfOfCount | None = None
 
     def snapshot(self) -> DocFreq:
         """A copy of the current state (weighing against it gives what weighing against this
@@ -201,8 +252,8 @@ class DocFreq:
         self.weighed_since_change = 0
         self.n_docs += 1
         df = self.df
-        for t in counts:
-            df[t] = df.get(t, 0) + 1
+        # df[t] = df.get(t, 0) + 1 per term, in the counts' order (its keys are distinct)
+        df.update(zip(counts, map(_PLUS_ONE, map(df.get, counts, repeat(0))), strict=True))
         self._changed.update(counts)
         if len(df) > self.max_terms:
             self._forget()
@@ -218,12 +269,20 @@ class DocFreq:
             self._changed.update(gone)
             floor += 1
 
+    def idf_of_count(self) -> _IdfOfCount:
+        """idf per document frequency at the current ``n_docs`` (kept while it holds)."""
+        got = self._idf_of_count
+        if got is None or got.n1 != self.n_docs + 1:
+            got = self._idf_of_count = _IdfOfCount(self.n_docs)
+        return got
+
     def idf(self, term: str) -> float:
         return math.log((self.n_docs + 1) / (self.df.get(term, 0) + 1)) + 1.0
 
     def take_changes(self) -> tuple[int, list[tuple[str, int]]]:
         """``(n_docs, [(term, df)…])`` changed since the last call (df 0: forgotten)."""
-        rows = [(t, self.df.get(t, 0)) for t in sorted(self._changed)]
+        terms = sorted(self._changed)
+        rows = list(zip(terms, map(self.df.get, terms, repeat(0)), strict=True))
         self._changed.clear()
         return self.n_docs, rows
 
@@ -248,14 +307,15 @@ def split(pairs: Iterable[tuple[str, int]], native: bool) -> Parts:
     on terms whose first character could be Han (every Han range starts at U+3400 or
     later). Terms are not interned here: ``weigh_chosen(…, intern=True)`` interns the few
     it keeps."""
+    # A term starts with NATIVE ("=") exactly when "=" <= term < ">".
     if not native:
-        return [tc for tc in pairs if not tc[0].startswith(NATIVE)], None
+        return [tc for tc in pairs if not _NATIVE_LO <= tc[0] < _NATIVE_HI], None
     han = _HAN.match
     shared: list[tuple[str, int]] = []
     nat: list[tuple[str, int]] = []
     for tc in pairs:
         t = tc[0]
-        if t.startswith(NATIVE):
+        if _NATIVE_LO <= t < _NATIVE_HI:
             nat.append(tc)
         else:
             shared.append(tc)
@@ -274,11 +334,9 @@ def weigh_chosen(chosen: list[tuple[str, int]], df: DocFreq, *, intern: bool = F
             return _unit([(t, -nv) for nv, t in top], intern)
         return _unit([(t, tf[c] * idf[t]) for t, c in chosen], intern)
     df.weighed_since_change += 1
-    n1 = df.n_docs + 1
-    table = df.df
-    pairs = [
-        (t, (1.0 + math.log(c)) * (math.log(n1 / (table.get(t, 0) + 1)) + 1.0)) for t, c in chosen
-    ]
+    # (1 + ln tf) · idf: the same two factors, each computed once per value (count, df)
+    of_count, get = df.idf_of_count(), df.df.get
+    pairs = [(t, _TF[c] * of_count[get(t, 0)]) for t, c in chosen]
     if len(pairs) > MAX_TERMS:
         # Highest weight first, ties by term: (-weight, term) tuples sort that way unaided.
         top = sorted([(-v, t) for t, v in pairs])[:MAX_TERMS]
@@ -331,14 +389,15 @@ def cosine(a: AnyVector, b: AnyVector) -> float:
     if isinstance(a, Packed):  # both packed
         a = a.as_dict()
     if isinstance(b, Packed):  # walk the packed one, look up in the dict
-        return sum(w * a[t] for t, w in b.items() if t in a)
+        return sum([w * a[t] for t, w in b.items() if t in a])
     if len(a) > len(b):
         a, b = b, a
-    return sum(v * b[t] for t, v in a.items() if t in b)
+    return sum([v * b[t] for t, v in a.items() if t in b])
 
 
 #: Shared int objects for profile slots (ints above 256 are otherwise one object per entry).
 _SLOTS = tuple(range(8192))
+_N_SLOTS = len(_SLOTS)
 
 
 class Profile:
@@ -375,15 +434,19 @@ class Profile:
             self._put(slot, self._one.items())
             self._one = None
         vals = self._vals
+        norm2 = self.norm2
         for t, x in v.items():
             j = slot.get(t)
-            if j is None:  # old 0.0: the sum is x, the norm grows by x²
-                self._put(slot, ((t, x),))
-                self.norm2 += x * x
+            if j is None:  # old 0.0: the sum is x, the norm grows by x² (as _put does)
+                n = len(vals)
+                slot[t] = _SLOTS[n] if n < _N_SLOTS else n
+                vals.append(x)
+                norm2 += x * x
             else:
                 old = vals[j]
                 vals[j] = old + x
-                self.norm2 += 2 * old * x + x * x
+                norm2 += 2 * old * x + x * x
+        self.norm2 = norm2
 
     def _put(self, slot: dict[str, int], items: Iterable[tuple[str, float]]) -> None:
         vals = self._vals
@@ -399,4 +462,4 @@ class Profile:
             return cosine(v, self._one) / math.sqrt(self.norm2)
         slot, vals = self._slot, self._vals
         assert slot is not None
-        return sum(x * vals[slot[t]] for t, x in v.items() if t in slot) / math.sqrt(self.norm2)
+        return sum([x * vals[slot[t]] for t, x in v.items() if t in slot]) / math.sqrt(self.norm2)
