@@ -86,3 +86,24 @@ def test_make_records_equals_make_record() -> None:
         assert got.shingles.han.tolist() == want.shingles.han.tolist()
         assert got.shingles.words.tolist() == want.shingles.words.tolist()
         assert got.title_shingles.tolist() == want.title_shingles.tolist()
+
+
+def test_add_keys_writes_every_row_as_executemany_did() -> None:
+    """NearDupIndex.add_keys (multi-row statements, chunked) stores the rows the old
+    executemany stored, also past one statement's row count and with repeated keys."""
+    import sqlite3
+
+    from aggregator.store.band_index import ADD_ROWS_PER_STATEMENT, NearDupIndex
+
+    rng = random.Random(9)
+    ours, theirs = sqlite3.connect(":memory:"), sqlite3.connect(":memory:")
+    index, _ = NearDupIndex(ours), NearDupIndex(theirs)
+    for item_id, n in enumerate([0, 1, 34, ADD_ROWS_PER_STATEMENT, 2 * ADD_ROWS_PER_STATEMENT + 5]):
+        keys = [rng.getrandbits(64) - 2**63 for _ in range(n)] + [7, 7]
+        index.add_keys(item_id, keys, "2026-11-20T00:00:00Z")
+        theirs.executemany(
+            "INSERT OR IGNORE INTO minhash_bands (band_key, item_id, at_s) VALUES (?, ?, ?)",
+            [(k, item_id, 1795132800) for k in keys],  # 2026-11-20
+        )
+    sql = "SELECT band_key, item_id, at_s FROM minhash_bands ORDER BY band_key, item_id"
+    assert ours.execute(sql).fetchall() == theirs.execute(sql).fetchall()
