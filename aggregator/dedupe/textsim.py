@@ -102,11 +102,19 @@ def _word_id(word: str) -> int:
 
 
 def _word_id_array(words: list[str]) -> U64:
-    """``_word_id`` of each word, as a new array."""
+    """``_word_id`` of each word, as a new array. Words not seen yet are added first (one
+    set difference), so that every word is then read by the fast ``map``; only when they do
+    not fit in the cache does every word go through ``_word_id``."""
     try:
         return np.fromiter(map(_WORD_IDS.__getitem__, words), dtype=np.uint64, count=len(words))
-    except KeyError:  # some word not seen yet: look every one up through _word_id
+    except KeyError:
+        pass
+    missing = set(words).difference(_WORD_IDS)
+    if len(_WORD_IDS) + len(missing) > WORD_ID_CACHE_SIZE:
         return np.fromiter(map(_word_id, words), dtype=np.uint64, count=len(words))
+    for word in missing:
+        _WORD_IDS[word] = _blake_id(word)
+    return np.fromiter(map(_WORD_IDS.__getitem__, words), dtype=np.uint64, count=len(words))
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from aggregator.dedupe import neardup, textsim
+from aggregator.dedupe import batch, neardup, textsim
 from aggregator.dedupe.exact import DupMatch
 from aggregator.models import Item
 from aggregator.store import bands
@@ -83,15 +83,29 @@ class NearDuplicates:
         bands.replace_bands(self.store, rows(), textsim.SKETCH_ID)
         return len(items)
 
-    def check(self, item: Item) -> tuple[DupMatch | None, NearProbe]:
-        """The original ``item`` nearly duplicates (or None), and the probe to pass to
-        :meth:`add` if it is stored as an original (its band keys are computed once)."""
+    def make_probes(self, items: Sequence[Item]) -> list[NearProbe]:
+        """The probe of each completed item (:meth:`check`), made for all at once
+        (:mod:`aggregator.dedupe.batch`: the same records and keys as one by one, at a
+        fraction of the fixed numpy and MinHash cost per item)."""
         from aggregator.normalize.item import fold_for_matching
 
         # item.match_text is the folded text (normalize.complete_item): fold only the title.
-        rec = neardup.make_record(0, item.lang, fold_for_matching(item.title), item.match_text)
-        keys = self.index.keys(textsim.sketch(rec.shingles))
-        probe = NearProbe(keys, rec)
+        recs = batch.make_records(
+            [(0, it.lang, fold_for_matching(it.title), it.match_text) for it in items]
+        )
+        sigs = batch.sketch_many([r.shingles for r in recs])
+        keys = batch.band_keys_many(sigs, self.index.bands, self.index.rows, self.index.lead_bands)
+        return [NearProbe(k, r) for k, r in zip(keys, recs, strict=True)]
+
+    def check(
+        self, item: Item, probe: NearProbe | None = None
+    ) -> tuple[DupMatch | None, NearProbe]:
+        """The original ``item`` nearly duplicates (or None), and the probe to pass to
+        :meth:`add` if it is stored as an original (its band keys are computed once).
+        ``probe``: the item's probe if already made (:meth:`make_probes`)."""
+        if probe is None:
+            probe = self.make_probes([item])[0]
+        rec, keys = probe.record, probe.keys
         around = None
         if self.window_s is not None:
             around = (item.published_at or item.fetched_at, self.window_s)

@@ -40,6 +40,7 @@ from aggregator.parse.document import ParseError
 from aggregator.parse.pool import ParsePool
 from aggregator.parse.splice import entry_fingerprints, splice_known_entries
 from aggregator.pipeline.plan import (
+    EntryAction,
     NewEntry,
     PollFacts,
     Revision,
@@ -56,7 +57,7 @@ from aggregator.store.status import write_failure_kind
 
 if TYPE_CHECKING:
     from aggregator.pipeline.cluster_pass import EventBuilder
-    from aggregator.pipeline.near_duplicates import NearDuplicates
+    from aggregator.pipeline.near_duplicates import NearDuplicates, NearProbe
 
 log = logging.getLogger("aggregator.pipeline.refresh")
 
@@ -366,11 +367,25 @@ class Pipeline:
             built, feed_id=feed.id, by_guid=by_guid, by_url=by_url, malformed=parsed.malformed
         )
         at = utc_iso(now)
+        probes = self._probes(actions)
         for action in actions:
             if isinstance(action, Revision):
                 self._revise(action, at, out)
             elif isinstance(action, NewEntry):
-                self._insert_new(action, at, out)
+                self._insert_new(action, at, out, probes.get(id(action)))
+
+    def _probes(self, actions: Sequence[EntryAction]) -> dict[int, NearProbe]:
+        """Complete the new entries' items and make their near-duplicate probes, all at
+        once (``NearDuplicates.make_probes``), keyed by ``id(action)``. An item found to be an
+        exact duplicate never uses its probe (the same decisions as one by one)."""
+        new = [a for a in actions if isinstance(a, NewEntry)]
+        for a in new:
+            complete_item(a.item, a.lang_hint)  # fills the item in place
+        near = self.near if new else None
+        if near is None:
+            return {}
+        found = near.make_probes([a.item for a in new])
+        return {id(a): p for a, p in zip(new, found, strict=True)}
 
     def _revise(self, action: Revision, at: str, out: FeedOutcome) -> None:
         self.store.revise_item(action.old.id, complete_item(action.item, action.lang_hint))
@@ -380,14 +395,17 @@ class Pipeline:
         if action.old.event_id is not None:
             self.store.refresh_event(action.old.event_id, updated_at=at)
 
-    def _insert_new(self, action: NewEntry, at: str, out: FeedOutcome) -> None:
-        """Dedupe a new item against everything stored (this poll's items included), insert
-        it, and record the duplicate decision if any."""
-        item = complete_item(action.item, action.lang_hint)
+    def _insert_new(
+        self, action: NewEntry, at: str, out: FeedOutcome, probe: NearProbe | None = None
+    ) -> None:
+        """Dedupe a new item (completed by :meth:`_probes`) against everything stored (this
+        poll's items included), insert it, and record the duplicate decision if any."""
+        item = action.item
         match = dedupe.find_exact_duplicate(item, self.store) if self.cfg.dedupe.enabled else None
-        probe = None
         if match is None and self.near is not None:
-            match, probe = self.near.check(item)
+            match, probe = self.near.check(item, probe)
+        else:
+            probe = None
         if match is not None:
             item.duplicate_of = match.original_id
         item_id = self.store.insert_item(item)

@@ -6,6 +6,7 @@ dedupe stage (pure), the rows and their queries live here.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable
@@ -19,6 +20,17 @@ from aggregator.dedupe.neardup import (
     band_keys,
 )
 from aggregator.dedupe.textsim import U32
+
+#: Band rows per INSERT statement in :meth:`NearDupIndex.add_keys` (an item has 24-44 keys;
+#: 3 parameters a row stays far below SQLite's parameter limit).
+ADD_ROWS_PER_STATEMENT = 128
+
+
+@functools.lru_cache(maxsize=ADD_ROWS_PER_STATEMENT)
+def _insert_rows_sql(rows: int) -> str:
+    """``INSERT OR IGNORE`` of ``rows`` band rows (``band_key, item_id, at_s`` each)."""
+    marks = ",".join(["(?, ?, ?)"] * rows)
+    return f"INSERT OR IGNORE INTO minhash_bands (band_key, item_id, at_s) VALUES {marks}"
 
 
 def _epoch_s(iso: str) -> int:
@@ -67,10 +79,15 @@ class NearDupIndex:
     def add_keys(self, item_id: int, keys: list[int], at: str) -> None:
         """Index an item by its band keys (:meth:`keys`) at ISO-8601 time ``at``."""
         at_s = _epoch_s(at)
-        self.conn.executemany(
-            "INSERT OR IGNORE INTO minhash_bands (band_key, item_id, at_s) VALUES (?, ?, ?)",
-            [(k, item_id, at_s) for k in keys],
-        )
+        # One statement of up to ADD_ROWS_PER_STATEMENT rows rather than executemany's one
+        # step per row: 0.111 -> 0.083 ms per item of 34 keys (/tmp micro-benchmark, file
+        # store, 70 items per commit; the same rows in the same order).
+        for start in range(0, len(keys), ADD_ROWS_PER_STATEMENT):
+            chunk = keys[start : start + ADD_ROWS_PER_STATEMENT]
+            args: list[int] = []
+            for k in chunk:
+                args += (k, item_id, at_s)
+            self.conn.execute(_insert_rows_sql(len(chunk)), args)
 
     def candidates(self, sig: U32, exclude: Iterable[int] = ()) -> list[int]:
         """Items sharing at least one band with ``sig``, most shared bands first, at most
