@@ -86,9 +86,7 @@ def main() -> int:
     args = ap.parse_args()
     peer.become_subreaper()
     now = datetime.now(UTC).replace(microsecond=0)
-    items = peer.make_items(peer.sentence_pools(), args.feeds, args.items, now)
-    origin = peer.Origin(peer.make_versions(items, args.items, now))
-    urls = [origin.url(n) for n in range(args.feeds)]
+    origin, urls = peer.workload(args.feeds, args.items, now)
     tmp = Path(tempfile.mkdtemp(prefix="pass-decisions-"))
     ctx = peer.Ctx(args.venv, origin, urls, tmp / "urls.txt", 1, peer.CHILD_TIMEOUT_S)
     tool = peer.Tool("ours", "ours", "ours", "none")

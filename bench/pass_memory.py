@@ -268,14 +268,12 @@ def main() -> int:
 
     peer.become_subreaper()
     now = datetime.now(UTC).replace(microsecond=0)
-    items = peer.make_items(peer.sentence_pools(), args.feeds, args.items, now)
-    origin = peer.Origin(peer.make_versions(items, args.items, now))
+    origin, urls = peer.workload(args.feeds, args.items, now)
     tmp = Path(tempfile.mkdtemp(prefix="pass-memory-"))
     tree = str(args.tree.resolve()) if args.tree else None
     if tree:
         os.environ["PYTHONPATH"] = tree
     peer.compile_package(args.venv, tree)
-    urls = [origin.url(n) for n in range(args.feeds)]
     ctx = peer.Ctx(args.venv, origin, urls, tmp / "urls.txt", 1, peer.CHILD_TIMEOUT_S)
     tool = peer.Tool("ours", "ours", "ours", args.backend or None)
     target = next(p for p in peer.PASSES if p.key == args.pass_)

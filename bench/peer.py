@@ -184,6 +184,14 @@ def make_doc(n: int, items: list[Item], ks: range, build: datetime) -> bytes:
     return doc.encode("utf-8")
 
 
+def workload(feeds: int, per_feed: int, now: datetime) -> tuple[Origin, list[str]]:
+    """This benchmark's feeds (WMT21 text, :func:`make_items`) served by a local ETag origin
+    (:func:`make_versions`), and their URLs."""
+    items = make_items(sentence_pools(), feeds, per_feed, now)
+    origin = Origin(make_versions(items, per_feed, now))
+    return origin, [origin.url(n) for n in range(feeds)]
+
+
 def make_versions(items: list[list[Item]], per_feed: int,
                   now: datetime) -> dict[str, list[bytes]]:
     """v1: items 0..per_feed-1; v1b: the same with lastBuildDate an hour later; v2: two new
@@ -676,9 +684,7 @@ def main(argv: list[str] | None = None) -> int:
     started = datetime.now(UTC)
     mach = machine()
     now = started.replace(microsecond=0)
-    items = make_items(sentence_pools(), args.feeds, args.items, now)
-    origin = Origin(make_versions(items, args.items, now))
-    urls = [origin.url(n) for n in range(args.feeds)]
+    origin, urls = workload(args.feeds, args.items, now)
     tmp = Path(tempfile.mkdtemp(prefix="peer-bench-"))
     urls_file = tmp / "urls.txt"
     urls_file.write_text("\n".join(urls) + "\n", encoding="utf-8")

@@ -34,11 +34,9 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=Path("/tmp/aggregator-profile"))
     args = ap.parse_args()
     now = datetime.now(UTC)
-    items = peer.make_items(peer.sentence_pools(), args.feeds, args.items, now)
-    origin = peer.Origin(peer.make_versions(items, args.items, now))
+    origin, urls = peer.workload(args.feeds, args.items, now)
     shutil.rmtree(args.out, ignore_errors=True)
     try:
-        urls = [origin.url(n) for n in range(args.feeds)]
         peer.write_ours_dir(args.out / "new", urls, args.backend or None)
         for name, version in (("new", "v1"), ("new2", "v2")):
             if name == "new2":

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-#: The conflict kind of stated dates (see :func:`_dates_conflict`).
+#: The conflict kind of stated dates (see :func:`dates_conflict`).
 DATE_KIND = "date"
 DATE_PREFIX = "date:"
 #: Two reports whose stated dates (``date:MM-DD`` keys of headline or lead) are all more than

@@ -80,8 +80,7 @@ class NearDupIndex:
         """Index an item by its band keys (:meth:`keys`) at ISO-8601 time ``at``."""
         at_s = _epoch_s(at)
         # One statement of up to ADD_ROWS_PER_STATEMENT rows rather than executemany's one
-        # step per row: 0.111 -> 0.083 ms per item of 34 keys (/tmp micro-benchmark, file
-        # store, 70 items per commit; the same rows in the same order).
+        # step per row (the same rows in the same order; docs/session-7/report-ingest-7.md).
         for start in range(0, len(keys), ADD_ROWS_PER_STATEMENT):
             chunk = keys[start : start + ADD_ROWS_PER_STATEMENT]
             args: list[int] = []
