@@ -394,27 +394,6 @@ class EventClusterer(Machinery):
             entities.conflicts_between(ea.conflict_title, ea.keys, eb.conflict_title, eb.keys)
         )
 
-    def merge_events(self, keep: int, drop: int) -> None:
-        """Move every member of event ``drop`` into ``keep`` (the caller moves them in the
-        store too); ``drop`` is forgotten."""
-        self._undefer(keep, drop)
-        ek, ed = self._events[keep], self._events.pop(drop)
-        for row in ed.rows:
-            self._row_event[row] = keep
-            self._members[row] = dataclasses.replace(self._members[row], event_id=keep)
-            ek.profile.add(self._lex[row])
-            if row in self._nat:
-                ek.native.add(self._nat[row])
-        ek.rows.extend(ed.rows)
-        ek.langs.extend(ed.langs)
-        ek.titles.extend(ed.titles)
-        ek.first = min(ek.first, ed.first)
-        ek.updated = max(ek.updated, ed.updated)
-        ek.keys |= ed.keys
-        ek.title_keys |= ed.title_keys
-        for kind, ks in ed.conflict_title.items():
-            ek.conflict_title.setdefault(kind, set()).update(ks)
-
     def _score_event(
         self,
         ev: EventState,
@@ -451,11 +430,14 @@ class EventClusterer(Machinery):
             ),
         )
         # The same disaster in the same place, named in both headlines: a follow-up (a toll,
-        # a rescue) of that event, however differently worded.
-        sig = bool(w.w_signature) and entities.same_disaster(keys.title, ev.title_keys)
+        # a rescue) of that event, however differently worded; the same two people named in
+        # both: reports of their meeting (the meeting route, ``routes.by_meeting``).
+        dis = bool(w.w_signature) and entities.same_disaster(keys.title, ev.title_keys)
+        meet = entities.same_meeting(keys.title, ev.title_keys)
         conflicts = entities.conflicts_between(keys.conflict, keys.all, ev.conflict_title, ev.keys)
-        if sig:
+        if dis:
             conflicts = entities.within_occurrence(conflicts, keys.title, ev.title_keys)
+        sig = dis or (meet and bool(w.w_signature))
         n_num = conflicts.count("num")
         # Conflicting entities (two countries, central banks, venues) mean shared wording is
         # a template ("X cuts rates by a quarter point"): lexical evidence then counts nothing.
@@ -466,7 +448,8 @@ class EventClusterer(Machinery):
         if w.lex_route != math.inf and not conflicts:
             self._undefer(ev.id)
         route = routes.by_words(w.lex_route, lang, rows, order[:LEX_MEMBERS], self, lexv, conflicts)
-        if floor is not None and not route and lam >= 0:
+        met = routes.by_meeting(w.meeting_days, meet, dt_days, conflicts)
+        if floor is not None and not route and not met and lam >= 0:
             bound = lexscore.linear(w, lexscore.upper(w.lex_zh_gloss), *args)
             if bound < floor:
                 return bound, {"conflicts": conflicts}
@@ -477,8 +460,9 @@ class EventClusterer(Machinery):
         )
         lex = max(lex_member, lex_profile)
         score = lexscore.linear(w, lex, *args)
-        return max(score, w.join_score) if route else score, {
+        return max(score, w.join_score) if route or met else score, {
             "lex_route": route,
+            "meeting_route": met,
             "cos_max_adj": round(cos_max, 4),
             "cos_mean_topk": round(cos_mean, 4),
             "lex": round(lex, 4),
@@ -489,7 +473,8 @@ class EventClusterer(Machinery):
             "time": round(time_f, 4),
             "shared": shared,
             "shared_weight": round(shared_w, 3),
-            "same_disaster": sig,
+            "same_disaster": dis,
+            "same_meeting": meet,
             "conflicts": conflicts,
         }
 
