@@ -64,6 +64,8 @@ __all__ = [
 ]
 
 FloatVector = npt.NDArray[np.float32]
+#: A candidate without conflicting evidence: (score, event id, shares a signature).
+Scored = tuple[float, int, bool]
 
 #: Nearest member rows fetched from the index before grouping by event. 64 rows hold ≥ 8
 #: distinct events in practice; more costs argpartition time, not recall.
@@ -285,12 +287,9 @@ class EventClusterer(Machinery):
         score, eid, feats, others = self._score(qc, lang, t, ItemKeys(evidence), lexv, cands)
         feats["candidates"] = len(cands)
         if score >= self.w.join_score:
-            bar = self.w.join_score + self.w.merge_margin
-            merge = tuple(
-                e for s, e in others if e != eid and s >= bar and not self._events_conflict(eid, e)
-            )
+            merge = self._merge_targets(eid, bool(feats["signature"]), others)
             if merge:
-                feats["merge_with"] = {str(e): round(s, 4) for s, e in others if e in merge}
+                feats["merge_with"] = {str(e): round(s, 4) for s, e, _ in others if e in merge}
             return Assignment(item.item_id, eid, RULE_JOIN, score, feats, evidence, merge)
         feats["nearest_event_id"] = eid
         return Assignment(item.item_id, None, RULE_NEW, score, feats, evidence)
@@ -336,9 +335,9 @@ class EventClusterer(Machinery):
         keys: ItemKeys,
         lexv: ItemLex,
         cands: list[int],
-    ) -> tuple[float, int, dict[str, Any], list[tuple[float, int]]]:
+    ) -> tuple[float, int, dict[str, Any], list[Scored]]:
         """Score every candidate event; returns the best (first on ties) with its features, and
-        every candidate without conflicting evidence as ``(score, event id)``.
+        every candidate without conflicting evidence as ``(score, event id, signature)``.
 
         The members of all candidates are fetched, centred and multiplied with ``q`` in one
         go; the features dict is built for the winner only.
@@ -359,8 +358,8 @@ class EventClusterer(Machinery):
         adj_all = cos_all + self.w.cross_lingual_bonus * cross_all
         adj_vals = adj_all.tolist()  # ≤ 64 values a candidate, read in Python
         best: tuple[float, int, dict[str, Any]] | None = None
-        clean: list[tuple[float, int]] = []
-        bar = self.w.join_score + self.w.merge_margin  # what a merge needs (see assign)
+        clean: list[Scored] = []
+        bar = self.w.join_score + self.w.merge_margin  # a margin merge (_merge_targets)
         for i, ev in enumerate(events):
             a, b = bounds[i], bounds[i + 1]
             floor = None if best is None else min(best[0], bar)
@@ -368,7 +367,7 @@ class EventClusterer(Machinery):
                 ev, adj_vals[a:b], rows[a:b], t, keys, lexv, lang, floor
             )
             if not parts["conflicts"]:
-                clean.append((score, ev.id))
+                clean.append((score, ev.id, bool(parts.get("signature"))))
             if best is None or score > best[0]:
                 best = (score, i, parts)
         assert best is not None
@@ -386,6 +385,19 @@ class EventClusterer(Machinery):
     def has_event(self, event_id: int) -> bool:
         return event_id in self._events
 
+    def _merge_targets(self, eid: int, sig: bool, others: list[Scored]) -> tuple[int, ...]:
+        """Other open events the item joining ``eid`` belongs to: it scores ≥ join + margin
+        there, or ≥ join with a signature (``signature_merge``: one disaster in one place, the
+        same two people) shared with both events' headlines; never two that conflict."""
+        w = self.w
+        bar = w.join_score + w.merge_margin
+        sig_bar = w.join_score if w.signature_merge and sig else math.inf
+        return tuple(
+            e
+            for s, e, g in others
+            if e != eid and (s >= bar or (g and s >= sig_bar)) and not self._events_conflict(eid, e)
+        )
+
     def _events_conflict(self, a: int, b: int) -> bool:
         """Two events whose headlines carry conflicting evidence (two countries, central
         banks, figures…) are kept apart: same topic, different event."""
@@ -393,27 +405,6 @@ class EventClusterer(Machinery):
         return bool(
             entities.conflicts_between(ea.conflict_title, ea.keys, eb.conflict_title, eb.keys)
         )
-
-    def merge_events(self, keep: int, drop: int) -> None:
-        """Move every member of event ``drop`` into ``keep`` (the caller moves them in the
-        store too); ``drop`` is forgotten."""
-        self._undefer(keep, drop)
-        ek, ed = self._events[keep], self._events.pop(drop)
-        for row in ed.rows:
-            self._row_event[row] = keep
-            self._members[row] = dataclasses.replace(self._members[row], event_id=keep)
-            ek.profile.add(self._lex[row])
-            if row in self._nat:
-                ek.native.add(self._nat[row])
-        ek.rows.extend(ed.rows)
-        ek.langs.extend(ed.langs)
-        ek.titles.extend(ed.titles)
-        ek.first = min(ek.first, ed.first)
-        ek.updated = max(ek.updated, ed.updated)
-        ek.keys |= ed.keys
-        ek.title_keys |= ed.title_keys
-        for kind, ks in ed.conflict_title.items():
-            ek.conflict_title.setdefault(kind, set()).update(ks)
 
     def _score_event(
         self,
@@ -451,11 +442,14 @@ class EventClusterer(Machinery):
             ),
         )
         # The same disaster in the same place, named in both headlines: a follow-up (a toll,
-        # a rescue) of that event, however differently worded.
-        sig = bool(w.w_signature) and entities.same_disaster(keys.title, ev.title_keys)
+        # a rescue) of that event, however differently worded; the same two people named in
+        # both: reports of their meeting (the meeting route, ``routes.by_meeting``).
+        dis = bool(w.w_signature) and entities.same_disaster(keys.title, ev.title_keys)
+        meet = entities.same_meeting(keys.title, ev.title_keys)
         conflicts = entities.conflicts_between(keys.conflict, keys.all, ev.conflict_title, ev.keys)
-        if sig:
+        if dis:
             conflicts = entities.within_occurrence(conflicts, keys.title, ev.title_keys)
+        sig = dis or (meet and bool(w.w_signature))
         n_num = conflicts.count("num")
         # Conflicting entities (two countries, central banks, venues) mean shared wording is
         # a template ("X cuts rates by a quarter point"): lexical evidence then counts nothing.
@@ -466,7 +460,10 @@ class EventClusterer(Machinery):
         if w.lex_route != math.inf and not conflicts:
             self._undefer(ev.id)
         route = routes.by_words(w.lex_route, lang, rows, order[:LEX_MEMBERS], self, lexv, conflicts)
-        if floor is not None and not route and lam >= 0:
+        met = routes.by_meeting(w.meeting_days, meet, dt_days, conflicts)
+        # A signature candidate is scored exactly: it may take part in a merge (_merge_targets).
+        exact = route or met or (sig and w.signature_merge)
+        if floor is not None and not exact and lam >= 0:
             bound = lexscore.linear(w, lexscore.upper(w.lex_zh_gloss), *args)
             if bound < floor:
                 return bound, {"conflicts": conflicts}
@@ -477,8 +474,9 @@ class EventClusterer(Machinery):
         )
         lex = max(lex_member, lex_profile)
         score = lexscore.linear(w, lex, *args)
-        return max(score, w.join_score) if route else score, {
+        return max(score, w.join_score) if route or met else score, {
             "lex_route": route,
+            "meeting_route": met,
             "cos_max_adj": round(cos_max, 4),
             "cos_mean_topk": round(cos_mean, 4),
             "lex": round(lex, 4),
@@ -489,7 +487,9 @@ class EventClusterer(Machinery):
             "time": round(time_f, 4),
             "shared": shared,
             "shared_weight": round(shared_w, 3),
-            "same_disaster": sig,
+            "same_disaster": dis,
+            "same_meeting": meet,
+            "signature": sig,
             "conflicts": conflicts,
         }
 

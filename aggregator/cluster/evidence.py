@@ -364,6 +364,7 @@ _RESCUE = "topic:rescue"
 _STORM = "storm:"
 _RATES = "topic:rates"
 _SUMMIT = "topic:summit"
+_PERSON = "person:"
 _SUMMIT_BODIES = frozenset(f"org:{o}" for o in ("sco", "brics", "g20", "g7", "asean", "apec"))
 
 
@@ -387,6 +388,13 @@ def same_disaster(a: Iterable[str], b: Container[str]) -> bool:
         return True
     a_dis, b_dis = any(k in DISASTERS for k in a), any(k in b for k in DISASTERS)
     return (a_dis and _RESCUE in b) or (b_dis and _RESCUE in a)
+
+
+def same_meeting(a: Iterable[str], b: Container[str]) -> bool:
+    """Whether headline keys ``a`` and ``b`` both name the same two (or more) people: reports
+    of their meeting ("Biden, Xi agree…" / "习近平同拜登举行会晤"). Two leaders meet once
+    within a window; a report naming one of them with a third person is another story."""
+    return sum(1 for k in a if k.startswith(_PERSON) and k in b) >= 2
 
 
 def within_occurrence(

@@ -1,10 +1,12 @@
 """Cluster stage: the :class:`~aggregator.cluster.clusterer.EventClusterer`'s machinery that
 is not scoring (pure, no I/O): holding the BLAS thread cap over a batch, and weighing
 members put back with their stored term counts only when their event is first needed
-(``deferred``). A base class, so ``clusterer.py`` keeps the decisions."""
+(``deferred``), and moving one event's members into another (a merge). A base class, so
+``clusterer.py`` keeps the decisions."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -34,6 +36,7 @@ class Machinery:
     _events: dict[int, EventState]
     _lex: dict[int, lexical.Packed]
     _nat: dict[int, lexical.Packed]
+    _members: dict[int, ClusterMember]
 
     @contextmanager
     def batch(self, keys: list[int], vectors: list[npt.NDArray[np.float32]]) -> Iterator[None]:
@@ -152,3 +155,24 @@ class Machinery:
                     native = None if nat is None else lexical.weigh_chosen(nat, df, intern=True)
                     vector = lexical.weigh_chosen(shared, df, intern=True)
                     self._put_vectors(ev, row, vector, native)
+
+    def merge_events(self, keep: int, drop: int) -> None:
+        """Move every member of event ``drop`` into ``keep`` (the caller moves them in the
+        store too); ``drop`` is forgotten."""
+        self._undefer(keep, drop)
+        ek, ed = self._events[keep], self._events.pop(drop)
+        for row in ed.rows:
+            self._row_event[row] = keep
+            self._members[row] = dataclasses.replace(self._members[row], event_id=keep)
+            ek.profile.add(self._lex[row])
+            if row in self._nat:
+                ek.native.add(self._nat[row])
+        ek.rows.extend(ed.rows)
+        ek.langs.extend(ed.langs)
+        ek.titles.extend(ed.titles)
+        ek.first = min(ek.first, ed.first)
+        ek.updated = max(ek.updated, ed.updated)
+        ek.keys |= ed.keys
+        ek.title_keys |= ed.title_keys
+        for kind, ks in ed.conflict_title.items():
+            ek.conflict_title.setdefault(kind, set()).update(ks)

@@ -4,6 +4,10 @@
 plain TF-IDF cosine judged pair by pair beat the scorer on SemEval en-en); an item whose
 TF-IDF cosine to one of an event's nearest members in its own language reaches
 ``ScoreWeights.lex_route`` joins that event, unless the two carry conflicting evidence.
+
+:func:`by_meeting`: an item whose headline names the same two people as the event's headlines
+(``evidence.same_meeting``) within ``ScoreWeights.meeting_days`` of its reports joins it,
+unless the two carry conflicting evidence (another venue, another country).
 """
 
 from __future__ import annotations
@@ -52,3 +56,9 @@ def by_words(
         if cos >= bar:
             return True
     return False
+
+
+def by_meeting(days: float, same_meeting: bool, dt_days: float, conflicts: Sequence[str]) -> bool:
+    """True when both headlines name the same two people (``same_meeting``), the item lies
+    within ``days`` of the event's reports and nothing conflicts. ``days`` 0: off."""
+    return same_meeting and dt_days <= days and days > 0 and not conflicts

@@ -52,7 +52,7 @@ def test_decoys_stay_apart_even_with_a_bridging_vector() -> None:
         "Fed cuts rates by a quarter point", "ECB cuts rates by a quarter point"
     )
     a = cl.assign(ClusterInput(3, "en", "Central bank cuts rates", "", NOW, bridge), NOW)
-    assert a.merge_with == ()
+    assert a.event_id is not None and a.merge_with == ()
 
 
 def test_no_merge_without_the_margin() -> None:
@@ -60,7 +60,61 @@ def test_no_merge_without_the_margin() -> None:
     assert strict.merge_margin == float("inf") or strict.merge_margin > 0
     cl, bridge = _two_events("Fed cuts rates by a quarter point", "Fed rate cut lifts stocks")
     cl.w = ScoreWeights(
-        centre=False, cross_lingual_bonus=0.0, join_score=0.6, merge_margin=0.5, **NO_LEX
+        centre=False,
+        cross_lingual_bonus=0.0,
+        join_score=0.6,
+        merge_margin=0.5,
+        signature_merge=False,  # one bank's rate move is a signature: see below
+        **NO_LEX,
     )
     a = cl.assign(ClusterInput(3, "en", "Fed cuts rates; stocks rise", "", NOW, bridge), NOW)
+    assert a.event_id is not None and a.merge_with == ()
+
+
+# -- signature merges (session 8): no margin, a signature shared with both halves ---------------
+SIG = ScoreWeights(centre=False, cross_lingual_bonus=0.0, join_score=0.6, **NO_LEX)
+
+
+def _halves(
+    t1: str, lang2: str, t2: str, w: ScoreWeights = SIG
+) -> tuple[EventClusterer, np.ndarray]:
+    cl, bridge = _two_events(t1, t2)
+    cl.w = w
+    if lang2 != "en":  # the second half in another language (vectors as _two_events made them)
+        m = cl.members(2)[0]
+        cl2 = EventClusterer(ClusterConfig(), DIM, weights=w)
+        cl2.add_member(ClusterInput(1, "en", t1, "", NOW, cl.members(1)[0].vector), 1)
+        cl2.add_member(ClusterInput(2, lang2, t2, "", NOW, m.vector), 2)
+        cl = cl2
+    return cl, bridge
+
+
+def test_a_follow_up_of_one_disaster_merges_its_two_halves_without_a_margin() -> None:
+    assert SIG.merge_margin == float("inf") and SIG.signature_merge
+    cl, bridge = _halves("Earthquake kills 20 in Myanmar", "zh", "缅甸地震死亡人数升至144人")
+    a = cl.assign(ClusterInput(3, "en", "Myanmar quake toll passes 1,000", "", NOW, bridge), NOW)
+    assert a.event_id in (1, 2) and a.features["signature"] is True
+    assert set(a.merge_with) == {1, 2} - {a.event_id}
+    # Two meetings' halves: the same two people in every headline.
+    cl, bridge = _halves("Biden and Xi meet in California", "zh", "习近平同拜登举行会晤")
+    a = cl.assign(ClusterInput(3, "en", "Xi, Biden agree to resume talks", "", NOW, bridge), NOW)
+    assert a.features["same_meeting"] is True and len(a.merge_with) == 1
+
+
+def test_no_signature_merge_without_a_signature_or_when_switched_off() -> None:
+    titles = ("Apple unveils a new phone", "en", "Crowds queue for the phone launch")
+    cl, bridge = _halves(*titles)
+    a = cl.assign(ClusterInput(3, "en", "Apple launches its phone", "", NOW, bridge), NOW)
+    assert a.event_id is not None and a.features["signature"] is False and a.merge_with == ()
+    off = ScoreWeights(
+        centre=False, cross_lingual_bonus=0.0, join_score=0.6, signature_merge=False, **NO_LEX
+    )
+    cl, bridge = _halves("Earthquake kills 20 in Myanmar", "zh", "缅甸地震死亡人数升至144人", off)
+    a = cl.assign(ClusterInput(3, "en", "Myanmar quake toll passes 1,000", "", NOW, bridge), NOW)
+    assert a.event_id is not None and a.merge_with == ()
+
+
+def test_two_disasters_stay_apart_through_a_bridge_naming_both() -> None:
+    cl, bridge = _halves("Earthquake kills 20 in Myanmar", "en", "Earthquake hits Japan")
+    a = cl.assign(ClusterInput(3, "en", "Earthquakes in Myanmar and Japan", "", NOW, bridge), NOW)
     assert a.event_id is not None and a.merge_with == ()

@@ -1,0 +1,115 @@
+"""The meeting route (issue 13, the summit case): reports whose headlines name the same two
+people within a day are one meeting, whatever their language or wording — a Chinese paper's
+own account of a summit scores a low cosine against the English wire story of it. Other
+meetings (one shared person, another venue, days later) are not routed.
+
+Headlines and leads here are written for these tests (no third-party text)."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+
+from aggregator.cluster import evidence as entities
+from aggregator.cluster.clusterer import ClusterInput, EventClusterer, ScoreWeights, evidence_for
+from aggregator.cluster.embed import UseEmbedder, embedding_text, make_embedder
+from aggregator.cluster.weights import default_weights
+from aggregator.config import ClusterConfig
+
+NOW = datetime(2026, 11, 12, 9, 0, tzinfo=UTC)
+DIM = 16
+WIRE = (
+    "Biden and Xi agree to restart military talks after four-hour meeting",
+    "U.S. President Joe Biden and Chinese President Xi Jinping met near San Francisco on "
+    "Wednesday and agreed to resume military communications and to curb fentanyl exports.",
+)
+OWN = (
+    "习近平同拜登举行中美元首会晤",
+    "国家主席习近平当地时间15日在旧金山同美国总统拜登举行会晤，两国元首就事关中美关系的"
+    "战略性、全局性、方向性问题以及事关世界和平和发展的重大问题坦诚深入交换了意见。",
+)
+
+
+def _keys(title: str, lead: str = "") -> frozenset[str]:
+    return evidence_for(title, lead).title_keys
+
+
+def test_same_meeting_needs_two_shared_people_in_both_headlines() -> None:
+    assert entities.same_meeting(_keys(*WIRE), _keys(*OWN))
+    assert entities.same_meeting(_keys("習近平與拜登會晤三小時"), _keys(*WIRE))  # Traditional
+    # One shared person is another meeting ("Xi meets Putin").
+    assert not entities.same_meeting(_keys("Xi meets Putin in Moscow"), _keys(*WIRE))
+    # People named only in a lead do not count: headlines name the story.
+    assert not entities.same_meeting(_keys("Talks end after four hours", WIRE[1]), _keys(*WIRE))
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return (v / np.linalg.norm(v)).astype(np.float32)
+
+
+def _apart() -> tuple[np.ndarray, np.ndarray]:
+    """Two vectors at cosine 0.3: far below the join bar on the embedding alone."""
+    rng = np.random.default_rng(5)
+    a, b = _unit(rng.standard_normal(DIM)), _unit(rng.standard_normal(DIM))
+    return a, _unit(b - (b @ a) * a + 0.32 * a)
+
+
+W = ScoreWeights(centre=False, cross_lingual_bonus=0.0, lex_same=0.0, lex_cross=0.0)
+
+
+def _assign(
+    title: str, lead: str, *, at: datetime = NOW, w: ScoreWeights = W, first: tuple[str, str] = WIRE
+) -> dict[str, object]:
+    a, b = _apart()
+    cl = EventClusterer(ClusterConfig(), DIM, weights=w)
+    cl.add_member(ClusterInput(1, "en", first[0], first[1], NOW, a), 1)
+    got = cl.assign(ClusterInput(2, "zh", title, lead, at, b), at)
+    return {"event": got.event_id, **got.features}
+
+
+def test_a_report_of_the_same_meeting_joins_however_it_is_worded() -> None:
+    got = _assign(*OWN, at=NOW + timedelta(hours=20))
+    assert got["event"] == 1 and got["meeting_route"] is True and got["same_meeting"] is True
+    assert got["same_disaster"] is False
+    # Without the route the same pair scores below the bar: it is the route that joins.
+    off = _assign(*OWN, w=dataclasses.replace(W, meeting_days=0))
+    assert off["event"] is None and off["meeting_route"] is False
+
+
+def test_other_meetings_are_not_routed() -> None:
+    # Days later: their next meeting, or an anniversary piece.
+    later = _assign(*OWN, at=NOW + timedelta(days=2, hours=1))
+    assert later["event"] is None and later["meeting_route"] is False
+    # One shared person: another meeting of the same leader the same day.
+    putin = _assign("习近平同普京举行会谈", "国家主席习近平在莫斯科同俄罗斯总统普京举行会谈。")
+    assert putin["event"] is None
+    # Another venue (a country in each headline that the other lacks): another meeting.
+    lima = ("Biden and Xi meet in Peru", "The two leaders met in Lima on Saturday.")
+    bali = ("习近平同拜登在印度尼西亚会晤", "两国元首在巴厘岛举行会晤。")
+    venue = _assign(*bali, first=lima)
+    assert venue["conflicts"] and venue["event"] is None and venue["meeting_route"] is False
+
+
+@pytest.fixture(scope="module")
+def use() -> UseEmbedder:
+    emb = make_embedder(ClusterConfig(backend="use"))
+    assert isinstance(emb, UseEmbedder)
+    return emb
+
+
+def test_own_chinese_account_of_a_meeting_joins_the_wire_story_with_the_real_model(
+    use: UseEmbedder,
+) -> None:
+    """With the shipped model and weights: the Chinese paper's own report joins the English
+    wire story; a Chinese report of another meeting of one of them the same day does not."""
+    texts = [WIRE, OWN, ("习近平会见法国总统马克龙", "国家主席习近平在北京会见法国总统马克龙。")]
+    vecs = use.embed([embedding_text(t, lead) for t, lead in texts])
+    cl = EventClusterer(ClusterConfig(), use.dim, weights=default_weights(use.name))
+    cl.add_member(ClusterInput(1, "en", *WIRE, NOW, vecs[0]), 1)
+    own = cl.assign(ClusterInput(2, "zh", *OWN, NOW + timedelta(hours=3), vecs[1]), NOW)
+    assert own.event_id == 1 and own.features["meeting_route"] is True
+    other = cl.assign(ClusterInput(3, "zh", *texts[2], NOW + timedelta(hours=4), vecs[2]), NOW)
+    assert other.event_id is None
