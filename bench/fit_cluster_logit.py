@@ -41,10 +41,9 @@ from aggregator.cluster import lexical  # noqa: E402
 from aggregator.cluster.clusterer import ClusterInput, EventClusterer  # noqa: E402
 from aggregator.cluster.embed import make_embedder  # noqa: E402
 from aggregator.cluster.records import evidence_for  # noqa: E402
-from aggregator.cluster.state import ItemKeys  # noqa: E402
+from aggregator.cluster.state import ItemKeys, shared_weight  # noqa: E402
 from aggregator.cluster.titles import base_lang  # noqa: E402
 from aggregator.cluster.weights import (  # noqa: E402
-    LEAD_KEY_FACTOR,
     TIME_SIGMA_DAYS,
     ScoreWeights,
     default_weights,
@@ -104,14 +103,7 @@ def _features(
     else:
         lex = lexical.cosine(lexv.vector, cl._lex[r])
     kb, ea = ItemKeys(evid[j]), evid[i]
-    shared = min(
-        cl.w.shared_cap,
-        sum(
-            entities.key_weight(k)
-            * (1.0 if k in kb.title and k in ea.title_keys else LEAD_KEY_FACTOR)
-            for k in kb.all & ea.keys
-        ),
-    )
+    shared = shared_weight(kb.all & ea.keys, kb.title, ea.title_keys, cl.w.shared_cap)
     conf = entities.conflicts_between(
         kb.conflict, kb.all, entities.conflict_candidates(ea.title_keys), ea.keys
     )

@@ -33,14 +33,13 @@ from aggregator.cluster.index import VectorIndex
 from aggregator.cluster.index import blas_limiter as _blas_limiter
 from aggregator.cluster.machinery import Machinery
 from aggregator.cluster.records import Assignment, ClusterInput, ClusterMember, evidence_for
-from aggregator.cluster.state import EventState, ItemKeys, ItemLex, conflict_keys
+from aggregator.cluster.state import EventState, ItemKeys, ItemLex, conflict_keys, shared_weight
 from aggregator.cluster.titles import GRAM_MAX_MEMBERS as GRAM_MAX_MEMBERS
 from aggregator.cluster.titles import base_lang, central_order, pick_titles
 from aggregator.cluster.titles import representative_title as representative_title
 from aggregator.cluster.weights import (
     CROSS_LINGUAL_BONUS,
     JOIN_SCORE,
-    LEAD_KEY_FACTOR,
     TIME_SIGMA_DAYS,
     ScoreWeights,
     default_weights,
@@ -431,16 +430,7 @@ class EventClusterer(Machinery):
             dt_days = min(abs(t - ev.first), abs(t - ev.updated)) / 86400.0
         time_f = math.exp(-(dt_days**2) / (2 * TIME_SIGMA_DAYS**2))
         shared = sorted(keys.all & ev.keys)
-        # A key in both headlines counts fully; one seen only in a lead counts half (leads
-        # name every official and figure of the day, headlines name the story).
-        shared_w = min(
-            w.shared_cap,
-            sum(
-                entities.key_weight(k)
-                * (1.0 if k in keys.title and k in ev.title_keys else LEAD_KEY_FACTOR)
-                for k in shared
-            ),
-        )
+        shared_w = shared_weight(shared, keys.title, ev.title_keys, w.shared_cap)
         # The same disaster in the same place, named in both headlines: a follow-up (a toll,
         # a rescue) of that event, however differently worded; the same two people named in
         # both: reports of their meeting (the meeting route, ``routes.by_meeting``).

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Container, Iterable
 
 from aggregator.cluster import evidence as entities
 from aggregator.cluster import lexical
 from aggregator.cluster.evidence import Evidence
+from aggregator.cluster.weights import LEAD_KEY_FACTOR
 
 
 class EventState:
@@ -79,3 +81,19 @@ def conflict_keys(evidence: Evidence) -> dict[str, frozenset[str]]:
     """The keys of one item that may conflict, by kind: its headline's exclusive keys and
     every date it states (``evidence.conflict_candidates``)."""
     return entities.conflict_candidates(evidence.title_keys, evidence.keys)
+
+
+def shared_weight(
+    shared: Iterable[str], item_title: Container[str], event_title: Container[str], cap: float
+) -> float:
+    """The weight of the keys an item shares with an event, at most ``cap``: a key in both
+    headlines counts fully, one seen only in a lead LEAD_KEY_FACTOR (leads name every official
+    and figure of the day, headlines name the story)."""
+    return min(
+        cap,
+        sum(
+            entities.key_weight(k)
+            * (1.0 if k in item_title and k in event_title else LEAD_KEY_FACTOR)
+            for k in shared
+        ),
+    )
