@@ -451,8 +451,9 @@ class EventClusterer(Machinery):
             self._undefer(ev.id)
         route = routes.by_words(w.lex_route, lang, rows, order[:LEX_MEMBERS], self, lexv, conflicts)
         met = routes.by_meeting(w.meeting_days, meet, dt_days, conflicts)
+        quake = routes.by_magnitude(w.magnitude_days, dis, shared, dt_days, conflicts)
         # A signature candidate is scored exactly: it may take part in a merge (_merge_targets).
-        exact = route or met or (sig and w.signature_merge)
+        exact = route or met or quake or (sig and w.signature_merge)
         if floor is not None and not exact and lam >= 0:
             bound = lexscore.linear(w, lexscore.upper(w.lex_zh_gloss), *args)
             if bound < floor:
@@ -464,9 +465,10 @@ class EventClusterer(Machinery):
         )
         lex = max(lex_member, lex_profile)
         score = lexscore.linear(w, lex, *args)
-        return max(score, w.join_score) if route or met else score, {
+        return max(score, w.join_score) if route or met or quake else score, {
             "lex_route": route,
             "meeting_route": met,
+            "magnitude_route": quake,
             "cos_max_adj": round(cos_max, 4),
             "cos_mean_topk": round(cos_mean, 4),
             "lex": round(lex, 4),

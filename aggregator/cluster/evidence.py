@@ -318,7 +318,8 @@ GREAT_MAGNITUDE = 8.0
 GREAT_TOLERANCE = 1.0
 
 
-def _is_magnitude(key: str) -> bool:
+def is_magnitude(key: str) -> bool:
+    """Whether ``key`` is a magnitude-like figure (``num:7.2``: one digit, one decimal)."""
     return _MAGNITUDE.fullmatch(key) is not None
 
 
@@ -426,7 +427,7 @@ def conflict_candidates(
         kind = k.split(":", 1)[0]
         if kind in _CONFLICT_KIND_SET and _can_conflict(k):
             out.setdefault(kind, set()).add(k)
-        elif kind == "num" and _is_magnitude(k):
+        elif kind == "num" and is_magnitude(k):
             out.setdefault(MAGNITUDE_KIND, set()).add(k)
     stated = {k for k in all_keys if k.startswith(datekeys.DATE_PREFIX)}
     if stated and any(k in DISASTERS for k in title_keys):

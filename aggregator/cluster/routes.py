@@ -8,6 +8,11 @@ TF-IDF cosine to one of an event's nearest members in its own language reaches
 :func:`by_meeting`: an item whose headline names the same two people as the event's headlines
 (``evidence.same_meeting``) within ``ScoreWeights.meeting_days`` of its reports joins it,
 unless the two carry conflicting evidence (another venue, another country).
+
+:func:`by_magnitude`: an item whose headline names the same disaster in the same place as the
+event's headlines (``evidence.same_disaster``) and that states one of the event's magnitudes
+(``7.2``, headline or lead) within ``ScoreWeights.magnitude_days`` joins it, unless anything
+conflicts: one quake, re-reported in another language or wording.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
-from aggregator.cluster import lexical
+from aggregator.cluster import evidence, lexical
 from aggregator.cluster.state import ItemLex
 
 
@@ -62,3 +67,18 @@ def by_meeting(days: float, same_meeting: bool, dt_days: float, conflicts: Seque
     """True when both headlines name the same two people (``same_meeting``), the item lies
     within ``days`` of the event's reports and nothing conflicts. ``days`` 0: off."""
     return same_meeting and dt_days <= days and days > 0 and not conflicts
+
+
+def by_magnitude(
+    days: float,
+    same_disaster: bool,
+    shared: Sequence[str],
+    dt_days: float,
+    conflicts: Sequence[str],
+) -> bool:
+    """True when both headlines name one disaster in one place (``same_disaster``), the two
+    share a magnitude figure (``shared`` keys), the item lies within ``days`` of the event's
+    reports and nothing conflicts. ``days`` 0: off."""
+    if not same_disaster or conflicts or dt_days > days or days <= 0:
+        return False
+    return any(evidence.is_magnitude(k) for k in shared)

@@ -103,6 +103,11 @@ LEX_ROUTE = float("inf")
 #: story). One day, set a priori (a meeting's coverage), not tuned; 0: off. Measured in the
 #: README (issue 13, session 8).
 MEETING_DAYS = 1.0
+#: Magnitude route (``routes.by_magnitude``): headlines naming one disaster in one place whose
+#: reports share a magnitude figure, within MAGNITUDE_DAYS and with nothing conflicting, are one
+#: quake ("花蓮地震規模7.2" / "7.2 quake off Hualien"). One day, a priori like MEETING_DAYS;
+#: measured in the README (issue 13, session 8); 0: off.
+MAGNITUDE_DAYS = 1.0
 
 #: Signature merges (issue 13 item 4, session 8): an item that joins one event and also
 #: reaches JOIN_SCORE against a second, with a signature (``evidence.same_disaster`` /
@@ -163,6 +168,9 @@ class ScoreWeights:
     #: Days within which headlines naming the same two people join regardless of the score
     #: (``routes.by_meeting``; 0: off).
     meeting_days: float = MEETING_DAYS
+    #: Days within which one disaster in one place with a shared magnitude joins regardless
+    #: of the score (``routes.by_magnitude``; 0: off).
+    magnitude_days: float = MAGNITUDE_DAYS
 
 
 #: The lexical fallback (backend "none") scores lower: hashed word/bigram cosines of two

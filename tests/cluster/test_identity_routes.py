@@ -1,7 +1,9 @@
-"""The meeting route (issue 13, the summit case): reports whose headlines name the same two
-people within a day are one meeting, whatever their language or wording — a Chinese paper's
-own account of a summit scores a low cosine against the English wire story of it. Other
-meetings (one shared person, another venue, days later) are not routed.
+"""Routes for one occurrence named the same way in two reports (issue 13, session 8), whatever
+their language or wording: the meeting route (headlines naming the same two people within a
+day: the summit case — a Chinese paper's own account of a summit scores a low cosine against
+the English wire story of it) and the magnitude route (one disaster in one place with one
+magnitude within a day). Other meetings (one shared person, another venue, days later) and
+other quakes (another magnitude, another country, days later) are not routed.
 
 Headlines and leads here are written for these tests (no third-party text)."""
 
@@ -113,3 +115,36 @@ def test_own_chinese_account_of_a_meeting_joins_the_wire_story_with_the_real_mod
     assert own.event_id == 1 and own.features["meeting_route"] is True
     other = cl.assign(ClusterInput(3, "zh", *texts[2], NOW + timedelta(hours=4), vecs[2]), NOW)
     assert other.event_id is None
+
+
+# -- the magnitude route: one disaster in one place, one magnitude, within a day ----------------
+QUAKE_EN = (
+    "Magnitude 7.2 earthquake strikes off Taiwan's east coast",
+    "A strong earthquake of magnitude 7.2 struck off Hualien on Wednesday morning.",
+)
+
+
+def test_one_quake_with_one_magnitude_joins_however_it_is_worded() -> None:
+    zh = (
+        "台湾花莲县海域发生7.2级地震",
+        "据台湾气象部门，花莲县海域今晨发生7.2级地震，多栋建筑受损。",
+    )
+    got = _assign(*zh, at=NOW + timedelta(hours=5), first=QUAKE_EN)
+    assert got["event"] == 1 and got["magnitude_route"] is True and got["same_disaster"] is True
+    off = _assign(*zh, w=dataclasses.replace(W, magnitude_days=0), first=QUAKE_EN)
+    assert off["event"] is None and off["magnitude_route"] is False
+
+
+def test_other_quakes_are_not_routed_by_magnitude() -> None:
+    # Another magnitude in the same place: another quake (or an aftershock).
+    other = ("台湾花莲县海域发生6.1级地震", "花莲县海域发生6.1级地震。")
+    got = _assign(*other, at=NOW + timedelta(hours=5), first=QUAKE_EN)
+    assert got["magnitude_route"] is False and got["event"] is None
+    # The same magnitude in another country: conflicting places.
+    japan = ("日本石川县发生7.2级地震", "日本石川县今天发生7.2级地震。")
+    got = _assign(*japan, at=NOW + timedelta(hours=5), first=QUAKE_EN)
+    assert got["magnitude_route"] is False and got["event"] is None
+    # Two days later: not within the day.
+    later = ("台湾花莲县海域发生7.2级地震", "花莲县海域发生7.2级地震。")
+    got = _assign(*later, at=NOW + timedelta(days=2, hours=2), first=QUAKE_EN)
+    assert got["magnitude_route"] is False
