@@ -26,7 +26,7 @@ Rules (``judge``), in the order tried:
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -106,15 +106,19 @@ class Match:
 
 
 def make_record(item_id: int, lang: str, title_folded: str, text_folded: str) -> TextRecord:
-    """Shingle an item. The body decides; an item with no body is shingled on its title."""
-    body = text_folded if text_folded.strip() else title_folded
-    return TextRecord(
-        item_id=item_id,
-        lang=lang,
-        title_folded=title_folded,
-        text_folded=text_folded,
-        shingles=textsim.shingle(body),
-    )
+    """Shingle an item. The body decides; an item with no body is shingled on its title.
+    The one-item case of :func:`make_records`."""
+    return make_records([(item_id, lang, title_folded, text_folded)])[0]
+
+
+def make_records(items: Sequence[tuple[int, str, str, str]]) -> list[TextRecord]:
+    """:func:`make_record` of each ``(item_id, lang, title_folded, text_folded)``, their
+    bodies shingled together (:func:`textsim.shingle_many`)."""
+    bodies = [text if text.strip() else title for _, _, title, text in items]
+    return [
+        TextRecord(item_id=i, lang=lang, title_folded=title, text_folded=text, shingles=sh)
+        for (i, lang, title, text), sh in zip(items, textsim.shingle_many(bodies), strict=True)
+    ]
 
 
 def overlap(a: U64, b: U64) -> tuple[float, float, float]:
@@ -158,7 +162,7 @@ def judge(new: TextRecord, old: TextRecord) -> Match | None:
 
 #: Per-band salt (band index → 64 bits), so equal rows in different bands give different keys.
 _MAX_BANDS = 64
-_BAND_SALT = textsim._mix(
+_BAND_SALT = textsim.mix(
     np.arange(1, _MAX_BANDS + 1, dtype=np.uint64) * np.uint64(0xA24BAED4963EE407)
 )
 
@@ -167,18 +171,38 @@ def band_keys(
     sig: U32, bands: int = LSH_BANDS, rows: int = LSH_ROWS_PER_BAND, lead_bands: int = LEAD_BANDS
 ) -> list[int]:
     """Signed 64-bit band keys of a sketch (row 0 whole text: ``bands`` bands; other rows:
-    leads, ``lead_bands`` bands). Band i hashes the same way in every row, so a short item
-    (no lead row) still meets the lead of the long item it was cut from."""
-    s = np.atleast_2d(sig)
+    leads, ``lead_bands`` bands), sorted, each once. Band i hashes the same way in every row,
+    so a short item (no lead row) still meets the lead of the long item it was cut from.
+    The one-sketch case of :func:`band_keys_many`."""
+    return band_keys_many([sig], bands, rows, lead_bands)[0]
+
+
+def band_keys_many(
+    sigs: Sequence[U32],
+    bands: int = LSH_BANDS,
+    rows: int = LSH_ROWS_PER_BAND,
+    lead_bands: int = LEAD_BANDS,
+) -> list[list[int]]:
+    """:func:`band_keys` of each sketch, the rows of all sketches hashed in one array: a
+    band's key is its salt chained with its ``rows`` slots (:func:`textsim.chain`)."""
+    if not sigs:
+        return []
+    shaped = [np.atleast_2d(g) for g in sigs]
+    s = shaped[0] if len(shaped) == 1 else np.concatenate(shaped)
     if s.shape[1] < bands * rows:
         raise ValueError("signature shorter than bands × rows")
     block = s[:, : bands * rows].reshape(s.shape[0], bands, rows).astype(np.uint64)
-    h: U64 = np.empty(block.shape[:2], dtype=np.uint64)
-    h[:] = _BAND_SALT[:bands]
-    for c in range(rows):  # h = mix(h·K ^ row c), in place
-        h *= textsim._K
-        h ^= block[:, :, c]
-        textsim._mix_inplace(h)
-    keys = h[0] if h.shape[0] == 1 else np.concatenate([h[0], h[1:, :lead_bands].ravel()])
-    out: list[int] = textsim.sorted_unique(keys.view(np.int64)).tolist()
+    h: U64 = np.broadcast_to(_BAND_SALT[:bands], block.shape[:2])
+    for c in range(rows):
+        h = textsim.chain(h, block[:, :, c])
+    signed = h.view(np.int64)
+    out: list[list[int]] = []
+    start = 0
+    for g in shaped:
+        k = g.shape[0]
+        keys: list[int] = signed[start].tolist()
+        if k > 1:
+            keys += signed[start + 1 : start + k, :lead_bands].ravel().tolist()
+        out.append(sorted(set(keys)))
+        start += k
     return out
