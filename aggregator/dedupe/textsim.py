@@ -237,7 +237,9 @@ def shingle_many(
     Every script run's tokens, of every text, are salted, mixed and chained in one array
     (the n-gram of length k at position i is ``chain(gram(k-1, i), tok[i+k-1])``); windows
     that cross a run (or text) boundary are computed too and never picked. A few numpy calls
-    per call instead of ~20 per run: a feed's new items cost little more than one."""
+    per call instead of ~20 per run, whatever the number of texts: with :func:`sketch_many`
+    and ``neardup.band_keys_many``, a feed's 20 new items took 37 % fewer instructions per
+    item than one by one (docs/session-7/report-ingest-7.md)."""
     arrays: list[U64] = []
     kinds: list[int] = []
     lengths: list[int] = []
@@ -271,7 +273,8 @@ def _ngram_levels(
     a: U64, kinds: list[int], lengths: list[int], han_n: int, word_n: int
 ) -> list[U64]:
     """``levels[k-1][i]``: the hash of the k-gram starting at token i of ``a`` (the runs'
-    tokens, salted and mixed here in place), for k up to the longest n-gram needed."""
+    tokens, salted and mixed here in place), for k up to the longest n-gram needed; a window
+    across a run boundary is garbage, never picked."""
     salts = [
         _SALT[(kind, length >= (han_n if kind == _HAN else word_n))]
         for kind, length in zip(kinds, lengths, strict=True)
@@ -383,8 +386,7 @@ def sketch(sh: Shingled, lead_shingles: int = LEAD_SHINGLES) -> U32:
 
 def sketch_many(shs: Sequence[Shingled], lead_shingles: int = LEAD_SHINGLES) -> list[U32]:
     """:func:`sketch` of each shingled text, every row of every text from one rensa call
-    (its fixed cost, not the shingles, is most of a sketch's). A text without shingles gets
-    one row of ``EMPTY_SLOT``."""
+    (one fixed cost for all). A text without shingles gets one row of ``EMPTY_SLOT``."""
     from rensa import RMinHash
 
     rows: list[U64] = []
