@@ -192,9 +192,10 @@ def band_keys_many(
     if s.shape[1] < bands * rows:
         raise ValueError("signature shorter than bands × rows")
     block = s[:, : bands * rows].reshape(s.shape[0], bands, rows).astype(np.uint64)
-    h: U64 = np.broadcast_to(_BAND_SALT[:bands], block.shape[:2])
+    h: U64 = np.empty(block.shape[:2], dtype=np.uint64)
+    h[:] = _BAND_SALT[:bands]
     for c in range(rows):
-        h = textsim.chain(h, block[:, :, c])
+        textsim.chain(h, block[:, :, c], out=h)
     signed = h.view(np.int64)
     out: list[list[int]] = []
     start = 0

@@ -203,10 +203,11 @@ def mix(x: U64) -> U64:
 _mix = mix
 
 
-def chain(h: U64, x: U64) -> U64:
-    """``mix(h·K ^ x)`` as a new array: one more token folded into each running hash (the
-    n-gram of length k from the (k-1)-gram and its last token; a band key from its rows)."""
-    out = h * _K
+def chain(h: U64, x: U64, out: U64 | None = None) -> U64:
+    """``mix(h·K ^ x)``: one more token folded into each running hash (the n-gram of length
+    k from the (k-1)-gram and its last token; a band key from its rows), written to ``out``
+    (which may be ``h``) or to a new array."""
+    out = np.multiply(h, _K, out=out)
     out ^= x
     return _mix_inplace(out)
 
@@ -263,7 +264,7 @@ def shingle_many(
             out.append(Shingled(han=empty, words=empty, all=empty))
             continue
         run_kinds, run_lengths = kinds[run : run + count], lengths[run : run + count]
-        out.append(_pick_shingles(levels, start, run_kinds, run_lengths, han_n, word_n))
+        out.append(_pick_shingles(levels, start, run_kinds, run_lengths, (han_n, word_n), empty))
         run += count
         start += sum(run_lengths)
     return out
@@ -293,10 +294,16 @@ def _ngram_levels(
 
 
 def _pick_shingles(
-    levels: list[U64], start: int, kinds: list[int], lengths: list[int], han_n: int, word_n: int
+    levels: list[U64],
+    start: int,
+    kinds: list[int],
+    lengths: list[int],
+    ns: tuple[int, int],
+    empty: U64,
 ) -> Shingled:
-    """One text's shingles from :func:`_ngram_levels`: its runs start at token ``start``."""
-    empty = np.zeros(0, dtype=np.uint64)
+    """One text's shingles from :func:`_ngram_levels`: its runs start at token ``start``;
+    ``ns``: the n-gram sizes (Han, words)."""
+    han_n, word_n = ns
     han: list[U64] = []
     words: list[U64] = []
     short: list[U64] = []
