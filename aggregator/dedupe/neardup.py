@@ -30,6 +30,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 
 from aggregator.dedupe import textsim
 from aggregator.dedupe.textsim import U32, U64, Shingled
@@ -106,19 +107,24 @@ class Match:
 
 
 def make_record(item_id: int, lang: str, title_folded: str, text_folded: str) -> TextRecord:
-    """Shingle an item. The body decides; an item with no body is shingled on its title.
-    The one-item case of :func:`make_records`."""
-    return make_records([(item_id, lang, title_folded, text_folded)])[0]
+    """Shingle an item. The body decides; an item with no body is shingled on its title."""
+    sh = textsim.shingle(_body(title_folded, text_folded))
+    return TextRecord(item_id, lang, title_folded, text_folded, sh)
 
 
 def make_records(items: Sequence[tuple[int, str, str, str]]) -> list[TextRecord]:
     """:func:`make_record` of each ``(item_id, lang, title_folded, text_folded)``, their
     bodies shingled together (:func:`textsim.shingle_many`)."""
-    bodies = [text if text.strip() else title for _, _, title, text in items]
+    shs = textsim.shingle_many([_body(title, text) for _, _, title, text in items])
     return [
-        TextRecord(item_id=i, lang=lang, title_folded=title, text_folded=text, shingles=sh)
-        for (i, lang, title, text), sh in zip(items, textsim.shingle_many(bodies), strict=True)
+        TextRecord(i, lang, title, text, sh)
+        for (i, lang, title, text), sh in zip(items, shs, strict=True)
     ]
+
+
+def _body(title_folded: str, text_folded: str) -> str:
+    """What an item is shingled on: its text, or its title when it has no text."""
+    return text_folded if text_folded.strip() else title_folded
 
 
 def overlap(a: U64, b: U64) -> tuple[float, float, float]:
@@ -173,8 +179,8 @@ def band_keys(
     """Signed 64-bit band keys of a sketch (row 0 whole text: ``bands`` bands; other rows:
     leads, ``lead_bands`` bands), sorted, each once. Band i hashes the same way in every row,
     so a short item (no lead row) still meets the lead of the long item it was cut from.
-    The one-sketch case of :func:`band_keys_many`."""
-    return band_keys_many([sig], bands, rows, lead_bands)[0]
+    The steps of :func:`band_keys_many`, without its bookkeeping across sketches."""
+    return _sketch_keys(_band_hashes(np.atleast_2d(sig), bands, rows), lead_bands)
 
 
 def band_keys_many(
@@ -183,12 +189,22 @@ def band_keys_many(
     rows: int = LSH_ROWS_PER_BAND,
     lead_bands: int = LEAD_BANDS,
 ) -> list[list[int]]:
-    """:func:`band_keys` of each sketch, the rows of all sketches hashed in one array: a
-    band's key is its salt chained with its ``rows`` slots (:func:`textsim.chain`)."""
+    """:func:`band_keys` of each sketch, the rows of all sketches hashed in one array."""
     if not sigs:
         return []
     shaped = [np.atleast_2d(g) for g in sigs]
-    s = shaped[0] if len(shaped) == 1 else np.concatenate(shaped)
+    h = _band_hashes(shaped[0] if len(shaped) == 1 else np.concatenate(shaped), bands, rows)
+    out: list[list[int]] = []
+    start = 0
+    for g in shaped:
+        out.append(_sketch_keys(h[start : start + g.shape[0]], lead_bands))
+        start += g.shape[0]
+    return out
+
+
+def _band_hashes(s: U32, bands: int, rows: int) -> npt.NDArray[np.int64]:
+    """Signed 64-bit hash of each band of each signature row, shape (rows of ``s``, bands):
+    the band's salt chained with its ``rows`` slots (:func:`textsim.chain`)."""
     if s.shape[1] < bands * rows:
         raise ValueError("signature shorter than bands × rows")
     block = s[:, : bands * rows].reshape(s.shape[0], bands, rows).astype(np.uint64)
@@ -196,14 +212,13 @@ def band_keys_many(
     h[:] = _BAND_SALT[:bands]
     for c in range(rows):
         textsim.chain(h, block[:, :, c], out=h)
-    signed = h.view(np.int64)
-    out: list[list[int]] = []
-    start = 0
-    for g in shaped:
-        k = g.shape[0]
-        keys: list[int] = signed[start].tolist()
-        if k > 1:
-            keys += signed[start + 1 : start + k, :lead_bands].ravel().tolist()
-        out.append(sorted(set(keys)))
-        start += k
-    return out
+    return h.view(np.int64)
+
+
+def _sketch_keys(h: npt.NDArray[np.int64], lead_bands: int) -> list[int]:
+    """One sketch's band keys from its rows' band hashes: every band of row 0 (the whole
+    text), the first ``lead_bands`` of each lead row; sorted, each once."""
+    keys: list[int] = h[0].tolist()
+    if h.shape[0] > 1:
+        keys += h[1:, :lead_bands].ravel().tolist()
+    return sorted(set(keys))

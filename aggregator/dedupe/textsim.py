@@ -225,9 +225,14 @@ def sorted_unique(a: npt.NDArray[_T]) -> npt.NDArray[_T]:
 
 
 def shingle(text: str, han_n: int = HAN_NGRAM_CHARS, word_n: int = WORD_NGRAM_WORDS) -> Shingled:
-    """Script-aware shingles of already folded text (see module docstring): the one-text
-    case of :func:`shingle_many`."""
-    return shingle_many([text], han_n, word_n)[0]
+    """Script-aware shingles of already folded text (see module docstring): the steps of
+    :func:`shingle_many`, without its bookkeeping across texts."""
+    a, kinds, lengths = _token_runs(text)
+    empty = np.zeros(0, dtype=np.uint64)
+    if not lengths:
+        return Shingled(han=empty, words=empty, all=empty)
+    levels = _ngram_levels(a, kinds, lengths, han_n, word_n)
+    return _pick_shingles(levels, 0, kinds, lengths, (han_n, word_n), empty)
 
 
 def shingle_many(
@@ -378,7 +383,7 @@ def sketch(sh: Shingled, lead_shingles: int = LEAD_SHINGLES) -> U32:
     """Signatures to index for one text, shape (k, NUM_PERM): row 0 is the MinHash of the
     whole set; one more row per script part (Han, words) holding ≥ ``lead_shingles``
     full n-grams: the MinHash of its first ``lead_shingles`` shingles (:func:`_sketch_rows`).
-    The one-text case of :func:`sketch_many`.
+    The steps of :func:`sketch_many`, without its bookkeeping across texts.
 
     The lead rows make containment findable in constant time: a truncated re-post, or a
     digest embedding a whole article after a summary in another script, has low Jaccard with
@@ -388,38 +393,47 @@ def sketch(sh: Shingled, lead_shingles: int = LEAD_SHINGLES) -> U32:
     (numpy) on bench/eval_dedup.py, recall 0.991 vs 0.990, no false match either way
     (``--sketch rensa``/``ours``).
     """
-    return sketch_many([sh], lead_shingles)[0]
+    if sh.all.size == 0:
+        return _empty_sketch()
+    return _minhash_rows(_sketch_rows(sh, lead_shingles))
 
 
 def sketch_many(shs: Sequence[Shingled], lead_shingles: int = LEAD_SHINGLES) -> list[U32]:
     """:func:`sketch` of each shingled text, every row of every text from one rensa call
     (one fixed cost for all). A text without shingles gets one row of ``EMPTY_SLOT``."""
-    from rensa import RMinHash
-
     rows: list[U64] = []
     counts: list[int] = []  # sketch rows of each text; 0: no shingles
     for sh in shs:
         mine = _sketch_rows(sh, lead_shingles) if sh.all.size else []
         rows += mine
         counts.append(len(mine))
-    m: U32 = np.zeros((0, NUM_PERM), dtype=np.uint32)
-    if rows:
-        offsets = [0]
-        for r in rows:
-            offsets.append(offsets[-1] + r.size)
-        flat = rows[0] if len(rows) == 1 else np.concatenate(rows)
-        digests = RMinHash.digest_matrix_from_flat_token_hashes(
-            flat, np.asarray(offsets, dtype=np.uint64), NUM_PERM, _SKETCH_SEED
-        )
-        m = np.asarray(digests.to_rows(), dtype=np.uint32)
+    m = _minhash_rows(rows) if rows else np.zeros((0, NUM_PERM), dtype=np.uint32)
     out: list[U32] = []
     start = 0
     for k in counts:
-        if k:
-            out.append(m[start : start + k])
-            start += k
-        else:
-            out.append(np.full((1, NUM_PERM), EMPTY_SLOT, dtype=np.uint32))
+        out.append(m[start : start + k] if k else _empty_sketch())
+        start += k
+    return out
+
+
+def _empty_sketch() -> U32:
+    """The sketch of a text without shingles: one row of ``EMPTY_SLOT``."""
+    return np.full((1, NUM_PERM), EMPTY_SLOT, dtype=np.uint32)
+
+
+def _minhash_rows(rows: list[U64]) -> U32:
+    """rensa's MinHash of each (non-empty) shingle set, shape (len(rows), NUM_PERM), from
+    one call."""
+    from rensa import RMinHash
+
+    offsets = [0]
+    for r in rows:
+        offsets.append(offsets[-1] + r.size)
+    flat = rows[0] if len(rows) == 1 else np.concatenate(rows)
+    digests = RMinHash.digest_matrix_from_flat_token_hashes(
+        flat, np.asarray(offsets, dtype=np.uint64), NUM_PERM, _SKETCH_SEED
+    )
+    out: U32 = np.asarray(digests.to_rows(), dtype=np.uint32)
     return out
 
 
