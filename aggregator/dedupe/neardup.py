@@ -26,10 +26,11 @@ Rules (``judge``), in the order tried:
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 
 from aggregator.dedupe import textsim
 from aggregator.dedupe.textsim import U32, U64, Shingled
@@ -107,14 +108,23 @@ class Match:
 
 def make_record(item_id: int, lang: str, title_folded: str, text_folded: str) -> TextRecord:
     """Shingle an item. The body decides; an item with no body is shingled on its title."""
-    body = text_folded if text_folded.strip() else title_folded
-    return TextRecord(
-        item_id=item_id,
-        lang=lang,
-        title_folded=title_folded,
-        text_folded=text_folded,
-        shingles=textsim.shingle(body),
-    )
+    sh = textsim.shingle(_body(title_folded, text_folded))
+    return TextRecord(item_id, lang, title_folded, text_folded, sh)
+
+
+def make_records(items: Sequence[tuple[int, str, str, str]]) -> list[TextRecord]:
+    """:func:`make_record` of each ``(item_id, lang, title_folded, text_folded)``, their
+    bodies shingled together (:func:`textsim.shingle_many`)."""
+    shs = textsim.shingle_many([_body(title, text) for _, _, title, text in items])
+    return [
+        TextRecord(i, lang, title, text, sh)
+        for (i, lang, title, text), sh in zip(items, shs, strict=True)
+    ]
+
+
+def _body(title_folded: str, text_folded: str) -> str:
+    """What an item is shingled on: its text, or its title when it has no text."""
+    return text_folded if text_folded.strip() else title_folded
 
 
 def overlap(a: U64, b: U64) -> tuple[float, float, float]:
@@ -158,7 +168,7 @@ def judge(new: TextRecord, old: TextRecord) -> Match | None:
 
 #: Per-band salt (band index → 64 bits), so equal rows in different bands give different keys.
 _MAX_BANDS = 64
-_BAND_SALT = textsim._mix(
+_BAND_SALT = textsim.mix(
     np.arange(1, _MAX_BANDS + 1, dtype=np.uint64) * np.uint64(0xA24BAED4963EE407)
 )
 
@@ -167,18 +177,48 @@ def band_keys(
     sig: U32, bands: int = LSH_BANDS, rows: int = LSH_ROWS_PER_BAND, lead_bands: int = LEAD_BANDS
 ) -> list[int]:
     """Signed 64-bit band keys of a sketch (row 0 whole text: ``bands`` bands; other rows:
-    leads, ``lead_bands`` bands). Band i hashes the same way in every row, so a short item
-    (no lead row) still meets the lead of the long item it was cut from."""
-    s = np.atleast_2d(sig)
+    leads, ``lead_bands`` bands), sorted, each once. Band i hashes the same way in every row,
+    so a short item (no lead row) still meets the lead of the long item it was cut from.
+    The steps of :func:`band_keys_many`, without its bookkeeping across sketches."""
+    return _sketch_keys(_band_hashes(np.atleast_2d(sig), bands, rows), lead_bands)
+
+
+def band_keys_many(
+    sigs: Sequence[U32],
+    bands: int = LSH_BANDS,
+    rows: int = LSH_ROWS_PER_BAND,
+    lead_bands: int = LEAD_BANDS,
+) -> list[list[int]]:
+    """:func:`band_keys` of each sketch, the rows of all sketches hashed in one array."""
+    if not sigs:
+        return []
+    shaped = [np.atleast_2d(g) for g in sigs]
+    h = _band_hashes(shaped[0] if len(shaped) == 1 else np.concatenate(shaped), bands, rows)
+    out: list[list[int]] = []
+    start = 0
+    for g in shaped:
+        out.append(_sketch_keys(h[start : start + g.shape[0]], lead_bands))
+        start += g.shape[0]
+    return out
+
+
+def _band_hashes(s: U32, bands: int, rows: int) -> npt.NDArray[np.int64]:
+    """Signed 64-bit hash of each band of each signature row, shape (rows of ``s``, bands):
+    the band's salt chained with its ``rows`` slots (:func:`textsim.chain`)."""
     if s.shape[1] < bands * rows:
         raise ValueError("signature shorter than bands × rows")
     block = s[:, : bands * rows].reshape(s.shape[0], bands, rows).astype(np.uint64)
     h: U64 = np.empty(block.shape[:2], dtype=np.uint64)
     h[:] = _BAND_SALT[:bands]
-    for c in range(rows):  # h = mix(h·K ^ row c), in place
-        h *= textsim._K
-        h ^= block[:, :, c]
-        textsim._mix_inplace(h)
-    keys = h[0] if h.shape[0] == 1 else np.concatenate([h[0], h[1:, :lead_bands].ravel()])
-    out: list[int] = textsim.sorted_unique(keys.view(np.int64)).tolist()
-    return out
+    for c in range(rows):
+        textsim.chain(h, block[:, :, c], out=h)
+    return h.view(np.int64)
+
+
+def _sketch_keys(h: npt.NDArray[np.int64], lead_bands: int) -> list[int]:
+    """One sketch's band keys from its rows' band hashes: every band of row 0 (the whole
+    text), the first ``lead_bands`` of each lead row; sorted, each once."""
+    keys: list[int] = h[0].tolist()
+    if h.shape[0] > 1:
+        keys += h[1:, :lead_bands].ravel().tolist()
+    return sorted(set(keys))

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from aggregator.dedupe import batch, neardup, textsim
+from aggregator.dedupe import neardup, textsim
 from aggregator.dedupe.exact import DupMatch
 from aggregator.models import Item
 from aggregator.store import bands
@@ -84,17 +84,18 @@ class NearDuplicates:
         return len(items)
 
     def make_probes(self, items: Sequence[Item]) -> list[NearProbe]:
-        """The probe of each completed item (:meth:`check`), made for all at once
-        (:mod:`aggregator.dedupe.batch`: the same records and keys as one by one, at a
-        fraction of the fixed numpy and MinHash cost per item)."""
+        """The probe of each completed item (:meth:`check`), made for all at once (the
+        ``*_many`` functions of :mod:`aggregator.dedupe`: the same records and keys as one by
+        one, at a fraction of the fixed numpy and MinHash cost per item)."""
         from aggregator.normalize.item import fold_for_matching
 
         # item.match_text is the folded text (normalize.complete_item): fold only the title.
-        recs = batch.make_records(
+        recs = neardup.make_records(
             [(0, it.lang, fold_for_matching(it.title), it.match_text) for it in items]
         )
-        sigs = batch.sketch_many([r.shingles for r in recs])
-        keys = batch.band_keys_many(sigs, self.index.bands, self.index.rows, self.index.lead_bands)
+        sigs = textsim.sketch_many([r.shingles for r in recs])
+        ix = self.index
+        keys = neardup.band_keys_many(sigs, ix.bands, ix.rows, ix.lead_bands)
         return [NearProbe(k, r) for k, r in zip(keys, recs, strict=True)]
 
     def check(

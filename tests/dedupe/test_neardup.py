@@ -129,32 +129,6 @@ def test_small_labelled_eval_keeps_its_floors() -> None:
         assert rows[key]["tp"] == rows[key]["n"], key
 
 
-def _band_keys_before(sig: np.ndarray, bands: int, rows: int, lead_bands: int) -> list[int]:
-    """neardup.band_keys as written before it mixed in place."""
-    s = np.atleast_2d(sig)
-    block = s[:, : bands * rows].reshape(s.shape[0], bands, rows).astype(np.uint64)
-    h = np.broadcast_to(neardup._BAND_SALT[:bands], block.shape[:2])
-    for c in range(rows):
-        h = textsim._mix(h * textsim._K ^ block[:, :, c])
-    keys = np.concatenate([h[0], h[1:, :lead_bands].ravel()])
-    out: list[int] = np.unique(keys.view(np.int64)).tolist()
-    return out
-
-
-def test_band_keys_in_place_equal_the_keys_before() -> None:
-    rng = np.random.default_rng(9)
-    for k in (1, 2, 3):
-        for _ in range(200):
-            sig = rng.integers(0, 2**32, size=(k, textsim.NUM_PERM), dtype=np.uint32)
-            if rng.random() < 0.3:  # equal rows across signature rows and bands
-                sig[:, :8] = sig[0, 0]
-            for bands, rows, lead in ((24, 4, 10), (16, 4, 8), (8, 2, 8)):
-                want = _band_keys_before(sig, bands, rows, lead)
-                assert neardup.band_keys(sig, bands, rows, lead) == want
-                if k == 1:
-                    assert neardup.band_keys(sig[0], bands, rows, lead) == want
-
-
 def test_title_shingles_are_computed_only_when_judged() -> None:
     """A new item that meets no candidate is never judged: its title is not shingled (the
     record used to shingle it up front). When judged, the values are the eager ones."""

@@ -95,6 +95,52 @@ def test_jaccard_containment_edges() -> None:
     assert textsim.han_fraction("中文abc") == 0.4
 
 
+def _runs(text: str) -> list[tuple[int, list[int]]]:
+    """Folded text's script runs of token ids, run by run (textsim._runs of 9a72612): the
+    reference for textsim._token_runs. Text without CJK characters is one word run of all its
+    words, numbers included: it skips the token loop below, which gives the same result."""
+    if text.isascii() or textsim._CJK_RE.search(text) is None:
+        words = textsim._words(text)
+        return [(textsim._WORD, list(map(textsim._word_id, words)))] if words else []
+    runs: list[tuple[int, list[int]]] = []
+    kind = 0
+    toks: list[int] = []
+    pending: list[int] = []  # numbers seen before the run's script is known
+    for cjk, word in textsim._TOKEN_RE.findall(text):
+        if cjk:
+            if kind != textsim._HAN:
+                if toks:
+                    runs.append((kind, toks))
+                kind, toks = textsim._HAN, pending
+                pending = []
+            toks.extend(map(ord, cjk))
+        elif word.isdigit():
+            (toks if kind else pending).append(textsim._word_id(word))
+        else:
+            if kind != textsim._WORD:
+                if toks:
+                    runs.append((kind, toks))
+                kind, toks = textsim._WORD, pending
+                pending = []
+            toks.append(textsim._word_id(word))
+    if toks:
+        runs.append((kind, toks))
+    if pending:
+        runs.append((textsim._WORD, pending))
+    return runs
+
+
+def _ngrams(tokens: list[int], n: int, salt: int) -> np.ndarray:
+    """The n-grams of one run of tokens (textsim._ngrams of 9a72612, with textsim.chain): a
+    run shorter than n is one shingle (e.g. a lone English word inside Chinese text)."""
+    a = textsim.mix(np.asarray(tokens, dtype=np.uint64) ^ np.uint64(salt))
+    m = 1 if a.size < n else a.size - n + 1
+    h = a[:m]
+    for k in range(1, min(n, a.size)):
+        h = textsim.chain(h, a[k : k + m])
+    return h
+
+
 def _token_loop_runs(text: str) -> list[tuple[int, list[int]]]:
     """The word-at-a-time definition of runs, for texts without CJK: every token, in order,
     in one word run (numbers included)."""
@@ -115,7 +161,7 @@ def test_runs_fast_path_for_text_without_cjk_matches_the_token_loop() -> None:
         "tab\tand\nnewline\u3000ideographic space",
     ]
     for text in texts:
-        assert textsim._runs(text) == _token_loop_runs(text), text
+        assert _runs(text) == _token_loop_runs(text), text
 
 
 def test_minhash_matches_the_plain_formula() -> None:
@@ -131,15 +177,15 @@ def test_minhash_matches_the_plain_formula() -> None:
 def test_ngrams_match_the_mix_chain() -> None:
     tokens = [1, 2**64 - 1, 12345, 2**63, 7]
     for n in (1, 2, 3, 6):
-        a = textsim._mix(np.asarray(tokens, dtype=np.uint64) ^ np.uint64(99))
+        a = textsim.mix(np.asarray(tokens, dtype=np.uint64) ^ np.uint64(99))
         width = min(n, len(tokens))
         want = []
         for start in range(len(tokens) - width + 1):
             h = a[start : start + 1]
             for k in range(1, width):
-                h = textsim._mix(h * textsim._K ^ a[start + k : start + k + 1])
+                h = textsim.mix(h * textsim._K ^ a[start + k : start + k + 1])
             want.append(int(h[0]))
-        assert textsim._ngrams(tokens, n, 99).tolist() == want
+        assert _ngrams(tokens, n, 99).tolist() == want
 
 
 def _shingle_per_run(text: str, han_n: int, word_n: int) -> textsim.Shingled:
@@ -148,10 +194,10 @@ def _shingle_per_run(text: str, han_n: int, word_n: int) -> textsim.Shingled:
     han: list[np.ndarray] = []
     words: list[np.ndarray] = []
     short: list[np.ndarray] = []
-    for kind, toks in textsim._runs(text):
+    for kind, toks in _runs(text):
         n = han_n if kind == textsim._HAN else word_n
         full = len(toks) >= n
-        h = textsim._ngrams(toks, n, textsim._SALT[(kind, full)])
+        h = _ngrams(toks, n, textsim._SALT[(kind, full)])
         if not full:
             short.append(h)
         elif kind == textsim._HAN:
@@ -200,7 +246,7 @@ def test_token_runs_flatten_the_runs() -> None:
     lengths (the word mark U+FFFF in the text itself is not a token)."""
     for text in [*_mixed_texts(), "\uffff中国\uffff x", "1 2 3", "２０２１年"]:
         toks, kinds, lengths = textsim._token_runs(text)
-        runs = textsim._runs(text)
+        runs = _runs(text)
         assert kinds == [k for k, _ in runs], text
         assert lengths == [len(t) for _, t in runs], text
         assert toks.dtype == np.uint64
