@@ -43,7 +43,7 @@ def synth(rng: np.random.Generator) -> Shingled:
         ]
     )
     rng.shuffle(ids)
-    seq = textsim._mix(ids)
+    seq = textsim.mix(ids)
     empty = np.zeros(0, dtype=np.uint64)
     if rng.random() < 0.6:
         return Shingled(han=empty, words=seq, all=np.unique(seq))
@@ -57,7 +57,7 @@ def variant(sh: Shingled, target_j: float, rng: np.random.Generator) -> Shingled
     n = seq.size
     drop = rng.random(n) > keep_share
     kept = seq[~drop]
-    new = textsim._mix(rng.integers(0, 2**62, size=int(drop.sum()), dtype=np.uint64))
+    new = textsim.mix(rng.integers(0, 2**62, size=int(drop.sum()), dtype=np.uint64))
     out = np.concatenate([kept, new])
     rng.shuffle(out[kept.size // 2 :])  # keep the lead mostly in place
     empty = np.zeros(0, dtype=np.uint64)

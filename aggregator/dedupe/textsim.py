@@ -199,10 +199,6 @@ def mix(x: U64) -> U64:
     return _mix_inplace(np.array(x, dtype=np.uint64))
 
 
-#: The former private name of :func:`mix` (bench/dedup_index.py reads it).
-_mix = mix
-
-
 def chain(h: U64, x: U64, out: U64 | None = None) -> U64:
     """``mix(h·K ^ x)``: one more token folded into each running hash (the n-gram of length
     k from the (k-1)-gram and its last token; a band key from its rows), written to ``out``
