@@ -239,32 +239,50 @@ class _Glosses(dict[str, tuple[str, ...]]):
         return got
 
 
+class _Senses:
+    """Headword → its raw senses ("/"-separated), None when it is not one: bisection over
+    the sorted headwords into the packed blob. Apart from :class:`Glossary` so that the
+    glosses memo, which calls it, holds no reference back to the glossary: without that
+    cycle a released glossary is freed at once, not at the next full collection (which a
+    one-shot pass may never reach before it publishes)."""
+
+    __slots__ = ("blob", "ends", "order")
+
+    def __init__(self, order: list[str], blob: bytes, ends: array[int]) -> None:
+        self.order = order
+        self.blob = blob
+        self.ends = ends
+
+    def __call__(self, word: str) -> str | None:
+        order = self.order
+        k = bisect.bisect_left(order, word)
+        if k == len(order) or order[k] != word:
+            return None
+        return self.blob[self.ends[k - 1] if k else 0 : self.ends[k]].decode("utf-8")
+
+
 class Glossary:
     """The CC-CEDICT glossary: ``words`` (the simplified headwords; what :func:`segment`
     matches against) and ``glosses`` (word → English gloss words, computed per word on first
     use from the packed senses, found by bisection). Reads like the table
     :func:`build_glossary` returns; iterates its headwords in sorted order."""
 
-    __slots__ = ("_blob", "_ends", "_order", "glosses", "words")
+    __slots__ = ("_order", "_senses", "glosses", "words")
 
     def __init__(self, packed: Packed) -> None:
         text, blob, ends = packed
         self._order = text.split("\n") if text else []
         self.words = frozenset(self._order)
-        self._blob = blob
-        self._ends = array("I")
-        self._ends.frombytes(ends)
-        if len(self._ends) != len(self._order) or len(self.words) != len(self._order):
+        offsets = array("I")
+        offsets.frombytes(ends)
+        if len(offsets) != len(self._order) or len(self.words) != len(self._order):
             raise ValueError("inconsistent packed glossary")
-        self.glosses = _Glosses(self.senses)
+        self._senses = _Senses(self._order, blob, offsets)
+        self.glosses = _Glosses(self._senses)
 
     def senses(self, word: str) -> str | None:
         """The raw senses of headword ``word`` ("/"-separated), None when it is not one."""
-        order = self._order
-        k = bisect.bisect_left(order, word)
-        if k == len(order) or order[k] != word:
-            return None
-        return self._blob[self._ends[k - 1] if k else 0 : self._ends[k]].decode("utf-8")
+        return self._senses(word)
 
     def __contains__(self, word: object) -> bool:
         return word in self.words

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import re
 import sys
+import weakref
 from array import array
 from collections import Counter
 from collections.abc import Container, Iterable, Iterator, Mapping
@@ -170,16 +171,18 @@ def terms(title: str, lead: str, *, gloss: bool = True) -> Counter[str]:
 class _IdfMemo(dict[str, float]):
     """Term → idf of one state of a :class:`DocFreq` (the same expression as
     :meth:`DocFreq.idf`, computed once per term): loading a window weighs thousands of members
-    against one unchanging table."""
+    against one unchanging table. Its owner by weak reference: no cycle, so a table dropped
+    with its clusterer is freed at once, not at the next full collection."""
 
     __slots__ = ("owner",)
 
     def __init__(self, owner: DocFreq) -> None:
         super().__init__()
-        self.owner = owner
+        self.owner = weakref.ref(owner)
 
     def __missing__(self, term: str) -> float:
-        o = self.owner
+        o = self.owner()
+        assert o is not None  # the owner holds this memo
         v = self[term] = math.log((o.n_docs + 1) / (o.df.get(term, 0) + 1)) + 1.0
         return v
 

@@ -35,7 +35,7 @@ from aggregator.cluster.clusterer import (
     evidence_for,
     window_start,
 )
-from aggregator.cluster.embed import Embedder, embedding_text, make_embedder
+from aggregator.cluster.embed import Embedder, LexicalEmbedder, embedding_text, make_embedder
 from aggregator.cluster.evidence import Evidence
 from aggregator.cluster.index import IVF_MIN_ROWS
 from aggregator.config import Config
@@ -211,9 +211,16 @@ class EventBuilder:
         return clusterer
 
     def _embed(self, rows: Sequence[dict[str, Any]]) -> list[np.ndarray]:
-        """Vectors of ``rows``; a text already embedded in this pass (syndicated copies that
-        dedupe let through, e.g. with dedupe off) is not embedded again."""
+        """Vectors of ``rows``; with a model, a text already embedded in this pass (syndicated
+        copies that dedupe let through, e.g. with dedupe off) is not embedded again. The
+        hashed lexical embedder is not cached: its row for a text depends on that text alone
+        (integer counts, normalised per row), so embedding it again gives the same bytes, for
+        far less than the 2 KB per item the cache held beside the clusterer's own copy
+        (~8 MB of a 4,000-item pass, ``bench/pass_memory.py``)."""
         texts = [embedding_text(r["title"], _lead(r)) for r in rows]
+        if self.embedder.name == LexicalEmbedder.name:
+            m = self.embedder.embed(texts)
+            return [m[i] for i in range(len(texts))]
         seen = self._pass_vectors
         todo = list(dict.fromkeys(t for t in texts if t not in seen))
         if todo:
