@@ -104,3 +104,25 @@ def test_lexical_rows_depend_on_their_text_alone() -> None:
         alone = emb.embed([t])
         assert alone.dtype == batch.dtype == np.float32
         assert alone[0].tobytes() == batch[i].tobytes()
+
+
+def test_malloc_is_trimmed_after_each_batch(
+    cfg: Config, store: Store, origin: Origin, now: datetime, monkeypatch: Any
+) -> None:
+    """The free pages a batch leaves in malloc's heap go back to the kernel once it is
+    committed (the stage's resident set follows what it uses, not the heap's extent)."""
+    from aggregator.pipeline import cluster_pass
+
+    calls: list[int] = []
+    builder = _Watched(cfg, store)
+
+    def trim() -> bool:
+        done = "SELECT COUNT(*) AS n FROM items WHERE event_id IS NOT NULL"
+        calls.append(store.rows(done)[0]["n"])
+        return True
+
+    monkeypatch.setattr(cluster_pass, "trim_malloc", trim)
+    _poll(cfg, store, origin, now, builder)
+    batches = -(-ITEMS // CLUSTER_BATCH_ITEMS)
+    assert len(calls) == batches  # one per batch, each after its commit
+    assert calls == sorted(calls) and calls[-1] == ITEMS and calls[0] == CLUSTER_BATCH_ITEMS
