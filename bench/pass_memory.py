@@ -25,7 +25,9 @@ Options: ``--tracemalloc N`` traces Python allocations and prints the N largest 
 sites (by line) at the marks from ``refreshed`` on (slower, and RSS under tracemalloc
 includes its own overhead); ``--smaps N`` prints the N mappings with the most resident memory
 (``[heap]``, anonymous, each shared library) at those marks; ``--trim-at MARK`` (an
-experiment) calls ``malloc_trim(0)`` right after MARK and marks again; ``--warm-glossary``
+experiment) calls ``malloc_trim(0)`` right after MARK and marks again; ``--collect-at MARK``
+runs ``gc.collect()`` there, prints the kinds of objects it found unreachable (what a
+reference cycle kept alive) and marks again; ``--warm-glossary``
 builds the store's glossary cache before pass 1 (as pass 5 finds it). The store of a pass
 other than ``new`` is made by pass 1 run plainly first, as bench/ab.py does.
 
