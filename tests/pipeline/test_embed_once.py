@@ -21,7 +21,11 @@ from aggregator.store.core import Store
 
 
 class CountingEmbedder(LexicalEmbedder):
-    """The real lexical embedder, recording every text it is asked to embed."""
+    """The real lexical embedder, recording every text it is asked to embed; named as a
+    model would be (the pass caches a model's vectors, not the lexical embedder's, whose
+    row for a text depends on that text alone)."""
+
+    name = "counting-model"
 
     def __init__(self) -> None:
         super().__init__()
