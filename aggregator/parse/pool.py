@@ -177,8 +177,9 @@ class ParsePool:
         self.spawn_after_s = spawn_after_s
         self._idle: list[_Worker] = []
         self._busy: set[_Worker] = set()
-        #: workers being started (not READY yet)
+        #: workers being started (not READY yet), and when (loop time) the last one was ready
         self._starting = 0
+        self._ready_at = 0.0
         self._slots: asyncio.Semaphore | None = None
         self._slots_loop: asyncio.AbstractEventLoop | None = None
         #: documents waiting for a busy worker to be handed over (:meth:`_wait_for_idle`)
@@ -216,15 +217,23 @@ class ParsePool:
         self._idle.append(w)
 
     async def _wait_for_idle(self) -> _Worker | None:
-        """While other workers are busy or starting, wait up to ``spawn_after_s`` for one of
-        them to be handed over (in arrival order); None when none was (a new worker is worth
-        its start then)."""
+        """While other workers are busy or starting, wait for one of them to be handed over
+        (in arrival order), up to ``spawn_after_s`` after this wait began or the last worker
+        was ready, whichever is later; None when none was (a new worker is worth its start)."""
         if self.spawn_after_s <= 0 or not (self._busy or self._starting):
             return None
-        handed: asyncio.Future[_Worker] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        handed: asyncio.Future[_Worker] = loop.create_future()
         self._waiters.append(handed)
+        since = loop.time()
         try:
-            await asyncio.wait({handed}, timeout=self.spawn_after_s)
+            while not handed.done():
+                # The clock runs from the later of this wait and the last worker's start: while
+                # one is starting, another start would be no sooner.
+                left = max(since, self._ready_at) + self.spawn_after_s - loop.time()
+                if left <= 0 and not self._starting:
+                    break
+                await asyncio.wait({handed}, timeout=max(left, 0.01))
         except BaseException:  # cancelled: a worker handed over meanwhile goes back
             if not handed.cancel():
                 self._busy.discard(handed.result())
@@ -258,6 +267,7 @@ class ParsePool:
             ok = False
         finally:
             self._starting -= 1
+            self._ready_at = asyncio.get_running_loop().time()
         if not ok:
             w.kill()
             w.close_pipes()
