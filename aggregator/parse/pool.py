@@ -9,8 +9,10 @@ outlived a SIGKILLed daemon (~75 MB per kill; five groups per ``make test``).
 
 Here:
 
-- ``workers`` processes (default: the usable cores, at most ``MAX_PARSE_WORKERS``), each
-  ``python -m aggregator.parse.worker``, started on first use and kept;
+- up to ``workers`` processes (default: the usable cores, at most ``MAX_PARSE_WORKERS``),
+  each ``python -m aggregator.parse.worker``, started on demand and kept: the first with the
+  first document, another only when a document has waited ``spawn_after_s`` for a busy one
+  (each start costs ~0.2 s CPU, and a pass of small documents keeps one worker busy enough);
 - a document waits for a free worker without a clock running; its budget starts when it is
   handed to an idle, started worker;
 - over budget (or a crash, or its memory cap) kills that worker only; the next document gets
@@ -22,6 +24,7 @@ Here:
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import os
@@ -49,6 +52,12 @@ WORKER_START_TIMEOUT_S = 60.0
 RETIRE_RSS_BYTES = 96 * 1024 * 1024
 #: Grace for an idle worker to exit on EOF at close (seconds) before it is killed.
 WORKER_EXIT_GRACE_S = 2.0
+#: A document waits this long (seconds) for a busy worker before another one is started. A
+#: start costs ~0.2 s CPU (interpreter, imports, feedparser's helpers at the first document)
+#: and ~0.15 s before it can parse; peer workload documents take 1-3 ms each, so a pass of
+#: them never needs a second worker (bench/ab.py: pass 5 started 2 workers, now 1). Waiting
+#: about one start-up before starting bounds the extra wait of a queue behind a slow document.
+SPAWN_AFTER_S = 0.2
 
 
 def default_workers() -> int:
@@ -155,13 +164,26 @@ class ParsePool:
     A document over budget (or the worker's memory) kills its worker, not the daemon nor
     another document (PROC-03, LOAD-04)."""
 
-    def __init__(self, workers: int | None = None, *, memory_cap_bytes: int = 0) -> None:
+    def __init__(
+        self,
+        workers: int | None = None,
+        *,
+        memory_cap_bytes: int = 0,
+        spawn_after_s: float = SPAWN_AFTER_S,
+    ) -> None:
         self.workers = workers or default_workers()
         self.memory_cap_bytes = memory_cap_bytes
+        #: see SPAWN_AFTER_S (0: a new worker whenever none is idle, as before)
+        self.spawn_after_s = spawn_after_s
         self._idle: list[_Worker] = []
         self._busy: set[_Worker] = set()
+        #: workers being started (not READY yet), and when (loop time) the last one was ready
+        self._starting = 0
+        self._ready_at = 0.0
         self._slots: asyncio.Semaphore | None = None
         self._slots_loop: asyncio.AbstractEventLoop | None = None
+        #: documents waiting for a busy worker to be handed over (:meth:`_wait_for_idle`)
+        self._waiters: collections.deque[asyncio.Future[_Worker]] = collections.deque()
         #: workers retired for their resident memory after a document (RETIRE_RSS_BYTES)
         self.retired = 0
 
@@ -173,24 +195,79 @@ class ParsePool:
             self._slots_loop = loop
         return self._slots
 
-    def pids(self) -> list[int]:
-        """Process ids of the live workers (tests, metrics)."""
-        return [w.pid for w in (*self._idle, *self._busy) if w.alive()]
-
-    async def _worker(self) -> _Worker:
-        """An idle, started worker: a kept one if still alive, else a new one (started on
-        the loop thread, so that the parent-death signal follows the daemon's main thread)."""
+    def _take_idle(self) -> _Worker | None:
+        """A kept worker that is still alive, or None."""
         while self._idle:
             w = self._idle.pop()
             if w.alive():
                 return w
             w.kill()
             w.close_pipes()
+        return None
+
+    def _put_idle(self, w: _Worker) -> None:
+        """``w`` is free: to the longest-waiting document (:meth:`_wait_for_idle`; busy from
+        now on, so that no one starts a worker while it is handed over), else idle."""
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(w)
+                self._busy.add(w)
+                return
+        self._idle.append(w)
+
+    async def _wait_for_idle(self) -> _Worker | None:
+        """While other workers are busy or starting, wait for one of them to be handed over
+        (in arrival order), up to ``spawn_after_s`` after this wait began or the last worker
+        was ready, whichever is later; None when none was (a new worker is worth its start)."""
+        if self.spawn_after_s <= 0 or not (self._busy or self._starting):
+            return None
+        loop = asyncio.get_running_loop()
+        handed: asyncio.Future[_Worker] = loop.create_future()
+        self._waiters.append(handed)
+        since = loop.time()
+        try:
+            while not handed.done():
+                # The clock runs from the later of this wait and the last worker's start: while
+                # one is starting, another start would be no sooner.
+                left = max(since, self._ready_at) + self.spawn_after_s - loop.time()
+                if left <= 0 and not self._starting:
+                    break
+                await asyncio.wait({handed}, timeout=max(left, 0.01))
+        except BaseException:  # cancelled: a worker handed over meanwhile goes back
+            if not handed.cancel():
+                self._busy.discard(handed.result())
+                self._put_idle(handed.result())
+            raise
+        finally:
+            with contextlib.suppress(ValueError):
+                self._waiters.remove(handed)
+        return None if handed.cancel() else handed.result()
+
+    def pids(self) -> list[int]:
+        """Process ids of the live workers (tests, metrics)."""
+        return [w.pid for w in (*self._idle, *self._busy) if w.alive()]
+
+    async def _worker(self) -> _Worker:
+        """An idle, started worker: a kept one if still alive, else a new one (started on
+        the loop thread, so that the parent-death signal follows the daemon's main thread).
+        With none idle, a busy one is awaited for ``spawn_after_s`` first (SPAWN_AFTER_S)."""
+        w = self._take_idle() or await self._wait_for_idle()
+        if w is not None and w.alive():
+            return w
+        if w is not None:  # handed over, then died
+            self._busy.discard(w)
+            w.kill()
+            w.close_pipes()
         w = _Worker(self.memory_cap_bytes)
+        self._starting += 1
         try:
             ok = await asyncio.wait_for(asyncio.to_thread(w.wait_ready), WORKER_START_TIMEOUT_S)
         except TimeoutError:
             ok = False
+        finally:
+            self._starting -= 1
+            self._ready_at = asyncio.get_running_loop().time()
         if not ok:
             w.kill()
             w.close_pipes()
@@ -225,7 +302,7 @@ class ParsePool:
                     w.close_pipes()
                     self.retired += 1
                 else:
-                    self._idle.append(w)
+                    self._put_idle(w)
         if reply is None:
             raise ParseError("parser worker died (memory or crash)")
         kind, value = reply

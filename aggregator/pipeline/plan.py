@@ -23,7 +23,6 @@ from datetime import datetime
 
 from aggregator.config import ParseConfig
 from aggregator.models import FeedRecord, FetchResult, Item, ParsedFeed
-from aggregator.normalize.item import build_item
 from aggregator.schedule import ScheduleDecision
 from aggregator.store.core import utc_iso
 from aggregator.store.records import ExistingItem, FeedPollState, FeedSuccessState, Validators
@@ -77,6 +76,10 @@ def build_entries(
 ) -> list[BuiltEntry]:
     """Items of a parsed document under ``feed.id_policy``; the first of two entries with
     one GUID wins (the same GUID twice in one document is one item)."""
+    # Here, not at the top: a pass of 304s plans feed states only, and the normalize stack
+    # (nh3, w3lib, language detection) is ~30 ms of its imports (python -X importtime).
+    from aggregator.normalize.item import build_item
+
     out: list[BuiltEntry] = []
     seen: set[str] = set()
     for entry in parsed.entries:

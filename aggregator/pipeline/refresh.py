@@ -22,6 +22,7 @@ import dataclasses
 import hashlib
 import logging
 import random
+import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -30,12 +31,9 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from aggregator.config import MIB, Config
-from aggregator.dedupe import exact as dedupe
 from aggregator.dedupe.sketch_id import SKETCH_ID
 from aggregator.fetch.client import LARGE_BODIES_AT_ONCE, Fetcher
 from aggregator.models import Decision, FeedRecord, FetchResult, ParsedFeed
-from aggregator.normalize.idpolicy import IdHistory, choose_id_policy
-from aggregator.normalize.item import complete_item, default_timezone_for
 from aggregator.parse.document import ParseError
 from aggregator.parse.pool import ParsePool
 from aggregator.parse.splice import entry_fingerprints, splice_known_entries
@@ -51,7 +49,6 @@ from aggregator.pipeline.plan import (
 from aggregator.schedule import FeedHistory, PollOutcome, next_check
 from aggregator.store.bands import sketch_setting
 from aggregator.store.core import Store, parse_iso, utc_iso
-from aggregator.store.dupes import reroot_if_earlier
 from aggregator.store.records import ExistingItem
 from aggregator.store.status import write_failure_kind
 
@@ -142,10 +139,11 @@ class Pipeline:
         resident under its peak (``bench/pass_memory.py``, ``bench/ab.py --pass new``). The
         daemon keeps both: its next tick needs them."""
         from aggregator.daemon.memory import trim_malloc
-        from aggregator.normalize.langid import release_converter
 
         self._near = None
-        release_converter("s2t")
+        langid = sys.modules.get("aggregator.normalize.langid")  # not imported: none built
+        if langid is not None:
+            langid.release_converter("s2t")
         if trim:
             trim_malloc()
 
@@ -293,15 +291,9 @@ class Pipeline:
         log.info(
             "feed_url=%s status=%s elapsed_ms=%.0f new_items=%d updated_items=%d "
             "duplicates=%d parsed=%s error=%s",
-            feed.url,
-            result.status,
-            result.elapsed_ms,
-            out.new_items,
-            out.updated_items,
-            out.duplicates,
-            out.parsed,
-            out.error,
-        )
+            feed.url, result.status, result.elapsed_ms, out.new_items, out.updated_items,
+            out.duplicates, out.parsed, out.error,
+        )  # fmt: skip
         return out
 
     # -- internals ----------------------------------------------------------------------------
@@ -341,6 +333,10 @@ class Pipeline:
         self, feed: FeedRecord, parsed: ParsedFeed, now: datetime, out: FeedOutcome
     ) -> None:
         """Plan what each entry does (:mod:`.plan`), then do it."""
+        # The changed-feed path imports here: a 304-only pass needs none of it (~40 ms).
+        from aggregator.normalize.idpolicy import IdHistory, choose_id_policy
+        from aggregator.normalize.item import default_timezone_for
+
         tz = feed.timezone or default_timezone_for(
             feed.url, self.cfg.feeds.default_timezone, rsshub_base=self.cfg.bridges.rsshub
         )
@@ -378,6 +374,8 @@ class Pipeline:
         """Complete the new entries' items and make their near-duplicate probes, all at
         once (``NearDuplicates.make_probes``), keyed by ``id(action)``. An item found to be an
         exact duplicate never uses its probe (the same decisions as one by one)."""
+        from aggregator.normalize.item import complete_item
+
         new = [a for a in actions if isinstance(a, NewEntry)]
         for a in new:
             complete_item(a.item, a.lang_hint)  # fills the item in place
@@ -388,6 +386,8 @@ class Pipeline:
         return {id(a): p for a, p in zip(new, found, strict=True)}
 
     def _revise(self, action: Revision, at: str, out: FeedOutcome) -> None:
+        from aggregator.normalize.item import complete_item
+
         self.store.revise_item(action.old.id, complete_item(action.item, action.lang_hint))
         if self.near is not None:
             self.near.forget(action.old.id)
@@ -400,6 +400,9 @@ class Pipeline:
     ) -> None:
         """Dedupe a new item (completed by :meth:`_probes`) against everything stored (this
         poll's items included), insert it, and record the duplicate decision if any."""
+        from aggregator.dedupe import exact as dedupe
+        from aggregator.store.dupes import reroot_if_earlier
+
         item = action.item
         match = dedupe.find_exact_duplicate(item, self.store) if self.cfg.dedupe.enabled else None
         if match is None and self.near is not None:
@@ -463,18 +466,12 @@ class Pipeline:
         )
         self.store.save_poll_state(feed.id, plan_feed_state(feed, facts, decision, now))
         self.store.record_fetch(
-            feed.id,
-            started_at=utc_iso(now),
-            status=result.status,
+            feed.id, started_at=utc_iso(now), status=result.status,
             bytes=len(result.body) if result.body is not None else None,
-            elapsed_ms=result.elapsed_ms,
-            not_modified=int(unchanged),
-            parsed=int(out.parsed),
-            new_items=out.new_items,
-            updated_items=out.updated_items,
-            duplicates=out.duplicates,
+            elapsed_ms=result.elapsed_ms, not_modified=int(unchanged), parsed=int(out.parsed),
+            new_items=out.new_items, updated_items=out.updated_items, duplicates=out.duplicates,
             error=out.error,
-        )
+        )  # fmt: skip
         return decision.host_retry_after_s
 
 

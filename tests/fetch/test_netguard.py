@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import ipaddress
+import ssl
 from collections.abc import Sequence
 
 import httpx
@@ -170,14 +171,25 @@ async def test_guarded_transport_really_uses_backend() -> None:
             await client.get("http://127.0.0.1:9/")
 
 
-def test_transports_share_one_tls_context() -> None:
+def test_transports_share_one_tls_context_built_at_the_first_https_origin() -> None:
     """The CA bundle is loaded once per process, not once per poll (each poll builds a new
-    transport: ~70 ms of CPU per daemon tick before)."""
-    from aggregator.fetch.netguard import GuardedBackend, GuardedTransport
+    transport: ~70 ms of CPU per daemon tick before), and only once an https origin needs
+    it: plain-http connections carry none (a pass of http feeds never loads it)."""
+    import httpcore
+
+    from aggregator.fetch.netguard import GuardedBackend, GuardedTransport, default_ssl_context
 
     backend = GuardedBackend(AddressPolicy.from_config(FetchConfig()))
     limits = httpx.Limits(max_connections=4)
     a = GuardedTransport(backend, limits=limits)
     b = GuardedTransport(backend, limits=limits)
-    assert a._pool._ssl_context is not None
-    assert a._pool._ssl_context is b._pool._ssl_context
+    plain = a._pool.create_connection(httpcore.Origin(b"http", b"example.org", 80))
+    assert a._pool._ssl_context is None and plain._ssl_context is None
+    tls_a = a._pool.create_connection(httpcore.Origin(b"https", b"example.org", 443))
+    tls_b = b._pool.create_connection(httpcore.Origin(b"https", b"example.org", 443))
+    assert tls_a._ssl_context is tls_b._ssl_context is default_ssl_context()
+    assert default_ssl_context().verify_mode == ssl.CERT_REQUIRED
+    assert default_ssl_context().check_hostname
+    custom = GuardedTransport(backend, limits=limits, verify=False)
+    off = custom._pool.create_connection(httpcore.Origin(b"https", b"example.org", 443))
+    assert off._ssl_context is not None and off._ssl_context.verify_mode == ssl.CERT_NONE

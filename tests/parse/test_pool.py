@@ -127,7 +127,7 @@ def test_over_budget_kills_only_its_own_worker(tmp_path: Path) -> None:
     cfg = make_config(tmp_path, parse={"timeout_s": 1.0})
     huge = slow_atom("h")
     small = atom(3, "s")
-    pool = ParsePool(workers=2)
+    pool = ParsePool(workers=2, spawn_after_s=0)  # two workers at once, as below
 
     async def scenario() -> tuple[list[object], list[int]]:
         # Start both workers first, so the budget race is about parsing only.
@@ -162,7 +162,7 @@ from aggregator.config import from_dict
 from aggregator.parse.pool import ParsePool
 from aggregator.parse.splice import cap_entries
 cfg = from_dict({}, base_dir=None)
-pool = ParsePool(workers=2)
+pool = ParsePool(workers=2, spawn_after_s=0)
 doc = b'<rss version="2.0"><channel><title>t</title><item><title>x</title></item></channel></rss>'
 async def main():
     await asyncio.gather(*(pool.parse(doc, "http://x/", {}, cfg) for _ in range(2)))
@@ -197,6 +197,83 @@ def test_proc_03_workers_die_with_a_sigkilled_parent(tmp_path: Path) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_a_burst_of_small_documents_shares_one_worker(tmp_path: Path) -> None:
+    """Eight small documents handed over at once are parsed by one worker (each waits for
+    the busy one rather than starting another: a start costs ~0.2 s CPU), in arrival
+    order, with the same records as each parsed alone."""
+    cfg = make_config(tmp_path)
+    docs = [atom(k + 1, f"b{k}") for k in range(8)]
+    pool = ParsePool(workers=2, spawn_after_s=60.0)
+
+    async def scenario() -> list[object]:
+        return list(await asyncio.gather(*(pool.parse(d, "http://x/", {}, cfg) for d in docs)))
+
+    try:
+        together = asyncio.run(scenario())
+        assert len(pool.pids()) == 1
+        alone = [asyncio.run(pool.parse(d, "http://x/", {}, cfg)) for d in docs]
+        assert together == alone
+        assert [len(p.entries) for p in alone] == list(range(1, 9))
+    finally:
+        pool.close()
+
+
+def test_a_document_behind_a_slow_one_gets_a_second_worker(tmp_path: Path) -> None:
+    """A document that waits ``spawn_after_s`` behind a slow one gets a worker of its own,
+    so it never waits the slow one's whole parse."""
+    cfg = make_config(tmp_path, parse={"timeout_s": 120.0})
+    pool = ParsePool(workers=2, spawn_after_s=0.05)
+    order: list[str] = []
+
+    async def one(doc: bytes, name: str) -> None:
+        parsed = await pool.parse(doc, f"http://x/{name}", {}, cfg)
+        assert parsed.entries
+        order.append(name)
+
+    async def scenario() -> None:
+        slow = asyncio.create_task(one(slow_atom("h"), "slow"))
+        while not pool._busy:  # the slow document holds the first worker
+            await asyncio.sleep(0.01)
+        await one(atom(3, "s"), "small")
+        assert len(pool.pids()) == 2
+        await slow
+
+    try:
+        asyncio.run(scenario())
+        assert order == ["small", "slow"]
+    finally:
+        pool.close()
+
+
+def test_a_cancelled_waiter_gives_its_handed_worker_back(tmp_path: Path) -> None:
+    """A document cancelled after a busy worker was handed to it (before it ran) puts that
+    worker back: the next document parses on it, no new worker starts."""
+    cfg = make_config(tmp_path)
+    pool = ParsePool(workers=2, spawn_after_s=60.0)
+
+    async def scenario() -> None:
+        await pool.parse(atom(1, "a"), "http://x/a", {}, cfg)
+        (w,) = pool._idle
+        pool._idle.clear()
+        pool._busy.add(w)  # as if parsing
+        waiter = asyncio.create_task(pool._worker())
+        while not pool._waiters:
+            await asyncio.sleep(0.01)
+        pool._busy.discard(w)
+        pool._put_idle(w)  # handed over ...
+        waiter.cancel()  # ... and cancelled before it ran
+        with contextlib.suppress(asyncio.CancelledError):
+            await waiter
+        assert pool._idle == [w]
+        again = await pool.parse(atom(2, "b"), "http://x/b", {}, cfg)
+        assert len(again.entries) == 2 and pool.pids() == [w.pid]
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        pool.close()
 
 
 def escaped_markup_bomb(target_bytes: int = 15 * 1024 * 1024 - 65536) -> bytes:
@@ -318,3 +395,61 @@ def test_fingerprints_only_of_the_entries_that_are_parsed(tmp_path: Path, origin
         (items,) = db.execute("SELECT COUNT(*) FROM items").fetchone()
     assert set(stored.split()) == capped
     assert items == 500
+
+
+#: Feeds every document in the file named by argv[1] through the worker's own loop
+#: (``worker.serve``), its replies to argv[2]; then prints which modules it imported.
+SERVE_PROBE = """
+import json, sys
+from aggregator.parse.worker import serve
+with open(sys.argv[1], "rb") as inp, open(sys.argv[2], "wb") as out:
+    serve(inp, out)
+print(json.dumps(sorted(m for m in ("aggregator.config", "ctypes.util") if m in sys.modules)))
+"""
+
+
+def test_worker_parses_the_corpus_as_in_process_without_the_config_module(
+    tmp_path: Path,
+) -> None:
+    """The worker builds its limits from the pool's tuple (``parse.document.Limits``) and
+    never imports ``aggregator.config`` (nor ``ctypes.util``): every 8th document of the
+    shared corpus still comes back exactly as ``parse_feed_fast`` with ``ParseConfig``
+    gives it in this process (records or error text)."""
+    import csv
+    import pickle
+    import subprocess
+    import sys
+
+    from conftest import FEEDS, shared_path
+
+    from aggregator.config import ParseConfig
+    from aggregator.parse.fast import parse_feed_fast
+    from aggregator.parse.worker import HEADER
+
+    with shared_path("feeds", "index.tsv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))[::8]
+    p = ParseConfig()
+    limits = (p.max_entries_per_feed, p.max_field_chars, p.max_title_chars, p.timeout_s)
+    docs = [((FEEDS / r["path"]).read_bytes(), "http://127.0.0.1/" + r["path"]) for r in rows]
+    with (tmp_path / "in.bin").open("wb") as f:
+        for body, url in docs:
+            data = pickle.dumps((body, url, {}, limits))
+            f.write(HEADER.pack(len(data)) + data)
+    proc = subprocess.run(
+        [sys.executable, "-c", SERVE_PROBE, str(tmp_path / "in.bin"), str(tmp_path / "out.bin")],
+        capture_output=True, text=True, timeout=600, check=True, cwd=tmp_path,
+    )  # fmt: skip
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == []
+    replies = []
+    with (tmp_path / "out.bin").open("rb") as f:
+        f.read(HEADER.size + 1)  # READY
+        while head := f.read(HEADER.size):
+            (size,) = HEADER.unpack(head)
+            replies.append(pickle.loads(f.read(size)))
+    assert len(replies) == len(docs) > 300
+    for (body, url), reply in zip(docs, replies, strict=True):
+        try:
+            expected: tuple[str, object] = ("ok", parse_feed_fast(body, url=url, cfg=p))
+        except ParseError as exc:
+            expected = ("error", str(exc))
+        assert reply == expected, url

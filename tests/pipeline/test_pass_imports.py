@@ -1,7 +1,8 @@
 """What a ``poll --all`` process imports (issue 16): a pass in which every feed answers 304
-loads no MinHash (numpy, rensa), no sqlite-utils, no feedparser and not httpx's command-line
-tool (rich, click, pygments); a pass with new items
-still does its near-duplicate work. Real CLI process, real store, real HTTP origin."""
+loads no MinHash (numpy, rensa), no sqlite-utils, no feedparser, not httpx's command-line
+tool (rich, click, pygments) and not the normalize stack (nh3, w3lib, language detection:
+imported where a changed feed is stored); a pass with new items still builds its items and
+does its near-duplicate work. Real CLI process, real store, real HTTP origin."""
 
 from __future__ import annotations
 
@@ -15,7 +16,10 @@ from origin import Origin
 from aggregator.opml import Subscription, write_opml
 
 #: rich, click, pygments: httpx's command-line tool, which httpx imports when they are there.
-HEAVY = ("numpy", "rensa", "sqlite_utils", "feedparser", "rich", "click", "pygments")
+#: The rest: what only a changed feed's entries need (pipeline.refresh imports them there).
+HEAVY = ("numpy", "rensa", "sqlite_utils", "feedparser", "rich", "click", "pygments",
+         "nh3", "w3lib", "aggregator.normalize.item", "aggregator.normalize.langid",
+         "aggregator.normalize.idpolicy", "aggregator.dedupe.exact")  # fmt: skip
 
 #: Runs the CLI in-process, then prints which of HEAVY it imported.
 PROBE = (
@@ -56,6 +60,7 @@ def test_304_pass_imports_no_minhash_sqlite_utils_nor_feedparser(tmp_path: Path)
         rc, first = _poll(config)
         assert rc == 0
         assert {"numpy", "rensa"} <= set(first)  # new items: near-duplicate sketches made
+        assert {"nh3", "aggregator.normalize.item", "aggregator.dedupe.exact"} <= set(first)
         rc, second = _poll(config)
         assert rc == 0
         assert origin.requests("/f.xml")[-1].headers.get("if-none-match") == '"v1"'
