@@ -90,9 +90,15 @@ def test_lexical_weight_lets_shared_words_decide_between_close_vectors() -> None
     base = _unit(1)
     vec = _unit(2, base, 0.9)
     for lex, joins in ((0.0, False), (0.6, True)):
-        # Shared entities (Iceland) off: only the words decide.
+        # Shared entities (Iceland) and the disaster signature (an eruption in Iceland) off:
+        # only the words decide.
         w = ScoreWeights(
-            centre=False, cross_lingual_bonus=0.0, lex_same=lex, join_score=0.75, w_shared=0.0
+            centre=False,
+            cross_lingual_bonus=0.0,
+            lex_same=lex,
+            join_score=0.75,
+            w_shared=0.0,
+            w_signature=0.0,
         )
         cl = EventClusterer(ClusterConfig(), 16, weights=w)
         first = ClusterInput(
