@@ -148,3 +148,16 @@ def test_other_quakes_are_not_routed_by_magnitude() -> None:
     later = ("台湾花莲县海域发生7.2级地震", "花莲县海域发生7.2级地震。")
     got = _assign(*later, at=NOW + timedelta(days=2, hours=2), first=QUAKE_EN)
     assert got["magnitude_route"] is False
+
+
+def test_foreign_ministers_and_landslides_are_named_in_both_languages() -> None:
+    """Session 8's alias additions: a foreign ministers' meeting and a landslide are named the
+    same way in English and Chinese (Simplified and Traditional)."""
+    en = _keys("Blinken meets Wang Yi in Vientiane")
+    assert entities.same_meeting(en, _keys("王毅同布林肯举行会谈"))
+    assert entities.same_meeting(en, _keys("王毅與布林肯會談"))
+    slide = _keys("Landslides kill dozens in southern India")
+    assert entities.same_disaster(slide, _keys("印度南部发生山体滑坡"))
+    assert entities.same_disaster(slide, _keys("印度南部土石流釀災"))
+    # A landslide and an earthquake in one country are two disasters.
+    assert not entities.same_disaster(slide, _keys("India earthquake kills 10"))
