@@ -200,9 +200,10 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "flood": ("flood", "floods", "flooding", "洪水", "洪灾", "暴雨"),
         "wildfire": ("wildfire", "wildfires", "山火", "野火"),
         # Session 8: landslides, eruptions and tornadoes are disasters of one place too.
-        "landslide": ("landslide", "landslides", "mudslide", "mudslides", "山体滑坡", "滑坡",
-                      "泥石流", "土石流", "山泥倾泻"),
-        "eruption": ("eruption", "erupts", "erupted", "火山喷发", "火山爆发"),
+        # Not 滑坡 alone ("销量滑坡": sales slump) nor "erupts" alone ("protests erupt").
+        "landslide": ("landslide", "landslides", "mudslide", "mudslides", "山体滑坡", "泥石流",
+                      "土石流", "山泥倾泻"),
+        "volcano": ("volcano", "volcanoes", "volcanic", "火山"),
         "tornado": ("tornado", "tornadoes", "龙卷风"),
         "rates": ("interest rate", "interest rates", "rate cut", "rate cuts", "rates", "利率",
                   "降息", "加息", "减息"),

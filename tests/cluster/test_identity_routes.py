@@ -161,3 +161,7 @@ def test_foreign_ministers_and_landslides_are_named_in_both_languages() -> None:
     assert entities.same_disaster(slide, _keys("印度南部土石流釀災"))
     # A landslide and an earthquake in one country are two disasters.
     assert not entities.same_disaster(slide, _keys("India earthquake kills 10"))
+    # A slump (滑坡) and eruptions of protest are no disasters.
+    assert not entities.same_disaster(_keys("中国汽车销量滑坡"), _keys("中国房价滑坡"))
+    assert "topic:volcano" not in _keys("Protests erupt in Chile")
+    assert "topic:volcano" in _keys("Volcano erupts in Iceland")

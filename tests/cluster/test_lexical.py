@@ -90,7 +90,7 @@ def test_lexical_weight_lets_shared_words_decide_between_close_vectors() -> None
     base = _unit(1)
     vec = _unit(2, base, 0.9)
     for lex, joins in ((0.0, False), (0.6, True)):
-        # Shared entities (Iceland) and the disaster signature (an eruption in Iceland) off:
+        # Shared entities (Iceland) and the disaster signature (a volcano in Iceland) off:
         # only the words decide.
         w = ScoreWeights(
             centre=False,
