@@ -587,7 +587,12 @@ class StreamItem:
 
 
 def daemon_events(
-    items: Sequence[StreamItem], emb: Embedder, threads: int, *, poll_at: datetime | None
+    items: Sequence[StreamItem],
+    emb: Embedder,
+    threads: int,
+    *,
+    poll_at: datetime | None,
+    weights: ScoreWeights | None = None,
 ) -> tuple[dict[str, int], dict[str, dict[str, Any]]]:
     """Cluster ``items`` through the daemon's cluster stage on a fresh temporary store.
 
@@ -595,7 +600,8 @@ def daemon_events(
     item's text), then one ``EventBuilder.cluster_pending(poll_at)``: a first poll, an archive
     import. ``poll_at`` None: live, each item stored when published and clustered at that time
     (one poll per item, in the given order). Returns ``key → event id`` and ``key → its
-    cluster decision`` (rule, score, features as stored in ``decisions``)."""
+    cluster decision`` (rule, score, features as stored in ``decisions``). ``weights``: the
+    scorer's, else the shipped ones for ``emb``."""
     with tempfile.TemporaryDirectory(prefix="eval_cluster-") as tmp:
         cfg = from_dict(
             {"store": {"path": str(Path(tmp) / "eval.db")}, "cluster": {"threads": threads}},
@@ -603,7 +609,7 @@ def daemon_events(
         )
         store = Store.open(cfg.store_path, cfg.store)
         try:
-            builder = EventBuilder(cfg, store, emb)
+            builder = EventBuilder(cfg, store, emb, weights=weights)
             feeds: dict[str, int] = {}
 
             def insert(it: StreamItem, fetched: datetime) -> None:

@@ -89,6 +89,24 @@ def variants(rows: list[dict[str, Any]], now: datetime) -> dict[str, dict[str, d
     return out
 
 
+def _weights(embedder: str, overrides: list[str]) -> Any:
+    """The shipped ScoreWeights for ``embedder`` with ``FIELD=VALUE`` overrides (bool, float)."""
+    import dataclasses
+
+    from aggregator.cluster.weights import default_weights
+
+    base = default_weights(embedder)
+    kw: dict[str, Any] = {}
+    for item in overrides:
+        name, _, raw = item.partition("=")
+        current = getattr(base, name)  # AttributeError names an unknown field
+        if isinstance(current, bool):
+            kw[name] = raw.lower() in ("1", "true", "yes")
+        else:
+            kw[name] = float(raw)
+    return dataclasses.replace(base, **kw)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--items", type=Path, required=True, help="local JSON-lines texts")
@@ -98,6 +116,9 @@ def main() -> int:
                     help="labels TSV (default realtext/sources.tsv; held out: heldout.tsv)")
     ap.add_argument("--decisions", type=Path,
                     help="write each variant's cluster decisions (rule, features) as JSON")
+    ap.add_argument("--weights", nargs="*", default=[], metavar="FIELD=VALUE",
+                    help="override ScoreWeights fields, e.g. signature_merge=false "
+                    "magnitude_days=0 merge_margin=0.1 (an ablation; default: shipped)")
     args = ap.parse_args()
     from aggregator.cluster.embed import make_embedder
     from aggregator.config import ClusterConfig
@@ -105,6 +126,7 @@ def main() -> int:
     rows = load(args.items, args.sources)
     gold = {r["key"]: r["event"] for r in rows}
     emb = make_embedder(ClusterConfig(backend=args.backend))
+    weights = _weights(emb.name, args.weights)
     report: dict[str, Any] = {"reports": len(rows), "occurrences": len(set(gold.values()))}
     dumped: dict[str, Any] = {}
     for name, at in variants(rows, datetime.now(UTC)).items():
@@ -116,7 +138,7 @@ def main() -> int:
             ),
             key=lambda it: it.at,
         )
-        events, decisions = ec.daemon_events(stream, emb, 1, poll_at=None)
+        events, decisions = ec.daemon_events(stream, emb, 1, poll_at=None, weights=weights)
         dumped[name] = {"events": events, "decisions": decisions,
                         "at": {k: v.isoformat() for k, v in at.items()}}
         p, r_, f = prf(events, gold)
