@@ -205,6 +205,13 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
                       "土石流", "山泥倾泻"),
         "volcano": ("volcano", "volcanoes", "volcanic", "火山"),
         "tornado": ("tornado", "tornadoes", "龙卷风"),
+        # Session 9: fires and air crashes happen in one place too. Not "fire" alone ("under
+        # fire", "opened fire") nor "crash" alone ("market crash").
+        "fire": ("blaze", "blazes", "inferno", "building fire", "apartment fire", "factory fire",
+                 "hotel fire", "house fire", "residential fire", "fire kills", "fire killed",
+                 "火灾", "大火", "恶火", "起火", "火警"),
+        "crash": ("plane crash", "plane crashes", "air crash", "helicopter crash", "jet crash",
+                  "坠机", "空难", "飞机失事", "坠毁"),
         "rates": ("interest rate", "interest rates", "rate cut", "rate cuts", "rates", "利率",
                   "降息", "加息", "减息"),
         "tariff": ("tariff", "tariffs", "关税"),

@@ -450,10 +450,9 @@ class EventClusterer(Machinery):
         if w.lex_route != math.inf and not conflicts:
             self._undefer(ev.id)
         route = routes.by_words(w.lex_route, lang, rows, order[:LEX_MEMBERS], self, lexv, conflicts)
-        met = routes.by_meeting(w.meeting_days, meet, dt_days, conflicts)
-        quake = routes.by_magnitude(w.magnitude_days, dis, shared, dt_days, conflicts)
+        met, quake, fig = routes.by_identity(w, meet, dis, shared, dt_days, conflicts)
         # A signature candidate is scored exactly: it may take part in a merge (_merge_targets).
-        exact = route or met or quake or (sig and w.signature_merge)
+        exact = route or met or quake or fig or (sig and w.signature_merge)
         if floor is not None and not exact and lam >= 0:
             bound = lexscore.linear(w, lexscore.upper(w.lex_zh_gloss), *args)
             if bound < floor:
@@ -465,10 +464,12 @@ class EventClusterer(Machinery):
         )
         lex = max(lex_member, lex_profile)
         score = lexscore.linear(w, lex, *args)
-        return max(score, w.join_score) if route or met or quake else score, {
+        routed = route or met or quake or fig
+        return max(score, w.join_score) if routed else score, {
             "lex_route": route,
             "meeting_route": met,
             "magnitude_route": quake,
+            "figure_route": fig,
             "cos_max_adj": round(cos_max, 4),
             "cos_mean_topk": round(cos_mean, 4),
             "lex": round(lex, 4),

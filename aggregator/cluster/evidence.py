@@ -355,7 +355,7 @@ MAGNITUDE_KIND = "mag"
 
 #: Topic keys of disasters: two reports naming one of them and one place are one event
 #: within a window (see ``same_disaster``).
-_DISASTER_WORDS = "earthquake tsunami typhoon flood wildfire landslide volcano tornado"
+_DISASTER_WORDS = "earthquake tsunami typhoon flood wildfire landslide volcano tornado fire crash"
 DISASTERS = frozenset(f"topic:{t}" for t in _DISASTER_WORDS.split())
 _PLACE_KINDS = ("country:", "city:")
 

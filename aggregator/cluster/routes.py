@@ -13,6 +13,10 @@ unless the two carry conflicting evidence (another venue, another country).
 event's headlines (``evidence.same_disaster``) and that states one of the event's magnitudes
 (``7.2``, headline or lead) within ``ScoreWeights.magnitude_days`` joins it, unless anything
 conflicts: one quake, re-reported in another language or wording.
+
+:func:`by_figure`: the same for one occurrence's other figures (an amount, a casualty count)
+stated by both reports within ``ScoreWeights.figure_days``: one summit's "$50 billion loan",
+one fire's "49 dead".
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import Protocol
 
 from aggregator.cluster import evidence, lexical
 from aggregator.cluster.state import ItemLex
+from aggregator.cluster.weights import ScoreWeights
 
 
 class MemberTerms(Protocol):
@@ -82,3 +87,39 @@ def by_magnitude(
     if not same_disaster or conflicts or dt_days > days or days <= 0:
         return False
     return any(evidence.is_magnitude(k) for k in shared)
+
+
+def by_figure(
+    days: float,
+    same_disaster: bool,
+    shared: Sequence[str],
+    dt_days: float,
+    conflicts: Sequence[str],
+) -> bool:
+    """True when both headlines name one occurrence (``same_disaster``: a disaster in one
+    place, one bank's rate move, one body's summit, one storm), the two share a figure other
+    than a magnitude (``num:`` or ``toll:`` keys in ``shared``, headline or lead), the item
+    lies within ``days`` of the event's reports and nothing conflicts. ``days`` 0: off."""
+    if not same_disaster or conflicts or dt_days > days or days <= 0:
+        return False
+    return any(k.startswith(_FIGURES) and not evidence.is_magnitude(k) for k in shared)
+
+
+_FIGURES = ("num:", "toll:")
+
+
+def by_identity(
+    w: ScoreWeights,
+    same_meeting: bool,
+    same_disaster: bool,
+    shared: Sequence[str],
+    dt_days: float,
+    conflicts: Sequence[str],
+) -> tuple[bool, bool, bool]:
+    """The routes of one occurrence named in both headlines: (:func:`by_meeting`,
+    :func:`by_magnitude`, :func:`by_figure`)."""
+    return (
+        by_meeting(w.meeting_days, same_meeting, dt_days, conflicts),
+        by_magnitude(w.magnitude_days, same_disaster, shared, dt_days, conflicts),
+        by_figure(w.figure_days, same_disaster, shared, dt_days, conflicts),
+    )

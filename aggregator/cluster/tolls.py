@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import re
 
-#: A count of people hit ("1,644 people were killed", "death toll passes 1,600", "逾800伤",
-#: "遇难人数升至1644人", "45 miners trapped", "30 rescued") is keyed ``toll:N``, not ``num:N``: it
-#: changes as a story develops, so two reports of one disaster or rescue disagree on it (a
-#: follow-up, not a decoy) and it never conflicts (kind not in CONFLICT_KINDS). Two reports
-#: that agree on it still share the key.
+#: A count of people hit ("1,644 people were killed", "49 people die", "death toll passes
+#: 1,600", "逾800伤", "遇难人数升至1644人", "夺41命", "41条人命", "45 miners trapped", "30
+#: rescued") is keyed ``toll:N``, not ``num:N``: it changes as a story develops, so two
+#: reports of one disaster or rescue disagree on it (a follow-up, not a decoy) and it never
+#: conflicts (kind not in CONFLICT_KINDS). Two reports that agree on it still share the key.
 _TOLL_AFTER = re.compile(
     r"\s*(?:多|余|餘)?\s*(?:[A-Za-z]+\s+|人|名)?(?:have been |had been |were |are |was )?"
-    r"(?:dead|deaths?|killed|died|injured|wounded|hurt|missing|casualties|victims|trapped|"
-    r"rescued|evacuated|stranded|死|亡|伤|傷|遇难|罹难|失踪|受伤|丧生|被困|受困|获救|撤离)",
+    r"(?:dead|deaths?|killed|die[sd]?|injured|wounded|hurt|missing|casualties|victims|trapped|"
+    r"rescued|evacuated|stranded|死|亡|伤|傷|遇难|罹难|失踪|受伤|丧生|被困|受困|获救|撤离|"
+    r"(?:条)?(?:人)?命)",
     re.I,
 )
 _TOLL_BEFORE = re.compile(

@@ -108,6 +108,10 @@ MEETING_DAYS = 1.0
 #: quake ("花蓮地震規模7.2" / "7.2 quake off Hualien"). One day, a priori like MEETING_DAYS;
 #: measured in the README (issue 13, session 8); 0: off.
 MAGNITUDE_DAYS = 1.0
+#: Figure route (``routes.by_figure``, session 9): the same, for one occurrence's other
+#: figures — an amount ("$50 billion loan" / "500亿美元贷款" at one summit), a casualty count
+#: ("toll:49") — stated by both reports. One day, a priori like MAGNITUDE_DAYS; 0: off.
+FIGURE_DAYS = 1.0
 
 #: Signature merges (issue 13 item 4, session 8): an item that joins one event and also
 #: reaches JOIN_SCORE against a second, with a signature (``evidence.same_disaster`` /
@@ -171,6 +175,9 @@ class ScoreWeights:
     #: Days within which one disaster in one place with a shared magnitude joins regardless
     #: of the score (``routes.by_magnitude``; 0: off).
     magnitude_days: float = MAGNITUDE_DAYS
+    #: Days within which one occurrence (``evidence.same_disaster``) whose reports share
+    #: another figure joins regardless of the score (``routes.by_figure``; 0: off).
+    figure_days: float = FIGURE_DAYS
 
 
 #: The lexical fallback (backend "none") scores lower: hashed word/bigram cosines of two

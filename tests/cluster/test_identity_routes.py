@@ -165,3 +165,52 @@ def test_foreign_ministers_and_landslides_are_named_in_both_languages() -> None:
     assert not entities.same_disaster(_keys("中国汽车销量滑坡"), _keys("中国房价滑坡"))
     assert "topic:volcano" not in _keys("Protests erupt in Chile")
     assert "topic:volcano" in _keys("Volcano erupts in Iceland")
+
+
+# -- the figure route (session 9): one occurrence, one amount or toll, within a day -------------
+SUMMIT_EN = (
+    "G7 leaders back $50 billion loan for Ukraine at summit",
+    "Group of Seven leaders meeting in Italy agreed on Thursday to a $50 billion loan for "
+    "Ukraine backed by frozen Russian assets.",
+)
+SUMMIT_ZH = (
+    "七国集团峰会在意大利开幕",
+    "峰会讨论动用被冻结的俄罗斯资产的收益向乌克兰提供500亿美元贷款。",
+)
+
+
+def test_one_summit_stating_one_amount_joins_however_it_is_worded() -> None:
+    got = _assign(*SUMMIT_ZH, at=NOW + timedelta(hours=6), first=SUMMIT_EN)
+    assert got["event"] == 1 and got["figure_route"] is True and got["same_disaster"] is True
+    assert "num:5e+10" in got["shared"]  # type: ignore[operator]
+    off = _assign(*SUMMIT_ZH, w=dataclasses.replace(W, figure_days=0), first=SUMMIT_EN)
+    assert off["event"] is None and off["figure_route"] is False
+
+
+def test_other_occurrences_are_not_routed_by_a_figure() -> None:
+    # The same body's summit without a shared figure: no route (the score decides).
+    bare = ("七国集团峰会在意大利开幕", "与会领导人讨论了人工智能和气候变化问题。")
+    got = _assign(*bare, at=NOW + timedelta(hours=6), first=SUMMIT_EN)
+    assert got["figure_route"] is False and got["event"] is None
+    # Another body's summit stating the same amount: not one occurrence.
+    other = ("二十国集团峰会开幕", "峰会讨论向发展中国家提供500亿美元贷款。")
+    got = _assign(*other, at=NOW + timedelta(hours=6), first=SUMMIT_EN)
+    assert got["figure_route"] is False and got["event"] is None
+    # Two days later: not within the day.
+    got = _assign(*SUMMIT_ZH, at=NOW + timedelta(days=2, hours=1), first=SUMMIT_EN)
+    assert got["figure_route"] is False
+
+
+def test_fires_crashes_and_their_tolls_are_named_in_both_languages() -> None:
+    """Session 9's words: a building fire and an air crash are disasters of one place; "49
+    people die", "夺41命" are tolls (never a figure conflict between a toll and its update)."""
+    en = _keys("49 people die in Kuwait apartment building fire")
+    zh = _keys("科威特恶火夺41命")
+    assert "topic:fire" in en and "toll:49" in en and "topic:fire" in zh and "toll:41" in zh
+    assert "topic:fire" in _keys("Death toll in Kuwait building blaze climbs to 49")
+    assert "topic:crash" in _keys("马拉维副总统一行10人坠机全部遇难")
+    assert "topic:crash" in _keys("Plane crash in Malawi kills vice president")
+    # Criticism and gunfire are no fires; a market crash is no air crash.
+    assert "topic:fire" not in _keys("Minister under fire over housing plan")
+    assert "topic:fire" not in _keys("Police open fire on protesters")
+    assert "topic:crash" not in _keys("Stock market crash wipes out gains")
