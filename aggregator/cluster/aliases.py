@@ -91,7 +91,8 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "cuba": ("Cuba", "Cuban", "Havana", "古巴", "哈瓦那"),
     },
     "central_bank": {
-        "fed": ("Fed", "Federal Reserve", "FOMC", "Powell", "美联储", "联储", "联准会", "鲍威尔"),
+        "fed": ("Fed", "Federal Reserve", "FOMC", "Powell", "美联储", "联储", "联准会", "美联准",
+                "鲍威尔"),
         "ecb": ("ECB", "European Central Bank", "Lagarde", "欧洲央行", "拉加德", "欧央行"),
         "boj": ("BOJ", "Bank of Japan", "Ueda", "日本央行", "日银", "植田和男"),
         "boe": ("BoE", "BOE", "Bank of England", "Bailey", "英国央行", "英格兰银行", "英伦银行"),
@@ -170,6 +171,7 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "albanese": ("Albanese", "阿尔巴尼斯", "艾班尼斯"),
         "prabowo": ("Prabowo", "普拉博沃"),
         "anwar": ("Anwar Ibrahim", "安瓦尔"),
+        "luxon": ("Luxon", "拉克森", "卢克松"),
     },
     "org": {
         "nvidia": ("Nvidia", "英伟达", "輝達"),
@@ -229,3 +231,37 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 # fmt: on
+
+#: The country a person's name stands for in a headline, as a capital's does ("Washington",
+#: "Kremlin"): "Li Qiang meets Luxon" names New Zealand as "… in Wellington" would, so a report
+#: of his meeting with Australia's prime minister the same week conflicts with it (session 9).
+#: Heads of state and government, ministers and envoys of one country; not the heads of
+#: international bodies (Guterres, Rutte, Stoltenberg) nor business people.
+PERSON_COUNTRY: dict[str, str] = {
+    **dict.fromkeys(("trump", "biden", "bessent", "lutnick", "blinken", "rubio", "harris",
+                     "yellen"), "us"),
+    **dict.fromkeys(("xi", "he_lifeng", "wang_yi", "li_qiang"), "china"),
+    **dict.fromkeys(("putin", "lavrov"), "russia"),
+    **dict.fromkeys(("ishiba", "takaichi", "koizumi", "kishida"), "japan"),
+    **dict.fromkeys(("lai", "tsai"), "taiwan"),
+    **dict.fromkeys(("scholz", "merz"), "germany"),
+    **dict.fromkeys(("starmer", "sunak"), "uk"),
+    **dict.fromkeys(("yoon", "lee_jae_myung"), "south_korea"),
+    "zelensky": "ukraine",
+    "von_der_leyen": "eu",
+    "macron": "france",
+    "meloni": "italy",
+    "modi": "india",
+    "kim_jong_un": "north_korea",
+    "netanyahu": "israel",
+    "erdogan": "turkey",
+    "haniyeh": "gaza",
+    "khamenei": "iran",
+    "maduro": "venezuela",
+    "lula": "brazil",
+    "trudeau": "canada",
+    "albanese": "australia",
+    "prabowo": "indonesia",
+    "anwar": "malaysia",
+    "luxon": "new_zealand",
+}

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from aggregator.cluster import alias_rx, datekeys, storms, tolls
 from aggregator.cluster.aliases import ALIASES as _ALIASES
+from aggregator.cluster.aliases import PERSON_COUNTRY
 
 #: Kinds whose disagreement between two headlines signals two different events (see
 #: :func:`conflicts`). Chosen on the fixture negatives: quake Japan vs quake Myanmar (country),
@@ -37,6 +38,7 @@ KIND_WEIGHT = {
     "toll": 1.0,
     "date": 0.3,
     "storm": 1.0,
+    "stands": 0.0,
 }
 
 _MONTHS = {
@@ -281,7 +283,15 @@ def names(text: str, storm_names: Collection[str] = ()) -> set[str]:
     for m in _LATIN_RE.finditer(text):
         hit = m.group(0)
         out.update(_LATIN_KEYS.get(hit) or _LATIN_KEYS.get(hit.casefold()) or ())
+    out.update([_STANDS_FOR[k] for k in out if k in _STANDS_FOR])
     return out
+
+
+#: ``person:`` key → the ``stands:`` key of the country the name stands for
+#: (aliases.PERSON_COUNTRY). A ``stands:`` key weighs nothing and makes no place of a
+#: disaster; it only takes part in country conflicts (see :func:`conflicts_between`).
+STANDS = "stands:"
+_STANDS_FOR = {f"person:{p}": f"{STANDS}{c}" for p, c in PERSON_COUNTRY.items()}
 
 
 def extract(title: str, lead: str = "") -> Evidence:
@@ -424,7 +434,9 @@ def conflict_candidates(
     out: dict[str, set[str]] = {}
     for k in title_keys:
         kind = k.split(":", 1)[0]
-        if kind in _CONFLICT_KIND_SET and _can_conflict(k):
+        if kind == "stands":  # a person's country: a country of the headline
+            out.setdefault("country", set()).add("country:" + k[len(STANDS) :])
+        elif kind in _CONFLICT_KIND_SET and _can_conflict(k):
             out.setdefault(kind, set()).add(k)
         elif kind == "num" and is_magnitude(k):
             out.setdefault(MAGNITUDE_KIND, set()).add(k)
@@ -451,7 +463,10 @@ def conflicts_between(
         b = event_cands.get(kind)
         if not b:
             continue
-        if any(k not in event_all for k in a) and any(k not in item_all for k in b):
+        if kind == "country":
+            if any(_unnamed(k, event_all) for k in a) and any(_unnamed(k, item_all) for k in b):
+                out.append(kind)
+        elif any(k not in event_all for k in a) and any(k not in item_all for k in b):
             out.append(kind)
     a, b = item_cands.get(MAGNITUDE_KIND), event_cands.get(MAGNITUDE_KIND)
     if a and b and _magnitudes_conflict(a, item_all, b, event_all):
@@ -460,6 +475,12 @@ def conflicts_between(
     if a and b and datekeys.dates_conflict(a, b):
         out.append(datekeys.DATE_KIND)
     return out
+
+
+def _unnamed(country: str, keys: Container[str]) -> bool:
+    """Whether ``keys`` never name ``country`` (a ``country:`` key): neither directly nor
+    through a person who stands for it."""
+    return country not in keys and STANDS + country[8:] not in keys
 
 
 def conflicts(

@@ -214,3 +214,24 @@ def test_fires_crashes_and_their_tolls_are_named_in_both_languages() -> None:
     assert "topic:fire" not in _keys("Minister under fire over housing plan")
     assert "topic:fire" not in _keys("Police open fire on protesters")
     assert "topic:crash" not in _keys("Stock market crash wipes out gains")
+
+
+def test_a_leader_stands_for_his_country_in_a_conflict_only() -> None:
+    """Session 9: "Li Qiang meets Luxon" names New Zealand as "… in Wellington" would, so the
+    premier's meeting with Australia's prime minister the same week conflicts with it; the
+    person's country weighs nothing when shared and makes no disaster's place."""
+    nz = evidence_for("PM Luxon welcomes Chinese Premier Li Qiang", "")
+    au = evidence_for("澳洲总理与中国总理李强举行会晤", "")
+    assert entities.conflicts(nz.title_keys, nz.keys, au.title_keys, au.keys) == ["country"]
+    # Named in the other report's lead, directly or through the person: no conflict.
+    au_nz = evidence_for("澳洲总理与中国总理李强举行会晤", "李强此前访问了新西兰。")
+    assert entities.conflicts(nz.title_keys, nz.keys, au_nz.title_keys, au_nz.keys) == []
+    au_lux = evidence_for("澳洲总理与中国总理李强举行会晤", "李强此前会见了卢克松。")
+    assert entities.conflicts(nz.title_keys, nz.keys, au_lux.title_keys, au_lux.keys) == []
+    # The same two people: no conflict, and their countries add no weight to what is shared.
+    again = evidence_for("李强同新西兰总理拉克森举行会谈", "")
+    assert entities.conflicts(nz.title_keys, nz.keys, again.title_keys, again.keys) == []
+    assert entities.key_weight("stands:china") == 0.0
+    assert not entities.same_disaster(
+        _keys("Trump visits flood zone"), _keys("Biden tours flooded towns after floods")
+    )
