@@ -14,10 +14,11 @@ Sources (consulted 2026-12-07, through the stored-pages search; no list was copi
   (chtyphoon.webnode.tw, d93d932001.blogspot.com); a Mainland table of the original list
   (wkepu.com/zhishi/4725.html); China Daily's 2001 list (chinadaily.com.cn, 2004-07-30); the
   2018 season's names (allship.cn); HKO's replacement names of 2019 (Yamaneko, Yun-yeung,
-  Koinu: news.gov.hk, SCMP); CNA on the nine names retired in 2025 (pchome, 2025-03-18); and
-  news reports naming a storm in both languages: 2023 Doksuri, 2024 Gaemi, Yagi, Bebinca /
-  Pulasan, Krathon, Kong-rey, Yinxing, 2025 Ragasa, Wipha (hk01, udn, RTHK, CNA, TTV, wikiwand,
-  World Journal, China News Service).
+  Koinu: news.gov.hk, SCMP) and 2024 (Tsing-ma: HKFP, Ming Pao); CNA on the nine names
+  retired in 2025 (pchome, 2025-03-18); news reports naming a storm in both languages (2023
+  Doksuri, Koinu, Saola, Talim; 2024 Gaemi, Yagi, Bebinca, Pulasan, Krathon, Kong-rey,
+  Yinxing; 2025 Ragasa, Wipha, Matmo, whose report also names Chataan): hk01, udn, RTHK, CNA,
+  TTV, World Journal, China News Service, Ming Pao, Yahoo HK, hkww.org TC reviews, Wikipedia.
 - North Atlantic: 2024 Helene and Milton, 2025 Melissa (NTDTV, chwang.com, am730, Yahoo TW/HK,
   swissinfo / AFP, jqjo). North Indian Ocean and Eastern Pacific names: none verified, none
   listed.
@@ -72,6 +73,7 @@ WESTERN_NORTH_PACIFIC: dict[str, tuple[str, ...]] = {
     "kai-tak": ("启德",),
     "yun-yeung": ("鸳鸯",),
     "man-yi": ("万宜",),
+    "tsing-ma": ("青马",),
     "fung-wong": ("凤凰",),
     "choi-wan": ("彩云",),
     "ma-on": ("马鞍",),
@@ -125,6 +127,7 @@ WESTERN_NORTH_PACIFIC: dict[str, tuple[str, ...]] = {
     "hagupit": ("哈格比",),
     "lupit": ("卢碧",),
     "talas": ("塔拉斯",),
+    "talim": ("泰利",),
     "cimaron": ("西马仑",),
     # Republic of Korea
     "gaemi": ("格美", "凯米"),
@@ -149,6 +152,8 @@ WESTERN_NORTH_PACIFIC: dict[str, tuple[str, ...]] = {
     "omais": ("奥麦斯",),
     "roke": ("洛克",),
     "utor": ("尤特",),
+    "chataan": ("查特安",),
+    "matmo": ("麦德姆",),
     # Viet Nam
     "son-tinh": ("山神",),
     "lekima": ("利奇马",),
@@ -156,6 +161,7 @@ WESTERN_NORTH_PACIFIC: dict[str, tuple[str, ...]] = {
     "conson": ("康森",),
     "sonca": ("桑卡",),
     "trami": ("潭美",),
+    "saola": ("苏拉",),
     # Ragasa (Philippines) and Bebinca / Pulasan (Macao / Malaysia), from news reports.
     "ragasa": ("桦加沙",),
     "bebinca": ("贝碧嘉", "贝碧佳"),
