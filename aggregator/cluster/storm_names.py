@@ -17,11 +17,12 @@ Sources (consulted 2026-12-07, through the stored-pages search; no list was copi
   Koinu: news.gov.hk, SCMP) and 2024 (Tsing-ma: HKFP, Ming Pao); CNA on the nine names
   retired in 2025 (pchome, 2025-03-18); news reports naming a storm in both languages (2023
   Doksuri, Koinu, Saola, Talim; 2024 Gaemi, Yagi, Bebinca, Pulasan, Krathon, Kong-rey,
-  Yinxing; 2025 Ragasa, Wipha, Matmo, whose report also names Chataan): hk01, udn, RTHK, CNA,
-  TTV, World Journal, China News Service, Ming Pao, Yahoo HK, hkww.org TC reviews, Wikipedia.
+  Yinxing; 2025 Ragasa, Wipha, Bualoi, Neoguri, Matmo, whose report also names Chataan):
+  hk01, udn, RTHK, CNA, TTV, ETtoday, World Journal, China News Service, Ming Pao, Yahoo HK,
+  hkww.org TC reviews, Wikipedia.
 - North Atlantic: 2024 Helene and Milton, 2025 Melissa (NTDTV, chwang.com, am730, Yahoo TW/HK,
-  swissinfo / AFP, jqjo). North Indian Ocean and Eastern Pacific names: none verified, none
-  listed.
+  swissinfo / AFP, jqjo). Eastern North Pacific: 2023 Otis (weitt / CP24, Liberty Times).
+  North Indian Ocean names: none verified (Mocha 2023: no Chinese form found), none listed.
 
 Names of the 2025 list not found in any source above are left out (see
 ``docs/session-9/report-storms-9.md``); a storm missing here keeps its own-language keys.
@@ -136,6 +137,7 @@ WESTERN_NORTH_PACIFIC: dict[str, tuple[str, ...]] = {
     "mirinae": ("银河",),
     "noru": ("诺卢",),
     "jebi": ("飞燕", "燕子"),
+    "neoguri": ("浣熊",),
     "doksuri": ("杜苏芮",),
     # Thailand
     "prapiroon": ("派比安", "巴比仑"),
@@ -144,6 +146,7 @@ WESTERN_NORTH_PACIFIC: dict[str, tuple[str, ...]] = {
     "nida": ("妮妲",),
     "kulap": ("库拉",),
     "krathon": ("山陀儿",),
+    "bualoi": ("博罗依",),
     "durian": ("榴莲",),
     # U.S.A.
     "maria": ("玛莉亚",),
@@ -174,4 +177,9 @@ NORTH_ATLANTIC: dict[str, tuple[str, ...]] = {
     "helene": ("海伦", "海伦妮"),
     "milton": ("米尔顿", "密尔顿"),
     "melissa": ("梅利莎", "梅丽莎", "美莉莎"),
+}
+
+#: Eastern North Pacific hurricanes whose Chinese names a source above gave.
+EASTERN_NORTH_PACIFIC: dict[str, tuple[str, ...]] = {
+    "otis": ("奥蒂斯", "欧蒂斯"),
 }

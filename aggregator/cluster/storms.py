@@ -20,13 +20,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from aggregator.cluster.storm_names import NORTH_ATLANTIC, WESTERN_NORTH_PACIFIC
+from aggregator.cluster.storm_names import (
+    EASTERN_NORTH_PACIFIC,
+    NORTH_ATLANTIC,
+    WESTERN_NORTH_PACIFIC,
+)
+
+_TABLES = (WESTERN_NORTH_PACIFIC, NORTH_ATLANTIC, EASTERN_NORTH_PACIFIC)
 
 
 def _zh_to_en() -> dict[str, str]:
     """Chinese name → English name, less any Chinese name two English names share."""
     seen: dict[str, set[str]] = {}
-    for table in (WESTERN_NORTH_PACIFIC, NORTH_ATLANTIC):
+    for table in _TABLES:
         for en, zh_names in table.items():
             for zh in zh_names:
                 seen.setdefault(zh, set()).add(en)
@@ -36,7 +42,7 @@ def _zh_to_en() -> dict[str, str]:
 #: 摩羯 → yagi, 凯米 → gaemi, 米尔顿 → milton (Simplified-folded Chinese names).
 ZH_TO_EN = _zh_to_en()
 #: English names the table lists, hyphenated ones included ("kong-rey", "man-yi").
-_EN_LISTED = frozenset(WESTERN_NORTH_PACIFIC) | frozenset(NORTH_ATLANTIC)
+_EN_LISTED = frozenset(en for table in _TABLES for en in table)
 
 _EN = re.compile(
     r"\b(?:Super\s+)?(?:Typhoon|Hurricane|Cyclone|Tropical\s+Storm)\s+"

@@ -95,7 +95,11 @@ def test_the_table_is_simplified_and_unambiguous() -> None:
     matching) and, once a name is shared by two storms, it maps to neither."""
     from aggregator.cluster.embed import fold_chinese
 
-    tables = (storm_names.WESTERN_NORTH_PACIFIC, storm_names.NORTH_ATLANTIC)
+    tables = (
+        storm_names.WESTERN_NORTH_PACIFIC,
+        storm_names.NORTH_ATLANTIC,
+        storm_names.EASTERN_NORTH_PACIFIC,
+    )
     owners: dict[str, set[str]] = {}
     for table in tables:
         for en, names in table.items():
