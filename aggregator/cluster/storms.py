@@ -98,7 +98,8 @@ _NOT_NAMES = frozenset(
 _ZH_KIND = r"(?:超强台风|强台风|台风|飓风|强热带风暴|热带风暴|气旋)"
 _HAN = "\u4e00-\u9fff"
 #: 台风“摩羯” / 颱風樺加沙｜ (unquoted, a name must end at a bar, slash or space: "台风来袭期间"
-#: and "台风摩羯袭越南" give nothing rather than a wrong name), and “摩羯”台风.
+#: and "台风山竹重创广东" give nothing rather than a wrong name), and “摩羯”台风. A listed name
+#: needs neither (``_ZH_LISTED``: 台风摩羯袭越南).
 _ZH = re.compile(
     rf"{_ZH_KIND}(?:[“\"「『]([{_HAN}]{{2,4}})[”\"」』]|([{_HAN}]{{2,4}})(?=[｜|/\s]))"
     rf"|[“\"「『]([{_HAN}]{{2,4}})[”\"」』]{_ZH_KIND}"
