@@ -31,7 +31,7 @@ from aggregator.cluster.deferred import DeferredTerms
 from aggregator.cluster.evidence import Evidence
 from aggregator.cluster.index import VectorIndex
 from aggregator.cluster.index import blas_limiter as _blas_limiter
-from aggregator.cluster.machinery import Machinery
+from aggregator.cluster.machinery import Machinery, Scored
 from aggregator.cluster.records import Assignment, ClusterInput, ClusterMember, evidence_for
 from aggregator.cluster.state import EventState, ItemKeys, ItemLex, conflict_keys, shared_weight
 from aggregator.cluster.titles import GRAM_MAX_MEMBERS as GRAM_MAX_MEMBERS
@@ -63,8 +63,6 @@ __all__ = [
 ]
 
 FloatVector = npt.NDArray[np.float32]
-#: A candidate without conflicting evidence: (score, event id, shares a signature).
-Scored = tuple[float, int, bool]
 
 #: Nearest member rows fetched from the index before grouping by event. 64 rows hold ≥ 8
 #: distinct events in practice; more costs argpartition time, not recall.
@@ -384,27 +382,6 @@ class EventClusterer(Machinery):
     def has_event(self, event_id: int) -> bool:
         return event_id in self._events
 
-    def _merge_targets(self, eid: int, sig: bool, others: list[Scored]) -> tuple[int, ...]:
-        """Other open events the item joining ``eid`` belongs to: it scores ≥ join + margin
-        there, or ≥ join with a signature (``signature_merge``: one disaster in one place, the
-        same two people) shared with both events' headlines; never two that conflict."""
-        w = self.w
-        bar = w.join_score + w.merge_margin
-        sig_bar = w.join_score if w.signature_merge and sig else math.inf
-        return tuple(
-            e
-            for s, e, g in others
-            if e != eid and (s >= bar or (g and s >= sig_bar)) and not self._events_conflict(eid, e)
-        )
-
-    def _events_conflict(self, a: int, b: int) -> bool:
-        """Two events whose headlines carry conflicting evidence (two countries, central
-        banks, figures…) are kept apart: same topic, different event."""
-        ea, eb = self._events[a], self._events[b]
-        return bool(
-            entities.conflicts_between(ea.conflict_title, ea.keys, eb.conflict_title, eb.keys)
-        )
-
     def _score_event(
         self,
         ev: EventState,
@@ -424,10 +401,7 @@ class EventClusterer(Machinery):
         order = sorted(range(len(vals)), key=vals.__getitem__, reverse=True) if vals[1:2] else [0]
         top = [vals[j] for j in order[:TOP_K_MEAN]]
         cos_max, cos_mean = top[0], sum(top) / len(top)
-        if ev.first <= t <= ev.updated:
-            dt_days = 0.0
-        else:
-            dt_days = min(abs(t - ev.first), abs(t - ev.updated)) / 86400.0
+        dt_days = _gap_days(ev, t)
         time_f = math.exp(-(dt_days**2) / (2 * TIME_SIGMA_DAYS**2))
         shared = sorted(keys.all & ev.keys)
         shared_w = shared_weight(shared, keys.title, ev.title_keys, w.shared_cap)
@@ -449,10 +423,17 @@ class EventClusterer(Machinery):
         # route, the lexical feature): a candidate skipped by the bound never needs them.
         if w.lex_route != math.inf and not conflicts:
             self._undefer(ev.id)
-        route = routes.by_words(w.lex_route, lang, rows, order[:LEX_MEMBERS], self, lexv, conflicts)
-        met, quake, fig = routes.by_identity(w, meet, dis, shared, dt_days, conflicts)
+        flags = {
+            "lex_route": routes.by_words(
+                w.lex_route, lang, rows, order[:LEX_MEMBERS], self, lexv, conflicts
+            ),
+            **routes.by_identity(
+                w, meet, dis, shared, dt_days, conflicts, keys.title, ev.title_keys
+            ),
+        }
+        routed = any(flags.values())
         # A signature candidate is scored exactly: it may take part in a merge (_merge_targets).
-        exact = route or met or quake or fig or (sig and w.signature_merge)
+        exact = routed or (sig and w.signature_merge)
         if floor is not None and not exact and lam >= 0:
             bound = lexscore.linear(w, lexscore.upper(w.lex_zh_gloss), *args)
             if bound < floor:
@@ -464,12 +445,8 @@ class EventClusterer(Machinery):
         )
         lex = max(lex_member, lex_profile)
         score = lexscore.linear(w, lex, *args)
-        routed = route or met or quake or fig
         return max(score, w.join_score) if routed else score, {
-            "lex_route": route,
-            "meeting_route": met,
-            "magnitude_route": quake,
-            "figure_route": fig,
+            **flags,
             "cos_max_adj": round(cos_max, 4),
             "cos_mean_topk": round(cos_mean, 4),
             "lex": round(lex, 4),
@@ -485,6 +462,13 @@ class EventClusterer(Machinery):
             "signature": sig,
             "conflicts": conflicts,
         }
+
+
+def _gap_days(ev: EventState, t: float) -> float:
+    """Days between ``t`` and the event's reports (0 inside their span)."""
+    if ev.first <= t <= ev.updated:
+        return 0.0
+    return min(abs(t - ev.first), abs(t - ev.updated)) / 86400.0
 
 
 def window_start(t: datetime, cfg: ClusterConfig) -> datetime:

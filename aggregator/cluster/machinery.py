@@ -7,6 +7,7 @@ members put back with their stored term counts only when their event is first ne
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -15,11 +16,15 @@ import numpy as np
 import numpy.typing as npt
 
 from aggregator.cluster import batch_search, lexical
+from aggregator.cluster import evidence as entities
 from aggregator.cluster.deferred import DeferredTerms
 from aggregator.cluster.index import VectorIndex
 from aggregator.cluster.records import ClusterMember
 from aggregator.cluster.state import EventState, ItemLex
 from aggregator.cluster.weights import ScoreWeights
+
+#: A candidate without conflicting evidence: (score, event id, shares a signature).
+Scored = tuple[float, int, bool]
 
 
 class Machinery:
@@ -176,3 +181,24 @@ class Machinery:
         ek.title_keys |= ed.title_keys
         for kind, ks in ed.conflict_title.items():
             ek.conflict_title.setdefault(kind, set()).update(ks)
+
+    def _merge_targets(self, eid: int, sig: bool, others: list[Scored]) -> tuple[int, ...]:
+        """Other open events the item joining ``eid`` belongs to: it scores ≥ join + margin
+        there, or ≥ join with a signature (``signature_merge``: one disaster in one place, the
+        same two people) shared with both events' headlines; never two that conflict."""
+        w = self.w
+        bar = w.join_score + w.merge_margin
+        sig_bar = w.join_score if w.signature_merge and sig else math.inf
+        return tuple(
+            e
+            for s, e, g in others
+            if e != eid and (s >= bar or (g and s >= sig_bar)) and not self._events_conflict(eid, e)
+        )
+
+    def _events_conflict(self, a: int, b: int) -> bool:
+        """Two events whose headlines carry conflicting evidence (two countries, central
+        banks, figures…) are kept apart: same topic, different event."""
+        ea, eb = self._events[a], self._events[b]
+        return bool(
+            entities.conflicts_between(ea.conflict_title, ea.keys, eb.conflict_title, eb.keys)
+        )

@@ -17,12 +17,16 @@ conflicts: one quake, re-reported in another language or wording.
 :func:`by_figure`: the same for one occurrence's other figures (an amount, a casualty count)
 stated by both reports within ``ScoreWeights.figure_days``: one summit's "$50 billion loan",
 one fire's "49 dead".
+
+:func:`by_storm`: an item whose headline names a storm the event's headlines name, within
+``ScoreWeights.storm_days``, joins it unless anything conflicts: Yagi's landfall in Hainan and
+its toll in Vietnam, in English or Chinese (摩羯).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from typing import Protocol
 
 from aggregator.cluster import evidence, lexical
@@ -108,6 +112,23 @@ def by_figure(
 _FIGURES = ("num:", "toll:")
 
 
+def by_storm(
+    days: float,
+    item_title: Iterable[str],
+    event_title: Container[str],
+    dt_days: float,
+    conflicts: Sequence[str],
+) -> bool:
+    """True when both headlines name one storm (a ``storm:`` key), the item lies within
+    ``days`` of the event's reports and nothing conflicts. ``days`` 0: off."""
+    if conflicts or dt_days > days or days <= 0:
+        return False
+    return any(k.startswith(_STORM) and k in event_title for k in item_title)
+
+
+_STORM = "storm:"
+
+
 def by_identity(
     w: ScoreWeights,
     same_meeting: bool,
@@ -115,11 +136,16 @@ def by_identity(
     shared: Sequence[str],
     dt_days: float,
     conflicts: Sequence[str],
-) -> tuple[bool, bool, bool]:
-    """The routes of one occurrence named in both headlines: (:func:`by_meeting`,
-    :func:`by_magnitude`, :func:`by_figure`)."""
-    return (
-        by_meeting(w.meeting_days, same_meeting, dt_days, conflicts),
-        by_magnitude(w.magnitude_days, same_disaster, shared, dt_days, conflicts),
-        by_figure(w.figure_days, same_disaster, shared, dt_days, conflicts),
-    )
+    item_title: Iterable[str],
+    event_title: Container[str],
+) -> dict[str, bool]:
+    """The routes of one occurrence named in both headlines, by decision feature name:
+    :func:`by_meeting`, :func:`by_magnitude`, :func:`by_figure`, :func:`by_storm`."""
+    return {
+        "meeting_route": by_meeting(w.meeting_days, same_meeting, dt_days, conflicts),
+        "magnitude_route": by_magnitude(
+            w.magnitude_days, same_disaster, shared, dt_days, conflicts
+        ),
+        "figure_route": by_figure(w.figure_days, same_disaster, shared, dt_days, conflicts),
+        "storm_route": by_storm(w.storm_days, item_title, event_title, dt_days, conflicts),
+    }

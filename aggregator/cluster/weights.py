@@ -112,6 +112,11 @@ MAGNITUDE_DAYS = 1.0
 #: figures — an amount ("$50 billion loan" / "500亿美元贷款" at one summit), a casualty count
 #: ("toll:49") — stated by both reports. One day, a priori like MAGNITUDE_DAYS; 0: off.
 FIGURE_DAYS = 1.0
+#: Storm route (``routes.by_storm``, session 9): headlines naming one storm (``storm:`` keys,
+#: the same across English and Chinese through ``storm_names``), within STORM_DAYS and with
+#: nothing conflicting, are one storm wherever it went. A basin names a storm once a season
+#: and its news lasts about a week: seven days, set a priori; 0: off.
+STORM_DAYS = 7.0
 
 #: Signature merges (issue 13 item 4, session 8): an item that joins one event and also
 #: reaches JOIN_SCORE against a second, with a signature (``evidence.same_disaster`` /
@@ -178,6 +183,9 @@ class ScoreWeights:
     #: Days within which one occurrence (``evidence.same_disaster``) whose reports share
     #: another figure joins regardless of the score (``routes.by_figure``; 0: off).
     figure_days: float = FIGURE_DAYS
+    #: Days within which headlines naming one storm join regardless of the score
+    #: (``routes.by_storm``; 0: off).
+    storm_days: float = STORM_DAYS
 
 
 #: The lexical fallback (backend "none") scores lower: hashed word/bigram cosines of two

@@ -235,3 +235,25 @@ def test_a_leader_stands_for_his_country_in_a_conflict_only() -> None:
     assert not entities.same_disaster(
         _keys("Trump visits flood zone"), _keys("Biden tours flooded towns after floods")
     )
+
+
+def test_one_storm_named_in_both_languages_joins_within_its_week() -> None:
+    """Session 9: the storm route — headlines naming one storm (摩羯 is Yagi through
+    ``storm_names``) join within ``storm_days``, wherever the storm went; another storm, or
+    the same name weeks later, does not."""
+    yagi = ("Typhoon Yagi makes landfall in Hainan", "Super Typhoon Yagi hit Hainan on Friday.")
+    zh = ("台风摩羯在越南造成重大伤亡", "台风摩羯登陆越南北部，造成严重破坏。")
+    got = _assign(*zh, at=NOW + timedelta(days=2, hours=12), first=yagi)
+    assert got["event"] == 1 and got["storm_route"] is True
+    off = _assign(
+        *zh,
+        at=NOW + timedelta(days=2, hours=12),
+        w=dataclasses.replace(W, storm_days=0),
+        first=yagi,
+    )
+    assert off["event"] is None and off["storm_route"] is False
+    other = ("台风贝碧嘉登陆上海", "台风贝碧嘉在上海浦东登陆。")
+    got = _assign(*other, at=NOW + timedelta(days=2), first=yagi)
+    assert got["storm_route"] is False and got["event"] is None
+    got = _assign(*zh, at=NOW + timedelta(days=30), first=yagi)
+    assert got["event"] is None and not got.get("storm_route")
