@@ -9,6 +9,8 @@ an item about Myanmar's are different stories. Moved out of ``evidence`` (500-li
 
 from __future__ import annotations
 
+from aggregator.cluster.countries import COUNTRIES
+
 # fmt: off
 ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     "country": {
@@ -222,3 +224,8 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 # fmt: on
+
+# The complete country table (``countries``): extra aliases for the ids above, and new ids.
+for _cid, _extra in COUNTRIES.items():
+    _old = ALIASES["country"].get(_cid, ())
+    ALIASES["country"][_cid] = _old + tuple(a for a in _extra if a not in _old)
