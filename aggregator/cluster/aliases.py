@@ -9,6 +9,8 @@ an item about Myanmar's are different stories. Moved out of ``evidence`` (500-li
 
 from __future__ import annotations
 
+from aggregator.cluster.countries import COUNTRIES
+
 # fmt: off
 ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     "country": {
@@ -231,6 +233,11 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 # fmt: on
+
+# The complete country table (``countries``): extra aliases for the ids above, and new ids.
+for _cid, _extra in COUNTRIES.items():
+    _old = ALIASES["country"].get(_cid, ())
+    ALIASES["country"][_cid] = _old + tuple(a for a in _extra if a not in _old)
 
 #: The country a person's name stands for in a headline, as a capital's does ("Washington",
 #: "Kremlin"): "Li Qiang meets Luxon" names New Zealand as "… in Wellington" would, so a report
