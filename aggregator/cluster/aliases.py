@@ -231,6 +231,48 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "covid": ("COVID-19", "COVID", "coronavirus", "新冠"),
         "chips": ("chip", "chips", "semiconductor", "semiconductors", "芯片", "半导体"),
     },
+    # Session 9: news agencies and papers named after a place. A headline's byline ("…
+    # | Kuwait News Agency", "- Bangkok Post") names the outlet, not the story's place: the
+    # longer alias is matched first, so its place word yields no country key. Weight 0, never
+    # a conflict (KIND_WEIGHT). English names only: Chinese aliases yield only within a kind.
+    "outlet": {
+        "kuna": ("Kuwait News Agency", "KUNA"),
+        "spa": ("Saudi Press Agency",),
+        "wam": ("Emirates News Agency",),
+        "qna": ("Qatar News Agency",),
+        "ona": ("Oman News Agency",),
+        "bna": ("Bahrain News Agency",),
+        "petra": ("Jordan News Agency",),
+        "ina": ("Iraqi News Agency",),
+        "sana": ("Syrian Arab News Agency",),
+        "kcna": ("Korean Central News Agency", "KCNA"),
+        "pti": ("Press Trust of India",),
+        "app": ("Associated Press of Pakistan",),
+        "pna": ("Philippine News Agency",),
+        "vna": ("Vietnam News Agency",),
+        "afp": ("Agence France-Presse", "Agence France Presse"),
+        "voa": ("Voice of America",),
+        "rfa": ("Radio Free Asia",),
+        "rferl": ("Radio Free Europe",),
+        "china_daily": ("China Daily",),
+        "cns": ("China News Service",),
+        "scmp": ("South China Morning Post",),
+        "japan_times": ("Japan Times",),
+        "korea_herald": ("Korea Herald",),
+        "korea_times": ("Korea Times",),
+        "times_of_india": ("Times of India",),
+        "bangkok_post": ("Bangkok Post",),
+        "jakarta_post": ("Jakarta Post",),
+        "taipei_times": ("Taipei Times",),
+        "kyiv_independent": ("Kyiv Independent",),
+        "moscow_times": ("Moscow Times",),
+        "tehran_times": ("Tehran Times",),
+        "jerusalem_post": ("Jerusalem Post",),
+        "washington_post": ("Washington Post",),
+        "nz_herald": ("New Zealand Herald",),
+        "manila_times": ("Manila Times",),
+        "philippine_star": ("Philippine Star",),
+    },
 }
 # fmt: on
 

@@ -43,6 +43,7 @@ KIND_WEIGHT = {
     "date": 0.3,
     "storm": 1.0,
     "stands": 0.0,
+    "outlet": 0.0,
 }
 
 _MONTHS = {
