@@ -94,10 +94,12 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "central_bank": {
         "fed": ("Fed", "Federal Reserve", "FOMC", "Powell", "美联储", "联储", "联准会", "美联准",
+                "美国央行", "美央行",
                 "鲍威尔"),
         "ecb": ("ECB", "European Central Bank", "Lagarde", "欧洲央行", "拉加德", "欧央行"),
-        "boj": ("BOJ", "Bank of Japan", "Ueda", "日本央行", "日银", "植田和男"),
-        "boe": ("BoE", "BOE", "Bank of England", "Bailey", "英国央行", "英格兰银行", "英伦银行"),
+        "boj": ("BOJ", "Bank of Japan", "Ueda", "日本央行", "日银", "植田和男", "日央行"),
+        "boe": ("BoE", "BOE", "Bank of England", "Bailey", "英国央行", "英格兰银行", "英伦银行",
+                "英央行"),
         "pboc": ("PBOC", "People's Bank of China", "中国人民银行", "人民银行", "央行行长潘功胜"),
         # Other banks' Chinese names hold 联储 / 央行: without their own entries 澳洲联储 read
         # as the Fed (see _shadowed).
@@ -191,6 +193,9 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "sco": ("SCO", "Shanghai Cooperation Organisation", "Shanghai Cooperation Organization",
                 "上海合作组织", "上合组织", "上合峰会"),
         "brics": ("BRICS", "金砖国家", "金砖峰会"),
+        # The UN climate conference (a summit body: it meets once a year).
+        "cop": ("COP26", "COP27", "COP28", "COP29", "COP30", "COP31", "UN climate summit",
+                "UN climate conference", "联合国气候变化大会", "气候变化大会", "联合国气候大会"),
         "g20": ("G20", "G-20", "Group of 20", "二十国集团"),
         "g7": ("G7", "G-7", "Group of Seven", "七国集团"),
         "asean": ("ASEAN", "东盟"),

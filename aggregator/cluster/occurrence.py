@@ -19,7 +19,9 @@ _STORM = "storm:"
 _RATES = "topic:rates"
 _SUMMIT = "topic:summit"
 _PERSON = "person:"
-_SUMMIT_BODIES = frozenset(f"org:{o}" for o in ("sco", "brics", "g20", "g7", "asean", "apec"))
+_SUMMIT_BODIES = frozenset(
+    f"org:{o}" for o in ("sco", "brics", "g20", "g7", "asean", "apec", "cop")
+)
 
 
 def same_disaster(a: Iterable[str], b: Container[str]) -> bool:
