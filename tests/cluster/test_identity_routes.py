@@ -257,3 +257,18 @@ def test_one_storm_named_in_both_languages_joins_within_its_week() -> None:
     assert got["storm_route"] is False and got["event"] is None
     got = _assign(*zh, at=NOW + timedelta(days=30), first=yagi)
     assert got["event"] is None and not got.get("storm_route")
+
+
+def test_short_central_bank_names_and_outlet_bylines() -> None:
+    """Session 9: Hong Kong / Taiwan short names of central banks name the bank (a BoE report
+    headed 英央行 must conflict with the Fed's); an outlet's name in a byline names no place."""
+    boe = evidence_for("英央行維持利率不變 符預期", "")
+    fed = evidence_for("Fed leaves interest rates unchanged again", "")
+    assert "central_bank:boe" in boe.title_keys
+    assert entities.conflicts(boe.title_keys, boe.keys, fed.title_keys, fed.keys) == [
+        "central_bank"
+    ]
+    assert "org:cop" in _keys("COP28 ends with a deal on fossil fuels")
+    byline = _keys("Coalition strikes targets in Yemen | Kuwait News Agency")
+    assert "country:kuwait" not in byline and "country:yemen" in byline
+    assert entities.key_weight("outlet:kuna") == 0.0
