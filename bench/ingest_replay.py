@@ -30,6 +30,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -91,6 +92,8 @@ def run_pass(
             return parsed[result.feed_url]
 
     pipe = Replay(cfg, store, one_shot=True)
+    if COUNT_SQL is not None:
+        store.conn.set_trace_callback(lambda sql: COUNT_SQL.update([_kind(sql)]))
     results = [
         FetchResult(
             feed_url=url, final_url=url, status=200, body=docs[n], etag=f'"{n}-{len(docs[n])}"'
@@ -120,6 +123,17 @@ def run_pass(
 #: Set by ``--callgrind``: switch callgrind's instrumentation on for the timed loops only
 #: (run under ``valgrind --tool=callgrind --instr-atstart=no``).
 CALLGRIND = False
+
+
+#: Set by ``--count-sql``: statements run in the timed loops, by kind.
+COUNT_SQL: Counter[str] | None = None
+
+
+def _kind(sql: str) -> str:
+    words = sql.split()
+    if words[:1] == ["SELECT"] and "FROM" in words:
+        return "SELECT … FROM " + words[words.index("FROM") + 1]
+    return " ".join(words[:3])
 
 
 def _instrument(on: bool) -> None:
@@ -179,9 +193,11 @@ def main() -> int:
         action="store_true",
         help="instrument the timed loops only (callgrind --instr-atstart=no)",
     )
+    ap.add_argument("--count-sql", action="store_true", help="count the statements run")
     args = ap.parse_args()
-    global CALLGRIND
+    global CALLGRIND, COUNT_SQL
     CALLGRIND = args.callgrind
+    COUNT_SQL = Counter() if args.count_sql else None
     _setup(args.tree.resolve())
     import aggregator
 
@@ -210,6 +226,9 @@ def main() -> int:
             print(f"{name:5s} median {statistics.median(v):.3f} s CPU = "
                   f"{statistics.median(v) / n * 1000:.4f} ms/new item  "
                   f"({', '.join(f'{x:.3f}' for x in v)})")  # fmt: skip
+    if COUNT_SQL is not None:
+        for kind, n in COUNT_SQL.most_common():
+            print(f"{n:8d}  {kind}")
     if args.dump:
         args.dump.write_text(json.dumps(dumps, sort_keys=True, ensure_ascii=False))
     return 0
