@@ -81,6 +81,7 @@ LATIN_SCRIPT_HINTS = frozenset(
 _KANA = re.compile(r"[\u3040-\u309f\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9d]")
 _HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+_NOT_HAN = re.compile(r"[^\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+")
 _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
 _URL = re.compile(r"https?://\S+")
 
@@ -196,17 +197,22 @@ def detect_language(text: str, hint: str | None = None) -> str:
     """
     norm_hint = normalize_tag(hint)
     text = _URL.sub(" ", text or "")
+    if text.isascii():  # no kana, hangul or Han: the four scans below would find nothing
+        return _by_langdetect(text, norm_hint)
     if _KANA.search(text):
         return "ja"
     if _HANGUL.search(text):
         return "ko"
-    han_chars = _HAN.findall(text)
-    han = len(han_chars)
-    mostly_han = han * LATIN_LETTERS_PER_HAN >= len(_LATIN.findall(text))
+    # The Han characters joined, as "".join(_HAN.findall(text)) without a string per character.
+    han_text = _NOT_HAN.sub("", text)
+    han = len(han_text)
     # A Chinese feed's "读书笔记：Modern PHP - New Features…" is Chinese despite the English.
     zh_hint = norm_hint is not None and norm_hint.startswith("zh")
-    if han >= HAN_MIN_CHARS and (mostly_han or zh_hint):
-        return _han_variant("".join(han_chars), norm_hint)
+    # The Latin letters are counted only when they decide: never for text without Han.
+    if han >= HAN_MIN_CHARS and (
+        zh_hint or han * LATIN_LETTERS_PER_HAN >= len(_LATIN.findall(text))
+    ):
+        return _han_variant(han_text, norm_hint)
     if han and not _LATIN.search(text):  # a lone Han character and nothing else
-        return _han_variant("".join(han_chars), norm_hint)
+        return _han_variant(han_text, norm_hint)
     return _by_langdetect(text, norm_hint)

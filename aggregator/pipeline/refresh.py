@@ -49,10 +49,10 @@ from aggregator.pipeline.plan import (
 from aggregator.schedule import FeedHistory, PollOutcome, next_check
 from aggregator.store.bands import sketch_setting
 from aggregator.store.core import Store, parse_iso, utc_iso
-from aggregator.store.records import ExistingItem
 from aggregator.store.status import write_failure_kind
 
 if TYPE_CHECKING:
+    from aggregator.dedupe.exact import PrefetchedLookups
     from aggregator.pipeline.cluster_pass import EventBuilder
     from aggregator.pipeline.near_duplicates import NearDuplicates, NearProbe
 
@@ -334,6 +334,7 @@ class Pipeline:
     ) -> None:
         """Plan what each entry does (:mod:`.plan`), then do it."""
         # The changed-feed path imports here: a 304-only pass needs none of it (~40 ms).
+        from aggregator.dedupe.exact import prefetch_lookups
         from aggregator.normalize.idpolicy import IdHistory, choose_id_policy
         from aggregator.normalize.item import default_timezone_for
 
@@ -352,23 +353,22 @@ class Pipeline:
             feed = dataclasses.replace(feed, id_policy=policy)
         built = build_entries(parsed, feed, now=now, feed_tz=tz, cfg=self.cfg.parse)
         by_guid = self.store.existing_by_guid(feed.id, [b.item.guid for b in built])
-        by_url: dict[str, ExistingItem] = {}
-        for b in built:
-            url = b.item.canonical_url
-            if b.item.guid not in by_guid and url:
-                found = self.store.find_by_canonical_url(url)
-                if found is not None:
-                    by_url[url] = found
+        urls = {u for b in built if (u := b.item.canonical_url) and b.item.guid not in by_guid}
+        by_url = self.store.find_by_canonical_urls(sorted(urls)) if urls else {}
         actions = plan_entries(
             built, feed_id=feed.id, by_guid=by_guid, by_url=by_url, malformed=parsed.malformed
         )
         at = utc_iso(now)
         probes = self._probes(actions)
+        # The exact rules' lookups: two queries per feed rather than two per new item.
+        new = [a.item for a in actions if isinstance(a, NewEntry)]
+        lookups = prefetch_lookups(self.store, new if self.cfg.dedupe.enabled else [], by_url, urls)
         for action in actions:
             if isinstance(action, Revision):
+                lookups.stale()
                 self._revise(action, at, out)
             elif isinstance(action, NewEntry):
-                self._insert_new(action, at, out, probes.get(id(action)))
+                self._insert_new(action, at, out, lookups, probes.get(id(action)))
 
     def _probes(self, actions: Sequence[EntryAction]) -> dict[int, NearProbe]:
         """Complete the new entries' items and make their near-duplicate probes, all at
@@ -395,16 +395,16 @@ class Pipeline:
         if action.old.event_id is not None:
             self.store.refresh_event(action.old.event_id, updated_at=at)
 
-    def _insert_new(
-        self, action: NewEntry, at: str, out: FeedOutcome, probe: NearProbe | None = None
-    ) -> None:
+    def _insert_new(self, action: NewEntry, at: str, out: FeedOutcome, lookups: PrefetchedLookups,
+                    probe: NearProbe | None = None) -> None:  # fmt: skip
         """Dedupe a new item (completed by :meth:`_probes`) against everything stored (this
-        poll's items included), insert it, and record the duplicate decision if any."""
+        poll's items included; ``lookups``: the feed's exact lookups), insert it, and record
+        the duplicate decision if any."""
         from aggregator.dedupe import exact as dedupe
         from aggregator.store.dupes import reroot_if_earlier
 
         item = action.item
-        match = dedupe.find_exact_duplicate(item, self.store) if self.cfg.dedupe.enabled else None
+        match = dedupe.find_exact_duplicate(item, lookups) if self.cfg.dedupe.enabled else None
         if match is None and self.near is not None:
             match, probe = self.near.check(item, probe)
         else:
@@ -415,7 +415,10 @@ class Pipeline:
         if probe is not None and match is None and self.near is not None:
             self.near.add(item_id, probe, item.published_at or item.fetched_at)
         out.new_items += 1
-        if match is not None:
+        if match is None:
+            lookups.inserted(item_id, item)
+        else:
+            lookups.stale()  # a duplicate's insert may re-root its group
             out.duplicates += 1
             self.store.add_decision(
                 Decision(

@@ -254,6 +254,30 @@ class Store(FeedTable):
         ).fetchone()
         return ExistingItem(*r) if r else None
 
+    def find_by_canonical_urls(self, urls: Sequence[str]) -> dict[str, ExistingItem]:
+        """:meth:`find_by_canonical_url` of many URLs in one query per 500: the item with the
+        lowest id for each URL that has one."""
+        return self._first_by("canonical_url", urls)
+
+    def find_by_content_hashes(self, hashes: Sequence[str]) -> dict[str, ExistingItem]:
+        """:meth:`find_by_content_hash` of many hashes in one query per 500."""
+        return self._first_by("content_hash", hashes)
+
+    def _first_by(self, column: str, keys: Sequence[str]) -> dict[str, ExistingItem]:
+        out: dict[str, ExistingItem] = {}
+        for chunk in _chunks(list(dict.fromkeys(keys)), 500):
+            q = ",".join("?" * len(chunk))
+            # No ORDER BY (it would sort in a temporary B-tree): the lowest id is kept here.
+            for r in self.conn.execute(
+                f"SELECT id, feed_id, guid, content_hash, duplicate_of, event_id, {column}"
+                f" FROM items WHERE {column} IN ({q})",
+                chunk,
+            ):
+                found = out.get(r[6])
+                if found is None or r[0] < found.id:
+                    out[r[6]] = ExistingItem(*r[:6])
+        return out
+
     def find_by_content_hash(self, h: str) -> ExistingItem | None:
         r = self.conn.execute(
             "SELECT id, feed_id, guid, content_hash, duplicate_of, event_id FROM items"

@@ -495,3 +495,24 @@ def test_number_patterns_match_where_the_lookbehind_patterns_did() -> None:
         for now, old in before.items():
             spans = [m.span() for m in now.finditer(text)]
             assert spans == [m.span() for m in old.finditer(text)], (text, now.pattern)
+
+
+def test_nfkc_shortcut_gives_unicodedatas_nfkc() -> None:
+    """_nfkc (common full-width characters replaced, then NFKC's quick check) must give
+    ``unicodedata.normalize("NFKC", …)``: every BMP code point alone and next to the replaced
+    characters (combining marks after a replaced one, Hangul jamo, ligatures), random mixes."""
+    import random
+    import unicodedata
+
+    from aggregator.normalize.item import _NFKC_COMMON, _nfkc
+
+    common = "".join(c for c, _ in _NFKC_COMMON)
+    for cp in range(0x10000):
+        for s in (chr(cp), f"{common}{chr(cp)}", f"中{chr(cp)}，", f"Ａ{chr(cp)}"):
+            assert _nfkc(s) == unicodedata.normalize("NFKC", s), hex(cp)
+    rng = random.Random(9)
+    pieces = [*common, "\u0301", "\u0308", "\u1161", "\u11a8", "가", "Ａ", "ﬁ", "①", "中文", "e",
+              "\U0001d400", "\u3099", "か", " ", "1", "Ⅱ"]  # fmt: skip
+    for _ in range(20000):
+        s = "".join(rng.choices(pieces, k=rng.randint(1, 12)))
+        assert _nfkc(s) == unicodedata.normalize("NFKC", s), repr(s)

@@ -38,6 +38,8 @@ def plans(store: Store, call: Callable[[], Any]) -> list[str]:
         "existing_by_guid",
         "find_by_canonical_url",
         "find_by_content_hash",
+        "find_by_canonical_urls",
+        "find_by_content_hashes",
         "due_feeds",
         "has_unclustered_items",
     ],
@@ -52,14 +54,14 @@ def test_hot_queries_use_an_index_and_no_sort(tmp_path: Path, name: str) -> None
         "existing_by_guid": lambda: store.existing_by_guid(fid, ["a", "b"]),
         "find_by_canonical_url": lambda: store.find_by_canonical_url("https://x.test/a"),
         "find_by_content_hash": lambda: store.find_by_content_hash("0" * 64),
+        "find_by_canonical_urls": lambda: store.find_by_canonical_urls(["https://x.test/a", "b"]),
+        "find_by_content_hashes": lambda: store.find_by_content_hashes(["0" * 64, "1" * 64]),
         "due_feeds": lambda: store.due_feeds(FIXED_NOW, per_host_cap=2, limit=10),
         "has_unclustered_items": store.has_unclustered_items,
     }
     for plan in plans(store, calls[name]):
         assert "USING" in plan and "TEMP B-TREE" not in plan, plan
-        assert not any(
-            step.strip().startswith("SCAN items") for step in plan.split("|")
-        ), plan
+        assert not any(step.strip().startswith("SCAN items") for step in plan.split("|")), plan
 
 
 def test_recent_publish_times_reads_the_index_only(tmp_path: Path) -> None:
