@@ -15,6 +15,8 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from aggregator.normalize.s2t_always import always_changed
+
 #: Han characters needed before text is called Chinese; one stray 中 in an English headline
 #: is not enough. Two covers the shortest real headlines in the fixture ("VLC 发布 ARM64 …").
 HAN_MIN_CHARS = 2
@@ -160,6 +162,11 @@ def _han_variant(han: str, hint: str | None) -> str:
         # characters, or a tie without a Traditional hint). Most Chinese text ends here, and
         # never builds the s2t converter: its phrase dictionaries are 26 MB of the poll
         # process's RSS (measured on bench/peer.py's workload).
+        return "zh-Hans"
+    if traditional < sum(map(always_changed().__contains__, han)):
+        # s2t would change more characters than t2s did (at least these, wherever they
+        # stand: normalize/s2t_always.py): Simplified, whatever the hint, without building
+        # s2t for the Simplified texts that carry a stray Traditional-only character.
         return "zh-Hans"
     simplified = _changed_chars(han, "s2t")
     if traditional != simplified:
