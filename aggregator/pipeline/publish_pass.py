@@ -163,11 +163,9 @@ def _assemble_chunk(
     langs: dict[str, tuple[str, ...]],
     changed: list[reader.ViewRow] | None,
 ) -> list[Event]:
-    """:func:`assemble` of some rows: their members, stored views and members' vectors read
-    in one query each; the views to save are added to ``changed`` (None: not persisted)."""
+    """:func:`assemble` of some rows; the views to save go to ``changed`` (None: not saved)."""
     ids = [r.id for r in rows]
-    members = reader.event_members(store, ids)
-    stored = reader.stored_views(store, ids)
+    members, stored = reader.event_members(store, ids), reader.stored_views(store, ids)
     loaded = reader.item_vectors(store, (m.item_id for v in members.values() for m in v))
     out: list[Event] = []
     for r in rows:
