@@ -15,6 +15,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from aggregator.normalize import s2t_always
 from aggregator.normalize.s2t_always import always_changed
 
 #: Han characters needed before text is called Chinese; one stray 中 in an English headline
@@ -108,8 +109,11 @@ def opencc_converter(config: str) -> Any:
 
 def release_converter(config: str) -> None:
     """Forget a built converter, so its dictionaries' memory can be reused; the next call
-    of :func:`opencc_converter` for it builds it again."""
+    of :func:`opencc_converter` for it builds it again. Releasing ``s2t`` drops the set of
+    characters that spares building it too (:func:`s2t_always.release`)."""
     _CONVERTERS.pop(config, None)
+    if config == "s2t":
+        s2t_always.release()
 
 
 def built_converters() -> frozenset[str]:

@@ -175,10 +175,13 @@ def dict_sha256() -> str | None:
 
 
 @functools.lru_cache(maxsize=1)
-def always_changed() -> str:
-    """:data:`ALWAYS_TEXT` when the installed dictionaries are the ones it was derived from, else
-    "" (nothing is decided without ``s2t``). Hashes ~1 MB of files on first use. A string, not
-    a set: a character's membership is a search of 15 KB (~1 µs), asked only for the Han
-    characters of a text with a Traditional-only one, and a set of the 3,805 one-character
-    strings would hold ~0.4 MB for the life of the process."""
-    return ALWAYS_TEXT if dict_sha256() == DICT_SHA256 else ""
+def always_changed() -> frozenset[str]:
+    """:data:`ALWAYS_TEXT` as a set when the installed dictionaries are the ones it was
+    derived from, else empty (nothing is decided without ``s2t``). Hashes ~1 MB of files on
+    first use; ~0.4 MB held until :func:`release`."""
+    return frozenset(ALWAYS_TEXT) if dict_sha256() == DICT_SHA256 else frozenset()
+
+
+def release() -> None:
+    """Forget the set (a one-shot pass is done refreshing); the next use builds it again."""
+    always_changed.cache_clear()
