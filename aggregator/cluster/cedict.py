@@ -31,9 +31,8 @@ import marshal
 import re
 import sys
 from array import array
-from collections.abc import Callable, Container, Iterator
-from itertools import groupby
-from operator import itemgetter
+from collections.abc import Callable, Container, Iterable, Iterator
+from itertools import chain, groupby
 
 log = logging.getLogger(__name__)
 
@@ -202,22 +201,17 @@ def pack(senses: Senses) -> Packed:
     are ordered by first character, then length, then text; each group of one first
     character is its buckets (:func:`_bucket`) of lengths 1, 2, … up to its longest word,
     joined by ``_LENGTH``; the groups are joined by ``_GROUP``. The blob follows that order."""
-    order = sorted(w for w in senses if w)
-    order.sort(key=len)  # stable: by length, then text
-    order.sort(key=itemgetter(0))  # stable: by first character, then length, then text
-    ends = array("I")
-    blob = bytearray()
-    for word in order:  # no list of 118k encoded senses beside the table (~9 MB)
-        blob += senses[word].encode("utf-8")
-        ends.append(len(blob))
-    groups: list[str] = []
-    for _c, same_first in groupby(order, key=itemgetter(0)):
-        by_len: list[str] = []
-        for length, words in groupby(same_first, key=len):
-            by_len += [""] * (length - 1 - len(by_len))  # lengths it has no word of
-            by_len.append(_bucket(list(words)))
-        groups.append(_LENGTH.join(by_len))
-    return _GROUP.join(groups), bytes(blob), ends.tobytes()
+    return _pack(senses.items(), ())
+
+
+def _group_text(words: list[str]) -> str:
+    """One group of :func:`pack`'s text: ``words`` (one first character, ordered by length
+    then text) as their buckets of lengths 1, 2, …, joined by ``_LENGTH``."""
+    by_len: list[str] = []
+    for length, same in groupby(words, key=len):
+        by_len += [""] * (length - 1 - len(by_len))  # lengths it has no word of
+        by_len.append(_bucket(list(same)))
+    return _LENGTH.join(by_len)
 
 
 def _word_count(text: str) -> int:
@@ -244,8 +238,56 @@ def is_packed(value: object) -> bool:
 
 
 def read_packed() -> Packed:
-    """:func:`read_senses`, packed; the dict is dropped once packed."""
-    return pack(read_senses())
+    """``pack(read_senses())``, built without that dict of 118k sense strings (~40 MB traced
+    at its peak; now ~21 MB): once per cache file (a new store's first clustering pass)."""
+    return _pack(_dictionary_entries(), HAND_GLOSSES)
+
+
+def _pack(entries: Iterable[tuple[str, str]], extra: Iterable[str]) -> Packed:
+    """:func:`pack` of ``entries`` (headword, its senses; homographs' senses joined by "/"
+    in their order) and the ``extra`` words that are no headword (no senses). The senses go
+    into one UTF-8 blob as they come, the headwords into a list per first character; each
+    group is then ordered (length, text, order of entry) and its homographs joined."""
+    raw = bytearray()
+    ends = array("I")  # entry k's senses: raw[ends[k - 1] : ends[k]] (0 for the first)
+    words: dict[str, list[str]] = {}  # first character → its entries' headwords
+    nums: dict[str, array[int]] = {}  # … and their entry numbers
+    for simp, senses in chain(entries, ((w, None) for w in extra)):
+        if not simp or (senses is None and simp in words.get(simp[0], ())):
+            continue  # no empty headword; an extra word only when it is none
+        if simp[0] in words:
+            words[simp[0]].append(simp)
+            nums[simp[0]].append(len(ends))
+        else:
+            words[simp[0]], nums[simp[0]] = [simp], array("I", [len(ends)])
+        raw += senses.encode("utf-8") if senses else b""
+        ends.append(len(raw))
+    blob, out, groups = bytearray(), array("I"), []
+    for first in sorted(words):
+        ws, ks = words.pop(first), nums.pop(first)
+        order = sorted(range(len(ws)), key=ws.__getitem__)  # stable: homographs in order
+        order.sort(key=lambda i: len(ws[i]))  # by length, then text, then order of entry
+        kept: list[str] = []
+        for i in order:
+            k = ks[i]
+            if kept and kept[-1] == ws[i]:  # a homograph: "/" and its senses (read_senses)
+                blob += b"/"
+            else:
+                kept.append(ws[i])
+                out.append(0)
+            blob += raw[ends[k - 1] if k else 0 : ends[k]]
+            out[-1] = len(blob)
+        groups.append(_group_text(kept))
+    return _GROUP.join(groups), bytes(blob), out.tobytes()
+
+
+def _dictionary_entries() -> Iterator[tuple[str, str]]:
+    """:func:`_read_entries`, ending with a warning when the dictionary cannot be read (only
+    :data:`HAND_GLOSSES` then: cross-lingual term overlap falls back to Latin names)."""
+    try:
+        yield from _read_entries()
+    except (ModuleNotFoundError, FileNotFoundError, OSError) as e:
+        log.warning("CC-CEDICT unavailable (%s): no dictionary glosses", e)
 
 
 class _Glosses(dict[str, tuple[str, ...]]):
@@ -422,16 +464,12 @@ def release_glossary() -> None:
 
 def read_senses() -> Senses:
     """Simplified headword → its senses (homographs joined in file order), plus a key for
-    each :data:`HAND_GLOSSES` word. Only :data:`HAND_GLOSSES` (with a warning) when the
-    package is missing: cross-lingual term overlap then falls back to Latin names only.
-    ~0.2 s: no sense is glossed here."""
+    each :data:`HAND_GLOSSES` word (only those when the package is missing). ~0.2 s: no
+    sense is glossed here."""
     senses: Senses = {}
-    try:
-        for simp, ss in _read_entries():
-            old = senses.get(simp)
-            senses[simp] = ss if old is None else f"{old}/{ss}"
-    except (ModuleNotFoundError, FileNotFoundError, OSError) as e:
-        log.warning("CC-CEDICT unavailable (%s): no dictionary glosses", e)
+    for simp, ss in _dictionary_entries():
+        old = senses.get(simp)
+        senses[simp] = ss if old is None else f"{old}/{ss}"
     for word in HAND_GLOSSES:
         senses.setdefault(word, "")
     return senses

@@ -15,6 +15,9 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from aggregator.normalize import s2t_always
+from aggregator.normalize.s2t_always import always_changed
+
 #: Han characters needed before text is called Chinese; one stray 中 in an English headline
 #: is not enough. Two covers the shortest real headlines in the fixture ("VLC 发布 ARM64 …").
 HAN_MIN_CHARS = 2
@@ -107,8 +110,11 @@ def opencc_converter(config: str) -> Any:
 
 def release_converter(config: str) -> None:
     """Forget a built converter, so its dictionaries' memory can be reused; the next call
-    of :func:`opencc_converter` for it builds it again."""
+    of :func:`opencc_converter` for it builds it again. Releasing ``s2t`` drops the set of
+    characters that spares building it too (:func:`s2t_always.release`)."""
     _CONVERTERS.pop(config, None)
+    if config == "s2t":
+        s2t_always.release()
 
 
 def built_converters() -> frozenset[str]:
@@ -161,6 +167,11 @@ def _han_variant(han: str, hint: str | None) -> str:
         # characters, or a tie without a Traditional hint). Most Chinese text ends here, and
         # never builds the s2t converter: its phrase dictionaries are 26 MB of the poll
         # process's RSS (measured on bench/peer.py's workload).
+        return "zh-Hans"
+    if traditional < sum(map(always_changed().__contains__, han)):
+        # s2t would change more characters than t2s did (at least these, wherever they
+        # stand: normalize/s2t_always.py): Simplified, whatever the hint, without building
+        # s2t for the Simplified texts that carry a stray Traditional-only character.
         return "zh-Hans"
     simplified = _changed_chars(han, "s2t")
     if traditional != simplified:

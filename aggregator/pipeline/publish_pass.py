@@ -61,6 +61,10 @@ STALE_PER_PUBLISH = 2000
 VIEW_CODE = "aggregator.publish.view"
 #: Events of the digest's days considered, at most.
 DIGEST_MAX_EVENTS = 3000
+#: Events assembled at a time: their members' stored vectors (2 KB each with the lexical
+#: embedder) are read per chunk, not for every candidate at once (~9 MB on a first poll of
+#: 4,000 items, ``bench/pass_memory.py``).
+ASSEMBLE_CHUNK = 250
 
 
 def _vectors(
@@ -140,13 +144,30 @@ def assemble(
 ) -> list[Event]:
     """Events with their members and reader view; with ``persist``, changed views are saved
     (and their ``updated`` moves), else stored dates are reused as they are."""
-    ids = [r.id for r in rows]
-    members = reader.event_members(store, ids)
-    stored = reader.stored_views(store, ids)
     langs = reader.outlet_languages(store)
-    loaded = reader.item_vectors(store, (m.item_id for v in members.values() for m in v))  # 1 query
     out: list[Event] = []
     changed: list[reader.ViewRow] = []
+    for at in range(0, len(rows), ASSEMBLE_CHUNK):
+        chunk = rows[at : at + ASSEMBLE_CHUNK]
+        out += _assemble_chunk(store, cfg, chunk, now, langs, changed if persist else None)
+    if changed:
+        reader.save_views(store, changed)
+    return out
+
+
+def _assemble_chunk(
+    store: Store,
+    cfg: Config,
+    rows: Sequence[reader.EventRow],
+    now: datetime,
+    langs: dict[str, tuple[str, ...]],
+    changed: list[reader.ViewRow] | None,
+) -> list[Event]:
+    """:func:`assemble` of some rows; the views to save go to ``changed`` (None: not saved)."""
+    ids = [r.id for r in rows]
+    members, stored = reader.event_members(store, ids), reader.stored_views(store, ids)
+    loaded = reader.item_vectors(store, (m.item_id for v in members.values() for m in v))
+    out: list[Event] = []
     for r in rows:
         ms = tuple(members.get(r.id, ()))
         if not ms:
@@ -176,7 +197,7 @@ def assemble(
             or prev.event_updated_at != r.updated_at
             or prev.members_key != key
         )
-        if persist and stale:
+        if changed is not None and stale:
             changed.append(
                 reader.ViewRow(
                     event_id=r.id,
@@ -212,8 +233,6 @@ def assemble(
                 view=view,
             )
         )
-    if changed:
-        reader.save_views(store, changed)
     return out
 
 
