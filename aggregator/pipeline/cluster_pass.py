@@ -136,6 +136,11 @@ class EventBuilder:
         self._page: list[dict[str, Any]] = []
         #: Folded embedding text → vector, for the current pass only (emptied after it).
         self._pass_vectors: dict[str, np.ndarray] = {}
+        # A batch's writes held back to be one statement each (_flush): (event, item) placed,
+        # decisions in order; the batch's ``(item id, event id)`` unmerges, read once.
+        self._placed: list[tuple[int, int]] = []
+        self._decided: list[Decision] = []
+        self._unmerged: set[tuple[int, int]] = set()
 
     # -- state ----------------------------------------------------------------------------------
     def _load(self, since: datetime) -> EventClusterer:
@@ -331,14 +336,14 @@ class EventBuilder:
         at = utc_iso(now)
         touched: set[int] = set()
         saves: list[_Saved] = []  # written once per batch (one statement per table)
+        self._placed, self._decided = [], []
+        ids = [r["id"] for r in rows]
         try:
-            with (
-                self.store.transaction(),
-                clusterer.blas_limited(),
-                clusterer.batch([r["id"] for r in rows], vecs),
-            ):
+            with self.store.transaction(), clusterer.blas_limited(), clusterer.batch(ids, vecs):
+                self._unmerged = store_events.unmerged_events(self.store, ids)
                 for r, vec in zip(rows, vecs, strict=True):
                     touched.add(self._assign_one(clusterer, r, vec, at, now, saves))
+                self._flush()
                 store_events.save_members(
                     self.store, self.embedder.name, evidence_extractor_id(), saves
                 )
@@ -348,7 +353,17 @@ class EventBuilder:
             self.clusterer = None  # memory may be ahead of the rolled-back store
             self._horizon = None
             self._page = []
+            self._placed, self._decided = [], []
             raise
+
+    def _flush(self) -> None:
+        """Write the held-back placements and decisions: before a merge, at the batch's end."""
+        if self._placed:
+            store_events.set_item_events(self.store, self._placed)
+            self._placed = []
+        if self._decided:
+            self.store.add_decisions(self._decided)
+            self._decided = []
 
     def _assign_one(
         self,
@@ -374,7 +389,7 @@ class EventBuilder:
         features["embedder"] = self.embedder.name
         event_id = a.event_id
         rule = a.rule
-        if event_id is not None and self.store.is_unmerged(r["id"], target_event_id=event_id):
+        if event_id is not None and (r["id"], event_id) in self._unmerged:
             features["refused_event"] = event_id  # the user took it out of that event
             event_id, rule = None, "new_event"
         if event_id is None:
@@ -382,11 +397,11 @@ class EventBuilder:
             event_id = self.store.create_event(
                 title=r["title"], at=min(at, r["fetched_at"]), representative_item_id=r["id"]
             )
-        self.store.set_item_event(r["id"], event_id)
+        self._placed.append((event_id, r["id"]))
         member = clusterer.add_member(item, event_id, a.evidence)
         ev = member.evidence
         saves.append((r["id"], vec, member.terms, ev.title_keys, ev.text_keys))
-        self.store.add_decision(
+        self._decided.append(
             Decision(
                 item_id=r["id"],
                 stage="cluster",
@@ -410,6 +425,7 @@ class EventBuilder:
         the item is in afterwards."""
         if other == event_id or not clusterer.has_event(other):
             return event_id
+        self._flush()  # the merge reads and moves items, and drops an event decisions name
         if store_events.merge_refused(self.store, event_id, other):
             return event_id
         keep, drop = min(event_id, other), max(event_id, other)
@@ -451,9 +467,11 @@ class EventBuilder:
 
     def _retitle(self, clusterer: EventClusterer, events: set[int], at: str) -> None:
         pref = self.cfg.publish.preferred_language
+        updates = []
         for eid in events - self._dropped:
             title, alt = clusterer.representative(eid, pref)
-            self.store.refresh_event(eid, updated_at=at, title=title or None, alt_title=alt)
+            updates.append((eid, title or None, alt))
+        store_events.refresh_events(self.store, updates, at)
 
     def recluster(
         self, since: datetime, now: datetime, progress: Callable[[int], None] | None = None
@@ -475,7 +493,6 @@ class EventBuilder:
         event's ``updated`` moves: one more outlet carries the story."""
         with self.store.transaction():
             rows = store_events.detached_duplicates(self.store)
-            for item_id, event_id in rows:
-                self.store.set_item_event(item_id, event_id)
-            for eid in {e for _, e in rows}:
-                self.store.refresh_event(eid, updated_at=utc_iso(now))
+            store_events.set_item_events(self.store, [(e, i) for i, e in rows])
+            events = [(e, None, None) for e in dict.fromkeys(e for _, e in rows)]
+            store_events.refresh_events(self.store, events, utc_iso(now))

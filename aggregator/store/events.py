@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from aggregator.store.core import Store, utc_iso
+from aggregator.store.outlets import OUTLET_NAME_SQL, outlets_json
 
 #: An item's own time: published, else first fetched (ISO-8601 UTC text sorts as time).
 ITEM_TIME = "COALESCE(published_at, fetched_at)"
@@ -394,3 +395,70 @@ def originals_since(store: Store, since: datetime) -> int:
         (utc_iso(since),),
     ).fetchone()
     return int(r[0])
+
+
+#: Ids per ``IN (…)`` list (well under SQLite's bound on host parameters).
+_IN_IDS = 500
+
+
+def set_item_events(store: Store, pairs: Sequence[tuple[int, int]]) -> None:
+    """``Store.set_item_event`` of each ``(event id, item id)``, in order: one statement."""
+    store.conn.executemany("UPDATE items SET event_id = ? WHERE id = ?", pairs)
+
+
+def unmerged_events(store: Store, item_ids: Sequence[int]) -> set[tuple[int, int]]:
+    """``(item id, event id)`` of every unmerge of these items from an event: what
+    ``Store.is_unmerged(item, target_event_id=event)`` answers, for many items in one query."""
+    out: set[tuple[int, int]] = set()
+    for i in range(0, len(item_ids), _IN_IDS):
+        chunk = item_ids[i : i + _IN_IDS]
+        out.update(
+            (int(r[0]), int(r[1]))
+            for r in store.conn.execute(
+                "SELECT item_id, target_event_id FROM unmerges WHERE target_event_id IS NOT"
+                f" NULL AND item_id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+        )
+    return out
+
+
+def refresh_events(
+    store: Store, updates: Sequence[tuple[int, str | None, str | None]], updated_at: str
+) -> None:
+    """``Store.refresh_event(event, updated_at=…, title=…, alt_title=…)`` of each
+    ``(event id, title, alt title)``: their members read in one query, one update statement;
+    the same rows (counts and languages of originals, outlets of all members)."""
+    if not updates:
+        return
+    ids = [u[0] for u in updates]
+    langs: dict[int, list[str]] = {e: [] for e in ids}
+    names: dict[int, set[str]] = {e: set() for e in ids}
+    for i in range(0, len(ids), _IN_IDS):
+        chunk = ids[i : i + _IN_IDS]
+        for eid, lang, original, has_feed, name in store.conn.execute(
+            "SELECT i.event_id, i.lang, i.duplicate_of IS NULL, f.id IS NOT NULL,"
+            f" {OUTLET_NAME_SQL} FROM items i LEFT JOIN feeds f ON f.id = i.feed_id"
+            " LEFT JOIN outlets o ON o.id = f.outlet_id"
+            f" WHERE i.event_id IN ({','.join('?' * len(chunk))})",
+            chunk,
+        ):
+            if original:
+                langs[eid].append(lang)
+            if has_feed:  # event_outlets joins feeds
+                names[eid].add(str(name))
+    rows = []
+    for eid, title, alt in updates:
+        outlets = sorted(names[eid])
+        members = langs[eid]
+        langs_text = ",".join(sorted(set(members)))
+        rows.append(
+            (len(members), langs_text, outlets_json(outlets), len(outlets), updated_at, title,
+             alt, eid)
+        )  # fmt: skip
+    store.conn.executemany(
+        "UPDATE events SET item_count = ?, languages = ?, sources = ?, outlet_count = ?,"
+        " updated_at = ?, title = COALESCE(?, title), alt_title = COALESCE(?, alt_title)"
+        " WHERE id = ?",
+        rows,
+    )
