@@ -10,11 +10,18 @@ character matches ``c`` (under its own case rule), in the original order. At any
 the branch of the character found there can match, and it tries the same alternatives in the
 same order as the flat alternation, backtracking the same way when the suffix fails: the matches
 are those of :func:`compile_flat`, which is kept as the reference (``tests/cluster``).
+
+Building and compiling the pattern is paid once per process that clusters (~0.1 s at first),
+so it is kept cheap: consecutive any-case alternatives of a branch share one ``(?i:…)`` group
+(``(?i:a|b)`` tries ``a`` then ``b`` exactly as ``(?i:a)|(?i:b)`` does, backtracking included,
+with a third fewer characters for ``re``'s pure-Python parser), and each distinct first
+character's case rule is tried once against the starting characters, not once per alias.
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 
@@ -59,19 +66,42 @@ def _starters(alts: Sequence[Alt]) -> list[str]:
 
 @functools.cache
 def _bmp() -> str:
-    return "".join(map(chr, range(0x10000)))
+    """Every code point of the Basic Multilingual Plane, in order (surrogates included), built
+    with C-level byte copies: ~7 ms less per process than 65,536 ``chr`` calls."""
+    units = bytearray(4 * 0x10000)  # UTF-32-LE code units; the top two bytes stay 0
+    units[0::4] = bytes(range(256)) * 256
+    units[1::4] = b"".join(bytes([high]) * 256 for high in range(256))
+    return units.decode("utf-32-le", "surrogatepass")
+
+
+def _alternation(rests: Sequence[Alt]) -> str:
+    """``rests`` as alternatives in their order, each run of consecutive any-case ones inside
+    one ``(?i:…)``: the same alternatives tried in the same order as ``|``-joined
+    :func:`_pattern` s (a group adds no alternative and no backtracking point of its own)."""
+    runs = []
+    for exact, run in itertools.groupby(rests, key=lambda alt: alt[1]):
+        body = "|".join(re.escape(text) for text, _ in run)
+        runs.append(body if exact else f"(?i:{body})")
+    return "|".join(runs)
 
 
 def grouped(alts: Sequence[Alt]) -> str:
     """``(?:c1(?:rest…)|c2(?:rest…)|…)``: the alternation of ``alts`` (in their order) grouped
     by first character. At any position it matches what the flat alternation matches, with
     the same backtracking order, whatever follows it in a pattern."""
-    firsts = [(re.compile(_pattern(a[0], e)), a[1:], e) for a, e in alts]
-    branches = []
-    for c in _starters(alts):
-        rests = [_pattern(rest, e) for first, rest, e in firsts if first.fullmatch(c)]
-        if rests:
-            branches.append(f"{re.escape(c)}(?:{'|'.join(rests)})")
+    starters = _starters(alts)
+    # Each alternative goes to the branch of every starting character its first character
+    # matches under its case rule (one single-character search per distinct first character
+    # and rule), in the order of ``alts``.
+    matched: dict[Alt, list[str]] = {}
+    rests: dict[str, list[Alt]] = {c: [] for c in starters}
+    for a, e in alts:
+        found = matched.get((a[0], e))
+        if found is None:
+            found = matched[a[0], e] = re.findall(_pattern(a[0], e), "".join(starters))
+        for c in found:
+            rests[c].append((a[1:], e))
+    branches = [f"{re.escape(c)}(?:{_alternation(rests[c])})" for c in starters if rests[c]]
     return f"(?:{'|'.join(branches)})"
 
 
