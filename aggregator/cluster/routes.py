@@ -88,9 +88,14 @@ def by_magnitude(
     """True when both headlines name one disaster in one place (``same_disaster``), the two
     share a magnitude figure (``shared`` keys), the item lies within ``days`` of the event's
     reports and nothing conflicts. ``days`` 0: off."""
-    if not same_disaster or conflicts or dt_days > days or days <= 0:
-        return False
-    return any(evidence.is_magnitude(k) for k in shared)
+    return _one_figure(days, same_disaster, dt_days, conflicts) and any(
+        evidence.is_magnitude(k) for k in shared
+    )
+
+
+def _one_figure(days: float, same_disaster: bool, dt_days: float, conflicts: Sequence[str]) -> bool:
+    """The condition both figure routes share: one occurrence, in time, nothing conflicting."""
+    return same_disaster and not conflicts and days > 0 and dt_days <= days
 
 
 def by_figure(
@@ -104,9 +109,9 @@ def by_figure(
     place, one bank's rate move, one body's summit, one storm), the two share a figure other
     than a magnitude (``num:`` or ``toll:`` keys in ``shared``, headline or lead), the item
     lies within ``days`` of the event's reports and nothing conflicts. ``days`` 0: off."""
-    if not same_disaster or conflicts or dt_days > days or days <= 0:
-        return False
-    return any(k.startswith(_FIGURES) and not evidence.is_magnitude(k) for k in shared)
+    return _one_figure(days, same_disaster, dt_days, conflicts) and any(
+        k.startswith(_FIGURES) and not evidence.is_magnitude(k) for k in shared
+    )
 
 
 _FIGURES = ("num:", "toll:")
