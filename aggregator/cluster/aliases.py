@@ -10,6 +10,7 @@ an item about Myanmar's are different stories. Moved out of ``evidence`` (500-li
 from __future__ import annotations
 
 from aggregator.cluster.countries import COUNTRIES
+from aggregator.cluster.regions import REGIONS
 
 # fmt: off
 ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
@@ -285,6 +286,10 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
 for _cid, _extra in COUNTRIES.items():
     _old = ALIASES["country"].get(_cid, ())
     ALIASES["country"][_cid] = _old + tuple(a for a in _extra if a not in _old)
+
+# The sub-national gazetteer (``regions``, session 10) as kind "region": matched by the same
+# rules; ``places`` adds the ancestors and the country of each region it finds.
+ALIASES["region"] = {_rid: _names for _rid, (_, _names) in REGIONS.items()}
 
 #: The country a person's name stands for in a headline, as a capital's does ("Washington",
 #: "Kremlin"): "Li Qiang meets Luxon" names New Zealand as "… in Wellington" would, so a report

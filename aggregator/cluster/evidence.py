@@ -14,7 +14,7 @@ import re
 from collections.abc import Collection, Container, Iterable, Mapping
 from dataclasses import dataclass
 
-from aggregator.cluster import alias_rx, datekeys, storms, tolls
+from aggregator.cluster import alias_rx, datekeys, places, storms, tolls
 from aggregator.cluster.aliases import ALIASES as _ALIASES
 from aggregator.cluster.aliases import PERSON_COUNTRY
 from aggregator.cluster.occurrence import DISASTERS as DISASTERS
@@ -42,6 +42,10 @@ KIND_WEIGHT = {
     "toll": 1.0,
     "date": 0.3,
     "storm": 1.0,
+    # Session 10: a shared region weighs nothing (it makes one disaster's place, see
+    # occurrence.same_disaster, and conflicts, see places): at 0.5 or 1.0, venues and capitals
+    # named in two stories' headlines or leads (San Francisco, Moscow, Kyiv) joined them.
+    "region": 0.0,
     "stands": 0.0,
     "outlet": 0.0,
 }
@@ -158,11 +162,23 @@ def _compile_aliases() -> tuple[re.Pattern[str], dict[str, set[str]], list[tuple
                 if norm not in latin:
                     alts.append((a, exact))
                 latin.setdefault(norm, set()).add(key)
+    # A region alias inside a SHADOWED string ("Mississippi River") names no region: the
+    # string is an alternative of its own, with the alias's other keys (places).
+    for shadow, alias in places.LATIN_SHADOWS.items():
+        if shadow.casefold() not in latin:
+            alts.append((shadow, False))
+            inner = latin[alias if alias.isupper() else alias.casefold()]
+            latin[shadow.casefold()] = {k for k in inner if not k.startswith(places.PREFIX)}
     # Longest alternative first ("Xi Jinping" before "Xi"), grouped by first character.
     return alias_rx.compile_grouped(alias_rx.ordered(alts)), latin, han
 
 
 _LATIN_RE, _LATIN_KEYS, _HAN_ALIASES = _compile_aliases()
+#: The Han aliases by first character: a text is scanned only for the aliases that start with
+#: one of its characters (the same hits as the whole list, a fraction of the ``in`` tests).
+_HAN_BY_FIRST: dict[str, list[tuple[str, str]]] = {}
+for _alias, _key in _HAN_ALIASES:
+    _HAN_BY_FIRST.setdefault(_alias[0], []).append((_alias, _key))
 
 
 def _zh_numeral(s: str) -> float | None:
@@ -262,13 +278,19 @@ _HAN_RE = re.compile(r"[\u4e00-\u9fff]")
 
 def _shadowed(alias: str, key: str, hits: list[tuple[str, str]], text: str) -> bool:
     """Whether every occurrence of a Han ``alias`` lies inside a longer alias of the same kind
-    and another key (联储 inside 澳洲联储: the RBA, not the Fed)."""
+    and another key (联储 inside 澳洲联储: the RBA, not the Fed); a region alias also inside
+    any longer alias or one of its SHADOWED strings (马里兰 in 索马里兰, 河南 in 黄河南岸), a
+    country alias also inside a longer region alias (墨西哥 in 新墨西哥)."""
     kind = key.split(":", 1)[0]
+    region = kind == places.KIND
+    kinds = (kind + ":", places.PREFIX) if kind == "country" else kind + ":"
     longer = [
         a
         for a, k in hits
-        if k != key and k.startswith(kind + ":") and len(a) > len(alias) and alias in a
+        if k != key and (region or k.startswith(kinds)) and len(a) > len(alias) and alias in a
     ]
+    if region:
+        longer += places.han_shadows(alias, text)
     if not longer:
         return False
     covered: set[int] = set()
@@ -291,11 +313,17 @@ def names(text: str, storm_names: Collection[str] = ()) -> set[str]:
     # Every Han alias holds a character of this range: text without one (English) skips them.
     if _HAN_RE.search(text):
         text = storms.blank(text, storm_names)
-        hits = [(alias, key) for alias, key in _HAN_ALIASES if alias in text]
+        hits = [
+            hit
+            for c in _HAN_BY_FIRST.keys() & set(text)
+            for hit in _HAN_BY_FIRST[c]
+            if hit[0] in text
+        ]
         out |= {key for alias, key in hits if not _shadowed(alias, key, hits, text)}
     for m in _LATIN_RE.finditer(text):
         hit = m.group(0)
         out.update(_LATIN_KEYS.get(hit) or _LATIN_KEYS.get(hit.casefold()) or ())
+    places.expand(out)
     out.update([_STANDS_FOR[k] for k in out if k in _STANDS_FOR])
     return out
 
@@ -393,9 +421,12 @@ def conflict_candidates(
             out.setdefault(kind, set()).add(k)
         elif kind == "num" and is_magnitude(k):
             out.setdefault(MAGNITUDE_KIND, set()).add(k)
-    stated = {k for k in all_keys if k.startswith(datekeys.DATE_PREFIX)}
-    if stated and any(k in DISASTERS for k in title_keys):
-        out[datekeys.DATE_KIND] = stated
+    if any(k in DISASTERS for k in title_keys):
+        # A disaster headline's regions: two regions of one country, two disasters.
+        if regions := places.headline_regions(title_keys):
+            out[places.KIND] = set(regions)
+        if stated := {k for k in all_keys if k.startswith(datekeys.DATE_PREFIX)}:
+            out[datekeys.DATE_KIND] = stated
     return {kind: frozenset(v) for kind, v in out.items()}
 
 
@@ -427,6 +458,9 @@ def conflicts_between(
     a, b = item_cands.get(datekeys.DATE_KIND), event_cands.get(datekeys.DATE_KIND)
     if a and b and datekeys.dates_conflict(a, b):
         out.append(datekeys.DATE_KIND)
+    a, b = item_cands.get(places.KIND), event_cands.get(places.KIND)
+    if a and b and places.regions_conflict(a, item_all, b, event_all):
+        out.append(places.KIND)
     return out
 
 

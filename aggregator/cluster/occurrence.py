@@ -11,7 +11,7 @@ from collections.abc import Container, Iterable
 #: within a window (see ``same_disaster``).
 _DISASTER_WORDS = "earthquake tsunami typhoon flood wildfire landslide volcano tornado fire crash"
 DISASTERS = frozenset(f"topic:{t}" for t in _DISASTER_WORDS.split())
-_PLACE_KINDS = ("country:", "city:")
+_PLACE_KINDS = ("country:", "city:", "region:")
 
 
 _RESCUE = "topic:rescue"
@@ -57,11 +57,14 @@ def within_occurrence(
     conflicts: list[str], item_title: Iterable[str], event_title: Container[str]
 ) -> list[str]:
     """``conflicts`` less the country conflict of two headlines that name one occurrence
-    (:func:`same_disaster`) and share a country or a named storm (its path crosses several):
+    (:func:`same_disaster`) and share a country or a named storm (its path crosses several;
+    a shared storm also lifts a region conflict: Yagi in Hainan and in Guangdong):
     the other countries are its bystanders —
     the rescuers' ("中國救援爭分奪秒" in 緬甸's quake zone), a neighbour that felt it ("tremors
     felt in Thailand"). Without the shared occurrence a second country still conflicts
     ("Trump meets Xi" vs "Trump meets Putin")."""
+    if "region" in conflicts and any(k.startswith(_STORM) and k in event_title for k in item_title):
+        conflicts = [c for c in conflicts if c != "region"]
     if "country" not in conflicts or not any(
         k.startswith(("country:", _STORM)) and k in event_title for k in item_title
     ):

@@ -9,7 +9,7 @@ import json
 import re
 from pathlib import Path
 
-from aggregator.cluster import alias_rx, evidence
+from aggregator.cluster import alias_rx, evidence, places
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -28,6 +28,10 @@ def _alts() -> list[alias_rx.Alt]:
                 if norm not in seen:
                     seen.add(norm)
                     out.append((a, exact))
+    for shadow in places.LATIN_SHADOWS:  # SHADOWED strings of region aliases, any case
+        if shadow.casefold() not in seen:
+            seen.add(shadow.casefold())
+            out.append((shadow, False))
     return alias_rx.ordered(out)
 
 
