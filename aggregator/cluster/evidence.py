@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from aggregator.cluster import alias_rx, datekeys, storms, tolls
 from aggregator.cluster.aliases import ALIASES as _ALIASES
-from aggregator.cluster.aliases import PERSON_COUNTRY
+from aggregator.cluster.aliases import EXACT_CASE, PERSON_COUNTRY
 from aggregator.cluster.occurrence import DISASTERS as DISASTERS
 from aggregator.cluster.occurrence import same_disaster as same_disaster
 from aggregator.cluster.occurrence import same_meeting as same_meeting
@@ -27,7 +27,7 @@ from aggregator.cluster.occurrence import within_occurrence as within_occurrence
 #: Fed vs ECB on one day (central_bank), US–China talks in Geneva vs Stockholm (city); and on
 #: WMT21, headline figures that disagree (414,000 Florida cases vs 16 million worldwide; num,
 #: weighed lower). Topics, people and organisations co-occur too freely to conflict.
-CONFLICT_KINDS = ("country", "central_bank", "city", "num")
+CONFLICT_KINDS = ("country", "central_bank", "city", "num", "company")
 
 #: Weight of one shared key of each kind when it supports a merge. Countries appear in most
 #: international stories (low weight); a central bank, person or number is far more specific.
@@ -44,6 +44,9 @@ KIND_WEIGHT = {
     "storm": 1.0,
     "stands": 0.0,
     "outlet": 0.0,
+    "company": 1.0,
+    "business": 0.0,
+    "shadow": 0.0,
 }
 
 _MONTHS = {
@@ -153,7 +156,7 @@ def _compile_aliases() -> tuple[re.Pattern[str], dict[str, set[str]], list[tuple
                     continue
                 # Short all-capital aliases (US, UN, EU, Fed…) only match as written, so the
                 # pronoun "us" or "fed up" do not count; longer names match in any case.
-                exact = a.isupper() or a in ("Fed", "Xi", "BoE")
+                exact = a.isupper() or a in EXACT_CASE
                 norm = a if exact else a.casefold()
                 if norm not in latin:
                     alts.append((a, exact))
@@ -258,16 +261,22 @@ def dates(text: str) -> set[str]:
 
 
 _HAN_RE = re.compile(r"[\u4e00-\u9fff]")
+_SHADOW = "shadow:"
+#: The kinds whose Chinese aliases yield to ``shadow`` phrases (a shadow like 北京东 must not
+#: hide the country of 北京).
+_SHADOWED = frozenset(("company:", "person:"))
 
 
 def _shadowed(alias: str, key: str, hits: list[tuple[str, str]], text: str) -> bool:
     """Whether every occurrence of a Han ``alias`` lies inside a longer alias of the same kind
-    and another key (联储 inside 澳洲联储: the RBA, not the Fed)."""
-    kind = key.split(":", 1)[0]
+    and another key (联储 inside 澳洲联储: the RBA, not the Fed); a company's or person's also
+    inside one of the ``shadow`` kind (高通 inside 高通胀: no Qualcomm)."""
+    kind = key.split(":", 1)[0] + ":"
+    kinds = (kind, _SHADOW) if kind in _SHADOWED else kind
     longer = [
         a
         for a, k in hits
-        if k != key and k.startswith(kind + ":") and len(a) > len(alias) and alias in a
+        if k != key and k.startswith(kinds) and len(a) > len(alias) and alias in a
     ]
     if not longer:
         return False
@@ -372,6 +381,13 @@ def _can_conflict(key: str) -> bool:
 
 
 _CONFLICT_KIND_SET = frozenset(CONFLICT_KINDS)
+#: The company kind: its headline keys may conflict only under a ``business:`` key (results,
+#: shares, a deal, a recall…: the company is the story's subject), and only when neither side
+#: names any of the other's companies anywhere (one named in passing, in either headline or
+#: lead, makes them one story's): Micron's results vs Nike's, not "Nvidia rises after Micron".
+COMPANY = "company"
+_COMPANY = "company:"
+_BUSINESS = "business:"
 #: The conflict kind of magnitude-like headline figures (see _MAGNITUDE).
 MAGNITUDE_KIND = "mag"
 
@@ -389,10 +405,15 @@ def conflict_candidates(
         kind = k.split(":", 1)[0]
         if kind == "stands":  # a person's country: a country of the headline
             out.setdefault("country", set()).add("country:" + k[len(STANDS) :])
+        elif kind == COMPANY:
+            pass  # below: only under the words of a company story
         elif kind in _CONFLICT_KIND_SET and _can_conflict(k):
             out.setdefault(kind, set()).add(k)
         elif kind == "num" and is_magnitude(k):
             out.setdefault(MAGNITUDE_KIND, set()).add(k)
+    cos = {k for k in title_keys if k.startswith(_COMPANY)}
+    if cos and any(k.startswith(_BUSINESS) for k in title_keys):
+        out[COMPANY] = cos
     stated = {k for k in all_keys if k.startswith(datekeys.DATE_PREFIX)}
     if stated and any(k in DISASTERS for k in title_keys):
         out[datekeys.DATE_KIND] = stated
@@ -418,6 +439,9 @@ def conflicts_between(
             continue
         if kind == "country":
             if any(_unnamed(k, event_all) for k in a) and any(_unnamed(k, item_all) for k in b):
+                out.append(kind)
+        elif kind == COMPANY:
+            if all(k not in event_all for k in a) and all(k not in item_all for k in b):
                 out.append(kind)
         elif any(k not in event_all for k in a) and any(k not in item_all for k in b):
             out.append(kind)
