@@ -18,6 +18,7 @@ from aggregator.cluster import alias_rx, datekeys, storms, tolls
 from aggregator.cluster.aliases import ALIASES as _ALIASES
 from aggregator.cluster.aliases import EXACT_CASE, PERSON_COUNTRY
 from aggregator.cluster.occurrence import DISASTERS as DISASTERS
+from aggregator.cluster.occurrence import SUMMITS
 from aggregator.cluster.occurrence import same_disaster as same_disaster
 from aggregator.cluster.occurrence import same_meeting as same_meeting
 from aggregator.cluster.occurrence import within_occurrence as within_occurrence
@@ -388,6 +389,9 @@ _CONFLICT_KIND_SET = frozenset(CONFLICT_KINDS)
 COMPANY = "company"
 _COMPANY = "company:"
 _BUSINESS = "business:"
+_PERSON = "person:"
+#: The conflict kind of two meetings of one person with two others (see _same_parties).
+MEETING_KIND = "meeting"
 #: The conflict kind of magnitude-like headline figures (see _MAGNITUDE).
 MAGNITUDE_KIND = "mag"
 
@@ -414,6 +418,9 @@ def conflict_candidates(
     cos = {k for k in title_keys if k.startswith(_COMPANY)}
     if cos and any(k.startswith(_BUSINESS) for k in title_keys):
         out[COMPANY] = cos
+    people = {k for k in title_keys if k.startswith(_PERSON)}
+    if len(people) >= 2 and not any(k in SUMMITS for k in title_keys):
+        out[MEETING_KIND] = people
     stated = {k for k in all_keys if k.startswith(datekeys.DATE_PREFIX)}
     if stated and any(k in DISASTERS for k in title_keys):
         out[datekeys.DATE_KIND] = stated
@@ -448,10 +455,21 @@ def conflicts_between(
     a, b = item_cands.get(MAGNITUDE_KIND), event_cands.get(MAGNITUDE_KIND)
     if a and b and _magnitudes_conflict(a, item_all, b, event_all):
         out.append(MAGNITUDE_KIND)
+    a, b = item_cands.get(MEETING_KIND), event_cands.get(MEETING_KIND)
+    if a and b and not _same_parties(a, b):
+        out.append(MEETING_KIND)
     a, b = item_cands.get(datekeys.DATE_KIND), event_cands.get(datekeys.DATE_KIND)
     if a and b and datekeys.dates_conflict(a, b):
         out.append(datekeys.DATE_KIND)
     return out
+
+
+def _same_parties(a: Collection[str], b: Collection[str]) -> bool:
+    """Whether two headlines' people (two or more each, no summit named) may name one meeting:
+    unless they share someone and each names someone the other headline does not (Xi with
+    Trong, then Xi with Thuong: two talks of one visit; the lead of the second names the
+    first, so headlines only). At a summit everyone meets everyone: no conflict."""
+    return not any(k in b for k in a) or all(k in b for k in a) or all(k in a for k in b)
 
 
 def _unnamed(country: str, keys: Container[str]) -> bool:

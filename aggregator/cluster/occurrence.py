@@ -19,9 +19,14 @@ _STORM = "storm:"
 _RATES = "topic:rates"
 _SUMMIT = "topic:summit"
 _PERSON = "person:"
+_COMPANY = "company:"
+_BUSINESS = "business:"
 _SUMMIT_BODIES = frozenset(
     f"org:{o}" for o in ("sco", "brics", "g20", "g7", "asean", "apec", "cop")
 )
+#: A summit named in a headline: a summit body or the word (``evidence``: a summit report's
+#: people are no meeting's parties).
+SUMMITS = _SUMMIT_BODIES | {_SUMMIT}
 
 
 def same_disaster(a: Iterable[str], b: Container[str]) -> bool:
@@ -30,11 +35,14 @@ def same_disaster(a: Iterable[str], b: Container[str]) -> bool:
     救援队在缅甸曼德勒持续展开救援"); one central bank's rate move (a market reaction: "Equities
     mixed after Fed rate cut" — a bank decides once within a window); or one summit body's
     summit (its eve speech and its declaration: a body meets once within a window); or one
-    named storm (``storms.py``)."""
+    named storm (``storms.py``); or one company's story of one kind (its results, a share move,
+    a deal: a ``company:`` and a ``business:`` key in both headlines)."""
     a = list(a)
     shared = [k for k in a if k in b]
     if any(k in _SUMMIT_BODIES for k in shared) and (_SUMMIT in a or _SUMMIT in b):
         return True
+    if any(k.startswith(_COMPANY) for k in shared) and any(k.startswith(_BUSINESS) for k in shared):
+        return True  # one company's results, share move or deal (session 10)
     if any(k.startswith(_STORM) for k in shared):
         return True  # one named storm, wherever it went
     if not any(k.startswith(_PLACE_KINDS) for k in shared):
