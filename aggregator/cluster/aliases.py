@@ -101,7 +101,8 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "boj": ("BOJ", "Bank of Japan", "Ueda", "日本央行", "日银", "植田和男", "日央行"),
         "boe": ("BoE", "BOE", "Bank of England", "Bailey", "英国央行", "英格兰银行", "英伦银行",
                 "英央行"),
-        "pboc": ("PBOC", "People's Bank of China", "中国人民银行", "人民银行", "央行行长潘功胜"),
+        "pboc": ("PBOC", "People's Bank of China", "People’s Bank of China", "中国人民银行",
+                 "人民银行", "央行行长潘功胜"),
         # Other banks' Chinese names hold 联储 / 央行: without their own entries 澳洲联储 read
         # as the Fed (see _shadowed).
         "rba": ("RBA", "Reserve Bank of Australia", "澳洲联储", "澳大利亚央行", "澳洲央行",

@@ -18,7 +18,7 @@ from aggregator.cluster import alias_rx, datekeys, storms, tolls
 from aggregator.cluster.aliases import ALIASES as _ALIASES
 from aggregator.cluster.aliases import EXACT_CASE, PERSON_COUNTRY
 from aggregator.cluster.occurrence import DISASTERS as DISASTERS
-from aggregator.cluster.occurrence import SUMMITS
+from aggregator.cluster.occurrence import SUMMITS, two_meetings
 from aggregator.cluster.occurrence import same_disaster as same_disaster
 from aggregator.cluster.occurrence import same_meeting as same_meeting
 from aggregator.cluster.occurrence import within_occurrence as within_occurrence
@@ -390,7 +390,8 @@ COMPANY = "company"
 _COMPANY = "company:"
 _BUSINESS = "business:"
 _PERSON = "person:"
-#: The conflict kind of two meetings of one person with two others (see _same_parties).
+#: The conflict kind of two meetings of one person with two others (``two_meetings``): the
+#: people of a headline naming two or more and no summit.
 MEETING_KIND = "meeting"
 #: The conflict kind of magnitude-like headline figures (see _MAGNITUDE).
 MAGNITUDE_KIND = "mag"
@@ -456,20 +457,12 @@ def conflicts_between(
     if a and b and _magnitudes_conflict(a, item_all, b, event_all):
         out.append(MAGNITUDE_KIND)
     a, b = item_cands.get(MEETING_KIND), event_cands.get(MEETING_KIND)
-    if a and b and not _same_parties(a, b):
+    if a and b and two_meetings(a, b):
         out.append(MEETING_KIND)
     a, b = item_cands.get(datekeys.DATE_KIND), event_cands.get(datekeys.DATE_KIND)
     if a and b and datekeys.dates_conflict(a, b):
         out.append(datekeys.DATE_KIND)
     return out
-
-
-def _same_parties(a: Collection[str], b: Collection[str]) -> bool:
-    """Whether two headlines' people (two or more each, no summit named) may name one meeting:
-    unless they share someone and each names someone the other headline does not (Xi with
-    Trong, then Xi with Thuong: two talks of one visit; the lead of the second names the
-    first, so headlines only). At a summit everyone meets everyone: no conflict."""
-    return not any(k in b for k in a) or all(k in b for k in a) or all(k in a for k in b)
 
 
 def _unnamed(country: str, keys: Container[str]) -> bool:
