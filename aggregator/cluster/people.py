@@ -4,7 +4,8 @@ Heads of state and government and foreign ministers of 2022–2026 frequently in
 Chinese news and missing from ``aliases`` (session 10): Vietnam's leaders, the rest of ASEAN,
 Central Asia and the Caucasus, Africa, Latin America, the Gulf and South Asia. Each id carries
 its English name(s) (with the diacritics where news copy keeps them) and its standard Mainland
-Chinese rendering (Xinhua usage) in Simplified characters; :data:`PEOPLE_COUNTRY` gives the
+Chinese rendering (Xinhua usage) and, where it differs and is settled, Taiwan's (CNA: 贝东丹,
+杜特蒂, 米雷伊…), in Simplified characters; :data:`PEOPLE_COUNTRY` gives the
 country each one stands for (``aliases.PERSON_COUNTRY``). ``aliases`` merges both.
 
 Matching rules are those of ``aliases``: a surname alone only where it is no common word or
@@ -54,7 +55,7 @@ PEOPLE: dict[str, tuple[str, ...]] = {
     "bui_thanh_son": ("Bui Thanh Son", "Bùi Thanh Sơn", "裴青山"),
     # --- ASEAN
     "srettha": ("Srettha Thavisin", "Srettha", "赛塔"),
-    "paetongtarn": ("Paetongtarn Shinawatra", "Paetongtarn", "佩通坦"),
+    "paetongtarn": ("Paetongtarn Shinawatra", "Paetongtarn", "佩通坦", "贝东丹"),
     "anutin": ("Anutin Charnvirakul", "Anutin", "阿努廷"),
     "thaksin": ("Thaksin Shinawatra", "Thaksin", "他信·西那瓦", "他信西那瓦"),
     "prayut": ("Prayut Chan-o-cha", "Prayut", "Prayuth", "巴育"),
@@ -64,9 +65,9 @@ PEOPLE: dict[str, tuple[str, ...]] = {
     "tharman": ("Tharman Shanmugaratnam", "Tharman", "尚达曼"),
     "jokowi": ("Joko Widodo", "Jokowi", "佐科"),
     "retno": ("Retno Marsudi", "蕾特诺"),
-    "marcos": ("Ferdinand Marcos", "Bongbong Marcos", "Marcos", "小马科斯", "马科斯"),
-    "duterte": ("Duterte", "杜特尔特"),
-    "hun_manet": ("Hun Manet", "洪玛奈"),
+    "marcos": ("Ferdinand Marcos", "Bongbong Marcos", "Marcos", "小马科斯", "马科斯", "小马可仕"),
+    "duterte": ("Duterte", "杜特尔特", "杜特蒂"),
+    "hun_manet": ("Hun Manet", "洪玛奈", "洪马内"),
     "hun_sen": ("Hun Sen", "洪森"),
     "sonexay": ("Sonexay Siphandone", "Sonexay", "宋赛"),
     "thongloun": ("Thongloun Sisoulith", "Thongloun", "通伦"),
@@ -82,9 +83,9 @@ PEOPLE: dict[str, tuple[str, ...]] = {
     "khurelsukh": ("Khurelsukh", "呼日勒苏赫"),
     "aliyev": ("Ilham Aliyev", "Aliyev", "阿利耶夫"),
     "pashinyan": ("Pashinyan", "帕希尼扬"),
-    "lukashenko": ("Lukashenko", "卢卡申科"),
+    "lukashenko": ("Lukashenko", "卢卡申科", "卢卡申柯"),
     # --- Africa
-    "ramaphosa": ("Ramaphosa", "拉马福萨"),
+    "ramaphosa": ("Ramaphosa", "拉马福萨", "拉马佛沙"),
     "tinubu": ("Tinubu", "提努布"),
     "ruto": ("William Ruto", "Ruto", "鲁托"),
     "sisi": ("el-Sisi", "al-Sisi", "Sisi", "塞西"),
@@ -103,8 +104,8 @@ PEOPLE: dict[str, tuple[str, ...]] = {
     "burhan": ("al-Burhan", "Burhan", "布尔汉"),
     # --- Latin America
     "lopez_obrador": ("Lopez Obrador", "López Obrador", "AMLO", "洛佩斯·奥夫拉多尔", "奥夫拉多尔"),
-    "sheinbaum": ("Sheinbaum", "辛鲍姆"),
-    "milei": ("Milei", "米莱"),
+    "sheinbaum": ("Sheinbaum", "辛鲍姆", "雪恩鲍姆"),
+    "milei": ("Milei", "米莱", "米雷伊"),
     "petro": ("Gustavo Petro", "佩特罗"),
     "boric": ("Boric", "博里奇"),
     "boluarte": ("Boluarte", "博鲁阿尔特"),
@@ -120,12 +121,12 @@ PEOPLE: dict[str, tuple[str, ...]] = {
     "mbz": ("Mohamed bin Zayed", "Mohammed bin Zayed", "bin Zayed", "穆罕默德·本·扎耶德", "扎耶德"),
     "tamim": ("Tamim bin Hamad", "Sheikh Tamim", "塔米姆"),
     "al_thani": ("Al Thani", "Al-Thani", "阿勒萨尼"),
-    "pezeshkian": ("Pezeshkian", "佩泽希齐扬"),
+    "pezeshkian": ("Pezeshkian", "佩泽希齐扬", "裴瑟斯基安"),
     "raisi": ("Raisi", "Raeisi", "莱希"),
     "araghchi": ("Araghchi", "阿拉格齐"),
     "amir_abdollahian": ("Amir-Abdollahian", "Abdollahian", "阿卜杜拉希扬"),
     "abdullah_ii": ("King Abdullah", "阿卜杜拉二世"),
-    "assad": ("Assad", "阿萨德"),
+    "assad": ("Assad", "阿萨德", "阿塞德"),
     "sharaa": ("al-Sharaa", "Sharaa", "al-Jolani", "Jolani", "艾哈迈德·沙拉", "朱拉尼"),
     "fidan": ("Hakan Fidan", "Fidan", "费丹"),
     "shehbaz": ("Shehbaz Sharif", "Shehbaz", "夏巴兹"),

@@ -174,6 +174,8 @@ def test_company_names_keep_their_country() -> None:
         ("拉马福萨与提努布", {"ramaphosa", "tinubu"}),
         ("Milei and Lula", {"milei", "lula"}),
         ("米莱与卢拉", {"milei", "lula"}),
+        ("阿根廷總統米雷伊", {"milei"}),  # Taiwan's name (heldout8)
+        ("菲律賓總統小馬可仕會見泰國總理貝東丹", {"marcos", "paetongtarn"}),
         ("Mohammed bin Salman meets Tamim bin Hamad", {"mbs", "tamim"}),
         ("Anwar Ibrahim welcomes Paetongtarn", {"anwar", "paetongtarn"}),
         ("佩通坦会见安瓦尔", {"anwar", "paetongtarn"}),
