@@ -167,6 +167,12 @@ def _compile_aliases() -> tuple[re.Pattern[str], dict[str, set[str]], list[tuple
 
 
 _LATIN_RE, _LATIN_KEYS, _HAN_ALIASES = _compile_aliases()
+#: The Han aliases by first character: a text is searched only for those whose first character
+#: it holds (the same hits; ~1,600 substring tests a Chinese text otherwise, session 10).
+_HAN_BY_FIRST: dict[str, list[tuple[str, str]]] = {}
+for _alias, _key in _HAN_ALIASES:
+    _HAN_BY_FIRST.setdefault(_alias[0], []).append((_alias, _key))
+_HAN_FIRST = frozenset(_HAN_BY_FIRST)
 
 
 def _zh_numeral(s: str) -> float | None:
@@ -301,7 +307,8 @@ def names(text: str, storm_names: Collection[str] = ()) -> set[str]:
     # Every Han alias holds a character of this range: text without one (English) skips them.
     if _HAN_RE.search(text):
         text = storms.blank(text, storm_names)
-        hits = [(alias, key) for alias, key in _HAN_ALIASES if alias in text]
+        firsts = _HAN_FIRST.intersection(text)
+        hits = [(a, key) for c in firsts for a, key in _HAN_BY_FIRST[c] if a in text]
         out |= {key for alias, key in hits if not _shadowed(alias, key, hits, text)}
     for m in _LATIN_RE.finditer(text):
         hit = m.group(0)
