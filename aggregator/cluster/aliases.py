@@ -9,6 +9,7 @@ an item about Myanmar's are different stories. Moved out of ``evidence`` (500-li
 
 from __future__ import annotations
 
+from aggregator.cluster import companies, people
 from aggregator.cluster.countries import COUNTRIES
 from aggregator.cluster.regions import REGIONS
 
@@ -101,7 +102,8 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "boj": ("BOJ", "Bank of Japan", "Ueda", "日本央行", "日银", "植田和男", "日央行"),
         "boe": ("BoE", "BOE", "Bank of England", "Bailey", "英国央行", "英格兰银行", "英伦银行",
                 "英央行"),
-        "pboc": ("PBOC", "People's Bank of China", "中国人民银行", "人民银行", "央行行长潘功胜"),
+        "pboc": ("PBOC", "People's Bank of China", "People’s Bank of China", "中国人民银行",
+                 "人民银行", "央行行长潘功胜"),
         # Other banks' Chinese names hold 联储 / 央行: without their own entries 澳洲联储 read
         # as the Fed (see _shadowed).
         "rba": ("RBA", "Reserve Bank of Australia", "澳洲联储", "澳大利亚央行", "澳洲央行",
@@ -179,12 +181,8 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "luxon": ("Luxon", "拉克森", "卢克松"),
     },
     "org": {
-        "nvidia": ("Nvidia", "英伟达", "輝達"),
-        "apple": ("Apple", "苹果公司"),
-        "tesla": ("Tesla", "特斯拉"),
-        "byd": ("BYD", "比亚迪"),
-        "huawei": ("Huawei", "华为"),
-        "tsmc": ("TSMC", "台积电"),
+        # Session 10: the companies (Nvidia, Apple, Tesla, BYD, Huawei, TSMC) moved to the
+        # ``company`` kind (``companies``).
         "nobel": ("Nobel", "诺贝尔"),
         "un": ("United Nations", "UN", "联合国"),
         "wto": ("WTO", "世贸组织", "世界贸易组织"),
@@ -291,14 +289,55 @@ for _cid, _extra in COUNTRIES.items():
 # rules; ``places`` adds the ancestors and the country of each region it finds.
 ALIASES["region"] = {_rid: _names for _rid, (_, _names) in REGIONS.items()}
 
+# Session 10: companies (``company``: see evidence.conflict_candidates), the words of a company
+# story (``business``, weight 0), more heads of state, government and foreign ministers
+# (``person``), and phrases that hold an alias and are something else (``shadow``, weight 0).
+ALIASES["company"] = dict(companies.COMPANIES)
+ALIASES["business"] = dict(companies.BUSINESS)
+ALIASES["shadow"] = {**companies.SHADOWS, **people.SHADOWS}
+ALIASES["person"].update(people.PEOPLE)
+#: English aliases matched only as written (else any case unless all capitals).
+EXACT_CASE = frozenset(("Fed", "Xi", "BoE")) | companies.EXACT_CASE | people.EXACT_CASE
+
+
+def _country_words() -> dict[str, str]:
+    """English country alias (case-folded unless all capitals) → country id."""
+    return {
+        (a if a.isupper() else a.casefold()): cid
+        for cid, aliases in ALIASES["country"].items()
+        for a in aliases
+        if a.isascii()
+    }
+
+
+def _add_company_countries() -> None:
+    """An English company name that holds a country's name ("Air China", "Bank of America",
+    "Korean Air") keys that country too, as its Chinese name (中国国航) does by substring and as
+    the table before ``company`` did: the alias is added to the country as well."""
+    words = _country_words()
+    for aliases in companies.COMPANIES.values():
+        for a in (a for a in aliases if a.isascii()):
+            toks = a.split()
+            grams = {
+                " ".join(toks[i:j]) for i in range(len(toks)) for j in range(i + 1, len(toks) + 1)
+            }
+            for g in grams - {a}:
+                cid = words.get(g if g.isupper() else g.casefold())
+                if cid and a not in ALIASES["country"][cid]:
+                    ALIASES["country"][cid] += (a,)
+
+
+_add_company_countries()
+
 #: The country a person's name stands for in a headline, as a capital's does ("Washington",
 #: "Kremlin"): "Li Qiang meets Luxon" names New Zealand as "… in Wellington" would, so a report
 #: of his meeting with Australia's prime minister the same week conflicts with it (session 9).
 #: Heads of state and government, ministers and envoys of one country; not the heads of
 #: international bodies (Guterres, Rutte, Stoltenberg) nor business people.
 PERSON_COUNTRY: dict[str, str] = {
-    **dict.fromkeys(("trump", "biden", "bessent", "lutnick", "blinken", "rubio", "harris",
-                     "yellen"), "us"),
+    **dict.fromkeys(
+        ("trump", "biden", "bessent", "lutnick", "blinken", "rubio", "harris", "yellen"), "us"
+    ),
     **dict.fromkeys(("xi", "he_lifeng", "wang_yi", "li_qiang"), "china"),
     **dict.fromkeys(("putin", "lavrov"), "russia"),
     **dict.fromkeys(("ishiba", "takaichi", "koizumi", "kishida"), "japan"),
@@ -323,4 +362,5 @@ PERSON_COUNTRY: dict[str, str] = {
     "prabowo": "indonesia",
     "anwar": "malaysia",
     "luxon": "new_zealand",
+    **people.PEOPLE_COUNTRY,
 }

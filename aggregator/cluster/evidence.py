@@ -11,23 +11,25 @@ Traditional Chinese must be folded to Simplified before extraction (``embed.fold
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Container, Iterable, Mapping
+from collections.abc import Collection
 from dataclasses import dataclass
 
-from aggregator.cluster import alias_rx, datekeys, places, storms, tolls
+from aggregator.cluster import alias_rx, places, storms, tolls
 from aggregator.cluster.aliases import ALIASES as _ALIASES
-from aggregator.cluster.aliases import PERSON_COUNTRY
+from aggregator.cluster.aliases import EXACT_CASE, PERSON_COUNTRY
+from aggregator.cluster.conflicts import COMPANY as COMPANY
+from aggregator.cluster.conflicts import CONFLICT_KINDS as CONFLICT_KINDS
+from aggregator.cluster.conflicts import MAGNITUDE_KIND as MAGNITUDE_KIND
+from aggregator.cluster.conflicts import MEETING_KIND as MEETING_KIND
+from aggregator.cluster.conflicts import STANDS as STANDS
+from aggregator.cluster.conflicts import conflict_candidates as conflict_candidates
+from aggregator.cluster.conflicts import conflicts as conflicts
+from aggregator.cluster.conflicts import conflicts_between as conflicts_between
+from aggregator.cluster.conflicts import is_magnitude as is_magnitude
 from aggregator.cluster.occurrence import DISASTERS as DISASTERS
 from aggregator.cluster.occurrence import same_disaster as same_disaster
 from aggregator.cluster.occurrence import same_meeting as same_meeting
 from aggregator.cluster.occurrence import within_occurrence as within_occurrence
-
-#: Kinds whose disagreement between two headlines signals two different events (see
-#: :func:`conflicts`). Chosen on the fixture negatives: quake Japan vs quake Myanmar (country),
-#: Fed vs ECB on one day (central_bank), US–China talks in Geneva vs Stockholm (city); and on
-#: WMT21, headline figures that disagree (414,000 Florida cases vs 16 million worldwide; num,
-#: weighed lower). Topics, people and organisations co-occur too freely to conflict.
-CONFLICT_KINDS = ("country", "central_bank", "city", "num")
 
 #: Weight of one shared key of each kind when it supports a merge. Countries appear in most
 #: international stories (low weight); a central bank, person or number is far more specific.
@@ -48,6 +50,9 @@ KIND_WEIGHT = {
     "region": 0.0,
     "stands": 0.0,
     "outlet": 0.0,
+    "company": 1.0,
+    "business": 0.0,
+    "shadow": 0.0,
 }
 
 _MONTHS = {
@@ -157,7 +162,7 @@ def _compile_aliases() -> tuple[re.Pattern[str], dict[str, set[str]], list[tuple
                     continue
                 # Short all-capital aliases (US, UN, EU, Fed…) only match as written, so the
                 # pronoun "us" or "fed up" do not count; longer names match in any case.
-                exact = a.isupper() or a in ("Fed", "Xi", "BoE")
+                exact = a.isupper() or a in EXACT_CASE
                 norm = a if exact else a.casefold()
                 if norm not in latin:
                     alts.append((a, exact))
@@ -174,11 +179,12 @@ def _compile_aliases() -> tuple[re.Pattern[str], dict[str, set[str]], list[tuple
 
 
 _LATIN_RE, _LATIN_KEYS, _HAN_ALIASES = _compile_aliases()
-#: The Han aliases by first character: a text is scanned only for the aliases that start with
-#: one of its characters (the same hits as the whole list, a fraction of the ``in`` tests).
+#: The Han aliases by first character: a text is searched only for those whose first character
+#: it holds (the same hits; ~1,600 substring tests a Chinese text otherwise, session 10).
 _HAN_BY_FIRST: dict[str, list[tuple[str, str]]] = {}
 for _alias, _key in _HAN_ALIASES:
     _HAN_BY_FIRST.setdefault(_alias[0], []).append((_alias, _key))
+_HAN_FIRST = frozenset(_HAN_BY_FIRST)
 
 
 def _zh_numeral(s: str) -> float | None:
@@ -274,16 +280,21 @@ def dates(text: str) -> set[str]:
 
 
 _HAN_RE = re.compile(r"[\u4e00-\u9fff]")
+_SHADOW = "shadow:"
+#: The kinds whose Chinese aliases yield to ``shadow`` phrases (a shadow like 北京东 must not
+#: hide the country of 北京).
+_SHADOWED = frozenset(("company:", "person:"))
 
 
 def _shadowed(alias: str, key: str, hits: list[tuple[str, str]], text: str) -> bool:
     """Whether every occurrence of a Han ``alias`` lies inside a longer alias of the same kind
-    and another key (联储 inside 澳洲联储: the RBA, not the Fed); a region alias also inside
-    any longer alias or one of its SHADOWED strings (马里兰 in 索马里兰, 河南 in 黄河南岸), a
-    country alias also inside a longer region alias (墨西哥 in 新墨西哥)."""
-    kind = key.split(":", 1)[0]
-    region = kind == places.KIND
-    kinds = (kind + ":", places.PREFIX) if kind == "country" else kind + ":"
+    and another key (联储 inside 澳洲联储: the RBA, not the Fed); a company's or person's also
+    inside one of the ``shadow`` kind (高通 inside 高通胀: no Qualcomm); a region alias also
+    inside any longer alias or one of its SHADOWED strings (马里兰 in 索马里兰, 河南 in 黄河南岸),
+    a country alias also inside a longer region alias (墨西哥 in 新墨西哥)."""
+    kind = key.split(":", 1)[0] + ":"
+    region = kind == places.PREFIX
+    kinds = (kind, places.PREFIX if kind == "country:" else _SHADOW if kind in _SHADOWED else kind)
     longer = [
         a
         for a, k in hits
@@ -313,12 +324,8 @@ def names(text: str, storm_names: Collection[str] = ()) -> set[str]:
     # Every Han alias holds a character of this range: text without one (English) skips them.
     if _HAN_RE.search(text):
         text = storms.blank(text, storm_names)
-        hits = [
-            hit
-            for c in _HAN_BY_FIRST.keys() & set(text)
-            for hit in _HAN_BY_FIRST[c]
-            if hit[0] in text
-        ]
+        firsts = _HAN_FIRST.intersection(text)
+        hits = [(a, key) for c in firsts for a, key in _HAN_BY_FIRST[c] if a in text]
         out |= {key for alias, key in hits if not _shadowed(alias, key, hits, text)}
     for m in _LATIN_RE.finditer(text):
         hit = m.group(0)
@@ -331,7 +338,6 @@ def names(text: str, storm_names: Collection[str] = ()) -> set[str]:
 #: ``person:`` key → the ``stands:`` key of the country the name stands for
 #: (aliases.PERSON_COUNTRY). A ``stands:`` key weighs nothing and makes no place of a
 #: disaster; it only takes part in country conflicts (see :func:`conflicts_between`).
-STANDS = "stands:"
 _STANDS_FOR = {f"person:{p}": f"{STANDS}{c}" for p, c in PERSON_COUNTRY.items()}
 
 
@@ -346,143 +352,3 @@ def extract(title: str, lead: str = "") -> Evidence:
 
 def key_weight(key: str) -> float:
     return KIND_WEIGHT.get(key.split(":", 1)[0], 0.5)
-
-
-#: Headline figures below this never conflict: magnitudes differ by agency (Hualien: 7.2 CWA,
-#: 7.3 CENC, 7.4 USGS) and rates are better told apart by the central bank's name.
-MIN_CONFLICT_NUMBER = 10.0
-
-
-#: A headline figure like ``7.7`` (one digit, one decimal: an earthquake's magnitude, whatever
-#: the words around it) conflicts with another only when every such pair differs by more
-#: than MAGNITUDE_TOLERANCE: agencies disagree by up to 0.4 on one quake (Hualien 7.2 CWA,
-#: 7.3 CENC, 7.4 USGS; Noto 7.4 / 7.5 / 7.6), two quakes of one week rarely lie that close
-#: (kind "mag"; a figure below MIN_CONFLICT_NUMBER conflicted never before).
-_MAGNITUDE = re.compile(r"num:[1-9]\.[0-9]")
-MAGNITUDE_TOLERANCE = 0.5
-#: A great earthquake's first magnitude is low: early estimates saturate near 8 and are
-#: revised upward within hours (Kamchatka 2025: JMA 8.0, then 8.7 and USGS 8.8; Tōhoku 2011:
-#: 7.9 → 8.8 → 9.0; Chile 2010: 8.3 → 8.8). Where either figure is GREAT_MAGNITUDE or more,
-#: two figures conflict only beyond GREAT_TOLERANCE (a foreshock or aftershock of such a
-#: quake still differs by more: Kamchatka's 7.4 foreshock, its 6.9 aftershock).
-GREAT_MAGNITUDE = 8.0
-GREAT_TOLERANCE = 1.0
-
-
-def is_magnitude(key: str) -> bool:
-    """Whether ``key`` is a magnitude-like figure (``num:7.2``: one digit, one decimal)."""
-    return _MAGNITUDE.fullmatch(key) is not None
-
-
-def _magnitudes_conflict(
-    a: Collection[str], item_all: Container[str], b: Collection[str], event_all: Container[str]
-) -> bool:
-    if any(k in event_all for k in a) or any(k in item_all for k in b):
-        return False  # one side states the other's figure: the same quake, re-measured
-    va, vb = [float(k[4:]) for k in a], [float(k[4:]) for k in b]
-    return all(abs(x - y) > _tolerance(x, y) for x in va for y in vb)
-
-
-def _tolerance(x: float, y: float) -> float:
-    return GREAT_TOLERANCE if max(x, y) >= GREAT_MAGNITUDE else MAGNITUDE_TOLERANCE
-
-
-def _can_conflict(key: str) -> bool:
-    if not key.startswith("num:"):
-        return True
-    v = key[4:]
-    if not v[-1:].isdigit():
-        return False  # percentages and percentage points
-    try:
-        return float(v) >= MIN_CONFLICT_NUMBER
-    except ValueError:  # pragma: no cover - keys come from _fmt
-        return False
-
-
-_CONFLICT_KIND_SET = frozenset(CONFLICT_KINDS)
-#: The conflict kind of magnitude-like headline figures (see _MAGNITUDE).
-MAGNITUDE_KIND = "mag"
-
-
-def conflict_candidates(
-    title_keys: Collection[str], all_keys: Iterable[str] = ()
-) -> dict[str, frozenset[str]]:
-    """Exclusive kind → the headline keys of that kind that may conflict (see
-    :func:`conflicts`), plus, under a disaster headline, the dates stated anywhere in
-    ``all_keys`` (headline and lead: kind ``datekeys.DATE_KIND``; a disaster happens on one
-    day, where rate, trade and policy stories are full of scheduled days). Computed once per
-    item or kept up to date per event by the caller."""
-    out: dict[str, set[str]] = {}
-    for k in title_keys:
-        kind = k.split(":", 1)[0]
-        if kind == "stands":  # a person's country: a country of the headline
-            out.setdefault("country", set()).add("country:" + k[len(STANDS) :])
-        elif kind in _CONFLICT_KIND_SET and _can_conflict(k):
-            out.setdefault(kind, set()).add(k)
-        elif kind == "num" and is_magnitude(k):
-            out.setdefault(MAGNITUDE_KIND, set()).add(k)
-    if any(k in DISASTERS for k in title_keys):
-        # A disaster headline's regions: two regions of one country, two disasters.
-        if regions := places.headline_regions(title_keys):
-            out[places.KIND] = set(regions)
-        if stated := {k for k in all_keys if k.startswith(datekeys.DATE_PREFIX)}:
-            out[datekeys.DATE_KIND] = stated
-    return {kind: frozenset(v) for kind, v in out.items()}
-
-
-def conflicts_between(
-    item_cands: Mapping[str, Collection[str]],
-    item_all: Container[str],
-    event_cands: Mapping[str, Collection[str]],
-    event_all: Container[str],
-) -> list[str]:
-    """:func:`conflicts` on precomputed :func:`conflict_candidates` of both headlines; the
-    ``*_all`` arguments only need membership tests, so an event's growing key sets can be
-    passed as they are (no per-item copy)."""
-    out = []
-    for kind in CONFLICT_KINDS:
-        a = item_cands.get(kind)
-        if not a:
-            continue
-        b = event_cands.get(kind)
-        if not b:
-            continue
-        if kind == "country":
-            if any(_unnamed(k, event_all) for k in a) and any(_unnamed(k, item_all) for k in b):
-                out.append(kind)
-        elif any(k not in event_all for k in a) and any(k not in item_all for k in b):
-            out.append(kind)
-    a, b = item_cands.get(MAGNITUDE_KIND), event_cands.get(MAGNITUDE_KIND)
-    if a and b and _magnitudes_conflict(a, item_all, b, event_all):
-        out.append(MAGNITUDE_KIND)
-    a, b = item_cands.get(datekeys.DATE_KIND), event_cands.get(datekeys.DATE_KIND)
-    if a and b and datekeys.dates_conflict(a, b):
-        out.append(datekeys.DATE_KIND)
-    a, b = item_cands.get(places.KIND), event_cands.get(places.KIND)
-    if a and b and places.regions_conflict(a, item_all, b, event_all):
-        out.append(places.KIND)
-    return out
-
-
-def _unnamed(country: str, keys: Container[str]) -> bool:
-    """Whether ``keys`` never name ``country`` (a ``country:`` key): neither directly nor
-    through a person who stands for it."""
-    return country not in keys and STANDS + country[8:] not in keys
-
-
-def conflicts(
-    item_title: frozenset[str],
-    item_all: frozenset[str],
-    event_title: frozenset[str],
-    event_all: frozenset[str],
-) -> list[str]:
-    """Exclusive kinds where each side's headline names something the other side never
-    mentions: "EU deal" vs "US–China talks in Stockholm" (country: eu / china), "Fed" vs
-    "ECB". One-sided novelty is no conflict ("Bessent: talks with China" joins "US, China
-    talks"), and a place named only in one lead is not either."""
-    return conflicts_between(
-        conflict_candidates(item_title, item_all),
-        item_all,
-        conflict_candidates(event_title, event_all),
-        event_all,
-    )

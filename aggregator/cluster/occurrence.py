@@ -5,7 +5,7 @@ the keys of ``evidence``; moved out of it (500-line rule).
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable
+from collections.abc import Collection, Container, Iterable
 
 #: Topic keys of disasters: two reports naming one of them and one place are one event
 #: within a window (see ``same_disaster``).
@@ -19,9 +19,14 @@ _STORM = "storm:"
 _RATES = "topic:rates"
 _SUMMIT = "topic:summit"
 _PERSON = "person:"
+_COMPANY = "company:"
+_BUSINESS = "business:"
 _SUMMIT_BODIES = frozenset(
     f"org:{o}" for o in ("sco", "brics", "g20", "g7", "asean", "apec", "cop")
 )
+#: A summit named in a headline: a summit body or the word (``evidence``: a summit report's
+#: people are no meeting's parties).
+SUMMITS = _SUMMIT_BODIES | {_SUMMIT}
 
 
 def same_disaster(a: Iterable[str], b: Container[str]) -> bool:
@@ -30,11 +35,14 @@ def same_disaster(a: Iterable[str], b: Container[str]) -> bool:
     救援队在缅甸曼德勒持续展开救援"); one central bank's rate move (a market reaction: "Equities
     mixed after Fed rate cut" — a bank decides once within a window); or one summit body's
     summit (its eve speech and its declaration: a body meets once within a window); or one
-    named storm (``storms.py``)."""
+    named storm (``storms.py``); or one company's story of one kind (its results, a share move,
+    a deal: a ``company:`` and a ``business:`` key in both headlines)."""
     a = list(a)
     shared = [k for k in a if k in b]
     if any(k in _SUMMIT_BODIES for k in shared) and (_SUMMIT in a or _SUMMIT in b):
         return True
+    if any(k.startswith(_COMPANY) for k in shared) and any(k.startswith(_BUSINESS) for k in shared):
+        return True  # one company's results, share move or deal (session 10)
     if any(k.startswith(_STORM) for k in shared):
         return True  # one named storm, wherever it went
     if not any(k.startswith(_PLACE_KINDS) for k in shared):
@@ -51,6 +59,14 @@ def same_meeting(a: Iterable[str], b: Container[str]) -> bool:
     of their meeting ("Biden, Xi agree…" / "习近平同拜登举行会晤"). Two leaders meet once
     within a window; a report naming one of them with a third person is another story."""
     return sum(1 for k in a if k.startswith(_PERSON) and k in b) >= 2
+
+
+def two_meetings(a: Collection[str], b: Collection[str]) -> bool:
+    """Whether the people of two headlines (two or more each, no summit named) name two
+    meetings: they share someone and each names someone the other headline does not (Xi with
+    Trong, then Xi with Thuong: two talks of one visit; the lead of the second names the
+    first, so headlines only). At a summit everyone meets everyone: not asked there."""
+    return any(k in b for k in a) and any(k not in b for k in a) and any(k not in a for k in b)
 
 
 def within_occurrence(

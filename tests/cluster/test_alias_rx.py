@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 from aggregator.cluster import alias_rx, evidence, places
+from aggregator.cluster.aliases import EXACT_CASE
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -23,7 +24,7 @@ def _alts() -> list[alias_rx.Alt]:
             for a in aliases:
                 if re.search(r"[\u4e00-\u9fff]", a):
                     continue
-                exact = a.isupper() or a in ("Fed", "Xi", "BoE")
+                exact = a.isupper() or a in EXACT_CASE
                 norm = a if exact else a.casefold()
                 if norm not in seen:
                     seen.add(norm)
