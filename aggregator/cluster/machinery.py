@@ -6,7 +6,6 @@ members put back with their stored term counts only when their event is first ne
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -41,7 +40,6 @@ class Machinery:
     _events: dict[int, EventState]
     _lex: dict[int, lexical.Packed]
     _nat: dict[int, lexical.Packed]
-    _members: dict[int, ClusterMember]
 
     @contextmanager
     def batch(self, keys: list[int], vectors: list[npt.NDArray[np.float32]]) -> Iterator[None]:
@@ -168,7 +166,6 @@ class Machinery:
         ek, ed = self._events[keep], self._events.pop(drop)
         for row in ed.rows:
             self._row_event[row] = keep
-            self._members[row] = dataclasses.replace(self._members[row], event_id=keep)
             ek.profile.add(self._lex[row])
             if row in self._nat:
                 ek.native.add(self._nat[row])
