@@ -33,6 +33,7 @@ import sys
 from array import array
 from collections.abc import Callable, Container, Iterable, Iterator
 from itertools import chain, groupby
+from typing import Protocol
 
 log = logging.getLogger(__name__)
 
@@ -182,8 +183,22 @@ Senses = dict[str, str]
 #: the blob's end offsets (``array("I")`` bytes, native order). ~7 MB held where a frozenset
 #: of 118k headword strings and their sorted list took ~15 MB.
 Packed = tuple[str, bytes, bytes]
+
+
+class Blob(Protocol):
+    """The senses blob as a glossary reads it: ``bytes``, or an object that reads the slices
+    asked for from elsewhere (a loader may keep the ~5 MB on disk: a word's senses are read
+    once, when it is first glossed)."""
+
+    def __getitem__(self, where: slice) -> bytes: ...
+
+    def __len__(self) -> int: ...
+
+
+#: What :class:`Glossary` is made from: :data:`Packed`, its blob possibly a :class:`Blob`.
+Loaded = tuple[str, Blob, bytes]
 #: ``loader(key, build)``: the packed table stored under ``key``, else ``build()`` (kept).
-GlossaryLoader = Callable[[str, Callable[[], Packed]], Packed]
+GlossaryLoader = Callable[[str, Callable[[], Packed]], Loaded]
 _loader: GlossaryLoader | None = None
 #: Between the groups of headwords with one first character, and between the lengths inside
 #: a group, in :func:`pack`'s text (neither occurs in a headword).
@@ -328,7 +343,7 @@ class _Senses:
 
     __slots__ = ("blob", "ends", "groups")
 
-    def __init__(self, groups: dict[str, Group], blob: bytes, ends: array[int]) -> None:
+    def __init__(self, groups: dict[str, Group], blob: Blob, ends: array[int]) -> None:
         self.groups = groups
         self.blob = blob
         self.ends = ends
@@ -365,7 +380,7 @@ class Glossary:
 
     __slots__ = ("_count", "_senses", "glosses", "groups")
 
-    def __init__(self, packed: Packed) -> None:
+    def __init__(self, packed: Loaded) -> None:
         text, blob, ends = packed
         groups: dict[str, Group] = {}
         k = 0
