@@ -31,7 +31,7 @@ from aggregator.cluster.deferred import DeferredTerms
 from aggregator.cluster.evidence import Evidence
 from aggregator.cluster.index import VectorIndex
 from aggregator.cluster.index import blas_limiter as _blas_limiter
-from aggregator.cluster.machinery import Machinery, Scored
+from aggregator.cluster.machinery import Held, KeySets, Machinery, Scored
 from aggregator.cluster.records import Assignment, ClusterInput, ClusterMember, evidence_for
 from aggregator.cluster.state import EventState, ItemKeys, ItemLex, conflict_keys, shared_weight
 from aggregator.cluster.titles import GRAM_MAX_MEMBERS as GRAM_MAX_MEMBERS
@@ -83,24 +83,6 @@ def _epoch(dt: datetime) -> float:
     return dt.timestamp()
 
 
-#: A member as the clusterer holds it: item id, language, time, headline keys, other keys
-#: (its event, vector and title are kept apart; :meth:`EventClusterer.members`).
-_Held = tuple[int, str, datetime, frozenset[str], frozenset[str]]
-
-
-class _KeySets(dict[frozenset[str], frozenset[str]]):
-    """One frozenset per distinct set of evidence keys, its strings the interned copies:
-    most members' sets are empty or repeat (a country, a date), and each item's extraction
-    made its own strings (~1.5 MB of a 4,000-item window)."""
-
-    def __call__(self, keys: frozenset[str]) -> frozenset[str]:
-        got = self.get(keys)
-        if got is None:
-            got = frozenset(map(sys.intern, keys))
-            self[got] = got
-        return got
-
-
 class EventClusterer(Machinery):
     """Online same-event clustering over a time window (see the module docstring)."""
 
@@ -122,9 +104,9 @@ class EventClusterer(Machinery):
         self._events: dict[int, EventState] = {}
         self._row_event: dict[int, int] = {}
         #: By row: what :meth:`members` gives back beside the event's own lists (a tuple,
-        #: key strings and equal key sets shared through ``_keys``; ``_Held``).
-        self._members: dict[int, _Held] = {}
-        self._keys = _KeySets()
+        #: key strings and equal key sets shared through ``_keys``; ``Held``).
+        self._members: dict[int, Held] = {}
+        self._keys = KeySets()
         self._row_lang: dict[int, str] = {}
         self.means = LangMeans(dim, self.w.mean_prior_items, self.w.mean_horizon_items, mean_priors)
         #: Document frequencies of the stream (the caller loads and persists them).
