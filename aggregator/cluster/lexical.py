@@ -67,16 +67,12 @@ class _WordTerms(dict[str, tuple[str, ...]]):
     dictionary plus the Han characters. ``runs``: Han run → its terms (:func:`_han_terms`),
     at most :data:`MAX_MEMO_RUNS`."""
 
-    __slots__ = ("glossary", "heads", "runs")
+    __slots__ = ("glossary", "runs")
 
     def __init__(self, g: Glossary) -> None:
         super().__init__()
         self.glossary = g
         self.runs: dict[str, tuple[str, ...]] = {}
-        #: First character → the headwords starting with it, as a set, for the characters
-        #: whose words are many (:data:`SET_GROUP_CHARS`), made when first met; None for
-        #: the others.
-        self.heads: dict[str, frozenset[str] | None] = {}
 
     def __missing__(self, word: str) -> tuple[str, ...]:
         english = self.glossary.glosses[word]  # a headword or one character: () unglossed
@@ -135,55 +131,24 @@ class _LatinTerms(dict[str, tuple[str, ...]]):
 _LATIN_TERMS = _LatinTerms()
 
 
-#: A first character whose headwords' buckets hold more than this many characters in all
-#: gets them as a set (:attr:`_WordTerms.heads`): a search in the bucket string costs per
-#: character of the bucket (中 has ~3,000), a set lookup per character of the word. 410 of
-#: CC-CEDICT's 11,010 first characters, ~56k of its ~118k words (≤ ~4 MB once all are met).
-SET_GROUP_CHARS = 256
-
-
-#: :attr:`_WordTerms.heads` has no entry for the character yet.
-_UNSEEN: frozenset[str] = frozenset(["\n"])
-
-
-def _heads(group: Group) -> frozenset[str] | None:
-    """The headwords of ``group`` as a set, None for a small group (searched as strings)."""
-    buckets = group[0]
-    if sum(map(len, buckets)) <= SET_GROUP_CHARS:
-        return None
-    return frozenset(w for b in buckets for w in b.split("\n") if w)
-
-
 def _han_terms(run: str, groups: Mapping[str, Group], word_terms: _WordTerms) -> list[str]:
     """The terms of a Han run: :func:`~aggregator.cluster.cedict.segment` (forward maximum
     matching) inlined, each word's terms from the memo. The headwords come from the glossary's
     groups (:class:`~aggregator.cluster.cedict.Glossary`): one dict hit per position, then
-    the lengths its first character has, longest first, each in the bucket of that length
-    (or in the set of its words, for a character with many: :data:`SET_GROUP_CHARS`)."""
+    the lengths its first character has, longest first, each in the bucket of that length."""
     out: list[str] = []
     i, n = 0, len(run)
     get = groups.get
-    heads = word_terms.heads
     while i < n:
-        c = run[i]
-        group = get(c)
+        group = get(run[i])
         j = i + 1  # a character that starts no headword stands alone
         if group is not None:
+            buckets = group[0]
             j = min(n, i + group[2])
-            words = heads.get(c, _UNSEEN)
-            if words is _UNSEEN:
-                words = heads[c] = _heads(group)
-            if words is not None:
-                # the set holds every word starting with c; a slice has its own length
-                while j > i + 1 and run[i:j] not in words:
-                    j -= 1
-            else:
-                buckets = group[0]
-                # Every word of a bucket has its length and none holds "\n", so
-                # `word + "\n"` can only be found where a word of the bucket starts: an
-                # exact match.
-                while j > i + 1 and run[i:j] + "\n" not in buckets[j - i - 1]:
-                    j -= 1
+            # Every word of a bucket has its length and none holds "\n", so `word + "\n"`
+            # can only be found where a word of the bucket starts: an exact match.
+            while j > i + 1 and run[i:j] + "\n" not in buckets[j - i - 1]:
+                j -= 1
         out.extend(word_terms[run[i:j]])
         i = j
     return out
