@@ -245,7 +245,7 @@ def test_out_04_clean_text_removes_xml_illegal_characters() -> None:
     assert clean_text(raw) == "abcdefghij\tk\nl\rm 中文 😀 \x7f"
 
 
-def test_out_04_clean_text_ascii_shortcut_equals_the_pattern() -> None:
+def test_clean_text_byte_shortcut_equals_the_pattern() -> None:
     """Text is tested as bytes (``bytes.translate``) before the pattern runs: the same
     string for every code point alone, between letters, repeated, after a Han character,
     and for random mixes of ASCII and of the characters the pattern removes."""
