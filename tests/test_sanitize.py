@@ -245,6 +245,31 @@ def test_out_04_clean_text_removes_xml_illegal_characters() -> None:
     assert clean_text(raw) == "abcdefghij\tk\nl\rm 中文 😀 \x7f"
 
 
+def test_clean_text_byte_shortcut_equals_the_pattern() -> None:
+    """Text is tested as bytes (``bytes.translate``) before the pattern runs: the same
+    string for every code point alone, between letters, repeated, after a Han character,
+    and for random mixes of ASCII and of the characters the pattern removes."""
+    import random
+
+    from aggregator.sanitize import _XML_BAD_RE
+
+    def pattern(s: str) -> str:
+        return _XML_BAD_RE.sub("", s)
+
+    for cp in range(0x110000):
+        for s in (chr(cp), f"a{chr(cp)}b", chr(cp) * 3, f"中{chr(cp)}\t"):
+            assert clean_text(s) == pattern(s), hex(cp)
+    rng = random.Random(16)
+    pool = [*map(chr, range(0x80)), "\x00", "\x1f", "\x0b", "\ud800", "\udfff", "\ufffe"]
+    pool += ["\uffff", "中", "é", "“", "\U0001f600", "\u2028"]
+    for n in range(5000):
+        s = "".join(rng.choice(pool[:0x80] if n % 2 else pool) for _ in range(rng.randrange(40)))
+        assert clean_text(s) == pattern(s)
+    assert clean_text("") == ""
+    text = "clean ASCII text\twith tabs\r\nand lines"
+    assert clean_text(text) is text  # unchanged text is returned as is
+
+
 def test_out_04_sanitize_and_text_drop_illegal_characters() -> None:
     raw = "<p>bad\x00\x1b[31m \ud800 ]]> end</p>"
     out = sanitize_html(raw, None)

@@ -86,7 +86,6 @@ LANG_SAMPLE_CHARS = 300
 MAX_GUID_CHARS = 512
 
 ID_POLICIES = ("guid", "link", "link_date", "title")
-_WS = re.compile(r"\s+")
 #: A decimal point / a thousands separator: the same matches as ``(?<=\d)\.(?=\d)`` and
 #: ``(?<=\d),(?=\d{3}\b)``, written to start with the literal so that re scans for it in C
 #: (15-25x faster on English text, where the lookbehind was tried at every position).
@@ -194,7 +193,7 @@ def _fold(text: str) -> str:
         t = spaced.sub(" ", dropped.sub("", t))
     t = t.replace(_POINT_PLACEHOLDER, ".")
     # str.split() and re's \s both split on str.isspace() characters: the same text as
-    # _WS.sub(" ", t).strip(), ~3x faster.
+    # re.sub(r"\s+", " ", t).strip(), ~3x faster.
     return " ".join(t.split())
 
 
@@ -350,7 +349,8 @@ def _plain(html_or_text: str | None, cap: int) -> str:
     """Plain one-line text of a short field (title, author), cleaned and capped."""
     if not html_or_text:
         return ""
-    return _WS.sub(" ", html_to_text(html_or_text[: cap * 4])).strip()[:cap]
+    # " ".join(split()): the same text as re.sub(r"\s+", " ", t).strip() (see _fold), ~3x faster
+    return " ".join(html_to_text(html_or_text[: cap * 4]).split())[:cap]
 
 
 def _derive_title(text: str) -> str:

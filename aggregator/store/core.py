@@ -318,8 +318,8 @@ class Store(FeedTable):
                 item.fetched_at,
                 item.content_hash,
                 item.match_text,
-                json.dumps([e.__dict__ for e in item.enclosures], ensure_ascii=False),
-                json.dumps(list(item.categories), ensure_ascii=False),
+                _json_list([e.__dict__ for e in item.enclosures]),
+                _json_list(list(item.categories)),
                 item.duplicate_of,
                 item.event_id,
             ),
@@ -462,6 +462,16 @@ _ADD_DECISION = (
 #: ``json.dumps(f, ensure_ascii=False, default=str)`` with its encoder built once (the same
 #: text; ``dumps`` builds a new encoder per call when given options).
 _features_json = json.JSONEncoder(ensure_ascii=False, default=str).encode
+
+
+#: ``json.dumps(value, ensure_ascii=False)`` is this encoder's ``encode`` (the same text).
+_UNESCAPED = json.JSONEncoder(ensure_ascii=False)
+
+
+def _json_list(values: list[Any]) -> str:
+    """``json.dumps(values, ensure_ascii=False)``: an item's enclosures or categories, most
+    often none (two per stored item, each a new encoder in ``json.dumps``)."""
+    return _UNESCAPED.encode(values) if values else "[]"
 
 
 def _decision_row(d: Decision) -> tuple[Any, ...]:
