@@ -129,6 +129,23 @@ def test_parsed_without_raw_is_trusted() -> None:
     assert to_utc(naive, None, "Asia/Shanghai", NOW) == "2025-11-06T14:35:00Z"
 
 
+@pytest.mark.parametrize(
+    ("parsed", "raw", "tz"),
+    [
+        (None, "0001-01-01 00:00:00", "Asia/Shanghai"),
+        (datetime(1, 1, 1), "0001-01-01T00:00:00", "Asia/Tokyo"),
+        (None, "0001年01月01日 00:00", "Asia/Shanghai"),
+        (datetime(1, 1, 1), "Jan 1 0001 CST", "Asia/Shanghai"),
+    ],
+)
+def test_year_one_in_a_zone_east_of_utc_is_no_date(
+    parsed: datetime | None, raw: str, tz: str
+) -> None:
+    # Moving 0001-01-01 00:00 wall time to UTC leaves datetime's range (OverflowError, found by
+    # tests/test_fuzz.py): an implausible date, not an exception that loses the feed's items.
+    assert to_utc(parsed, raw, tz, NOW) is None
+
+
 # --- default_timezone_for ------------------------------------------------------------------
 
 
