@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,25 +19,13 @@ def _key() -> str:
     return model_caches.glossary_cache_key(cedict.glossary_key())
 
 
-@pytest.fixture
-def cache_dir(tmp_path: Path) -> Iterator[Path]:
-    """A store path whose cache folder the glossary goes through; restored afterwards."""
-    store_path = tmp_path / "db" / "aggregator.db"
-    model_caches.use_glossary_cache(store_path)
-    cedict.glossary.cache_clear()  # as in a new process
-    yield file_cache.cache_path(store_path, model_caches.GLOSSARY_CACHE_FILE)
-    model_caches._glossary_cache = None
-    cedict.use_cache(None)
-    cedict.glossary.cache_clear()
-
-
-def test_cached_glossary_is_the_fresh_build(cache_dir: Path) -> None:
+def test_cached_glossary_is_the_fresh_build(glossary_cache_file: Path) -> None:
     fresh = cedict.build_glossary()
-    assert not cache_dir.exists()
+    assert not glossary_cache_file.exists()
     first = cedict.glossary()  # reads the dictionary and keeps its senses
     assert first.as_dict() == fresh
-    assert cache_dir.exists()
-    assert file_cache.read(cache_dir, _key(), tuple) == cedict.read_packed()
+    assert glossary_cache_file.exists()
+    assert file_cache.read(glossary_cache_file, _key(), tuple) == cedict.read_packed()
     cedict.glossary.cache_clear()  # as a new process would
     again = cedict.glossary()
     assert again.as_dict() == fresh and again is not first
@@ -48,20 +35,20 @@ def test_cached_glossary_is_the_fresh_build(cache_dir: Path) -> None:
     cedict.glossary.cache_clear()
     uncached = lexical.terms(text, text)
     model_caches._glossary_cache = None
-    model_caches.use_glossary_cache(cache_dir.parent.parent / "aggregator.db")
+    model_caches.use_glossary_cache(glossary_cache_file.parent.parent / "aggregator.db")
     cedict.glossary.cache_clear()
     assert lexical.terms(text, text) == uncached
 
 
-def test_a_process_reads_the_table_from_the_file(cache_dir: Path) -> None:
+def test_a_process_reads_the_table_from_the_file(glossary_cache_file: Path) -> None:
     """What is stored under the current key is what the glossary becomes (no rebuild)."""
     marker = cedict.pack({"美联储": "marker/sense"})
-    assert file_cache.write(cache_dir, _key(), marker)
+    assert file_cache.write(glossary_cache_file, _key(), marker)
     assert cedict.glossary().as_dict() == {"美联储": ("marker", "sense")}
 
 
 def test_rebuilt_when_the_builder_input_changes(
-    cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+    glossary_cache_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cedict.glossary()
     old_key = _key()
@@ -69,34 +56,34 @@ def test_rebuilt_when_the_builder_input_changes(
     assert _key() != old_key
     cedict.glossary.cache_clear()
     assert cedict.glossary()["测试新词"] == ("testword",)
-    assert file_cache.read(cache_dir, _key(), tuple) is not None
-    assert file_cache.read(cache_dir, old_key, tuple) is None  # replaced
+    assert file_cache.read(glossary_cache_file, _key(), tuple) is not None
+    assert file_cache.read(glossary_cache_file, old_key, tuple) is None  # replaced
 
 
-def test_a_corrupt_or_foreign_file_is_rebuilt(cache_dir: Path) -> None:
-    cache_dir.parent.mkdir(parents=True)
-    cache_dir.write_bytes(b"\x00garbage")
+def test_a_corrupt_or_foreign_file_is_rebuilt(glossary_cache_file: Path) -> None:
+    glossary_cache_file.parent.mkdir(parents=True)
+    glossary_cache_file.write_bytes(b"\x00garbage")
     assert cedict.glossary()["美联储"] == cedict.build_glossary()["美联储"]
-    assert file_cache.read(cache_dir, _key(), tuple) is not None
+    assert file_cache.read(glossary_cache_file, _key(), tuple) is not None
     cedict.glossary.cache_clear()
-    file_cache.write(cache_dir, _key(), ["not", "a", "table"])
+    file_cache.write(glossary_cache_file, _key(), ["not", "a", "table"])
     assert "美联储" in cedict.glossary()
     cedict.glossary.cache_clear()
     text, blob, ends = cedict.read_packed()
-    file_cache.write(cache_dir, _key(), (text, blob[:-1], ends))  # inconsistent: rebuilt
+    file_cache.write(glossary_cache_file, _key(), (text, blob[:-1], ends))  # inconsistent: rebuilt
     assert cedict.glossary()["美联储"] == cedict.build_glossary()["美联储"]
-    assert file_cache.read(cache_dir, _key(), tuple) == cedict.read_packed()
+    assert file_cache.read(glossary_cache_file, _key(), tuple) == cedict.read_packed()
 
 
-def test_an_unwritable_folder_only_costs_the_rebuild(cache_dir: Path) -> None:
+def test_an_unwritable_folder_only_costs_the_rebuild(glossary_cache_file: Path) -> None:
     # A plain file where the cache folder should be: no write succeeds, even as root.
-    cache_dir.parent.parent.mkdir(parents=True)
-    cache_dir.parent.write_bytes(b"")
+    glossary_cache_file.parent.parent.mkdir(parents=True)
+    glossary_cache_file.parent.write_bytes(b"")
     assert "美联储" in cedict.glossary()
-    assert not cache_dir.exists()
+    assert not glossary_cache_file.exists()
 
 
-def test_fresh_process_loads_the_cache_fast(cache_dir: Path) -> None:
+def test_fresh_process_loads_the_cache_fast(glossary_cache_file: Path) -> None:
     """The point of it: a new process gets the glossary for a fraction of the parse's CPU."""
     cedict.glossary()
     code = (
@@ -110,7 +97,7 @@ def test_fresh_process_loads_the_cache_fast(cache_dir: Path) -> None:
         "print(build, load, len(g))\n"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code, str(cache_dir.parent.parent / "aggregator.db")],
+        [sys.executable, "-c", code, str(glossary_cache_file.parent.parent / "aggregator.db")],
         capture_output=True,
         text=True,
         check=True,
@@ -120,7 +107,9 @@ def test_fresh_process_loads_the_cache_fast(cache_dir: Path) -> None:
     assert load < build / 2, (build, load)
 
 
-def test_a_second_store_keeps_the_table_the_process_holds(cache_dir: Path, tmp_path: Path) -> None:
+def test_a_second_store_keeps_the_table_the_process_holds(
+    glossary_cache_file: Path, tmp_path: Path
+) -> None:
     """Installing the cache of another store (tests, several stores in one process) must not
     drop the table: it is the same table, and rebuilding it costs ~0.8 s."""
     first = cedict.glossary()

@@ -4,37 +4,21 @@ written once, checked against the table, and a file that does not match is not u
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from aggregator.cluster import cedict
 from aggregator.pipeline import model_caches
-from aggregator.store import file_cache
 
 
-@pytest.fixture
-def cache_file(tmp_path: Path) -> Iterator[Path]:
-    """A store path whose cache folder the glossary goes through; restored afterwards."""
-    store_path = tmp_path / "db" / "aggregator.db"
-    model_caches.use_glossary_cache(store_path)
-    cedict.glossary.cache_clear()  # as in a new process
-    yield file_cache.cache_path(store_path, model_caches.GLOSSARY_CACHE_FILE)
-    model_caches._glossary_cache = None
-    cedict.use_cache(None)
-    cedict.glossary.cache_clear()
+def _senses_files(glossary_cache_file: Path) -> list[Path]:
+    return sorted(glossary_cache_file.parent.glob(f"{model_caches.SENSES_FILE_PREFIX}*.bin"))
 
 
-def _senses_files(cache_file: Path) -> list[Path]:
-    return sorted(cache_file.parent.glob(f"{model_caches.SENSES_FILE_PREFIX}*.bin"))
-
-
-def test_every_headword_has_the_senses_of_the_bytes_held(cache_file: Path) -> None:
+def test_every_headword_has_the_senses_of_the_bytes_held(glossary_cache_file: Path) -> None:
     held = cedict.Glossary(cedict.read_packed())
     g = cedict.glossary()
     assert isinstance(g._senses.blob, model_caches.SensesFile)
-    (path,) = _senses_files(cache_file)
+    (path,) = _senses_files(glossary_cache_file)
     assert path.read_bytes() == held._senses.blob
     words = list(held)
     assert len(words) == len(g) > 100_000
@@ -44,14 +28,14 @@ def test_every_headword_has_the_senses_of_the_bytes_held(cache_file: Path) -> No
     mtime = path.stat().st_mtime_ns
     again = cedict.glossary()
     assert isinstance(again._senses.blob, model_caches.SensesFile)
-    assert path.stat().st_mtime_ns == mtime and _senses_files(cache_file) == [path]
+    assert path.stat().st_mtime_ns == mtime and _senses_files(glossary_cache_file) == [path]
     path.unlink()  # deleting the cache meanwhile changes nothing for the open glossary
     assert again.senses("美联储") == held.senses("美联储")
 
 
-def test_a_file_that_does_not_match_is_not_read(cache_file: Path) -> None:
+def test_a_file_that_does_not_match_is_not_read(glossary_cache_file: Path) -> None:
     cedict.glossary()
-    (path,) = _senses_files(cache_file)
+    (path,) = _senses_files(glossary_cache_file)
     data = bytearray(path.read_bytes())
     data[-1] ^= 0xFF
     path.write_bytes(bytes(data))
@@ -61,10 +45,10 @@ def test_a_file_that_does_not_match_is_not_read(cache_file: Path) -> None:
     assert g.senses("美联储") == cedict.Glossary(cedict.read_packed()).senses("美联储")
 
 
-def test_a_senses_file_of_another_key_is_removed(cache_file: Path) -> None:
-    cache_file.parent.mkdir(parents=True)
-    stale = cache_file.parent / f"{model_caches.SENSES_FILE_PREFIX}0000000000000000.bin"
+def test_a_senses_file_of_another_key_is_removed(glossary_cache_file: Path) -> None:
+    glossary_cache_file.parent.mkdir(parents=True)
+    stale = glossary_cache_file.parent / f"{model_caches.SENSES_FILE_PREFIX}0000000000000000.bin"
     stale.write_bytes(b"old")
     cedict.glossary()
-    files = _senses_files(cache_file)
+    files = _senses_files(glossary_cache_file)
     assert len(files) == 1 and files[0] != stale
