@@ -289,44 +289,32 @@ def to_utc(parsed: datetime | None, raw: str | None, feed_tz: str, now: datetime
     text = clean_text(raw or "").strip()
     zone = _ZONE_SUFFIX.search(text) if text else None
     ymd = _YMD_DATE.search(text) if text and zone is None else None
-    if not _offset_ok(zone) and not (text and _EPOCH.fullmatch(text)):
-        return None
+    dt: datetime | None
     try:
-        dt = _read_date(parsed, text, zone, ymd, feed_tz)
-    except OverflowError:  # year 1 or 9999 moved across a zone (fuzzing found 0001-01-01)
+        if text and _EPOCH.fullmatch(text):
+            dt = _from_epoch(text)
+        elif not _offset_ok(zone):
+            return None
+        elif ymd is not None:
+            dt = _from_ymd(ymd, feed_tz)  # feedparser reads 2025年11月06日 22:35 as 1 November
+        elif parsed is not None:
+            if not text:
+                dt = _as_utc(parsed)
+            elif _CST.search(text) and feed_tz.startswith("Asia/"):
+                dt = _wall_in(_as_utc(parsed) + CST_US_OFFSET, feed_tz)
+            elif zone is not None:
+                dt = _as_utc(parsed)
+            else:
+                dt = _wall_in(_as_utc(parsed), feed_tz)
+        elif text:
+            dt = _parse_raw(text, feed_tz, zoned=zone is not None)
+        else:
+            dt = None
+    except OverflowError:  # year 1 moved across a zone (0001-01-01 in Asia/Tokyo: fuzzing)
         return None
     if dt is None or dt < MIN_PLAUSIBLE_DATE or dt > _as_utc(now) + MAX_FUTURE_SKEW:
         return None
     return iso_utc(dt)
-
-
-def _read_date(
-    parsed: datetime | None,
-    text: str,
-    zone: re.Match[str] | None,
-    ymd: re.Match[str] | None,
-    feed_tz: str,
-) -> datetime | None:
-    """The UTC instant ``to_utc`` reads (before its plausibility checks)."""
-    dt: datetime | None
-    if text and _EPOCH.fullmatch(text):
-        dt = _from_epoch(text)
-    elif ymd is not None:
-        dt = _from_ymd(ymd, feed_tz)  # feedparser reads 2025年11月06日 22:35 as 1 November
-    elif parsed is not None:
-        if not text:
-            dt = _as_utc(parsed)
-        elif _CST.search(text) and feed_tz.startswith("Asia/"):
-            dt = _wall_in(_as_utc(parsed) + CST_US_OFFSET, feed_tz)
-        elif zone is not None:
-            dt = _as_utc(parsed)
-        else:
-            dt = _wall_in(_as_utc(parsed), feed_tz)
-    elif text:
-        dt = _parse_raw(text, feed_tz, zoned=zone is not None)
-    else:
-        dt = None
-    return dt
 
 
 def _host_matches(host: str, domains: tuple[str, ...]) -> bool:
