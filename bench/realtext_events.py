@@ -43,19 +43,29 @@ def _when(s: str) -> datetime:
     return datetime.fromisoformat(s.replace("Z", "+00:00"))
 
 
-def load(items_path: Path, sources: Path = SOURCES) -> list[dict[str, Any]]:
+def load(items_path: Path, sources: Path = SOURCES, skip_missing: bool = False,
+         ) -> list[dict[str, Any]]:
+    """The set's rows with their texts; a key without a text stops the run, or with
+    ``skip_missing`` is left out (named on stderr: figures are then over the rest only)."""
     texts = {}
     for line in items_path.read_text(encoding="utf-8").splitlines():
         if line.strip():
             row = json.loads(line)
             texts[row["key"]] = row
     out = []
+    missing: list[str] = []
     with sources.open(encoding="utf-8") as f:
         for src in csv.DictReader(f, delimiter="\t"):
             row = texts.get(src["key"])
             if row is None:
+                if skip_missing:
+                    missing.append(src["key"])
+                    continue
                 raise SystemExit(f"{items_path}: no text for {src['key']} ({src['url']})")
             out.append({**src, "title": row["title"], "text": row["text"]})
+    if missing:
+        print(f"{items_path}: no text for {len(missing)} of {len(missing) + len(out)} reports, "
+              f"left out: {' '.join(missing)}", file=sys.stderr)
     return out
 
 
@@ -112,6 +122,9 @@ def main() -> int:
     ap.add_argument("--items", type=Path, required=True, help="local JSON-lines texts")
     ap.add_argument("--backend", default="use", choices=("use", "none", "e5"))
     ap.add_argument("--out", type=Path, help="write the figures as JSON here")
+    ap.add_argument("--skip-missing", action="store_true",
+                    help="leave out reports without a text (a partial set: compare two codes "
+                         "on the same subset only, never with a full set's figures)")
     ap.add_argument("--sources", type=Path, default=SOURCES,
                     help="labels TSV (default realtext/sources.tsv; held out: heldout.tsv)")
     ap.add_argument("--decisions", type=Path,
@@ -123,7 +136,7 @@ def main() -> int:
     from aggregator.cluster.embed import make_embedder
     from aggregator.config import ClusterConfig
 
-    rows = load(args.items, args.sources)
+    rows = load(args.items, args.sources, args.skip_missing)
     gold = {r["key"]: r["event"] for r in rows}
     emb = make_embedder(ClusterConfig(backend=args.backend))
     weights = _weights(emb.name, args.weights)
