@@ -81,7 +81,8 @@ def main(argv: list[str] | None = None) -> int:
                     sys.exit(f"{key} trial {trial}: {bad}")
                 cpu[key].append(r["cpu_s"])
                 rss[key].append(r["peak_rss_mb"])
-                print(f"trial {trial} {key}: CPU {r['cpu_s']:.3f} s  peak {r['peak_rss_mb']} MB"
+                print(f"trial {trial} {key}: CPU {r['cpu_s']:.3f} s (user {r['user_s']:.2f}, sys "
+                      f"{r['sys_s']:.2f})  peak {r['peak_rss_mb']} MB"
                       f"  {r.get('summary_line', '')}", flush=True)
                 shutil.rmtree(tmp / key / tool.key / target.key)
     finally:
