@@ -220,6 +220,16 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
                  "火灾", "大火", "恶火", "起火", "火警"),
         "crash": ("plane crash", "plane crashes", "air crash", "helicopter crash", "jet crash",
                   "坠机", "空难", "飞机失事", "坠毁"),
+        # Session 11: a structure's collapse happens in one place too (the Key Bridge in
+        # Baltimore, the Meizhou–Dabu expressway): named with what collapsed, not "collapse"
+        # alone ("talks collapse", "market collapse"); 坍塌 / 塌陷 / 塌方 / 垮塌 / 撞塌 are said of
+        # structures and ground, not 崩塌 ("人设崩塌", "信任崩塌").
+        "collapse": ("bridge collapse", "bridge collapses", "bridge collapsed",
+                     "building collapse", "building collapses", "building collapsed",
+                     "road collapse", "road collapses", "highway collapse", "highway collapses",
+                     "expressway collapse", "expressway collapses", "roof collapse",
+                     "mine collapse", "tunnel collapse", "dam collapse", "cave-in",
+                     "坍塌", "塌陷", "塌方", "垮塌", "撞塌"),
         "rates": ("interest rate", "interest rates", "rate cut", "rate cuts", "rates", "利率",
                   "降息", "加息", "减息"),
         "tariff": ("tariff", "tariffs", "关税"),
