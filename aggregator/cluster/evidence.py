@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from aggregator.cluster import alias_rx, places, roles, storms, tolls
 from aggregator.cluster.aliases import ALIASES as _ALIASES
-from aggregator.cluster.aliases import EXACT_CASE, PERSON_COUNTRY
+from aggregator.cluster.aliases import BANK_COUNTRY, EXACT_CASE, PERSON_COUNTRY
 from aggregator.cluster.conflicts import COMPANY as COMPANY
 from aggregator.cluster.conflicts import CONFLICT_KINDS as CONFLICT_KINDS
 from aggregator.cluster.conflicts import MAGNITUDE_KIND as MAGNITUDE_KIND
@@ -340,7 +340,9 @@ def names(text: str, storm_names: Collection[str] = ()) -> set[str]:
 #: ``person:`` key → the ``stands:`` key of the country the name stands for
 #: (aliases.PERSON_COUNTRY). A ``stands:`` key weighs nothing and makes no place of a
 #: disaster; it only takes part in country conflicts (see :func:`conflicts_between`).
-_STANDS_FOR = {f"person:{p}": f"{STANDS}{c}" for p, c in PERSON_COUNTRY.items()}
+_STANDS_FOR = {f"person:{p}": f"{STANDS}{c}" for p, c in PERSON_COUNTRY.items()} | {
+    f"central_bank:{b}": f"{STANDS}{c}" for b, c in BANK_COUNTRY.items()
+}
 
 
 def extract(title: str, lead: str = "") -> Evidence:

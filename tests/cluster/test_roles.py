@@ -142,3 +142,18 @@ def test_team_names_and_dabu_county_name_no_region() -> None:
     # 大埔县 is Dabu county (Meizhou), not Hong Kong's Tai Po (大埔).
     assert "region:hk_tai_po" not in ev("梅大高速塌方", "被送往大埔县人民医院").keys
     assert "region:hk_tai_po" in title_keys("香港大埔火灾")
+
+
+def test_a_central_bank_named_by_its_country_stands_for_it() -> None:
+    # heldout9 (session 10's run): the SNB's surprise cut and the BoE's hold of the same noon
+    # became one event in one ordering; "Swiss central bank" named no bank, and no headline
+    # named a country of the other's.
+    snb = "Swiss central bank makes a surprise cut to its key interest rate as others hold steady"
+    boe = "Bank of England holds interest rate at 16-year high of 5.25%"
+    assert {"central_bank:snb", "stands:switzerland"} <= title_keys(snb)
+    assert "stands:uk" in title_keys(boe)
+    assert {"country", "central_bank"} <= set(conflicts(snb, boe))
+    assert "central_bank:boj" in title_keys("BoJ ends negative rate policy")
+    # A bank and its own country, or a market reacting to it: no conflict.
+    assert conflicts("Fed cuts rates by a quarter point", "美联储降息25个基点") == []
+    assert conflicts("Nikkei rises after Fed rate cut", "Fed cuts rates by a quarter point") == []
