@@ -38,45 +38,90 @@ _EN_OFFICES = (
     "leader",
     "leaders",
 )
-_EN_QUALIFIERS = r"(?:new\s+|former\s+|acting\s+|interim\s+|then\s+)?"
-#: Every office word, to skip the country alternation on headlines without one.
-_ANY_OFFICE = re.compile(
-    "|".join(_ZH_OFFICES) + r"|\b(?:" + "|".join(_EN_OFFICES) + r")\b", re.IGNORECASE
-)
+#: Words between a country and its office that are no part of the country's name.
+_QUALIFIERS = frozenset(("new", "former", "acting", "interim", "then"))
+#: An English office word; the words after "<office> of (the)" (matched after it).
+_EN_OFFICE = re.compile(r"\b(?:" + "|".join(_EN_OFFICES) + r")\b", re.IGNORECASE)
+_OF = re.compile(r"\s+of\s+(?:the\s+)?((?:[\w.-]+\s*){1,4})", re.IGNORECASE)
+_WORD = re.compile(r"[\w.’'-]+")
+#: The last one to five words before an office word, separated by spaces only.
+_TAIL = re.compile(r"((?:[\w.’'-]+\s+){1,5})$")
+_ZH_QUALIFIERS = ("新任", "前任", "代理")
+_HAN_RANGE = re.compile(r"[\u4e00-\u9fff]")
 
 
-def _tables() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, str], dict[str, str]]:
+def _tables() -> tuple[dict[str, str], dict[str, str], int]:
     han: dict[str, str] = {}
     latin: dict[str, str] = {}
     for cid, aliases in ALIASES["country"].items():
         for a in aliases:
-            if re.search(r"[\u4e00-\u9fff]", a):
+            if _HAN_RANGE.search(a):
                 han.setdefault(a, cid)
             else:
                 latin.setdefault(a.casefold(), cid)
-    zh_alts = "|".join(map(re.escape, sorted(han, key=len, reverse=True)))
-    en_alts = "|".join(map(re.escape, sorted(latin, key=len, reverse=True)))
-    offices = "|".join(_EN_OFFICES)
-    zh = re.compile(rf"({zh_alts})(?:新任|前任|代理)?(?:{'|'.join(_ZH_OFFICES)})")
-    en = re.compile(
-        rf"\b(?:({en_alts})(?:'s|’s)?\s+{_EN_QUALIFIERS}(?:{offices})\b"
-        rf"|(?:{offices})\s+of\s+(?:the\s+)?({en_alts})\b)",
-        re.IGNORECASE,
-    )
-    return zh, en, han, latin
+    return han, latin, max(map(len, han))
 
 
-_ZH_RE, _EN_RE, _HAN, _LATIN = _tables()
+_HAN, _LATIN, _HAN_LONGEST = _tables()
+#: Longest English country alias, in words.
+_LATIN_WORDS = max(len(a.split()) for a in _LATIN)
+
+
+def _han_before(title: str, end: int) -> str | None:
+    """The country whose Chinese alias ends at ``end`` (the longest one), a qualifier between."""
+    for q in _ZH_QUALIFIERS:
+        if title.startswith(q, end - len(q)):
+            end -= len(q)
+            break
+    for n in range(min(_HAN_LONGEST, end), 1, -1):
+        cid = _HAN.get(title[end - n : end])
+        if cid:
+            return cid
+    return None
+
+
+def _latin_in(words: list[str]) -> str | None:
+    """The country named by the last (``reverse``: first) 1–4 of ``words``, longest first."""
+    for n in range(min(_LATIN_WORDS, len(words)), 0, -1):
+        cid = _LATIN.get(" ".join(words[-n:]).casefold())
+        if cid:
+            return cid
+    return None
 
 
 def keys(title: str, named: Collection[str] = ()) -> set[str]:
     """``role:<country>`` keys of a Simplified-folded headline: its offices of a country none
     of whose people it names (``named``: its keys; "Australian Prime Minister Albanese" names
-    Albanese, whose party the office is — read as Penny Wong's it joined their two meetings)."""
-    if not _ANY_OFFICE.search(title):
-        return set()
-    found = {_HAN[m.group(1)] for m in _ZH_RE.finditer(title)}
-    found.update(_LATIN[(m.group(1) or m.group(2)).casefold()] for m in _EN_RE.finditer(title))
+    Albanese, whose party the office is — read as Penny Wong's it joined their two meetings).
+    A dictionary look-up of the words before an office word (or after "<office> of"): no
+    country alternation is run over the headline."""
+    found: set[str] = set()
+    if _HAN_RANGE.search(title):
+        for office in _ZH_OFFICES:
+            i = title.find(office)
+            while i >= 0:
+                if i and (cid := _han_before(title, i)):
+                    found.add(cid)
+                i = title.find(office, i + 1)
+    for m in _EN_OFFICE.finditer(title):
+        tail = _TAIL.search(title, max(0, m.start() - 60), m.start())
+        before = tail.group(1).split() if tail else []
+        if before:
+            last = before[-1]
+            if last.casefold().endswith(("'s", "’s")):
+                before[-1] = last[:-2]
+            elif last.casefold() in _QUALIFIERS:
+                before.pop()
+                if before and before[-1].casefold().endswith(("'s", "’s")):
+                    before[-1] = before[-1][:-2]
+        if before and (cid := _latin_in(before)):
+            found.add(cid)
+        if of := _OF.match(title, m.end()):
+            after = _WORD.findall(of.group(1))
+            for n in range(min(_LATIN_WORDS, len(after)), 0, -1):
+                if cid := _LATIN.get(" ".join(after[:n]).casefold()):
+                    found.add(cid)
+                    break
     return {PREFIX + c for c in found if _STANDS + c not in named}
 
 
