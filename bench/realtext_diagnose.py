@@ -68,8 +68,8 @@ def _probe(log: list[dict[str, Any]], keys: list[str]) -> Any:
         lexv = self._item_lex(item)
         every = {}
         members: dict[int, list[str]] = {}
-        for m in self._members.values():
-            members.setdefault(m.event_id, []).append(keys[m.item_id - 1])
+        for row, held in self._members.items():  # compact records: (item_id, lang, at, ...)
+            members.setdefault(self._row_event[row], []).append(keys[held[0] - 1])
         for eid, ev in self._events.items():
             if ev.updated < lo or ev.first > hi:
                 continue

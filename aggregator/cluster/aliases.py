@@ -95,26 +95,35 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "cuba": ("Cuba", "Cuban", "Havana", "古巴", "哈瓦那"),
     },
     "central_bank": {
+        # Session 11: each bank also as "<its country's> central bank", as English copy often
+        # names it ("Swiss central bank makes a surprise cut"; the Chinese 瑞士央行 already).
         "fed": ("Fed", "Federal Reserve", "FOMC", "Powell", "美联储", "联储", "联准会", "美联准",
                 "美国央行", "美央行",
-                "鲍威尔"),
-        "ecb": ("ECB", "European Central Bank", "Lagarde", "欧洲央行", "拉加德", "欧央行"),
-        "boj": ("BOJ", "Bank of Japan", "Ueda", "日本央行", "日银", "植田和男", "日央行"),
+                "鲍威尔", "US central bank", "U.S. central bank"),
+        "ecb": ("ECB", "European Central Bank", "Lagarde", "欧洲央行", "拉加德", "欧央行",
+                "euro zone central bank", "eurozone central bank"),
+        "boj": ("BOJ", "BoJ", "Bank of Japan", "Ueda", "日本央行", "日银", "植田和男", "日央行",
+                "Japan's central bank", "Japanese central bank"),
         "boe": ("BoE", "BOE", "Bank of England", "Bailey", "英国央行", "英格兰银行", "英伦银行",
-                "英央行"),
+                "英央行", "Britain's central bank", "British central bank", "UK central bank"),
         "pboc": ("PBOC", "People's Bank of China", "People’s Bank of China", "中国人民银行",
-                 "人民银行", "央行行长潘功胜"),
+                 "人民银行", "央行行长潘功胜", "China's central bank", "Chinese central bank"),
         # Other banks' Chinese names hold 联储 / 央行: without their own entries 澳洲联储 read
         # as the Fed (see _shadowed).
         "rba": ("RBA", "Reserve Bank of Australia", "澳洲联储", "澳大利亚央行", "澳洲央行",
-                "澳洲储备银行", "澳大利亚储备银行"),
+                "澳洲储备银行", "澳大利亚储备银行", "Australia's central bank",
+                "Australian central bank"),
         "rbnz": ("RBNZ", "Reserve Bank of New Zealand", "新西兰联储", "新西兰央行", "纽西兰央行",
-                 "新西兰储备银行"),
-        "boc": ("Bank of Canada", "加拿大央行", "加拿大银行"),
-        "snb": ("SNB", "Swiss National Bank", "瑞士央行", "瑞士国家银行"),
-        "rbi": ("RBI", "Reserve Bank of India", "印度央行", "印度储备银行"),
-        "bok": ("Bank of Korea", "韩国央行", "韩国银行"),
-        "cbrt": ("Central Bank of the Republic of Turkey", "Turkish central bank", "土耳其央行"),
+                 "新西兰储备银行", "New Zealand's central bank"),
+        "boc": ("Bank of Canada", "加拿大央行", "加拿大银行", "Canada's central bank",
+                "Canadian central bank"),
+        "snb": ("SNB", "Swiss National Bank", "瑞士央行", "瑞士国家银行", "Swiss central bank",
+                "Switzerland's central bank"),
+        "rbi": ("RBI", "Reserve Bank of India", "印度央行", "印度储备银行", "India's central bank",
+                "Indian central bank"),
+        "bok": ("Bank of Korea", "韩国央行", "韩国银行", "South Korea's central bank"),
+        "cbrt": ("Central Bank of the Republic of Turkey", "Turkish central bank", "土耳其央行",
+                 "Turkey's central bank"),
     },
     "city": {
         # Venues of talks and summits: the same two parties meet again elsewhere.
@@ -220,6 +229,16 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
                  "火灾", "大火", "恶火", "起火", "火警"),
         "crash": ("plane crash", "plane crashes", "air crash", "helicopter crash", "jet crash",
                   "坠机", "空难", "飞机失事", "坠毁"),
+        # Session 11: a structure's collapse happens in one place too (the Key Bridge in
+        # Baltimore, the Meizhou–Dabu expressway): named with what collapsed, not "collapse"
+        # alone ("talks collapse", "market collapse"); 坍塌 / 塌陷 / 塌方 / 垮塌 / 撞塌 are said of
+        # structures and ground, not 崩塌 ("人设崩塌", "信任崩塌").
+        "collapse": ("bridge collapse", "bridge collapses", "bridge collapsed",
+                     "building collapse", "building collapses", "building collapsed",
+                     "road collapse", "road collapses", "highway collapse", "highway collapses",
+                     "expressway collapse", "expressway collapses", "roof collapse",
+                     "mine collapse", "tunnel collapse", "dam collapse", "cave-in",
+                     "坍塌", "塌陷", "塌方", "垮塌", "撞塌"),
         "rates": ("interest rate", "interest rates", "rate cut", "rate cuts", "rates", "利率",
                   "降息", "加息", "减息"),
         "tariff": ("tariff", "tariffs", "关税"),
@@ -334,6 +353,15 @@ _add_company_countries()
 #: of his meeting with Australia's prime minister the same week conflicts with it (session 9).
 #: Heads of state and government, ministers and envoys of one country; not the heads of
 #: international bodies (Guterres, Rutte, Stoltenberg) nor business people.
+#: The country a central bank's name stands for, as a leader's does (session 11: "Swiss
+#: central bank cuts" and "Bank of England holds", the same noon, named no country in common
+#: and no bank of both headlines; now Switzerland vs the UK conflict). Read by ``evidence``.
+BANK_COUNTRY: dict[str, str] = {
+    "fed": "us", "ecb": "eu", "boj": "japan", "boe": "uk", "pboc": "china", "rba": "australia",
+    "rbnz": "new_zealand", "boc": "canada", "snb": "switzerland", "rbi": "india",
+    "bok": "south_korea", "cbrt": "turkey",
+}
+
 PERSON_COUNTRY: dict[str, str] = {
     **dict.fromkeys(
         ("trump", "biden", "bessent", "lutnick", "blinken", "rubio", "harris", "yellen"), "us"

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Container, Iterable, Mapping
 
-from aggregator.cluster import datekeys, places
-from aggregator.cluster.occurrence import DISASTERS, SUMMITS, two_meetings
+from aggregator.cluster import datekeys, places, roles
+from aggregator.cluster.occurrence import DISASTERS, SUMMITS
 
 #: Kinds whose disagreement between two headlines signals two different events (see
 #: :func:`conflicts`). Chosen on the fixture negatives: quake Japan vs quake Myanmar (country),
@@ -84,8 +84,8 @@ COMPANY = "company"
 _COMPANY = "company:"
 _BUSINESS = "business:"
 _PERSON = "person:"
-#: The conflict kind of two meetings of one person with two others (``two_meetings``): the
-#: people of a headline naming two or more and no summit.
+#: The conflict kind of two meetings of one person with two others (``roles.two_meetings``):
+#: the parties (people, offices) of a headline naming two or more and no summit.
 MEETING_KIND = "meeting"
 #: The conflict kind of magnitude-like headline figures (see _MAGNITUDE).
 MAGNITUDE_KIND = "mag"
@@ -113,7 +113,9 @@ def conflict_candidates(
     cos = {k for k in title_keys if k.startswith(_COMPANY)}
     if cos and any(k.startswith(_BUSINESS) for k in title_keys):
         out[COMPANY] = cos
-    people = {k for k in title_keys if k.startswith(_PERSON)}
+    # The parties of a meeting: people, and offices named without a name ("匈牙利总统",
+    # ``roles``; session 11).
+    people = {k for k in title_keys if k.startswith((_PERSON, roles.PREFIX))}
     if len(people) >= 2 and not any(k in SUMMITS for k in title_keys):
         out[MEETING_KIND] = people
     if any(k in DISASTERS for k in title_keys):
@@ -154,7 +156,7 @@ def conflicts_between(
     if a and b and _magnitudes_conflict(a, item_all, b, event_all):
         out.append(MAGNITUDE_KIND)
     a, b = item_cands.get(MEETING_KIND), event_cands.get(MEETING_KIND)
-    if a and b and two_meetings(a, b):
+    if a and b and roles.two_meetings(a, b):
         out.append(MEETING_KIND)
     a, b = item_cands.get(datekeys.DATE_KIND), event_cands.get(datekeys.DATE_KIND)
     if a and b and datekeys.dates_conflict(a, b):

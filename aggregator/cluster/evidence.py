@@ -14,9 +14,9 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from aggregator.cluster import alias_rx, places, storms, tolls
+from aggregator.cluster import alias_rx, places, roles, storms, tolls
 from aggregator.cluster.aliases import ALIASES as _ALIASES
-from aggregator.cluster.aliases import EXACT_CASE, PERSON_COUNTRY
+from aggregator.cluster.aliases import BANK_COUNTRY, EXACT_CASE, PERSON_COUNTRY
 from aggregator.cluster.conflicts import COMPANY as COMPANY
 from aggregator.cluster.conflicts import CONFLICT_KINDS as CONFLICT_KINDS
 from aggregator.cluster.conflicts import MAGNITUDE_KIND as MAGNITUDE_KIND
@@ -53,6 +53,8 @@ KIND_WEIGHT = {
     "company": 1.0,
     "business": 0.0,
     "shadow": 0.0,
+    # Session 11: an office named in a headline ("Serbian President"): a meeting's party only.
+    "role": 0.0,
 }
 
 _MONTHS = {
@@ -338,7 +340,9 @@ def names(text: str, storm_names: Collection[str] = ()) -> set[str]:
 #: ``person:`` key → the ``stands:`` key of the country the name stands for
 #: (aliases.PERSON_COUNTRY). A ``stands:`` key weighs nothing and makes no place of a
 #: disaster; it only takes part in country conflicts (see :func:`conflicts_between`).
-_STANDS_FOR = {f"person:{p}": f"{STANDS}{c}" for p, c in PERSON_COUNTRY.items()}
+_STANDS_FOR = {f"person:{p}": f"{STANDS}{c}" for p, c in PERSON_COUNTRY.items()} | {
+    f"central_bank:{b}": f"{STANDS}{c}" for b, c in BANK_COUNTRY.items()
+}
 
 
 def extract(title: str, lead: str = "") -> Evidence:
@@ -346,6 +350,7 @@ def extract(title: str, lead: str = "") -> Evidence:
     body = lead[:600]
     named = storms.find(title) | storms.find(body)
     tk = names(title, named) | numbers(title) | dates(title)
+    tk |= roles.keys(title, tk)
     xk = names(body, named) | numbers(body) | dates(body)
     return Evidence(frozenset(tk), frozenset(xk - tk))
 

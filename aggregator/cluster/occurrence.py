@@ -5,11 +5,13 @@ the keys of ``evidence``; moved out of it (500-line rule).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Container, Iterable
+from collections.abc import Container, Iterable
 
 #: Topic keys of disasters: two reports naming one of them and one place are one event
 #: within a window (see ``same_disaster``).
-_DISASTER_WORDS = "earthquake tsunami typhoon flood wildfire landslide volcano tornado fire crash"
+_DISASTER_WORDS = (
+    "earthquake tsunami typhoon flood wildfire landslide volcano tornado fire crash collapse"
+)
 DISASTERS = frozenset(f"topic:{t}" for t in _DISASTER_WORDS.split())
 _PLACE_KINDS = ("country:", "city:", "region:")
 
@@ -59,14 +61,6 @@ def same_meeting(a: Iterable[str], b: Container[str]) -> bool:
     of their meeting ("Biden, Xi agree…" / "习近平同拜登举行会晤"). Two leaders meet once
     within a window; a report naming one of them with a third person is another story."""
     return sum(1 for k in a if k.startswith(_PERSON) and k in b) >= 2
-
-
-def two_meetings(a: Collection[str], b: Collection[str]) -> bool:
-    """Whether the people of two headlines (two or more each, no summit named) name two
-    meetings: they share someone and each names someone the other headline does not (Xi with
-    Trong, then Xi with Thuong: two talks of one visit; the lead of the second names the
-    first, so headlines only). At a summit everyone meets everyone: not asked there."""
-    return any(k in b for k in a) and any(k not in b for k in a) and any(k not in a for k in b)
 
 
 def within_occurrence(

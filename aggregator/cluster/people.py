@@ -33,6 +33,11 @@ Faisal bin Farhan: 费萨尔 is a common Arab name -> only the full names. Moham
   Chinese news of the period). Hun Sen and Hun Manet: two ids (洪森 / 洪玛奈), one country.
 Not added: Sisi's 塞西 is kept but "Sisi" matched as written (a nickname); Mahama's 马哈马 kept;
   Marcos: "Marcos" and 马科斯 kept (Ferdinand Marcos Jr. and Sr. stand for one country).
+Session 11 (Europe, Russia): Petr Pavel and Edi Rama English only (帕维尔 is any Pavel, 拉马
+  is inside 拉马福萨); Duda only as "Andrzej Duda" (a common surname) but 杜达; Pedro Sánchez
+  only in full (桑切斯 is a common surname); Bayrou's 贝鲁 is inside 贝鲁特 (Beirut): only
+  弗朗索瓦·贝鲁; Dmitry Medvedev English only in full (the tennis player: "Medvedev", 梅德韦杰夫).
+  Katalin Novák and the EU's and NATO's heads (Costa, Kallas, Borrell: no country) not added.
 Lammy: 拉米 is inside other names (拉米雷斯) -> only 戴维·拉米, 外交大臣拉米. SHADOWS also cover
   布莱希特 (Brecht: 莱希, Raisi), 塞西莉亚 (Cecilia: 塞西, Sisi), 萨勒曼·拉什迪 (Salman Rushdie)
   and 基米莱科宁 (Kimi Räikkönen, WMT21: 米莱, Milei).
@@ -147,6 +152,55 @@ PEOPLE: dict[str, tuple[str, ...]] = {
     "sybiha": ("Sybiha", "瑟比加"),
     "penny_wong": ("Penny Wong", "黄英贤"),
     "cho_tae_yul": ("Cho Tae-yul", "赵兑烈"),
+    # --- Session 11: Europe's other heads of state and government and foreign ministers
+    # (Xi's 2024 visits to Serbia and Hungary named Vučić and Sulyok, found in neither
+    # table), and Russia's and Iran's officials besides their presidents.
+    "vucic": ("Vucic", "Vučić", "武契奇"),
+    "vucevic": ("Milos Vucevic", "Miloš Vučević", "武切维奇"),
+    "brnabic": ("Brnabic", "Brnabić", "布尔纳比奇"),
+    "sulyok": ("Tamas Sulyok", "Tamás Sulyok", "Sulyok", "舒尤克"),
+    "szijjarto": ("Szijjarto", "Szijjártó", "西雅尔托", "西亚尔托"),
+    "fico": ("Robert Fico", "Fico", "菲佐"),
+    "duda": ("Andrzej Duda", "杜达"),
+    "nawrocki": ("Nawrocki", "纳夫罗茨基"),
+    "pedro_sanchez": ("Pedro Sanchez", "Pedro Sánchez", "佩德罗·桑切斯"),
+    "mitsotakis": ("Mitsotakis", "米佐塔基斯", "米措塔基斯"),
+    "steinmeier": ("Steinmeier", "施泰因迈尔"),
+    "mattarella": ("Mattarella", "马塔雷拉"),
+    "stubb": ("Alexander Stubb", "斯图布"),
+    "niinisto": ("Niinisto", "Niinistö", "尼尼斯托"),
+    "kristersson": ("Kristersson", "克里斯特松"),
+    "frederiksen": ("Mette Frederiksen", "弗雷泽里克森"),
+    "store": ("Jonas Gahr Store", "Jonas Gahr Støre", "斯特勒"),
+    "fiala": ("Petr Fiala", "菲亚拉"),
+    "petr_pavel": ("Petr Pavel",),
+    "nehammer": ("Nehammer", "内哈默"),
+    "van_der_bellen": ("Van der Bellen", "范德贝伦"),
+    "de_croo": ("De Croo", "德克罗"),
+    "attal": ("Gabriel Attal", "阿塔尔"),
+    "barnier": ("Michel Barnier", "巴尼耶"),
+    "bayrou": ("Bayrou", "弗朗索瓦·贝鲁"),
+    "lecornu": ("Lecornu", "勒科尔尼"),
+    "sandu": ("Maia Sandu", "桑杜"),
+    "radev": ("Rumen Radev", "拉德夫"),
+    "plenkovic": ("Plenkovic", "Plenković", "普连科维奇"),
+    "milanovic": ("Zoran Milanovic", "Zoran Milanović", "米拉诺维奇"),
+    "dodik": ("Dodik", "多迪克"),
+    "edi_rama": ("Edi Rama",),
+    "mishustin": ("Mishustin", "米舒斯京"),
+    "peskov": ("Peskov", "佩斯科夫"),
+    "shoigu": ("Shoigu", "绍伊古"),
+    "medvedev": ("Dmitry Medvedev", "Dmitri Medvedev"),
+    "belousov": ("Andrei Belousov", "Andrey Belousov", "别洛乌索夫"),
+    "ushakov": ("Yuri Ushakov", "Yury Ushakov", "乌沙科夫"),
+    "zakharova": ("Zakharova", "扎哈罗娃"),
+    "matviyenko": ("Matviyenko", "马特维延科"),
+    "volodin": ("Volodin", "沃洛金"),
+    "sobyanin": ("Sobyanin", "索比亚宁"),
+    "bortnikov": ("Bortnikov", "博尔特尼科夫"),
+    "shmyhal": ("Shmyhal", "什米加尔"),
+    "yermak": ("Andriy Yermak", "Yermak", "叶尔马克"),
+    "mokhber": ("Mokhber", "穆赫贝尔"),
 }
 
 #: The country each person stands for (see ``aliases.PERSON_COUNTRY``).
@@ -188,6 +242,20 @@ PEOPLE_COUNTRY: dict[str, str] = {
     **dict.fromkeys(("baerbock", "wadephul"), "germany"),
     "lammy": "uk", "kuleba": "ukraine", "sybiha": "ukraine", "penny_wong": "australia",
     "cho_tae_yul": "south_korea",
+    **dict.fromkeys(("vucic", "vucevic", "brnabic"), "serbia"),
+    **dict.fromkeys(("sulyok", "szijjarto"), "hungary"),
+    "fico": "slovakia", "duda": "poland", "nawrocki": "poland", "pedro_sanchez": "spain",
+    "mitsotakis": "greece", "steinmeier": "germany", "mattarella": "italy",
+    **dict.fromkeys(("stubb", "niinisto"), "finland"),
+    "kristersson": "sweden", "frederiksen": "denmark", "store": "norway",
+    **dict.fromkeys(("fiala", "petr_pavel"), "czechia"),
+    **dict.fromkeys(("nehammer", "van_der_bellen"), "austria"), "de_croo": "belgium",
+    **dict.fromkeys(("attal", "barnier", "bayrou", "lecornu"), "france"),
+    "sandu": "moldova", "radev": "bulgaria", "plenkovic": "croatia", "milanovic": "croatia",
+    "dodik": "bosnia", "edi_rama": "albania",
+    **dict.fromkeys(("mishustin", "peskov", "shoigu", "medvedev", "belousov", "ushakov",
+                     "zakharova", "matviyenko", "volodin", "sobyanin", "bortnikov"), "russia"),
+    **dict.fromkeys(("shmyhal", "yermak"), "ukraine"), "mokhber": "iran",
 }
 
 #: Words that hold a kept Chinese name (see LEFT_OUT), keyed ``shadow:…`` (weight 0).

@@ -453,7 +453,9 @@ _SHADOW_TEXT = """
 Liaoning: carrier Liaoning; Shandong: carrier Shandong; Fujian: carrier Fujian
 Hainan: Hainan Tibetan; Wales: Prince of Wales; Papua: Papua New Guinea
 Mississippi: Mississippi River; Colorado: Colorado River; Dnipro: Dnipro River
-Indiana: Indiana Jones; Kentucky: Kentucky Fried; England: Bank of England|New England
+Indiana: Indiana Jones; Kentucky: Kentucky Fried; England: Bank of England|New England; 大埔: 大埔县
+Manchester: Manchester City|Manchester United; Houston: Houston Rockets|Houston Texans
+Dallas: Dallas Cowboys|Dallas Mavericks; Perth: Perth Scorchers; Ottawa: Ottawa Senators
 """
 
 #: Aliases deliberately under two regions (one name, two places; the country key decides).

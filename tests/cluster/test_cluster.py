@@ -69,8 +69,10 @@ def test_names_bilingual_and_traditional() -> None:
 def test_conflicts_need_novelty_on_both_sides() -> None:
     fed = evidence_for("Fed holds rates", "")
     ecb = evidence_for("ECB cuts rates", "")
+    # The banks' countries conflict too (session 11: a bank stands for its country).
     assert entities.conflicts(fed.title_keys, fed.keys, ecb.title_keys, ecb.keys) == [
-        "central_bank"
+        "country",
+        "central_bank",
     ]
     quake_jp = evidence_for("Earthquake hits Japan", "")
     quake_mm = evidence_for("缅甸发生强烈地震", "")
@@ -337,7 +339,7 @@ def test_conflict_keeps_fed_and_ecb_apart() -> None:
     same_vec = unit(6, v, 0.25)
     assert cl.assign(item(2, same_vec, "美联储宣布降息25个基点", "zh"), NOW).event_id == 1
     ecb = cl.assign(item(3, same_vec, "ECB cuts rates by a quarter point"), NOW)
-    assert ecb.event_id is None and ecb.features["conflicts"] == ["central_bank"]
+    assert ecb.event_id is None and ecb.features["conflicts"] == ["country", "central_bank"]
 
 
 def test_lang_means_warm_up_and_horizon() -> None:

@@ -30,8 +30,14 @@ def ids(title: str, kind: str) -> set[str]:
 
 
 #: Entries without a Chinese alias: companies that Chinese copy names in Latin letters and
-#: two people whose Chinese names are ordinary words (``people.LEFT_OUT``).
-ENGLISH_ONLY = companies.LATIN_ONLY | {"vivian_balakrishnan", "oli"}
+#: people whose Chinese names are ordinary words or other people's (``people.LEFT_OUT``).
+ENGLISH_ONLY = companies.LATIN_ONLY | {
+    "vivian_balakrishnan",
+    "oli",
+    "petr_pavel",
+    "edi_rama",
+    "medvedev",
+}
 
 
 @pytest.mark.parametrize("table", [companies.COMPANIES, people.PEOPLE])
