@@ -95,11 +95,12 @@ def expand(keys: set[str]) -> None:
     found = [k for k in keys if k.startswith(PREFIX)]
     if not found:
         return
+    named = frozenset(found)  # decided on the text's own keys, never on the loop's order
     for k in found:
         twin = _TWIN.get(k)
         if twin is None:
             continue
-        if twin not in keys:
+        if twin not in named:
             keys.add(STANDS_OF[k])
             continue
         mine, theirs = COUNTRY_OF[k] in keys, COUNTRY_OF[twin] in keys
