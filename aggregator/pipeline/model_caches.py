@@ -11,8 +11,9 @@ safe to delete. The glossary, which depends on nothing of the store, is also kep
 shared cache folder (``store/file_cache.shared_dir``) under its key and the dictionary's digest:
 a new store copies it from there instead of building it (~0.5 s of CPU). The glossary's raw
 senses (~5 MB, each word's read once, when it is first glossed) are also kept as a plain file
-in the store's cache folder and read from it (:class:`SensesFile`), not held in the process. Installed by :class:`~aggregator.pipeline.cluster_pass.EventBuilder`, so every
-command that clusters (``poll``, ``run``, ``recluster``, ``unmerge``) reads them.
+in the store's cache folder and read from it (:class:`SensesFile`), not held in the process.
+Installed by :class:`~aggregator.pipeline.cluster_pass.EventBuilder`, so every command that
+clusters (``poll``, ``run``, ``recluster``, ``unmerge``) reads them.
 """
 
 from __future__ import annotations
