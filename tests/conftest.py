@@ -166,6 +166,13 @@ def stored_item(
     )
 
 
+@pytest.fixture(autouse=True)
+def _no_shared_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test (nor a CLI child it starts) reads or writes the user's shared cache folder
+    (``store/file_cache.shared_dir``); tests of that folder name one under tmp_path."""
+    monkeypatch.setenv("AGGREGATOR_CACHE_DIR", "")
+
+
 @pytest.fixture
 def glossary_cache_file(tmp_path: Path) -> Iterator[Path]:
     """A store path whose cache folder the CC-CEDICT glossary goes through (yields the

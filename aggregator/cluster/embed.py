@@ -324,15 +324,18 @@ class LexicalEmbedder:
     def _features(self, text: str) -> list[str]:
         text = fold_chinese(unicodedata.normalize("NFKC", text).casefold())
         feats: list[str] = []
+        words: list[str] = []  # the tokens without Han, for the word bigrams after the rest
+        has_han = _CJK_RE.search
         for tok in _WORD_RE.findall(text):
-            if _CJK_RE.search(tok):
+            if has_han(tok):
                 han = "".join(_CJK_RE.findall(tok))
-                feats.extend(han[i : i + 2] for i in range(max(1, len(han) - 1)))
+                feats.extend([han[i : i + 2] for i in range(max(1, len(han) - 1))])
                 feats.extend(han)
-            elif len(tok) > 2 or tok.isdigit():
-                feats.append(tok)
-        words = [t for t in _WORD_RE.findall(text) if not _CJK_RE.search(t)]
-        feats.extend(f"{a} {b}" for a, b in itertools.pairwise(words))
+            else:
+                words.append(tok)
+                if len(tok) > 2 or tok.isdigit():
+                    feats.append(tok)
+        feats.extend([f"{a} {b}" for a, b in itertools.pairwise(words)])
         return feats
 
     def embed(self, texts: Sequence[str]) -> FloatMatrix:
@@ -341,8 +344,9 @@ class LexicalEmbedder:
             feats = self._features(text)
             if not feats:
                 continue
+            # crc32 of each feature's UTF-8 (``str.encode``'s default), mapped in C
             h = np.fromiter(
-                (zlib.crc32(f.encode("utf-8")) for f in feats), dtype=np.int64, count=len(feats)
+                map(zlib.crc32, map(str.encode, feats)), dtype=np.int64, count=len(feats)
             )
             # ±1 per feature summed per bucket: integer counts, exact in any order.
             sign = np.where(h & 0x80000000, 1.0, -1.0)
