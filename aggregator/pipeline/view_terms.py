@@ -18,27 +18,20 @@ workload's 4,000 members made a 9.3 MB file).
 from __future__ import annotations
 
 import hashlib
-import logging
 import marshal
-import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
 from aggregator.models import EventMember
 from aggregator.publish.view import MemberTerms, lang_key, member_terms
 from aggregator.store import file_cache
-
-log = logging.getLogger(__name__)
+from aggregator.store.blob_cache import BlobCache
 
 #: The cache file, in the store's cache folder.
 CACHE_FILE = "view-terms.sqlite"
 #: Entries kept, at most (~46 MB; the members of a publish's candidate events, 400 of them
 #: plus the stale ones, are a few thousand).
 MAX_ENTRIES = 20_000
-#: How long to wait for another process writing the file before doing without it (seconds).
-BUSY_TIMEOUT_S = 0.2
-#: Keys per ``IN (…)`` list.
-CHUNK = 500
 
 
 def _valid(v: object) -> bool:
@@ -56,23 +49,9 @@ class TermsCache:
     """:func:`member_terms` of members, read from and added to one cache file."""
 
     def __init__(self, path: Path, code: str) -> None:
-        self.path = path
+        self.blobs = BlobCache(path)
         self.code = code
-        self.conn: sqlite3.Connection | None = None
         self.pending: dict[bytes, bytes] = {}
-        conn = None
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S)
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS terms"
-                " (id INTEGER PRIMARY KEY, key BLOB NOT NULL UNIQUE, data BLOB NOT NULL)"
-            )
-            self.conn = conn
-        except (OSError, sqlite3.Error) as exc:
-            log.info("view terms cache %s not used: %s", path, exc)
-            if conn is not None:
-                conn.close()
 
     def key(self, m: EventMember, lang: str) -> bytes:
         doc = "\0".join((self.code, lang, m.title, m.lead))
@@ -80,23 +59,13 @@ class TermsCache:
 
     def _read(self, keys: list[bytes]) -> dict[bytes, MemberTerms]:
         found: dict[bytes, MemberTerms] = {}
-        if self.conn is None:
-            return found
-        try:
-            for at in range(0, len(keys), CHUNK):
-                part = keys[at : at + CHUNK]
-                q = ",".join("?" * len(part))
-                for k, data in self.conn.execute(
-                    f"SELECT key, data FROM terms WHERE key IN ({q})", part
-                ):
-                    try:
-                        v = marshal.loads(data)
-                    except (EOFError, ValueError, TypeError):
-                        continue
-                    if _valid(v):
-                        found[bytes(k)] = v
-        except sqlite3.Error as exc:
-            log.info("view terms cache %s not read: %s", self.path, exc)
+        for k, data in self.blobs.get_many(keys).items():
+            try:
+                v = marshal.loads(data)
+            except (EOFError, ValueError, TypeError):
+                continue
+            if _valid(v):
+                found[k] = v
         return found
 
     def prepared(self, members: Sequence[EventMember]) -> dict[int, MemberTerms]:
@@ -113,32 +82,17 @@ class TermsCache:
             got = found.get(k)
             if got is None:
                 got = member_terms(m, lang)
-                if self.conn is not None:
-                    self.pending[k] = marshal.dumps(got)
+                self.pending[k] = marshal.dumps(got)
             out[m.item_id] = got
         return out
 
     def close(self) -> None:
-        """Keep the computed entries (one transaction) and drop the oldest past the limit."""
-        conn, self.conn = self.conn, None
-        if conn is None:
-            return
+        """Keep the computed entries (one transaction), the newest :data:`MAX_ENTRIES`."""
         try:
-            if self.pending:
-                with conn:
-                    conn.executemany(
-                        "INSERT OR REPLACE INTO terms (key, data) VALUES (?, ?)",
-                        self.pending.items(),
-                    )
-                    conn.execute(
-                        "DELETE FROM terms WHERE id <= (SELECT max(id) FROM terms) - ?",
-                        (MAX_ENTRIES,),
-                    )
-        except sqlite3.Error as exc:
-            log.info("view terms cache %s not written: %s", self.path, exc)
+            self.blobs.put_many(self.pending, MAX_ENTRIES)
         finally:
             self.pending = {}
-            conn.close()
+            self.blobs.close()
 
 
 def open_cache(store_path: Path, code: str) -> TermsCache:

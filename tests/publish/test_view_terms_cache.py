@@ -20,6 +20,7 @@ from aggregator.models import EventMember
 from aggregator.pipeline import view_terms
 from aggregator.pipeline.publish_pass import publish_outputs
 from aggregator.publish import view
+from aggregator.store import file_cache
 from aggregator.store.core import Store
 
 EN = (
@@ -117,7 +118,7 @@ def test_a_damaged_or_unwritable_cache_costs_only_the_computation(tmp_path: Path
     ok.prepared(ms)
     ok.close()
     with sqlite3.connect(path) as conn:  # an entry that does not read back as terms
-        conn.execute("UPDATE terms SET data = X'00'")
+        conn.execute("UPDATE entries SET data = X'00'")
     conn.close()
     bad = view_terms.TermsCache(path, "c")
     assert bad.prepared(ms) == want
@@ -125,7 +126,7 @@ def test_a_damaged_or_unwritable_cache_costs_only_the_computation(tmp_path: Path
     blocked = tmp_path / "file"
     blocked.write_text("x")
     nowhere = view_terms.TermsCache(blocked / "cache" / view_terms.CACHE_FILE, "c")
-    assert nowhere.conn is None
+    assert nowhere.blobs.conn is None
     assert nowhere.prepared(ms) == want
     nowhere.close()
 
@@ -139,9 +140,10 @@ def test_the_oldest_entries_go_past_the_limit(
         c = view_terms.TermsCache(path, "c")
         c.prepared([_member(i, lead=f"Lead number {i} of the story, long enough to count.")])
         c.close()
-    with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT count(*) FROM terms").fetchone()[0] == 3
-    conn.close()
+    c = view_terms.TermsCache(path, "c")
+    assert c.blobs.count() == 3
+    assert set(c.prepared([_member(i) for i in (3, 4, 5)])) == {3, 4, 5}
+    c.close()
 
 
 def _files(cfg: Config) -> dict[str, bytes]:
@@ -154,7 +156,7 @@ def test_publishing_with_kept_terms_writes_the_same_bytes(
     cfg = make_config(tmp_path)
     build_world(cfg, store, origin, now)
     later = now + timedelta(minutes=5)
-    cache = view_terms.open_cache(store.path, "x").path
+    cache = file_cache.cache_path(store.path, view_terms.CACHE_FILE)
     publish_outputs(cfg, store, later)  # every view computed, every member's terms kept
     assert cache.exists()
     fresh = _files(cfg)
