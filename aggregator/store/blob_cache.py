@@ -10,6 +10,7 @@ writes (logged), so the caller computes what it needs; the file is safe to delet
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 from collections.abc import Mapping, Sequence
@@ -32,11 +33,14 @@ class BlobCache:
         conn = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S)
+            conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS entries"
                 " (id INTEGER PRIMARY KEY, key BLOB NOT NULL UNIQUE, data BLOB NOT NULL)"
             )
+            # One read transaction until put_many/close: no file lock taken, and no page cache
+            # revalidated, per lookup (one lookup per recomputed view).
+            conn.execute("BEGIN")
             self.conn = conn
         except (OSError, sqlite3.Error) as exc:
             log.info("cache %s not used: %s", path, exc)
@@ -65,15 +69,19 @@ class BlobCache:
         if self.conn is None or not entries:
             return
         try:
-            with self.conn:
-                self.conn.executemany(
-                    "INSERT OR REPLACE INTO entries (key, data) VALUES (?, ?)", entries.items()
-                )
-                self.conn.execute(
-                    "DELETE FROM entries WHERE id <= (SELECT max(id) FROM entries) - ?", (keep,)
-                )
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO entries (key, data) VALUES (?, ?)", entries.items()
+            )
+            self.conn.execute(
+                "DELETE FROM entries WHERE id <= (SELECT max(id) FROM entries) - ?", (keep,)
+            )
+            self.conn.execute("COMMIT")
         except sqlite3.Error as exc:
             log.info("cache %s not written: %s", self.path, exc)
+            with contextlib.suppress(sqlite3.Error):
+                self.conn.execute("ROLLBACK")
+        with contextlib.suppress(sqlite3.Error):
+            self.conn.execute("BEGIN")
 
     def count(self) -> int:
         """Entries stored (0 when the file is not used)."""
@@ -87,4 +95,6 @@ class BlobCache:
     def close(self) -> None:
         conn, self.conn = self.conn, None
         if conn is not None:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")  # the read transaction (writes were committed)
             conn.close()
