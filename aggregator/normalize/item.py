@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aggregator.config import ParseConfig
 from aggregator.models import Enclosure, FeedRecord, Item, ParsedEntry
+from aggregator.normalize import punct_table
 from aggregator.normalize.langid import detect_language, opencc_converter
 from aggregator.normalize.urls import canonical_url
 from aggregator.sanitize import clean_text, html_to_text, safe_url, sanitize_html
@@ -106,15 +107,9 @@ FOLD_CACHE_MAX_CHARS = MATCH_TEXT_CHARS
 @lru_cache(maxsize=1)
 def _punct_table() -> dict[int, str | None]:
     """Translate table: punctuation → space, format characters (ZWSP, BOM, soft hyphen) → gone.
-    BMP only (punctuation outside it is rare); built once (~30 ms)."""
-    table: dict[int, str | None] = {}
-    for cp in range(0x10000):
-        cat = unicodedata.category(chr(cp))
-        if cat.startswith("P") and chr(cp) not in _KEEP_PUNCT:
-            table[cp] = " "
-        elif cat == "Cf":
-            table[cp] = None
-    return table
+    BMP only (punctuation outside it is rare); from spans shipped for this Unicode version
+    (:mod:`.punct_table`), built once."""
+    return punct_table.table(_KEEP_PUNCT)
 
 
 def _char_class(codes: list[int]) -> str:

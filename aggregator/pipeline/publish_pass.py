@@ -26,6 +26,7 @@ import numpy as np
 
 from aggregator.config import Config
 from aggregator.models import Event, EventMember, EventView, OutletRef
+from aggregator.pipeline import view_terms
 from aggregator.pipeline.code_id import code_fingerprint
 from aggregator.publish import (
     PublishedItem,
@@ -119,10 +120,12 @@ def _texts(
     ms: Sequence[EventMember],
     prev: reader.StoredView | None,
     loaded: dict[int, tuple[str, np.ndarray]] | None = None,
+    terms: view_terms.TermsCache | None = None,
 ) -> tuple[dict[str, str | None], dict[str, str | None], list[str], str]:
     """``(titles, summaries, machine-filled keys, members key)``: the stored texts when the
     members' key is the stored one (no translation configured, nothing machine-filled, and
-    the stored signature checks out), else computed (:func:`bilingual`, :func:`_translate`)."""
+    the stored signature checks out), else computed (:func:`bilingual`, :func:`_translate`;
+    the members' summary terms through ``terms``, kept between publishes)."""
     vectors = _vectors(store, ms, loaded)
     key = members_key(ms, vectors, code_fingerprint(VIEW_CODE))
     if (
@@ -135,7 +138,7 @@ def _texts(
         summaries = {lang: prev.summaries.get(lang) for lang in VIEW_LANGUAGES}
         if signature(ms, titles, summaries) == prev.signature:
             return titles, summaries, [], key
-    titles, summaries = bilingual(ms, vectors)
+    titles, summaries = bilingual(ms, vectors, terms.prepared(ms) if terms else None)
     return titles, summaries, _translate(store, cfg, titles, summaries), key
 
 
@@ -147,9 +150,15 @@ def assemble(
     langs = reader.outlet_languages(store)
     out: list[Event] = []
     changed: list[reader.ViewRow] = []
-    for at in range(0, len(rows), ASSEMBLE_CHUNK):
-        chunk = rows[at : at + ASSEMBLE_CHUNK]
-        out += _assemble_chunk(store, cfg, chunk, now, langs, changed if persist else None)
+    terms = view_terms.open_cache(store.path, code_fingerprint(VIEW_CODE)) if persist else None
+    try:
+        for at in range(0, len(rows), ASSEMBLE_CHUNK):
+            chunk = rows[at : at + ASSEMBLE_CHUNK]
+            keep = changed if persist else None
+            out += _assemble_chunk(store, cfg, chunk, now, langs, keep, terms)
+    finally:
+        if terms is not None:
+            terms.close()
     if changed:
         reader.save_views(store, changed)
     return out
@@ -162,6 +171,7 @@ def _assemble_chunk(
     now: datetime,
     langs: dict[str, tuple[str, ...]],
     changed: list[reader.ViewRow] | None,
+    terms: view_terms.TermsCache | None = None,
 ) -> list[Event]:
     """:func:`assemble` of some rows; the views to save go to ``changed`` (None: not saved)."""
     ids = [r.id for r in rows]
@@ -173,7 +183,7 @@ def _assemble_chunk(
         if not ms:
             continue
         prev = stored.get(r.id)
-        titles, summaries, machine, key = _texts(store, cfg, ms, prev, loaded)
+        titles, summaries, machine, key = _texts(store, cfg, ms, prev, loaded, terms)
         sig = signature(ms, titles, summaries)
         published = story_published(ms) or now
         latest = latest_change(ms) or now

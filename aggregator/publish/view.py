@@ -190,29 +190,51 @@ def sentences(lead: str, lang: str) -> list[str]:
     return [p.strip() for p in parts if len(p.strip()) >= MIN_SENTENCE_CHARS[lang]]
 
 
+#: A member's share of the summary in its language (:func:`member_terms`): the terms of its
+#: title and lead (each once), and for each of its first candidate sentences the sentence
+#: folded and that one's terms.
+MemberTerms = tuple[tuple[str, ...], tuple[tuple[str, tuple[str, ...]], ...]]
+
+
+def member_terms(m: EventMember, lang: str) -> MemberTerms:
+    """What :func:`extractive_summary` folds of one member (a function of its title, lead
+    and ``lang`` only, so it can be kept per member between publishes)."""
+    cands = []
+    for s in sentences(m.lead, lang)[:4]:
+        key = fold_for_matching(s)
+        cands.append((key, tuple(folded_terms(key, lang))))
+    return tuple(terms(f"{m.title} {m.lead}", lang)), tuple(cands)
+
+
 def extractive_summary(
-    members: Sequence[EventMember], lang: str, script: str | None = None
+    members: Sequence[EventMember],
+    lang: str,
+    script: str | None = None,
+    prepared: Mapping[int, MemberTerms] | None = None,
 ) -> str | None:
     """2–3 lead sentences of ``lang`` members chosen for coverage (module docstring). With
     ``script`` (e.g. ``zh-Hans``, the headline's), sentences come from members written in it
     when any are, so one summary does not mix Simplified and Traditional characters; the
-    weights still count every member of the language."""
+    weights still count every member of the language. ``prepared``: :func:`member_terms` of
+    (some of) the members by item id, kept from an earlier publish; the rest are computed."""
     same = [m for m in _ordered(members) if lang_key(m.lang) == lang]
     pool = [m for m in same if script and m.lang == script and m.lead.strip()] or same
+    got = prepared or {}
+    mine = {id(m): got.get(m.item_id) or member_terms(m, lang) for m in same}
     cands: list[tuple[int, int, str, set[str]]] = []  # (member rank, position, text, terms)
     seen: set[str] = set()
     for rank, m in enumerate(pool):
-        for pos, s in enumerate(sentences(m.lead, lang)[:4]):
-            key = fold_for_matching(s)
-            if key in seen:
+        sents = sentences(m.lead, lang)[:4]
+        for pos, (s, (key, words)) in enumerate(zip(sents, mine[id(m)][1], strict=True)):
+            if key in seen:  # key: s folded
                 continue
             seen.add(key)
-            cands.append((rank, pos, s, folded_terms(key, lang)))  # key: s folded
+            cands.append((rank, pos, s, set(words)))
     if not cands:
         return None
     weight: Counter[str] = Counter()
     for m in same:
-        weight.update(terms(f"{m.title} {m.lead}", lang))
+        weight.update(mine[id(m)][0])  # each term once per member, as from its set
     picked = _pick(cands, weight, SUMMARY_CHARS[lang])
     picked.sort(key=lambda c: (c[0], c[1]))
     out = ("" if lang == "zh" else " ").join(p[2] for p in picked)
@@ -255,15 +277,18 @@ def _pick(
 
 
 def bilingual(
-    members: Sequence[EventMember], vectors: Mapping[int, np.ndarray] | None = None
+    members: Sequence[EventMember],
+    vectors: Mapping[int, np.ndarray] | None = None,
+    prepared: Mapping[int, MemberTerms] | None = None,
 ) -> tuple[dict[str, str | None], dict[str, str | None]]:
-    """``(titles, summaries)`` by language key, from the members in each language."""
+    """``(titles, summaries)`` by language key, from the members in each language
+    (``prepared``: see :func:`extractive_summary`; each member is in one language)."""
     titles: dict[str, str | None] = {}
     summaries: dict[str, str | None] = {}
     for lang in VIEW_LANGUAGES:
         c = central_member(members, lang, vectors)
         titles[lang] = " ".join(c.title.split()) if c else None
-        summaries[lang] = extractive_summary(members, lang, c.lang) if c else None
+        summaries[lang] = extractive_summary(members, lang, c.lang, prepared) if c else None
         if c and not summaries[lang] and c.lead.strip():
             summaries[lang] = " ".join(c.lead.split())[: SUMMARY_CHARS[lang]]
     return titles, summaries
