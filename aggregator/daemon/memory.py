@@ -9,11 +9,11 @@ when freed. By default glibc raises that threshold after the first large free, s
 each get a 64 MiB arena. ``M_TRIM_THRESHOLD`` 32 MiB and ``M_TOP_PAD`` 1 MiB: setting the mmap
 threshold switches glibc's dynamic thresholds off, which left the trim threshold at 128 KiB, so
 every free at the top of the heap gave pages back that the next allocation faulted in again —
-the model's matrix products (blocks under 1 MiB, allocated and freed per layer) spent 6.3 s of
-system time in a 4,000-item first poll; with these 2.5 s, and CPU 74.6 → 70.8 s (medians of 3
-alternated trials on a loaded machine, `bench/ab.py --pass new --backend '' --trials 3`, which
-prints user and sys; clustering "none": no change in CPU or peak RSS; with the model peak RSS
-+6.6 MB). :func:`trim_malloc` still returns everything free.
+a 4,000-item first poll with the model spent 5.7 s of system time on it; with these 2.5 s,
+CPU 69.8 → 66.8 s (medians of 3 alternated trials, `bench/ab.py --pass new --backend ''
+--trials 3`, which prints user and sys; peak RSS 228.8 → 230.0 MB); clustering "none": no
+change in CPU or peak RSS (`bench/ab.py --pass new --trials 3`). :func:`trim_malloc` still
+returns everything free.
 
 :func:`trim_malloc` hands the free pages inside malloc's arenas back to the kernel: memory a
 finished stage freed stays resident otherwise (glibc returns only the top of its heap), and
