@@ -140,11 +140,13 @@ def main() -> int:
     ap.add_argument("--sources", type=Path, default=rt.SOURCES)
     ap.add_argument("--variant", action="append", help="real, 48h-1, 48h-2, 48h-3 (default all)")
     ap.add_argument("--out", type=Path, help="write every variant's probe log as JSON here")
+    ap.add_argument("--skip-missing", action="store_true",
+                    help="leave out reports with no text (as realtext_events.py --skip-missing)")
     args = ap.parse_args()
     from aggregator.cluster.embed import make_embedder
     from aggregator.config import ClusterConfig
 
-    rows = rt.load(args.items, args.sources)
+    rows = rt.load(args.items, args.sources, args.skip_missing)
     gold = {r["key"]: r["event"] for r in rows}
     emb = make_embedder(ClusterConfig(backend="use"))
     dump = {}

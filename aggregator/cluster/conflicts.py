@@ -2,7 +2,8 @@
 
 Two headlines conflict where each names something of one exclusive kind the other side never
 mentions (two countries, two central banks, two companies' results, two magnitudes, two
-disaster days, two regions of one country, one person's two meetings). Moved out of
+disaster days, two regions of one country, one person's two meetings, two named storms), or
+where one reports a meeting and the other a summit's own story (``sidelines``). Moved out of
 ``evidence`` (which extracts the keys and re-exports these names) in session 10.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Container, Iterable, Mapping
 
-from aggregator.cluster import datekeys, places, roles
+from aggregator.cluster import datekeys, places, roles, sidelines, storms
 from aggregator.cluster.occurrence import DISASTERS, SUMMITS
 
 #: Kinds whose disagreement between two headlines signals two different events (see
@@ -87,8 +88,17 @@ _PERSON = "person:"
 #: The conflict kind of two meetings of one person with two others (``roles.two_meetings``):
 #: the parties (people, offices) of a headline naming two or more and no summit.
 MEETING_KIND = "meeting"
+#: A summit headline's parties named without a meeting word (session 12): asked only
+#: against a side with MEETING_KIND parties (see :func:`conflicts_between`).
+MEETING_AT_SUMMIT = "meeting_at_summit"
 #: The conflict kind of magnitude-like headline figures (see _MAGNITUDE).
 MAGNITUDE_KIND = "mag"
+#: The conflict kind of two storms named in two headlines (session 12): Trami's toll in
+#: Luzon and Kong-rey's landfall in Taiwan a week later are two events, though both are
+#: typhoons with floods, landslides and tolls. Like a country: each headline names a storm
+#: the other side never mentions (headline or lead: "Kong-rey entered as Trami left" is
+#: no conflict).
+STORM_KIND = "storm"
 
 
 def conflict_candidates(
@@ -114,10 +124,24 @@ def conflict_candidates(
     if cos and any(k.startswith(_BUSINESS) for k in title_keys):
         out[COMPANY] = cos
     # The parties of a meeting: people, and offices named without a name ("匈牙利总统",
-    # ``roles``; session 11).
+    # ``roles``; session 11); under a summit only where the headline reports a meeting (a
+    # meeting word: ``sidelines``, session 12).
+    # A summit headline's parties without a meeting word are asked only against a headline
+    # that reports a meeting (kind MEETING_AT_SUMMIT): "Putin and Xi at BRICS Summit" vs
+    # "Modi meets Xi on the sidelines".
     people = {k for k in title_keys if k.startswith((_PERSON, roles.PREFIX))}
-    if len(people) >= 2 and not any(k in SUMMITS for k in title_keys):
-        out[MEETING_KIND] = people
+    if len(people) >= 2:
+        if sidelines.reports_meeting(title_keys) or not any(k in SUMMITS for k in title_keys):
+            out[MEETING_KIND] = people
+        else:
+            out[MEETING_AT_SUMMIT] = people
+    if side := sidelines.candidates(title_keys, SUMMITS):
+        out[sidelines.KIND] = set(side)
+    # Two named storms (session 12): the basins' international names only (``storms.
+    # listed``) — a local name (PAGASA's "Kristine" for Trami) or a Chinese name the table
+    # lacks is another key of the same storm.
+    if named := {k for k in title_keys if storms.listed(k)}:
+        out[STORM_KIND] = named
     if any(k in DISASTERS for k in title_keys):
         # A disaster headline's regions: two regions of one country, two disasters.
         if regions := places.headline_regions(title_keys):
@@ -156,8 +180,17 @@ def conflicts_between(
     if a and b and _magnitudes_conflict(a, item_all, b, event_all):
         out.append(MAGNITUDE_KIND)
     a, b = item_cands.get(MEETING_KIND), event_cands.get(MEETING_KIND)
-    if a and b and roles.two_meetings(a, b):
-        out.append(MEETING_KIND)
+    if a or b:  # one side at least reports a meeting (or names its parties, no summit)
+        a_all = _union(a, item_cands.get(MEETING_AT_SUMMIT))
+        b_all = _union(b, event_cands.get(MEETING_AT_SUMMIT))
+        if a_all and b_all and roles.two_meetings(a_all, b_all):
+            out.append(MEETING_KIND)
+    a, b = item_cands.get(sidelines.KIND), event_cands.get(sidelines.KIND)
+    if a and b and sidelines.conflict(a, b):
+        out.append(sidelines.KIND)
+    a, b = item_cands.get(STORM_KIND), event_cands.get(STORM_KIND)
+    if a and b and any(k not in event_all for k in a) and any(k not in item_all for k in b):
+        out.append(STORM_KIND)
     a, b = item_cands.get(datekeys.DATE_KIND), event_cands.get(datekeys.DATE_KIND)
     if a and b and datekeys.dates_conflict(a, b):
         out.append(datekeys.DATE_KIND)
@@ -165,6 +198,12 @@ def conflicts_between(
     if a and b and places.regions_conflict(a, item_all, b, event_all):
         out.append(places.KIND)
     return out
+
+
+def _union(a: Collection[str] | None, b: Collection[str] | None) -> Collection[str]:
+    if not a:
+        return b or ()
+    return set(a) | set(b) if b else a
 
 
 def _unnamed(country: str, keys: Container[str]) -> bool:

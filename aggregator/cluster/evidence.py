@@ -14,7 +14,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from aggregator.cluster import alias_rx, places, roles, storms, tolls
+from aggregator.cluster import alias_rx, places, roles, sidelines, storms, tolls
 from aggregator.cluster.aliases import ALIASES as _ALIASES
 from aggregator.cluster.aliases import BANK_COUNTRY, EXACT_CASE, PERSON_COUNTRY
 from aggregator.cluster.conflicts import COMPANY as COMPANY
@@ -22,11 +22,13 @@ from aggregator.cluster.conflicts import CONFLICT_KINDS as CONFLICT_KINDS
 from aggregator.cluster.conflicts import MAGNITUDE_KIND as MAGNITUDE_KIND
 from aggregator.cluster.conflicts import MEETING_KIND as MEETING_KIND
 from aggregator.cluster.conflicts import STANDS as STANDS
+from aggregator.cluster.conflicts import STORM_KIND as STORM_KIND
 from aggregator.cluster.conflicts import conflict_candidates as conflict_candidates
 from aggregator.cluster.conflicts import conflicts as conflicts
 from aggregator.cluster.conflicts import conflicts_between as conflicts_between
 from aggregator.cluster.conflicts import is_magnitude as is_magnitude
 from aggregator.cluster.occurrence import DISASTERS as DISASTERS
+from aggregator.cluster.occurrence import SUMMITS as SUMMITS
 from aggregator.cluster.occurrence import same_disaster as same_disaster
 from aggregator.cluster.occurrence import same_meeting as same_meeting
 from aggregator.cluster.occurrence import within_occurrence as within_occurrence
@@ -55,6 +57,8 @@ KIND_WEIGHT = {
     "shadow": 0.0,
     # Session 11: an office named in a headline ("Serbian President"): a meeting's party only.
     "role": 0.0,
+    # Session 12: a meeting word in a headline (``sidelines``): a meeting beside a summit.
+    "meet": 0.0,
 }
 
 _MONTHS = {
@@ -351,6 +355,7 @@ def extract(title: str, lead: str = "") -> Evidence:
     named = storms.find(title) | storms.find(body)
     tk = names(title, named) | numbers(title) | dates(title)
     tk |= roles.keys(title, tk)
+    tk |= sidelines.keys(title)
     xk = names(body, named) | numbers(body) | dates(body)
     return Evidence(frozenset(tk), frozenset(xk - tk))
 

@@ -5,7 +5,9 @@ the keys of ``evidence``; moved out of it (500-line rule).
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable
+from collections.abc import Collection, Container, Iterable
+
+from aggregator.cluster import sidelines
 
 #: Topic keys of disasters: two reports naming one of them and one place are one event
 #: within a window (see ``same_disaster``).
@@ -31,7 +33,7 @@ _SUMMIT_BODIES = frozenset(
 SUMMITS = _SUMMIT_BODIES | {_SUMMIT}
 
 
-def same_disaster(a: Iterable[str], b: Container[str]) -> bool:
+def same_disaster(a: Iterable[str], b: Collection[str]) -> bool:
     """Whether headline keys ``a`` and ``b`` name one occurrence: one disaster in one place;
     a disaster in one place and a rescue in that place (a follow-up named by its rescue: "中国
     救援队在缅甸曼德勒持续展开救援"); one central bank's rate move (a market reaction: "Equities
@@ -41,8 +43,12 @@ def same_disaster(a: Iterable[str], b: Container[str]) -> bool:
     a deal: a ``company:`` and a ``business:`` key in both headlines)."""
     a = list(a)
     shared = [k for k in a if k in b]
-    if any(k in _SUMMIT_BODIES for k in shared) and (_SUMMIT in a or _SUMMIT in b):
-        return True
+    if (
+        any(k in _SUMMIT_BODIES for k in shared)
+        and (_SUMMIT in a or _SUMMIT in b)
+        and not (sidelines.reports_meeting(a) or sidelines.reports_meeting(b))
+    ):
+        return True  # a meeting on its sidelines is not the summit (session 12)
     if any(k.startswith(_COMPANY) for k in shared) and any(k.startswith(_BUSINESS) for k in shared):
         return True  # one company's results, share move or deal (session 10)
     if any(k.startswith(_STORM) for k in shared):

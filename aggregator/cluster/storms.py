@@ -123,6 +123,12 @@ def _en_name(word: str) -> str | None:
     return name
 
 
+def listed(key: str) -> bool:
+    """Whether a ``storm:`` key is a basin table's international (English) name — a storm
+    no other name of the same season shares (a Chinese or local name may be another key)."""
+    return key.startswith("storm:") and key[6:] in _EN_LISTED
+
+
 def find(text: str) -> set[str]:
     """The storm names ``text`` introduces: English ones lower-cased ("Typhoon Yagi" → yagi),
     Chinese ones as written in Simplified-folded text (台风“摩羯” → 摩羯, 台风摩羯袭越南 → 摩羯);
