@@ -13,16 +13,25 @@ and a bootstrap interval of the dev F1 (how far a half of this size moves by cha
 Test pairs are filtered out before anything is computed: the held-out half is only ever
 measured by bench/eval_cluster.py, once per finished version.
 
+Variants (session 12's dev-only experiments; none ships): ``--stem`` (English words lose
+-ing / -ed, -ies → -y, in the items' terms and the dictionary's glosses alike; the shared
+glossary cache is bypassed), ``--warm-df`` (document frequencies of the whole pool counted
+before the stream starts: is the one poll's cold start a cause?), ``--embed-chars N``
+(Latin-script text embedded up to N characters instead of ``MAX_EMBED_CHARS_LATIN``; the
+lexical terms keep the daemon's 400-character lead).
+
 I/O: reads the SemEval texts; writes ``--out`` (JSON) when given.
 
 Usage: .venv/bin/python bench/semeval_diagnose.py [--lang-pair en-en|zh-zh|zh-en|all]
-       [--out FILE] [--rows N]
+       [--out FILE] [--rows N] [--stem] [--warm-df] [--embed-chars N]
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
+import os
 import random
 import sys
 from collections.abc import Callable, Sequence
@@ -38,7 +47,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 import semeval  # noqa: E402
 import tune_cluster  # noqa: E402
 
-from aggregator.cluster import lexical  # noqa: E402
+from aggregator.cluster import cedict, embed, lexical  # noqa: E402
+from aggregator.cluster.boilerplate import story_lead  # noqa: E402
 from aggregator.cluster.clusterer import EventClusterer, default_weights  # noqa: E402
 from aggregator.cluster.embed import make_embedder  # noqa: E402
 from aggregator.cluster.records import evidence_for  # noqa: E402
@@ -57,13 +67,48 @@ FEATURES = (
     "signature",
 )
 BOOTSTRAP = 10_000
+#: Characters of text the daemon reads as the lead (tune_cluster.LEAD as shipped).
+DAEMON_LEAD = tune_cluster.LEAD
 
 
-def diagnose(lang_pair: str | None) -> list[dict[str, Any]]:
+def _stem(word: str) -> str:
+    if len(word) > 5 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 6 and word.endswith("ing"):
+        return word[:-3]
+    if len(word) > 5 and word.endswith("ed"):
+        return word[:-2]
+    return word
+
+
+def use_stemming() -> None:
+    """``--stem``: every English word list (items' terms, glosses) goes through :func:`_stem`.
+    Call before the glossary loads (the shared glossary cache is turned off)."""
+    plain = cedict.english_words
+
+    def stemmed(text: str) -> list[str]:
+        return [_stem(w) for w in plain(text)]
+
+    cedict.english_words = stemmed  # type: ignore[assignment]
+    lexical.english_words = stemmed  # type: ignore[assignment]
+
+
+def diagnose(
+    lang_pair: str | None, *, warm_df: bool = False, embed_chars: int | None = None
+) -> list[dict[str, Any]]:
     """One row per labelled dev pair (of ``lang_pair``, None: all), in stream order."""
     emb = make_embedder(ClusterConfig(threads=1))
+    if embed_chars is not None:
+        embed.MAX_EMBED_CHARS_LATIN = embed_chars
+        tune_cluster.LEAD = max(tune_cluster.LEAD, embed_chars + 40)
     items, keys, pairs = tune_cluster.semeval_inputs(emb)
     arts, _ = semeval.load()
+    if embed_chars is not None:  # only the vector changes: lead, terms and keys as shipped
+        leads = {k: story_lead(arts[k].text[:DAEMON_LEAD]) for k in keys}
+        items = [
+            dataclasses.replace(x, lead=leads[k], terms=lexical.terms(x.title, leads[k]))
+            for x, k in zip(items, keys, strict=True)
+        ]
     pos = {k: i for i, k in enumerate(keys)}
     later_of: dict[str, list[tuple[semeval.Pair, str]]] = {}
     for p in pairs:
@@ -73,6 +118,10 @@ def diagnose(lang_pair: str | None) -> list[dict[str, Any]]:
         later_of.setdefault(later, []).append((p, earlier))
     w = default_weights(emb.name)
     cl = EventClusterer(ClusterConfig(window_days=3.0), emb.dim, weights=w)
+    if warm_df:
+        for x in items:
+            if x.terms is not None:
+                cl.df.add(x.terms)
     ev_of: dict[str, int] = {}
     row_of: dict[str, int] = {}
     rows: list[dict[str, Any]] = []
@@ -205,8 +254,18 @@ def main() -> None:
     ap.add_argument("--lang-pair", default="en-en", choices=(*semeval.LANG_PAIRS, "all"))
     ap.add_argument("--out", type=Path)
     ap.add_argument("--rows", type=int, default=12, help="closest rows to the bar printed")
+    ap.add_argument("--stem", action="store_true", help="variant: light English stemming")
+    ap.add_argument("--warm-df", action="store_true", help="variant: the pool's df up front")
+    ap.add_argument("--embed-chars", type=int, help="variant: Latin text embedded up to N chars")
     args = ap.parse_args()
-    rows = diagnose(None if args.lang_pair == "all" else args.lang_pair)
+    if args.stem:
+        os.environ["AGGREGATOR_CACHE_DIR"] = ""
+        use_stemming()
+    rows = diagnose(
+        None if args.lang_pair == "all" else args.lang_pair,
+        warm_df=args.warm_df,
+        embed_chars=args.embed_chars,
+    )
     summ = summary(rows)
     print(json.dumps(summ, indent=1))
     join = default_weights("use").join_score
