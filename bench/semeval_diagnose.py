@@ -44,6 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+import eval_cluster  # noqa: E402
 import semeval  # noqa: E402
 import tune_cluster  # noqa: E402
 
@@ -137,7 +138,9 @@ def diagnose(
         cl.add_member(it, eid, a.evidence)
         ev_of[key] = eid
         row_of[key] = cl._events[eid].rows[-1]
+    tfidf = eval_cluster.tfidf_scores(arts, pairs)  # the eval's full-text baseline
     for r in rows:
+        r["tfidf_full_text"] = tfidf[r["pair"]]
         r["joined"] = ev_of[r["later"]] == ev_of[r["earlier"]]
         r["final_event_size"] = sum(1 for e in ev_of.values() if e == ev_of[r["later"]])
         r["cause"] = cause(r)
@@ -224,6 +227,7 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "score_vs_partner_event": lambda r: r["score_vs_partner_event"],
         "pair_cos": lambda r: r["pair_cos"],
         "pair_lex": lambda r: r["pair_lex"],
+        "tfidf_full_text": lambda r: r["tfidf_full_text"],
     }
     rng = random.Random(1)
     for lp in sorted({r["lang_pair"] for r in rows}):
