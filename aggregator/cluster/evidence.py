@@ -140,6 +140,11 @@ _INDEX_NAME = re.compile(
 #: Integers below this carry no identity on their own ("3 killed", "2 sessions"); they are
 #: kept only with a decimal point, a percent sign or a scale word.
 MIN_PLAIN_NUMBER = 10
+#: A run of this many digits or more without separators, decimals or a unit is an identifier
+#: (an ISBN, a phone or case number, a page id), not a figure: keyed to 3 significant digits
+#: it would make two different books "share" ``num:9.78e+12`` (session 12, SemEval dev).
+#: Figures this large are written with separators or a scale word ("10,000,000", "1000万").
+MIN_IDENTIFIER_DIGITS = 8
 
 
 @dataclass(frozen=True)
@@ -253,6 +258,8 @@ def numbers(text: str) -> set[str]:
         elif "." in raw or v >= MIN_PLAIN_NUMBER:
             if 1900 <= v <= 2100 and "." not in raw:
                 continue  # a year: every story this week shares it
+            if len(m.group(1)) >= MIN_IDENTIFIER_DIGITS and m.group(1).isdigit():
+                continue  # an identifier, not a figure
             kind = "toll" if "." not in raw and tolls.is_toll(text, m.start(1), m.end(1)) else "num"
             # "7.0" keeps its decimal, so it reads as a magnitude as "7.1" does (_MAGNITUDE).
             fig = f"{v:.1f}" if "." in raw and 1 <= v < 10 and v == int(v) else _fmt(v)

@@ -57,6 +57,19 @@ def test_numbers_skip_dates_years_and_small_integers() -> None:
     assert entities.dates("26 July") == {"date:07-26"}
 
 
+def test_long_digit_runs_are_identifiers_not_figures() -> None:
+    # Two books' ISBNs would both read num:9.78e+12 at 3 significant digits (SemEval dev:
+    # two Amazon listings of different books joined on it); a figure that large is written
+    # with separators or a scale word, and those stay.
+    a = entities.numbers("同胞：Soldatov、Andrei：9781541730168：Amazon.com")
+    b = entities.numbers("红网：Soldatov、Andrei：9781610399579：Amazon.com")
+    assert not a & b
+    assert entities.numbers("Call 5551234567 now") == set()
+    assert entities.numbers("10,000,000 people") == {"num:1e+07"}
+    assert entities.numbers("1150000 people moved") == {"num:1.15e+06"}
+    assert entities.numbers("1000万人") == {"num:1e+07"}
+
+
 def test_names_bilingual_and_traditional() -> None:
     assert "central_bank:fed" in evidence_for("Fed cuts rates", "").keys
     assert "central_bank:fed" in evidence_for("美联储宣布降息", "").keys
