@@ -2,9 +2,10 @@
 
 Two headlines conflict where each names something of one exclusive kind the other side never
 mentions (two countries, two central banks, two companies' results, two magnitudes, two
-disaster days, two regions of one country, one person's two meetings, two named storms), or
-where one reports a meeting and the other a summit's own story (``sidelines``). Moved out of
-``evidence`` (which extracts the keys and re-exports these names) in session 10.
+disaster days, two regions of one country under a disaster or a local incident, one person's
+two meetings, two named storms), or where one reports a meeting and the other a summit's own
+story (``sidelines``). Moved out of ``evidence`` (which extracts the keys and re-exports
+these names) in session 10.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Container, Iterable, Mapping
 
-from aggregator.cluster import datekeys, places, roles, sidelines, storms
+from aggregator.cluster import datekeys, incidents, places, roles, sidelines, storms
 from aggregator.cluster.occurrence import DISASTERS, SUMMITS
 
 #: Kinds whose disagreement between two headlines signals two different events (see
@@ -142,12 +143,14 @@ def conflict_candidates(
     # lacks is another key of the same storm.
     if named := {k for k in title_keys if storms.listed(k)}:
         out[STORM_KIND] = named
-    if any(k in DISASTERS for k in title_keys):
-        # A disaster headline's regions: two regions of one country, two disasters.
-        if regions := places.headline_regions(title_keys):
-            out[places.KIND] = set(regions)
-        if stated := {k for k in all_keys if k.startswith(datekeys.DATE_PREFIX)}:
-            out[datekeys.DATE_KIND] = stated
+    # A disaster's or a local incident's headline regions (session 12: a shooting, a stabbing,
+    # an explosion): two regions of one country — two towns of one county — are two events.
+    disaster = any(k in DISASTERS for k in title_keys)
+    local = disaster or incidents.is_local_incident(title_keys)
+    if local and (regions := places.headline_regions(title_keys)):
+        out[places.KIND] = set(regions)
+    if disaster and (stated := {k for k in all_keys if k.startswith(datekeys.DATE_PREFIX)}):
+        out[datekeys.DATE_KIND] = stated
     return {kind: frozenset(v) for kind, v in out.items()}
 
 

@@ -14,7 +14,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from aggregator.cluster import alias_rx, places, roles, sidelines, storms, tolls
+from aggregator.cluster import alias_rx, incidents, places, roles, sidelines, storms, tolls
 from aggregator.cluster.aliases import ALIASES as _ALIASES
 from aggregator.cluster.aliases import BANK_COUNTRY, EXACT_CASE, PERSON_COUNTRY
 from aggregator.cluster.conflicts import COMPANY as COMPANY
@@ -59,6 +59,8 @@ KIND_WEIGHT = {
     "role": 0.0,
     # Session 12: a meeting word in a headline (``sidelines``): a meeting beside a summit.
     "meet": 0.0,
+    # Session 12: a local incident's word in a headline (``incidents``): places exclusive.
+    "incident": 0.0,
 }
 
 _MONTHS = {
@@ -363,6 +365,7 @@ def extract(title: str, lead: str = "") -> Evidence:
     tk = names(title, named) | numbers(title) | dates(title)
     tk |= roles.keys(title, tk)
     tk |= sidelines.keys(title)
+    tk |= incidents.keys(title)
     xk = names(body, named) | numbers(body) | dates(body)
     return Evidence(frozenset(tk), frozenset(xk - tk))
 

@@ -22,6 +22,8 @@ left-out alias is commented where it is decided.
 
 from __future__ import annotations
 
+from aggregator.cluster.localities import LOCAL_BLOCKS, entries
+
 # Ambiguity decisions (English): "Georgia" is the country (格鲁吉亚); the US state keeps
 # "Georgia state", "Atlanta", 佐治亚 / 乔治亚州 (bare 乔治亚 is Taiwan's name of the
 # country). Bare "Washington" stays the US capital (country alias); the state is "Washington
@@ -463,22 +465,13 @@ DUPLICATES: frozenset[str] = frozenset({"Punjab", "旁遮普", "Kashmir", "克�
 # fmt: on
 
 
-def _entries(text: str) -> list[tuple[str, tuple[str, ...]]]:
-    """``head: a|b; head: c`` → [(head, (a, b)), (head, (c,))]."""
-    out = []
-    for entry in text.replace("\n", ";").split(";"):
-        head, _, names = entry.partition(":")
-        if head.strip():
-            out.append((head.strip(), tuple(a.strip() for a in names.split("|") if a.strip())))
-    return out
-
-
 def _parse() -> tuple[dict[str, tuple[str, tuple[str, ...]]], dict[str, str]]:
-    """The blocks as REGIONS and PARENT (``xx`` entries name their own id and country)."""
+    """The blocks (and ``localities``') as REGIONS and PARENT (``xx`` entries name their own
+    id and country)."""
     regions: dict[str, tuple[str, tuple[str, ...]]] = {}
     parent: dict[str, str] = {}
-    for prefix, country, block in _BLOCKS:
-        for head, names in _entries(block):
+    for prefix, country, block in _BLOCKS + LOCAL_BLOCKS:
+        for head, names in entries(block):
             slug, _, up = head.partition("<")
             rid, cid = f"{prefix}_{slug}", country
             if "=" in slug:
@@ -492,7 +485,7 @@ def _parse() -> tuple[dict[str, tuple[str, tuple[str, ...]]], dict[str, str]]:
 
 
 #: Alias → the longer strings in which it is no place (from _SHADOW_TEXT).
-SHADOWED: dict[str, tuple[str, ...]] = dict(_entries(_SHADOW_TEXT))
+SHADOWED: dict[str, tuple[str, ...]] = dict(entries(_SHADOW_TEXT))
 #: Region id → (country id, aliases).
 REGIONS: dict[str, tuple[str, tuple[str, ...]]]
 #: City / district / island region → the region that holds it (same country).
