@@ -415,6 +415,8 @@ def main() -> int:
         for line in err.splitlines():
             if line.startswith("MARKNOTE "):
                 print("      " + line[9:])
+            if " cluster_child" in line:  # the cluster stage's child process (its own peak)
+                print("      " + line.split(" ", 3)[-1])
             if not line.startswith("MARK "):
                 continue
             m = json.loads(line[5:])

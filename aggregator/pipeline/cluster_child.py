@@ -31,14 +31,16 @@ store's window costs less than a process start.
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import logging
 import os
 import pickle
+import resource
 import signal
 import sys
+from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -69,18 +71,41 @@ def worth_a_child(store: Store) -> bool:
     return int(row[0]) >= CHILD_MIN_ITEMS
 
 
-async def cluster_in_child(cfg: Config, now: datetime) -> int | None:
-    """Cluster every pending item in a child process; the number clustered, or None when
-    the child could not start or failed (logged; the caller clusters what is left).
-    Cancelled (Ctrl-C, shutdown), it kills the child and waits for it before re-raising."""
+def child_argv() -> list[str]:
+    """The child's command: this interpreter, :data:`CHILD_MODULE`, our pid."""
+    return [sys.executable, "-m", CHILD_MODULE, str(os.getpid())]
+
+
+def child_env() -> dict[str, str]:
+    """Our environment, with the folder our ``aggregator`` package was imported from first
+    on ``PYTHONPATH``: the child runs the same code as this process even when a script put
+    a tree on ``sys.path`` by hand (the bench scripts do)."""
+    import aggregator
+
+    root = str(Path(aggregator.__file__).resolve().parent.parent)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    return env
+
+
+async def cluster_in_child(
+    cfg: Config, now: datetime, *, argv: Sequence[str] | None = None
+) -> int | None:
+    """Cluster every pending item in a child process (``argv``: :func:`child_argv`); the
+    number clustered, or None when the child could not start or failed (logged; the caller
+    clusters what is left). Cancelled (Ctrl-C, shutdown), it kills the child and reaps it
+    before re-raising."""
+    import asyncio  # here: the child does not need it (~40 ms of its start)
+
     payload = pickle.dumps(
         (cfg, now, logging.getLogger().level, gc.get_threshold()),
         protocol=pickle.HIGHEST_PROTOCOL,
     )
+    cmd = list(argv) if argv is not None else child_argv()
     try:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", CHILD_MODULE, str(os.getpid()),
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, close_fds=True,
+            *cmd, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            close_fds=True, env=child_env(),
         )  # fmt: skip
     except OSError as exc:
         log.warning("cluster_child=not_started error=%s: clustering in this process", exc)
@@ -93,7 +118,7 @@ async def cluster_in_child(cfg: Config, now: datetime) -> int | None:
             await asyncio.shield(proc.wait())
     try:
         done = pickle.loads(out) if proc.returncode == 0 else None
-    except (pickle.UnpicklingError, EOFError, ValueError):
+    except Exception:  # any bad reply is a failed child
         done = None
     if not isinstance(done, int):
         log.warning(
@@ -132,6 +157,11 @@ def main(argv: list[str]) -> int:
     logging.basicConfig(level=level, format=LOG_FORMAT, stream=sys.stderr)
     gc.set_threshold(*thresholds)
     done = run(cfg, now)
+    use = resource.getrusage(resource.RUSAGE_SELF)
+    log.info(
+        "cluster_child clustered=%d peak_rss_mb=%.1f cpu_s=%.3f",
+        done, use.ru_maxrss / 1024, use.ru_utime + use.ru_stime,
+    )  # fmt: skip
     out.write(pickle.dumps(done, protocol=pickle.HIGHEST_PROTOCOL))
     out.close()
     return 0
