@@ -19,6 +19,14 @@ from typing import Any
 __all__ = ["dumps_indent1"]
 
 
+#: Arrays whose line indent is at most this deep (a feed's ``items``) have each element's
+#: pieces joined into one string as soon as it is written: a feed's pieces (~50 bytes of
+#: object each, tens of thousands of them) were all alive until the final join, ~5 MB over
+#: the peer workload's events.json of 1.8 MB (``bench/pass_memory.py --publish-marks``).
+#: The text is the same: the same pieces joined in the same order.
+JOIN_DEPTH = 2
+
+
 class _Unsupported(Exception):
     """A value this writer leaves to ``json.dumps``."""
 
@@ -56,9 +64,13 @@ def _write(o: Any, nl: str, out: list[str]) -> None:
             return
         inner = nl + " "
         sep = "[" + inner
+        shallow = len(nl) <= JOIN_DEPTH
         for v in o:
+            start = len(out)
             out.append(sep)
             _write(v, inner, out)
+            if shallow:  # the element's pieces as one string: see JOIN_DEPTH
+                out[start:] = ["".join(out[start:])]
             sep = "," + inner
         out.append(nl + "]")
     elif isinstance(o, dict):

@@ -95,3 +95,15 @@ def test_rendered_json_feed_is_the_standard_librarys_text() -> None:
     doc = json.loads(out)
     assert len(doc["items"]) == 5
     assert out == (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def test_a_feed_shaped_document_joined_item_by_item_is_the_same_text() -> None:
+    """Items of a shallow array are joined as they are written (JOIN_DEPTH): the same text,
+    and a value left to ``json.dumps`` in a late item still falls back for the whole."""
+    items = [{"id": str(i), "title": f"第{i}号 «news» \u2028", "tags": [i, [i, {"x": [1.5]}]]}
+             for i in range(300)]  # fmt: skip
+    doc: dict[str, Any] = {"version": "1.1", "items": items, "_x": [[["deep"]]]}
+    want = json.dumps(doc, ensure_ascii=False, indent=1)
+    assert dumps_indent1(doc) == want
+    items[-1]["n"] = float("nan")  # json.dumps writes NaN; this writer leaves it to json
+    assert dumps_indent1(doc) == json.dumps(doc, ensure_ascii=False, indent=1)
