@@ -44,6 +44,9 @@ def _body() -> bytes:
         f"<item><guid>g{n}</guid><link>http://example.org/{n}</link><title>{t}</title>"
         f"<description>{d}</description></item>"
         for n, (t, d) in enumerate(STORIES))  # fmt: skip
+    t, d = STORIES[0]  # the same report again under another link: a duplicate to attach
+    items += (f"<item><guid>dup</guid><link>http://example.org/dup</link><title>{t}</title>"
+              f"<description>{d}</description></item>")  # fmt: skip
     return (f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>{items}'
             "</channel></rss>").encode()  # fmt: skip
 
@@ -78,8 +81,11 @@ def test_a_child_makes_the_same_events_and_decisions_as_the_process(
     assert got == [len(STORIES)]  # the child clustered every item
     assert child.clustered == inproc.clustered == len(STORIES)
     assert rows_child == rows_in
-    assert len(rows_child) == len(STORIES)  # one decision each
-    assert all(r["event_id"] is not None and r["rule"] for r in rows_child)
+    assert len(rows_child) == len(STORIES) + 1  # one cluster decision per original
+    assert all(r["event_id"] is not None for r in rows_child)  # the duplicate attached too
+    dup = next(r for r in rows_child if r["url"].endswith("/dup"))
+    first = next(r for r in rows_child if r["url"].endswith("/0"))
+    assert dup["rule"] is None and dup["event_id"] == first["event_id"]
     assert len({r["event_id"] for r in rows_child}) < len(STORIES)  # some joined
 
 
