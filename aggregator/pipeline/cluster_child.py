@@ -64,11 +64,9 @@ def worth_a_child(store: Store) -> bool:
     is worth a process (a bounded count: at most :data:`CHILD_MIN_ITEMS` rows read)."""
     if not store.has_unclustered_items():
         return False
-    row = store.conn.execute(
-        "SELECT COUNT(*) FROM (SELECT 1 FROM items WHERE duplicate_of IS NULL LIMIT ?)",
-        (CHILD_MIN_ITEMS,),
-    ).fetchone()
-    return int(row[0]) >= CHILD_MIN_ITEMS
+    from aggregator.store.events import originals_up_to  # numpy: a pass with new items has it
+
+    return originals_up_to(store, CHILD_MIN_ITEMS) >= CHILD_MIN_ITEMS
 
 
 def child_argv() -> list[str]:
