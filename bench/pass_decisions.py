@@ -37,7 +37,8 @@ ITEM_COLUMNS = (
 
 
 def snapshot(db: Path) -> dict[str, Any]:
-    """Items and dedupe decisions of a store, keyed by (feed URL, GUID)."""
+    """Items, dedupe decisions, events and cluster decisions of a store, keyed by (feed URL,
+    GUID)."""
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     con.row_factory = sqlite3.Row
     try:
@@ -60,7 +61,20 @@ def snapshot(db: Path) -> dict[str, Any]:
             decisions.setdefault(key[r["item_id"]], []).append(
                 [r["rule"], key.get(r["target_item_id"]), r["score"], feats]
             )
-        return {"items": items, "dedupe_decisions": decisions}
+        # The cluster stage (it may run in a child process, pipeline/cluster_child.py): each
+        # item's event as the set of its members' keys, and its cluster decisions.
+        members: dict[int, list[str]] = {}
+        for r in con.execute("SELECT id, event_id FROM items WHERE event_id IS NOT NULL"):
+            members.setdefault(r["event_id"], []).append(key[r["id"]])
+        partition = {k: sorted(ks) for ks in members.values() for k in ks}
+        clustered: dict[str, list[Any]] = {}
+        for r in con.execute("SELECT item_id, rule, target_item_id, score"
+                             " FROM decisions WHERE stage = 'cluster' ORDER BY id"):  # fmt: skip
+            clustered.setdefault(key[r["item_id"]], []).append(
+                [r["rule"], key.get(r["target_item_id"]), r["score"]]
+            )
+        return {"items": items, "dedupe_decisions": decisions, "event_members": partition,
+                "cluster_decisions": clustered}  # fmt: skip
     finally:
         con.close()
 

@@ -86,7 +86,13 @@ def _smaps(top: int) -> list[tuple[str, float]]:
 
 
 def _child(
-    config: str, every: int, top: int, maps: int, trim_at: list[str], collect_at: list[str]
+    config: str,
+    every: int,
+    top: int,
+    maps: int,
+    trim_at: list[str],
+    collect_at: list[str],
+    publish_marks: bool = False,
 ) -> int:
     """Runs in the child: wrap the stages, then the CLI's ``poll --all``."""
     import ctypes
@@ -197,7 +203,40 @@ def _child(
     async def pipeline_poll(self: Any, *a: Any, **k: Any) -> Any:
         out = await orig_pipeline_poll(self, *a, **k)
         mark("clustered", True)
+        if publish_marks:
+            _probe_publish()
         return out
+
+    def _probe_publish() -> None:
+        """Marks inside publish_outputs: imported here, where poll_and_publish imports it."""
+        from aggregator import publish as publish_pkg
+        from aggregator.pipeline import publish_pass as pp_mod
+
+        mark("publish imported")
+        last = [0.0]
+
+        def step(name: str, fn: Any) -> Any:
+            def wrapped(*a: Any, **k: Any) -> Any:
+                out = fn(*a, **k)
+                mark(name)
+                return out
+
+            return wrapped
+
+        for attr, name in (("assemble", "assembled"), ("load_items", "items loaded"),
+                           ("_topic_events", "topics"), ("_digest_events", "digest")):
+            setattr(pp_mod, attr, step(name, getattr(pp_mod, attr)))
+        staged = publish_pkg.StagedOutputs
+        orig_add = staged.add
+
+        def add(self: Any, name: str, data: Any) -> Any:
+            hwm = _status()["VmHWM"]
+            if hwm - last[0] >= 0.5:
+                last[0] = hwm
+                mark(f"file {name}"[:14])
+            return orig_add(self, name, data)
+
+        staged.add = add
 
     async def pp(*a: Any, **k: Any) -> Any:
         out = await orig_pp(*a, **k)
@@ -287,11 +326,22 @@ def main() -> int:
         help="experiment: gc.collect() right after MARK (repeatable)",
     )
     ap.add_argument("--venv", type=Path, default=ROOT / ".venv")
+    ap.add_argument(
+        "--publish-marks",
+        action="store_true",
+        help="marks inside publish_outputs (assembled, items loaded, topics, digest, files)",
+    )
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         return _child(
-            args.child, args.every, args.tracemalloc, args.smaps, args.trim_at, args.collect_at
+            args.child,
+            args.every,
+            args.tracemalloc,
+            args.smaps,
+            args.trim_at,
+            args.collect_at,
+            args.publish_marks,
         )
 
     sys.path.insert(0, str(HERE))
@@ -347,6 +397,7 @@ def main() -> int:
             str(args.smaps),
             *(x for m in args.trim_at for x in ("--trim-at", m)),
             *(x for m in args.collect_at for x in ("--collect-at", m)),
+            *(["--publish-marks"] if args.publish_marks else []),
         ]
         res = peer.run_child(cmd, d, tmp / "probe", peer.CHILD_TIMEOUT_S)
         err = (tmp / "probe.err").read_text(encoding="utf-8", errors="replace")
@@ -364,6 +415,8 @@ def main() -> int:
         for line in err.splitlines():
             if line.startswith("MARKNOTE "):
                 print("      " + line[9:])
+            if " cluster_child" in line:  # the cluster stage's child process (its own peak)
+                print("      " + line.split(" ", 3)[-1])
             if not line.startswith("MARK "):
                 continue
             m = json.loads(line[5:])

@@ -37,6 +37,7 @@ from aggregator.models import Decision, FeedRecord, FetchResult, ParsedFeed
 from aggregator.parse.document import ParseError
 from aggregator.parse.pool import ParsePool
 from aggregator.parse.splice import entry_fingerprints, splice_known_entries
+from aggregator.pipeline import cluster_child
 from aggregator.pipeline.plan import (
     EntryAction,
     NewEntry,
@@ -133,11 +134,9 @@ class Pipeline:
     def _release_refresh_memory(self, *, trim: bool) -> None:
         """Before a one-shot pass clusters, drop what only refreshing used: the near-duplicate
         layer (its record cache) and the s2t converter (language detection of Traditional
-        text), and with ``trim`` (the pass stored new items; a 304-only pass has little to
-        give) hand the freed pages back (``trim_malloc``): the cluster stage's objects
-        live in pymalloc's own mappings and could not reuse most of them, so they stayed
-        resident under its peak (``bench/pass_memory.py``, ``bench/ab.py --pass new``). The
-        daemon keeps both: its next tick needs them."""
+        text), and with ``trim`` (the pass stored new items) hand the freed pages back
+        (``trim_malloc``): the cluster stage's objects (pymalloc's own mappings) could not
+        reuse most of them (``bench/pass_memory.py``). The daemon keeps both."""
         from aggregator.daemon.memory import trim_malloc
 
         self._near = None
@@ -149,8 +148,7 @@ class Pipeline:
 
     @property
     def events(self) -> EventBuilder:
-        """The cluster stage, built on first use: a pass with nothing to cluster imports
-        none of it (~36 ms of a 304-only ``poll --all``)."""
+        """The cluster stage, built on first use (~36 ms of imports a 304-only pass skips)."""
         if self._events is None:
             from aggregator.pipeline.cluster_pass import EventBuilder
 
@@ -177,12 +175,14 @@ class Pipeline:
             await self._poll(feeds, now_fn, report, on_done, stop)
         if self.one_shot:
             self._release_refresh_memory(trim=report.new_items > 0)
-        if self._events is not None or self.store.has_unclustered_items():
-            report.clustered = await self.events.cluster_pending_async(now_fn())
-        if self.one_shot and self._events is not None:
+        if self.one_shot and self._events is None and cluster_child.worth_a_child(self.store):
+            report.clustered = await cluster_child.cluster_in_child(self.cfg, now_fn()) or 0
+        if self._events is not None or self.store.has_unclustered_items():  # or a child failed
+            report.clustered += await self.events.cluster_pending_async(now_fn())
+        if self.one_shot and self._events is not None:  # publishing reuses the window's memory
             from aggregator.pipeline.model_caches import release_cluster_memory
 
-            self._events = None  # the window: publishing reuses its memory
+            self._events = None
             release_cluster_memory()
         return report
 

@@ -32,6 +32,10 @@ CACHE_FILE = "view-terms.sqlite"
 #: Entries kept, at most (~46 MB; the members of a publish's candidate events, 400 of them
 #: plus the stale ones, are a few thousand).
 MAX_ENTRIES = 20_000
+#: Computed entries held before they are written (one transaction): a first publish of the
+#: peer workload computed 4,000 (6.5 MB of bytes held to the end, under the publish's peak;
+#: ``bench/pass_memory.py --publish-marks``).
+FLUSH_BYTES = 1 << 20
 
 
 def _valid(v: object) -> bool:
@@ -52,6 +56,7 @@ class TermsCache:
         self.blobs = BlobCache(path)
         self.code = code
         self.pending: dict[bytes, bytes] = {}
+        self._pending_bytes = 0
 
     def key(self, m: EventMember, lang: str) -> bytes:
         doc = "\0".join((self.code, lang, m.title, m.lead))
@@ -70,7 +75,8 @@ class TermsCache:
 
     def prepared(self, members: Sequence[EventMember]) -> dict[int, MemberTerms]:
         """``item id → member_terms(m, its view language)`` of every member in a view
-        language: kept ones read, the others computed (and kept at :meth:`close`)."""
+        language: kept ones read, the others computed (and written once
+        :data:`FLUSH_BYTES` of them are pending, or at :meth:`close`)."""
         todo: list[tuple[EventMember, str, bytes]] = []
         for m in members:
             lang = lang_key(m.lang)
@@ -82,16 +88,25 @@ class TermsCache:
             got = found.get(k)
             if got is None:
                 got = member_terms(m, lang)
-                self.pending[k] = marshal.dumps(got)
+                data = self.pending[k] = marshal.dumps(got)
+                self._pending_bytes += len(data)
             out[m.item_id] = got
+        if self._pending_bytes >= FLUSH_BYTES:
+            self._flush()
         return out
 
-    def close(self) -> None:
+    def _flush(self) -> None:
         """Keep the computed entries (one transaction), the newest :data:`MAX_ENTRIES`."""
         try:
             self.blobs.put_many(self.pending, MAX_ENTRIES)
         finally:
-            self.pending = {}
+            self.pending, self._pending_bytes = {}, 0
+
+    def close(self) -> None:
+        """Keep what is still pending, close the file."""
+        try:
+            self._flush()
+        finally:
             self.blobs.close()
 
 

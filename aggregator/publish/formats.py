@@ -25,7 +25,7 @@ from urllib.parse import urljoin
 from lxml import etree
 
 from aggregator.publish.entries import FeedEntry, feed_updated, rfc3339, text
-from aggregator.publish.jsontext import dumps_indent1
+from aggregator.publish.jsontext import dumps_indent1_utf8
 
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 #: JSON Feed extension key for our own members (spec: extensions start with ``_``).
@@ -220,5 +220,5 @@ def render_json(meta: FeedMeta, entries: Sequence[FeedEntry], now: datetime) -> 
     doc["items"] = [_json_item(e) for e in entries]
     # ensure_ascii=False keeps Chinese readable; every string went through clean_text, so no
     # lone surrogate can make the UTF-8 encoding fail.
-    # Encoded before the newline is added: two copies of the text at most, not three.
-    return dumps_indent1(doc).encode("utf-8") + b"\n"
+    # Encoded piece by piece, the newline with them: one copy of the text and its pieces.
+    return dumps_indent1_utf8(doc, "\n")

@@ -373,6 +373,14 @@ def still_pending(store: Store, ids: list[int]) -> set[int]:
     }
 
 
+def originals_up_to(store: Store, limit: int) -> int:
+    """Original items (clustered or not), counted up to ``limit`` (at most that many rows read)."""
+    row = store.conn.execute(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM items WHERE duplicate_of IS NULL LIMIT ?)", (limit,)
+    ).fetchone()
+    return int(row[0])
+
+
 def pending_count(store: Store) -> int:
     return int(
         store.rows(

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from aggregator.publish.formats import FeedMeta, render_json
-from aggregator.publish.jsontext import dumps_indent1
+from aggregator.publish.jsontext import dumps_indent1, dumps_indent1_utf8
 
 _CHARS = "aZ 9\"\\/\n\t\r\x00\x1f\x7f\u2028\u2029é中文\U0001f600<>&'"
 
@@ -43,7 +43,9 @@ def test_fuzzed_documents_are_written_as_json_dumps_writes_them() -> None:
     rng = random.Random(16)
     for _ in range(3000):
         doc = _value(rng, 0)
-        assert dumps_indent1(doc) == json.dumps(doc, ensure_ascii=False, indent=1)
+        want = json.dumps(doc, ensure_ascii=False, indent=1)
+        assert dumps_indent1(doc) == want
+        assert dumps_indent1_utf8(doc, "\n") == (want + "\n").encode("utf-8")
 
 
 @pytest.mark.parametrize(
@@ -56,7 +58,9 @@ def test_fuzzed_documents_are_written_as_json_dumps_writes_them() -> None:
     ],
 )
 def test_what_it_leaves_to_json_dumps_comes_out_the_same(doc: Any) -> None:
-    assert dumps_indent1(doc) == json.dumps(doc, ensure_ascii=False, indent=1)
+    want = json.dumps(doc, ensure_ascii=False, indent=1)
+    assert dumps_indent1(doc) == want
+    assert dumps_indent1_utf8(doc, "\n") == (want + "\n").encode("utf-8")
 
 
 def test_unserialisable_and_cyclic_documents_fail_as_json_dumps_fails() -> None:
@@ -95,3 +99,17 @@ def test_rendered_json_feed_is_the_standard_librarys_text() -> None:
     doc = json.loads(out)
     assert len(doc["items"]) == 5
     assert out == (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def test_a_feed_shaped_document_joined_item_by_item_is_the_same_text() -> None:
+    """Items of a shallow array are joined as they are written (JOIN_DEPTH): the same text,
+    and a value left to ``json.dumps`` in a late item still falls back for the whole."""
+    items = [{"id": str(i), "title": f"第{i}号 «news» \u2028", "tags": [i, [i, {"x": [1.5]}]]}
+             for i in range(300)]  # fmt: skip
+    doc: dict[str, Any] = {"version": "1.1", "items": items, "_x": [[["deep"]]]}
+    want = json.dumps(doc, ensure_ascii=False, indent=1)
+    assert dumps_indent1(doc) == want
+    assert dumps_indent1_utf8(doc) == want.encode("utf-8")
+    items[-1]["n"] = float("nan")  # json.dumps writes NaN; this writer leaves it to json
+    assert dumps_indent1(doc) == json.dumps(doc, ensure_ascii=False, indent=1)
+    assert dumps_indent1_utf8(doc) == json.dumps(doc, ensure_ascii=False, indent=1).encode()

@@ -164,3 +164,26 @@ def test_publishing_with_kept_terms_writes_the_same_bytes(
     store.conn.commit()
     publish_outputs(cfg, store, later)  # every view recomputed from kept terms
     assert _files(cfg) == fresh
+
+
+def test_computed_terms_are_written_once_a_mebibyte_is_pending(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A publish holds at most ~FLUSH_BYTES of computed entries (the peer workload's first
+    publish held 6.5 MB of them to its end): past it they are written, and read back the
+    same; below it they wait for close."""
+    ms = _members()
+    path = tmp_path / "cache" / view_terms.CACHE_FILE
+    want = {m.item_id: view.member_terms(m, lang) for m in ms if (lang := view.lang_key(m.lang))}
+    monkeypatch.setattr(view_terms, "FLUSH_BYTES", 1)
+    cache = view_terms.TermsCache(path, "c")
+    assert cache.prepared(ms[:3]) == {i: want[i] for i in (1, 2, 3)}
+    assert cache.pending == {}  # written at once
+    assert cache.blobs.count() == 3
+    monkeypatch.setattr(view_terms, "FLUSH_BYTES", 1 << 30)
+    assert cache.prepared(ms[3:]) == {i: want[i] for i in (4, 5, 6, 8)}
+    assert len(cache.pending) == 4 and cache.blobs.count() == 3  # held until close
+    cache.close()
+    again = view_terms.TermsCache(path, "c")
+    assert again.prepared(ms) == want and again.pending == {}  # all read back
+    again.close()
