@@ -24,9 +24,10 @@ batches stay, the rest is still pending; :func:`cluster_in_child` then returns N
 caller clusters what is left in its own process, so nothing is lost or written twice. The
 child dies with the parent (``PR_SET_PDEATHSIG``) and ignores Ctrl-C (the process group's):
 a cancelled parent kills it (SIGKILL: SQLite rolls its open batch back) and reaps it.
-Only the one-shot ``poll`` uses it, and only with a store of at least
-:data:`CHILD_MIN_ITEMS` originals: the daemon keeps its window between ticks, and a small
-store's window costs less than a process start.
+Only the one-shot ``poll`` uses it, and only with at least :data:`CHILD_MIN_ITEMS` items
+waiting to be clustered: the daemon keeps its window between ticks, and for a few new items
+the child's start (interpreter, numpy, the glossary loaded a second time: +6–10 % CPU of the
+2-new-per-feed pass, ``bench/ab.py --pass new2``) costs more than the memory is worth.
 """
 
 from __future__ import annotations
@@ -49,9 +50,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("aggregator.pipeline.cluster_child")
 
-#: Original items (clustered or not, counted up to this many) from which a one-shot pass
-#: clusters in a child: below it the window is small and the child's start (~0.1 s CPU:
-#: interpreter, numpy, the store) would cost more than its memory saves.
+#: Items waiting to be clustered (counted up to this many) from which a one-shot pass
+#: clusters in a child: a first poll or a large backlog, whose clustering costs seconds, so
+#: the child's start (~0.3–0.6 s CPU) is a few per cent of it; below it, in-process.
 CHILD_MIN_ITEMS = 1000
 #: The module the child runs (``python -m``).
 CHILD_MODULE = "aggregator.pipeline.cluster_child"
@@ -60,13 +61,13 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 
 def worth_a_child(store: Store) -> bool:
-    """A one-shot pass with something to cluster and a store large enough that its window
-    is worth a process (a bounded count: at most :data:`CHILD_MIN_ITEMS` rows read)."""
+    """A one-shot pass with at least :data:`CHILD_MIN_ITEMS` items to cluster (a bounded
+    count: at most that many index rows read)."""
     if not store.has_unclustered_items():
         return False
-    from aggregator.store.events import originals_up_to  # numpy: a pass with new items has it
+    from aggregator.store.events import pending_up_to  # numpy: a pass with new items has it
 
-    return originals_up_to(store, CHILD_MIN_ITEMS) >= CHILD_MIN_ITEMS
+    return pending_up_to(store, CHILD_MIN_ITEMS) >= CHILD_MIN_ITEMS
 
 
 def child_argv() -> list[str]:

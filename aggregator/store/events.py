@@ -373,10 +373,10 @@ def still_pending(store: Store, ids: list[int]) -> set[int]:
     }
 
 
-def originals_up_to(store: Store, limit: int) -> int:
-    """Original items (clustered or not), counted up to ``limit`` (at most that many rows read)."""
+def pending_up_to(store: Store, limit: int) -> int:
+    """Items with no event yet, counted up to ``limit`` (at most that many index rows read)."""
     row = store.conn.execute(
-        "SELECT COUNT(*) FROM (SELECT 1 FROM items WHERE duplicate_of IS NULL LIMIT ?)", (limit,)
+        "SELECT COUNT(*) FROM (SELECT 1 FROM items WHERE event_id IS NULL LIMIT ?)", (limit,)
     ).fetchone()
     return int(row[0])
 

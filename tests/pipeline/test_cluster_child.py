@@ -75,7 +75,7 @@ def test_a_child_makes_the_same_events_and_decisions_as_the_process(
 ) -> None:
     got = _spy(monkeypatch)
     inproc, rows_in = _poll(tmp_path / "in")
-    assert got == []  # 8 originals: below CHILD_MIN_ITEMS, clustered in-process
+    assert got == []  # 8 pending: below CHILD_MIN_ITEMS, clustered in-process
     monkeypatch.setattr(cluster_child, "CHILD_MIN_ITEMS", 1)
     child, rows_child = _poll(tmp_path / "child")
     assert got == [len(STORIES)]  # the child clustered every item
@@ -135,7 +135,7 @@ def test_a_cancelled_parent_kills_and_reaps_its_child(tmp_path: Path) -> None:
         os.kill(pid, 0)
 
 
-def test_worth_a_child_counts_originals_only_when_something_is_pending(
+def test_worth_a_child_counts_pending_items(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cfg = make_config(tmp_path)
@@ -145,9 +145,14 @@ def test_worth_a_child_counts_originals_only_when_something_is_pending(
         monkeypatch.setattr(cluster_child, "CHILD_MIN_ITEMS", 1)
         assert not cluster_child.worth_a_child(store)  # nothing pending
         with store.transaction():
-            store.conn.execute("UPDATE items SET event_id = NULL WHERE url = 'http://example.org/0'")
+            store.conn.execute(
+                "UPDATE items SET event_id = NULL WHERE url IN"
+                " ('http://example.org/0', 'http://example.org/1')"
+            )
         assert cluster_child.worth_a_child(store)
-        monkeypatch.setattr(cluster_child, "CHILD_MIN_ITEMS", len(STORIES) + 1)
-        assert not cluster_child.worth_a_child(store)  # a small store: in-process
+        monkeypatch.setattr(cluster_child, "CHILD_MIN_ITEMS", 2)
+        assert cluster_child.worth_a_child(store)  # two pending
+        monkeypatch.setattr(cluster_child, "CHILD_MIN_ITEMS", 3)
+        assert not cluster_child.worth_a_child(store)  # a few new items: in-process
     finally:
         store.close()
