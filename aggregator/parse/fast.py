@@ -30,7 +30,6 @@ from lxml import etree
 
 from aggregator.models import Enclosure, ParsedEntry, ParsedFeed
 from aggregator.parse.document import (
-    _INVALID_XML_CHARS,
     _XML_DECL_TEXT,
     MAX_GUID_CHARS,
     ParseLimits,
@@ -42,6 +41,7 @@ from aggregator.parse.document import (
     parse_prepared,
     prepare_document,
     skip_hints,
+    strip_invalid_xml,
 )
 
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
@@ -244,7 +244,7 @@ def fast_from_prepared(
         return None
     if "xml:base" in text or "xml:lang" in text or 'purl.org/rss/1.0/"' in text:
         return None
-    text = _INVALID_XML_CHARS.sub("", text)
+    text = strip_invalid_xml(text)
     text = _XML_DECL_TEXT.sub(r"\1\2utf-8\2", text, count=1)
     try:
         root = etree.fromstring(text.encode("utf-8"), _PARSER)
