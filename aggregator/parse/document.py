@@ -114,38 +114,27 @@ _CHARSET_PARAM = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", re.I)
 _INVALID_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 #: The C0 characters of :data:`_INVALID_XML_CHARS`, as bytes (UTF-8 holds them only as such).
 _INVALID_C0_BYTES = bytes(c for c in range(0x20) if c not in (0x09, 0x0A, 0x0D))
-#: Where a match of ``_SKIP_HOURS``/``_SKIP_DAYS`` can start ("ſ" is an "s" under re.I), and
-#: of ``_ENTITY_DECL``/``_INTERNAL_SUBSET``.
-_SKIP_LEADS = ("<s", "<S", "<\u017f")
-_DECL_LEADS = ("<!",)
 
 
-def strip_invalid_xml(text: str) -> str:
-    """``text`` without the characters XML 1.0 forbids (:data:`_INVALID_XML_CHARS`). The
-    pattern tests a character set at every character of the document (~70 instructions
-    each); text without any (nearly every document) is recognised by its UTF-8 bytes
-    instead (``bytes.translate``: no C0 byte but tab/LF/CR; a multi-byte sequence has none)."""
+def xml_utf8(text: str) -> tuple[str, bytes]:
+    """A document as both parsers get it: without the characters XML 1.0 forbids
+    (:data:`_INVALID_XML_CHARS`), its declaration saying utf-8 — as text and as UTF-8. The
+    pattern tests a character set at every character (~70 instructions each); a document
+    without any (nearly every one) is recognised by the UTF-8 made anyway (no C0 byte but
+    tab/LF/CR, ``bytes.translate``: a multi-byte sequence has none; no U+FFFE/U+FFFF). The
+    declaration's rewrite neither adds nor removes such a character, so the order of the two
+    steps only matters when one is there, and then it is the pattern's as before."""
     if "\ufffe" not in text and "\uffff" not in text:
-        b = text.encode("utf-8", "surrogatepass")
-        if len(b.translate(None, _INVALID_C0_BYTES)) == len(b):
-            return text
-    return _INVALID_XML_CHARS.sub("", text)
-
-
-def _search_at(pattern: re.Pattern[str], text: str, leads: tuple[str, ...]) -> re.Match[str] | None:
-    """``pattern.search(text)`` for a pattern whose every match starts with one of ``leads``:
-    tried only where one starts. A case-insensitive pattern has no literal prefix for the
-    search to skip to, so ``search`` tries every position of the document."""
-    starts: list[int] = []
-    for lead in leads:
-        i = text.find(lead)
-        while i >= 0:
-            starts.append(i)
-            i = text.find(lead, i + 1)
-    for i in sorted(starts):
-        if m := pattern.match(text, i):
-            return m
-    return None
+        out = _XML_DECL_TEXT.sub(r"\1\2utf-8\2", text, count=1)
+        try:
+            data = out.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: raised below, as before
+            pass
+        else:
+            if len(data.translate(None, _INVALID_C0_BYTES)) == len(data):
+                return out, data
+    out = _XML_DECL_TEXT.sub(r"\1\2utf-8\2", _INVALID_XML_CHARS.sub("", text), count=1)
+    return out, out.encode("utf-8")
 
 
 def _codec(name: str | None) -> str | None:
@@ -254,9 +243,9 @@ def skip_hints(text: str) -> tuple[tuple[int, ...], tuple[str, ...]]:
     last ``<hour>``), as sorted hours 0–23 and capitalised day names."""
     hours: tuple[int, ...] = ()
     days: tuple[str, ...] = ()
-    if m := _search_at(_SKIP_HOURS, text, _SKIP_LEADS):
+    if m := _SKIP_HOURS.search(text):
         hours = tuple(sorted({int(h) % 24 for h in _HOUR.findall(m.group(1))}))
-    if m := _search_at(_SKIP_DAYS, text, _SKIP_LEADS):
+    if m := _SKIP_DAYS.search(text):
         days = tuple(sorted({d.capitalize() for d in _DAY.findall(m.group(1))}))
     return hours, days
 
@@ -264,7 +253,7 @@ def skip_hints(text: str) -> tuple[tuple[int, ...], tuple[str, ...]]:
 def check_xml_safety(text: str) -> None:
     """Refuse entity declarations and internal DTD subsets (XML-01..05). External DTD
     references alone (old RSS 0.91 feeds) are allowed: expat is told not to fetch them."""
-    if any(_search_at(p, text, _DECL_LEADS) for p in (_ENTITY_DECL, _INTERNAL_SUBSET)):
+    if _ENTITY_DECL.search(text) or _INTERNAL_SUBSET.search(text):
         raise ParseError("DTD entities not allowed (possible entity expansion or XXE attack)")
 
 
@@ -349,9 +338,7 @@ def parse_prepared(
     text = doc.text
     # Hand feedparser clean UTF-8 whose declaration says so; strip characters XML forbids
     # (XML-07) so one stray control byte does not push the document to the loose parser.
-    text = strip_invalid_xml(text)
-    text = _XML_DECL_TEXT.sub(r"\1\2utf-8\2", text, count=1)
-    data = text.encode("utf-8")
+    text, data = xml_utf8(text)
     fp_headers = {"content-type": "application/xml; charset=utf-8", "content-location": url}
     started = time.monotonic()
     try:

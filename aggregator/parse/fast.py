@@ -30,7 +30,6 @@ from lxml import etree
 
 from aggregator.models import Enclosure, ParsedEntry, ParsedFeed
 from aggregator.parse.document import (
-    _XML_DECL_TEXT,
     MAX_GUID_CHARS,
     ParseLimits,
     PreparedDocument,
@@ -41,7 +40,7 @@ from aggregator.parse.document import (
     parse_prepared,
     prepare_document,
     skip_hints,
-    strip_invalid_xml,
+    xml_utf8,
 )
 
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
@@ -244,10 +243,9 @@ def fast_from_prepared(
         return None
     if "xml:base" in text or "xml:lang" in text or 'purl.org/rss/1.0/"' in text:
         return None
-    text = strip_invalid_xml(text)
-    text = _XML_DECL_TEXT.sub(r"\1\2utf-8\2", text, count=1)
+    text, data = xml_utf8(text)
     try:
-        root = etree.fromstring(text.encode("utf-8"), _PARSER)
+        root = etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError:
         return None
     try:

@@ -1,6 +1,6 @@
-"""The parse stage's whole-document scans (parse.document) against the patterns they stand
-for: ``strip_invalid_xml`` is ``_INVALID_XML_CHARS.sub("", text)``, ``_search_at`` is the
-pattern's ``search`` (differential, random documents; pure)."""
+"""The parse stage's whole-document preparation (parse.document.xml_utf8) against the
+patterns it stands for: the forbidden characters removed by ``_INVALID_XML_CHARS``, then the
+declaration rewritten by ``_XML_DECL_TEXT``, then UTF-8 (differential, random documents; pure)."""
 
 from __future__ import annotations
 
@@ -28,36 +28,32 @@ def _docs(seed: int, n: int) -> list[str]:
     return ["".join(rng.choice(PIECES) for _ in range(rng.randint(0, 30))) for _ in range(n)]
 
 
-def _same(a: re.Match[str] | None, b: re.Match[str] | None) -> bool:
-    if a is None or b is None:
-        return a is b
-    return a.span() == b.span() and a.groups() == b.groups()
+def _reference(text: str) -> tuple[str, bytes]:
+    out = d._XML_DECL_TEXT.sub(r"\1\2utf-8\2", d._INVALID_XML_CHARS.sub("", text), count=1)
+    return out, out.encode("utf-8")
 
 
-def test_strip_invalid_xml_is_the_pattern() -> None:
+def _both(text: str) -> None:
+    try:
+        want: tuple[str, bytes] | str = _reference(text)
+    except UnicodeEncodeError as exc:
+        want = str(exc)
+    try:
+        got: tuple[str, bytes] | str = d.xml_utf8(text)
+    except UnicodeEncodeError as exc:
+        got = str(exc)
+    assert got == want, repr(text)
+
+
+def test_xml_utf8_is_the_patterns() -> None:
+    decls = ['<?xml version="1.0" encoding="UTF-8"?>', "<?xml encoding='gb2312'?>", "\x01<?xml "
+             'encoding="x\x02y"?>', " <?xml version='1.0' encoding=\"utf-8\"?>", ""]  # fmt: skip
+    rng = random.Random(3)
     for text in _docs(1, 4000):
-        assert d.strip_invalid_xml(text) == d._INVALID_XML_CHARS.sub("", text), repr(text)
+        _both(rng.choice(decls) + text)
     for c in range(0x110000):
         ch = chr(c)
-        text = f"a{ch}稀{ch}"
-        assert d.strip_invalid_xml(text) == d._INVALID_XML_CHARS.sub("", text), hex(c)
-
-
-def test_search_at_leads_is_the_search() -> None:
-    scans = [(d._SKIP_HOURS, d._SKIP_LEADS), (d._SKIP_DAYS, d._SKIP_LEADS),
-             (d._ENTITY_DECL, d._DECL_LEADS), (d._INTERNAL_SUBSET, d._DECL_LEADS)]  # fmt: skip
-    found = 0
-    for text in _docs(2, 4000):
-        for pattern, leads in scans:
-            want = pattern.search(text)
-            found += want is not None
-            assert _same(d._search_at(pattern, text, leads), want), (pattern.pattern, text)
-    assert found > 1000
-    # every character that can start a match's second position under re.I is a lead's
-    for pattern, leads in scans:
-        second = pattern.pattern[1]
-        cased = {chr(c) for c in range(0x110000) if re.fullmatch(second, chr(c), re.I)}
-        assert {"<" + c for c in cased} <= set(leads), pattern.pattern
+        _both(f'<?xml version="1.0" encoding="utf-8"?>a{ch}稀{ch}')
 
 
 def test_skip_hints_and_safety_read_real_documents() -> None:
