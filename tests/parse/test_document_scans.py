@@ -5,7 +5,6 @@ declaration rewritten by ``_XML_DECL_TEXT``, then UTF-8 (differential, random do
 from __future__ import annotations
 
 import random
-import re
 
 from aggregator.parse import document as d
 
