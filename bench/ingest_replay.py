@@ -8,7 +8,10 @@ parse worker's own function (``parse_feed_fast``), outside the timed part; then
 step handed the pre-parsed document (no worker process, no HTTP) and one group commit
 every ``--feeds-per-commit`` feeds (``poll --all`` commits by time, ~3.5 feeds a group on the
 peer pass). Pass ``new`` (every item new, empty store) and, on the store it leaves, pass
-``new2`` (2 new items per feed). CPU = ``time.process_time`` of the timed loop; the clock
+``new2`` (2 new items per feed; each document is cut to its new entries first, as
+``Pipeline._parse`` does with ``splice_known_entries``). ``--stage parse`` times (and
+instruments) the parse of the documents instead of the ingest loop. CPU =
+``time.process_time`` of the timed loop; the clock
 (``now``) is fixed, so the stored rows of two runs can be compared (``--dump``).
 
 The package is imported from ``--tree`` (a folder holding ``aggregator/``; default: this
@@ -16,7 +19,7 @@ checkout), so two commits can be compared in one way, and the script can run und
 ``valgrind --tool=callgrind`` (``--only new`` and ``--repeat 1`` keep it short).
 
 Run: ``.venv/bin/python bench/ingest_replay.py [--tree /tmp/base] [--repeat 5] [--only new]
-[--dump /tmp/rows.json]``
+[--dump /tmp/rows.json] [--stage parse]``
 """
 
 from __future__ import annotations
@@ -56,13 +59,16 @@ def documents() -> dict[str, list[bytes]]:
 
 
 def run_pass(
-    tmp: Path, docs: list[bytes], now: datetime, per_commit: int, db: Path | None
+    tmp: Path, docs: list[bytes], now: datetime, per_commit: int, db: Path | None,
+    instrument: bool = True,
 ) -> tuple[float, Path]:
-    """One pass over ``docs``; returns (CPU seconds of the timed loop, store path)."""
+    """One pass over ``docs``; returns (CPU seconds of the timed part, store path).
+    ``instrument``: callgrind counts its timed part (``--callgrind``)."""
     from aggregator.config import load_config
     from aggregator.models import FetchResult
     from aggregator.parse.document import Limits
     from aggregator.parse.fast import parse_feed_fast
+    from aggregator.parse.splice import splice_known_entries
     from aggregator.pipeline.refresh import Pipeline
     from aggregator.store.core import Store
 
@@ -83,9 +89,19 @@ def run_pass(
     limits = Limits(cfg.parse.max_entries_per_feed, cfg.parse.max_field_chars,
                     cfg.parse.max_title_chars, cfg.parse.timeout_s)  # fmt: skip
     parsed: dict[str, Any] = {}
+    # As Pipeline._parse does: the entries seen unchanged at the last parse are cut first
+    # (pass new2 parses each feed's 2 new entries, not all 20).
+    bodies = []
     for n, body in enumerate(docs):
         url = f"http://127.0.0.1:1/feed/{n}"
+        known = set((feeds[url].entry_fingerprints or "").split())
+        bodies.append((url, splice_known_entries(body, known)[0] if known else body))
+    _instrument(instrument and STAGE == "parse")
+    t0 = time.process_time()
+    for url, body in bodies:
         parsed[url] = parse_feed_fast(body, url=url, headers={}, cfg=limits)
+    parse_cpu = time.process_time() - t0
+    _instrument(False if instrument and STAGE == "parse" else None)
 
     class Replay(Pipeline):
         async def _parse(self, result: FetchResult, known: set[str]) -> Any:
@@ -110,20 +126,25 @@ def run_pass(
         store.commit_group()
         pipe._grouped = False
 
-    _instrument(True)
+    _instrument(instrument and STAGE == "store")
     t0 = time.process_time()
     asyncio.run(loop())
     cpu = time.process_time() - t0
-    _instrument(False)
+    _instrument(False if instrument and STAGE == "store" else None)
     pipe.close()
     store.close()
-    return cpu, path
+    return (parse_cpu if STAGE == "parse" else cpu), path
 
 
 #: Set by ``--callgrind``: switch callgrind's instrumentation on for the timed loops only
 #: (run under ``valgrind --tool=callgrind --instr-atstart=no``).
 CALLGRIND = False
 
+
+#: Set by ``--stage``: what the timed (and instrumented) part is, "store" (the ingest loop,
+#: documents parsed beforehand) or "parse" (the parse of the documents only; pass new2 then
+#: runs on the store a whole pass new left).
+STAGE = "store"
 
 #: Set by ``--count-sql``: statements run in the timed loops, by kind.
 COUNT_SQL: Counter[str] | None = None
@@ -136,8 +157,9 @@ def _kind(sql: str) -> str:
     return " ".join(words[:3])
 
 
-def _instrument(on: bool) -> None:
-    if CALLGRIND:
+def _instrument(on: bool | None) -> None:
+    """Switch callgrind's instrumentation on (True) or off (False); None: leave it."""
+    if CALLGRIND and on is not None:
         import os
         import subprocess
 
@@ -194,8 +216,11 @@ def main() -> int:
         help="instrument the timed loops only (callgrind --instr-atstart=no)",
     )
     ap.add_argument("--count-sql", action="store_true", help="count the statements run")
+    ap.add_argument("--stage", choices=("store", "parse"), default="store",
+                    help="time the ingest loop (default) or the documents' parse")  # fmt: skip
     args = ap.parse_args()
-    global CALLGRIND, COUNT_SQL
+    global CALLGRIND, COUNT_SQL, STAGE
+    STAGE = args.stage
     CALLGRIND = args.callgrind
     COUNT_SQL = Counter() if args.count_sql else None
     _setup(args.tree.resolve())
@@ -208,7 +233,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="ingest-replay-") as d:
         tmp = Path(d)
         for _ in range(args.repeat):
-            cpu, db = run_pass(tmp, versions["v1"], NOW, args.feeds_per_commit, None)
+            cpu, db = run_pass(tmp, versions["v1"], NOW, args.feeds_per_commit, None,
+                               instrument=args.only != "new2")  # fmt: skip
             times["new"].append(cpu)
             if args.only != "new":
                 if args.only == "new2":

@@ -23,14 +23,13 @@ import contextlib
 import dataclasses
 import re
 from collections.abc import Mapping
+from html.entities import name2codepoint
 from typing import Any
 
 from lxml import etree
 
 from aggregator.models import Enclosure, ParsedEntry, ParsedFeed
 from aggregator.parse.document import (
-    _INVALID_XML_CHARS,
-    _XML_DECL_TEXT,
     MAX_GUID_CHARS,
     ParseLimits,
     PreparedDocument,
@@ -41,6 +40,7 @@ from aggregator.parse.document import (
     parse_prepared,
     prepare_document,
     skip_hints,
+    xml_utf8,
 )
 
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
@@ -132,11 +132,12 @@ class _Fields:
             ctype == "text/html"
             and element in _CAN_CONTAIN_RELATIVE_URIS
             and ("<" in out or "&" in out)
-            and _INERT_MARKUP.fullmatch(out) is None
+            and not self.inert(out)
         ):
             # feedparser's rewrite re-serialises markup (sgmllib); text without "<" or "&" comes
             # back unchanged (checked on 20,000 random strings), and so does text whose only
-            # markup is bare tags of _INERT_TAGS (test_fastparse.py fuzzes it): both skip it.
+            # markup is bare tags of _INERT_TAGS and references it writes back as they are
+            # (test_fastparse.py fuzzes both): all skip it.
             out = self.resolve_html(out, self.base, "utf-8", ctype)
         if out.isascii():  # both repairs below leave ASCII as it is: skip them (issue 16)
             return out
@@ -147,12 +148,26 @@ class _Fields:
         # (nearly all) returns it unchanged, at ~1 µs per 100 characters (16% of the fast path).
         return str(out.translate(self.cp1252)) if _C1_CONTROLS.search(out) else out
 
+    def inert(self, out: str) -> bool:
+        """True when feedparser's markup rewrite gives ``out`` back as it is: its markup is
+        bare :data:`_INERT_TAGS` and references ``_BaseHTMLProcessor`` writes back unchanged
+        (an HTML 4 name or ``apos``; a number outside its cp1252 table, in lower-case hex, or
+        decimal but not ``&#39;``/``&#34;``, which its ``feed`` turns into quotes). The
+        escaped quotes of news HTML sent ~40 % of the peer workload's bodies to sgmllib."""
+        if _INERT_MARKUP.fullmatch(out) is None:
+            return False
+        for name, num in _REF.findall(out) if "&" in out else ():
+            code = (int(num[1:], 16) if num[0] == "x" else int(num)) if num else 0
+            if (name and name not in _ENTITY_NAMES) or num in ("39", "34") or code in self.cp1252:
+                return False
+        return True
+
 
 #: Elements that feedparser's markup rewrite (sgmllib, ``_BaseHTMLProcessor``) writes back
 #: exactly as ``<tag>`` / ``</tag>`` when they carry no attribute: not void (``<br>`` comes
 #: back as ``<br />``), no URI, no literal content (script, style). Text whose only markup is
-#: these tags, with no "&", comes back unchanged (tests/parse/test_fastparse.py checks it on
-#: random strings), so the rewrite (sgmllib: ~27% of the fast path on news HTML) is skipped.
+#: these tags and references (``_Fields.inert``) comes back unchanged (tests/parse/
+#: test_fastparse.py checks it on random strings), so the rewrite (sgmllib) is skipped.
 _INERT_TAGS = (
     "p", "b", "i", "em", "strong", "u", "s", "small", "sub", "sup", "blockquote", "ul", "ol",
     "li", "h1", "h2", "h3", "h4", "h5", "h6", "div", "span", "figcaption", "code", "pre",
@@ -160,7 +175,14 @@ _INERT_TAGS = (
 )
 #: Possessive quantifiers: a failing match must not backtrack through the ways of splitting a
 #: text run (exponential with a plain ``(?:[^<&]+|…)*``).
-_INERT_MARKUP = re.compile(r"(?:[^<&]++|</?(?:" + "|".join(_INERT_TAGS) + r")>)*+")
+_INERT_MARKUP = re.compile(
+    r"(?:[^<&]++|</?(?:" + "|".join(_INERT_TAGS) + r")>|&(?:[A-Za-z][A-Za-z0-9]*+|#x[0-9a-f]++"
+    r"|#[0-9]++);)*+"
+)
+#: One reference of text that :data:`_INERT_MARKUP` accepted: a name, or a number.
+_REF = re.compile(r"&(?:([A-Za-z][A-Za-z0-9]*)|#(x[0-9a-f]+|[0-9]+));")
+#: The names ``_BaseHTMLProcessor.handle_entityref`` writes back as ``&name;``.
+_ENTITY_NAMES = frozenset(name2codepoint) | {"apos"}
 
 #: The code points feedparser's ``_cp1252`` table maps (checked in tests/parse/test_fastparse.py).
 _C1_CONTROLS = re.compile("[\x80-\x9f]")
@@ -221,10 +243,9 @@ def fast_from_prepared(
         return None
     if "xml:base" in text or "xml:lang" in text or 'purl.org/rss/1.0/"' in text:
         return None
-    text = _INVALID_XML_CHARS.sub("", text)
-    text = _XML_DECL_TEXT.sub(r"\1\2utf-8\2", text, count=1)
+    text, data = xml_utf8(text)
     try:
-        root = etree.fromstring(text.encode("utf-8"), _PARSER)
+        root = etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError:
         return None
     try:

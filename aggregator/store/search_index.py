@@ -47,8 +47,11 @@ BATCH_SCHEMA = "aggregator_fts_batch"
 #: ``pragma_table_list`` came with SQLite 3.37: before it there are no batches (the triggers'
 #: batch condition is constant false, every row is indexed by the insert trigger).
 BATCHES = sqlite3.sqlite_version_info >= (3, 37, 0)
+#: The insert trigger evaluates this for every row. With the table's name as argument the
+#: pragma looks one name up in each schema; without it (before session 12) it listed every
+#: table of every schema: ~15 → ~5 µs per inserted item on a store's 26 tables.
 _BATCH_OPEN = (
-    f"EXISTS (SELECT 1 FROM pragma_table_list WHERE schema = '{BATCH_SCHEMA}' AND name = 'open')"
+    f"EXISTS (SELECT 1 FROM pragma_table_list('open') WHERE schema = '{BATCH_SCHEMA}')"
     if BATCHES
     else "0"
 )

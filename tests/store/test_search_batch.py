@@ -134,8 +134,8 @@ def test_a_store_from_before_migration_14_upgrades(tmp_path: Path) -> None:
     store.close()
     conn = sqlite3.connect(path)
     old_trigger = statements("lead")[2].replace(
-        " WHEN NOT EXISTS (SELECT 1 FROM pragma_table_list WHERE schema ="
-        " 'aggregator_fts_batch' AND name = 'open')",
+        " WHEN NOT EXISTS (SELECT 1 FROM pragma_table_list('open') WHERE schema ="
+        " 'aggregator_fts_batch')",
         "",
     )
     assert "pragma_table_list" not in old_trigger
@@ -153,4 +153,47 @@ def test_a_store_from_before_migration_14_upgrades(tmp_path: Path) -> None:
     with store.transaction():
         store.insert_item(item(fid, "new", "Walrus census", "A second walrus lead."))
     assert guids(store, "walrus") == {"old", "new"}
+    consistent(store)
+
+
+def test_triggers_of_the_whole_table_list_form_are_replaced(tmp_path: Path) -> None:
+    """A store whose triggers test the batch marker by listing every table (before session
+    12) opens with the one-name form, keeps its index, and indexes inside and outside
+    batches as before."""
+    path = tmp_path / "s11.db"
+    store = Store.open(path, StoreConfig())
+    with store.transaction():
+        fid = store.add_feed("https://example.test/rss", now=FIXED_NOW)
+        store.insert_item(item(fid, "old", "Walrus colony", "A walrus lead."))
+    store.close()
+    old_cond = (
+        "EXISTS (SELECT 1 FROM pragma_table_list WHERE schema = 'aggregator_fts_batch'"
+        " AND name = 'open')"
+    )
+    conn = sqlite3.connect(path)
+    for name, sql in zip(TRIGGERS, statements("lead")[2:], strict=True):
+        if "pragma_table_list" in sql:
+            conn.execute(f"DROP TRIGGER {name}")
+            conn.execute(sql.replace(
+                "EXISTS (SELECT 1 FROM pragma_table_list('open') WHERE schema ="
+                " 'aggregator_fts_batch')", old_cond))  # fmt: skip
+    conn.commit()
+    assert conn.execute("SELECT count(*) FROM sqlite_master WHERE sql LIKE ?",
+                        (f"%{old_cond}%",)).fetchone()[0] == 3  # fmt: skip
+    conn.close()
+    store = Store.open(path, StoreConfig())
+    rows = store.conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+    triggers = dict(rows.fetchall())
+    assert [triggers.get(t) for t in TRIGGERS] == statements("lead")[2:]
+    with store.transaction():
+        store.insert_item(item(fid, "new", "Walrus census", "A second walrus lead."))
+    other = sqlite3.connect(path)
+    other.execute(
+        "INSERT INTO items (feed_id, guid, title, summary, fetched_at, updated_at,"
+        " content_hash) VALUES (?, 'script', 'Walrus tusks', 'A walrus lead.', ?, ?, 'h')",
+        (fid, AT, AT),
+    )
+    other.commit()
+    other.close()
+    assert guids(store, "walrus") == {"old", "new", "script"}
     consistent(store)
