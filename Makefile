@@ -31,9 +31,11 @@ $(VENV)/.installed-test: pyproject.toml $(TEST_LOCK) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@ $(VENV)/.installed
 
-$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+# The test lock first, then the bench extras (reader): the packages both use stay at the
+# locked versions, as in CI (an unlocked install once drifted to w3lib 2.6.0).
+$(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-test | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
-	touch $@ $(VENV)/.installed-test $(VENV)/.installed
+	touch $@
 
 run: $(VENV)/.installed
 	$(BIN)/aggregator --config $(CONFIG) run
