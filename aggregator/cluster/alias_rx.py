@@ -85,10 +85,11 @@ def _alternation(rests: Sequence[Alt]) -> str:
     return "|".join(runs)
 
 
-def grouped(alts: Sequence[Alt]) -> str:
+def grouped(alts: Sequence[Alt], after_first: str = "") -> str:
     """``(?:c1(?:rest…)|c2(?:rest…)|…)``: the alternation of ``alts`` (in their order) grouped
     by first character. At any position it matches what the flat alternation matches, with
-    the same backtracking order, whatever follows it in a pattern."""
+    the same backtracking order, whatever follows it in a pattern. ``after_first``: an
+    assertion put after each branch's first character (``c1AFTER(?:rest…)``)."""
     starters = _starters(alts)
     # Each alternative goes to the branch of every starting character its first character
     # matches under its case rule (one single-character search per distinct first character
@@ -101,7 +102,9 @@ def grouped(alts: Sequence[Alt]) -> str:
             found = matched[a[0], e] = re.findall(_pattern(a[0], e), "".join(starters))
         for c in found:
             rests[c].append((a[1:], e))
-    branches = [f"{re.escape(c)}(?:{_alternation(rests[c])})" for c in starters if rests[c]]
+    branches = [
+        f"{re.escape(c)}{after_first}(?:{_alternation(rests[c])})" for c in starters if rests[c]
+    ]
     return f"(?:{'|'.join(branches)})"
 
 
