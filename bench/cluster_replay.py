@@ -139,7 +139,7 @@ def compare(a: Path, b: Path) -> int:
         same = ra == rb
         bad += not same
         digest = hashlib.sha256(repr(ra).encode()).hexdigest()[:16]
-        first = next((i for i, (x, y) in enumerate(zip(ra, rb)) if x != y), None)
+        first = next((i for i, (x, y) in enumerate(zip(ra, rb, strict=False)) if x != y), None)
         print(f"{table}: {len(ra)} / {len(rb)} rows, {'same' if same else 'DIFFER'} {digest}"
               + ("" if same else f" (first differing row {first})"))
     return 1 if bad else 0
