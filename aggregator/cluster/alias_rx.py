@@ -103,10 +103,12 @@ def grouped(alts: Sequence[Alt], after_first: str = "", depth: int = 1) -> str:
     assertion put after each branch's first character (``c1AFTER(?:rest…)``). ``depth`` 2:
     a branch's rests (all non-empty) are grouped again by their own first character, by the
     same argument one character further on."""
-    return _grouped(alts, after_first, depth, None)
+    return _grouped(alts, after_first, depth, None, merge=depth > 1)
 
 
-def _grouped(alts: Sequence[Alt], after_first: str, depth: int, universe: str | None) -> str:
+def _grouped(
+    alts: Sequence[Alt], after_first: str, depth: int, universe: str | None, merge: bool
+) -> str:
     if universe is None:
         starters = _starters(alts)
         if depth > 1:  # the characters any rest may start with, found in one scan
@@ -125,17 +127,20 @@ def _grouped(alts: Sequence[Alt], after_first: str, depth: int, universe: str | 
             found = matched[a[0], e] = re.findall(_pattern(a[0], e), "".join(starters))
         for c in found:
             rests[c].append((a[1:], e))
-    # Starting characters with the same rests share one branch (``[Ss]``): at a position
-    # only one of them is found, and what follows is tried the same way.
-    heads: dict[tuple[Alt, ...], list[str]] = {}
+    # With ``merge``, starting characters with the same rests share one branch (``[Ss]``): at
+    # a position only one of them is found, and what follows is tried the same way. Not for a
+    # pattern that begins with the group: ``re`` builds its set of the characters a match may
+    # start with (and skips the others in C) only from branches that begin with one character.
+    heads: dict[tuple[Alt, ...] | str, list[str]] = {}
     for c in starters:
         if rests[c]:
-            heads.setdefault(tuple(rests[c]), []).append(c)
+            heads.setdefault(tuple(rests[c]) if merge else c, []).append(c)
     branches = []
-    for rest, chars in heads.items():
+    for chars in heads.values():
+        rest = rests[chars[0]]
         head = re.escape(chars[0]) if len(chars) == 1 else f"[{''.join(map(re.escape, chars))}]"
         if depth > 1 and len(rest) > 1 and all(text for text, _ in rest):
-            inner = _grouped(rest, "", depth - 1, universe)
+            inner = _grouped(rest, "", depth - 1, universe, merge=True)
         else:
             inner = f"(?:{_alternation(rest)})"
         branches.append(f"{head}{after_first}{inner}")
