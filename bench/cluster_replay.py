@@ -11,9 +11,14 @@ pass 1 clusters before any statistics exist.
 ``aggregator/``, e.g. ``git archive 3e75c18 aggregator | tar -x -C /tmp/base``), runs
 ``EventBuilder.cluster_pending`` at the stored time and prints the items clustered and the
 stage's CPU seconds (``time.process_time``). With ``PROF=FILE`` in the environment the stage
-runs under cProfile (process-time clock). Under ``valgrind --tool=callgrind`` the instruction
-count of two trees' runs compares the stage (the rest is the same work); compare the stores
-of two runs' DSTs table by table for identical decisions.
+runs under cProfile (process-time clock). With ``CALLGRIND=1``, under ``valgrind
+--tool=callgrind --instr-atstart=no``, instrumentation is switched on around the stage only
+(``callgrind_control -i on/off``), so the count is the stage's.
+
+``compare A B``: the decision tables of two runs' stores (``items.event_id``, ``events``,
+``decisions`` without ids and times, ``item_vectors``, ``lexical_df``, ``item_terms``,
+``item_evidence.keys``) compared row by row; prints each table's row count and digest and
+exits 1 if any differs.
 
 Run: ``.venv/bin/python bench/cluster_replay.py make /tmp/rep --feeds 50``, then
 ``.venv/bin/python bench/cluster_replay.py run /tmp/rep /tmp/base /tmp/rep/run-a``.
@@ -26,6 +31,7 @@ import json
 import os
 import shutil
 import sqlite3
+import subprocess
 import sys
 import time
 from datetime import UTC, datetime
@@ -86,9 +92,14 @@ def run(out: Path, tree: Path, dst: Path) -> int:
 
         prof = cProfile.Profile(time.process_time)
         prof.enable()
+    toggle = os.environ.get("CALLGRIND") == "1"
+    if toggle:  # instrumentation on around the stage only (valgrind --instr-atstart=no)
+        subprocess.run(["callgrind_control", "-i", "on", str(os.getpid())], check=True)
     t0 = time.process_time()
     n = builder.cluster_pending(now)
     cpu = time.process_time() - t0
+    if toggle:
+        subprocess.run(["callgrind_control", "-i", "off", str(os.getpid())], check=True)
     if prof is not None:
         prof.disable()
         prof.dump_stats(os.environ["PROF"])
@@ -97,9 +108,46 @@ def run(out: Path, tree: Path, dst: Path) -> int:
     return 0
 
 
+#: Table → query of a run's decisions (ids of decisions and their times differ run to run).
+COMPARED = {
+    "items": "SELECT id, event_id FROM items ORDER BY id",
+    "events": "SELECT * FROM events ORDER BY id",
+    "decisions": "SELECT * FROM decisions ORDER BY id",
+    "item_vectors": "SELECT * FROM item_vectors ORDER BY 1",
+    "lexical_df": "SELECT * FROM lexical_df ORDER BY 1",
+    "item_terms": "SELECT * FROM item_terms ORDER BY 1",
+    "item_evidence": "SELECT item_id, keys FROM item_evidence ORDER BY item_id",
+}
+_VOLATILE = {"id", "at", "created_at", "decided_at"}
+
+
+def _rows(db: sqlite3.Connection, table: str, sql: str) -> list[tuple[object, ...]]:
+    cur = db.execute(sql)
+    if table != "decisions":
+        return list(cur)
+    keep = [i for i, d in enumerate(cur.description) if d[0] not in _VOLATILE]
+    return [tuple(r[i] for i in keep) for r in cur]
+
+
+def compare(a: Path, b: Path) -> int:
+    import hashlib
+
+    dbs = [sqlite3.connect(d / "store" / "aggregator.db") for d in (a, b)]
+    bad = 0
+    for table, sql in COMPARED.items():
+        ra, rb = (_rows(db, table, sql) for db in dbs)
+        same = ra == rb
+        bad += not same
+        digest = hashlib.sha256(repr(ra).encode()).hexdigest()[:16]
+        first = next((i for i, (x, y) in enumerate(zip(ra, rb, strict=False)) if x != y), None)
+        print(f"{table}: {len(ra)} / {len(rb)} rows, {'same' if same else 'DIFFER'} {digest}"
+              + ("" if same else f" (first differing row {first})"))
+    return 1 if bad else 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("cmd", choices=["make", "run"])
+    ap.add_argument("cmd", choices=["make", "run", "compare"])
     ap.add_argument("dir", type=Path)
     ap.add_argument("tree", type=Path, nargs="?", default=BENCH.parent)
     ap.add_argument("dst", type=Path, nargs="?")
@@ -107,6 +155,8 @@ def main() -> int:
     args = ap.parse_args()
     if args.cmd == "make":
         return make(args.dir, args.feeds)
+    if args.cmd == "compare":
+        return compare(args.dir, args.tree)
     return run(args.dir, args.tree.resolve(), args.dst or args.dir / "run")
 
 

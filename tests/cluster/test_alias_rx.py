@@ -123,3 +123,46 @@ def test_a_month_spelt_with_a_unicode_look_alike_gives_no_date_and_no_error() ->
     assert not {k for k in ev.keys if k.startswith("date:")}
     assert "date:09-05" in evidence.extract("Storm on Sept 5").title_keys
     assert "date:04-09" in evidence.extract("x", "Rain from 4 September to april 9.").text_keys
+
+
+def test_number_date_and_index_patterns_match_their_plain_forms() -> None:
+    """evidence's number, date and index-name regexes begin with a character and assert the
+    boundary after it (so ``re`` skips positions in C): the same spans and groups as the plain
+    forms with the assertion first, on fixture texts and random runs of their edge cases."""
+    import random
+
+    months = "|".join(sorted(evidence._MONTHS, key=len, reverse=True))
+    plain = {
+        "_NUM": re.compile(
+            r"(?<![A-Za-z0-9.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*"
+            + evidence._NUM.pattern.split(r")\s*", 1)[1],
+            re.I,
+        ),
+        "_EN_DATE_MD": re.compile(rf"\b({months})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b", re.I),
+        "_EN_DATE_DM": re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({months})\b", re.I),
+        "_ZH_DATE": re.compile(r"(\d{1,2})月(\d{1,2})[日号]"),
+        "_INDEX_NAME": re.compile(rf"(?:{'|'.join(evidence._INDEX_NAMES)})\s*-?\s*\d{{2,4}}", re.I),
+    }
+    pieces = [
+        *("1", "12", "123", "1,234", "3.5", "2024", "Sept", "sept", "\u017fept", "May", "MAY"),
+        *("mar.", "Dec", "5th", "21ST", " ", ".", ",", "a", "_", "x1", "月", "日", "号", "中"),
+        *("%", " percent", " points", "\n", "-", "\u0663", "S&P ", "s&p", "NIKKEI", "标普"),
+    ]
+    rnd = random.Random(5)
+    texts = ["".join(rnd.choices(pieces, k=rnd.randint(1, 10))) for _ in range(20000)]
+    for line in (FIXTURES / "events" / "events.jsonl").read_text("utf-8").splitlines():
+        row = json.loads(line)
+        texts += [row["title"], row.get("lead", "")]
+    for name, ref in plain.items():
+        rx = getattr(evidence, name)
+        hits = 0
+        for t in texts:
+            want = [
+                (m.span(), *(m.span(i) for i in range(1, ref.groups + 1))) for m in ref.finditer(t)
+            ]
+            got = [
+                (m.span(), *(m.span(i) for i in range(1, rx.groups + 1))) for m in rx.finditer(t)
+            ]
+            assert got == want, (name, t)
+            hits += len(want)
+        assert hits > 10, name

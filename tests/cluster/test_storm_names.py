@@ -5,9 +5,15 @@ a transliteration holds give no storm key."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from aggregator.cluster import evidence as entities
 from aggregator.cluster import storm_names, storms
 from aggregator.cluster.clusterer import evidence_for
+from aggregator.cluster.embed import fold_chinese
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 def _storms(title: str, lead: str = "") -> set[str]:
@@ -109,3 +115,22 @@ def test_the_table_is_simplified_and_unambiguous() -> None:
                 owners.setdefault(zh, set()).add(en)
     assert {zh for zh, en in owners.items() if len(en) == 1} == set(storms.ZH_TO_EN)
     assert storms.ZH_TO_EN["凯米"] == storms.ZH_TO_EN["格美"] == "gaemi"
+
+
+def test_the_chinese_scans_are_skipped_only_where_they_cannot_match() -> None:
+    """``storms.find`` skips ``_ZH`` / ``_ZH_LISTED`` on text without 风, 台 or 旋: every kind
+    those regexes need holds one, so a text without them has no match (checked on the
+    fixtures' texts too, which do hold matches)."""
+    kinds = storms._ZH_KIND.removeprefix("(?:").removesuffix(")").split("|")
+    assert len(kinds) >= 7
+    assert all(storms._may_name_zh(k) for k in [*kinds, "强台", "中台", "轻台"])
+    texts = ["台风摩羯袭越南", "“摩羯”台风", "气旋“莫查”", "强台康芮登陆", "凯米台风袭台｜"]
+    for line in (FIXTURES / "events" / "events.jsonl").read_text("utf-8").splitlines():
+        row = json.loads(line)
+        texts += [row["title"], row.get("lead", "")]
+    found = 0
+    for t in map(fold_chinese, texts):
+        hits = [*storms._ZH_LISTED.finditer(t), *storms._ZH.finditer(t)]
+        assert storms._may_name_zh(t) or not hits, t
+        found += len(hits)
+    assert found >= 5
