@@ -188,3 +188,16 @@ def glossary_cache_file(tmp_path: Path) -> Iterator[Path]:
     model_caches._glossary_cache = None
     cedict.use_cache(None)
     cedict.glossary.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def shipped_use() -> Any:
+    """The default embedding backend as the daemon builds it from its config (multilingual
+    USE, the config's threads): for tests that check a decision "with the shipped model and
+    weights". Loaded once per test session."""
+    from aggregator.cluster.embed import UseEmbedder, make_embedder
+    from aggregator.config import ClusterConfig
+
+    emb = make_embedder(ClusterConfig(backend="use"))
+    assert isinstance(emb, UseEmbedder)
+    return emb

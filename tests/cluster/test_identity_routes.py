@@ -13,11 +13,10 @@ import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
-import pytest
 
 from aggregator.cluster import evidence as entities
 from aggregator.cluster.clusterer import ClusterInput, EventClusterer, ScoreWeights, evidence_for
-from aggregator.cluster.embed import UseEmbedder, embedding_text, make_embedder
+from aggregator.cluster.embed import UseEmbedder, embedding_text
 from aggregator.cluster.weights import default_weights
 from aggregator.config import ClusterConfig
 
@@ -95,18 +94,12 @@ def test_other_meetings_are_not_routed() -> None:
     assert venue["conflicts"] and venue["event"] is None and venue["meeting_route"] is False
 
 
-@pytest.fixture(scope="module")
-def use() -> UseEmbedder:
-    emb = make_embedder(ClusterConfig(backend="use"))
-    assert isinstance(emb, UseEmbedder)
-    return emb
-
-
 def test_own_chinese_account_of_a_meeting_joins_the_wire_story_with_the_real_model(
-    use: UseEmbedder,
+    shipped_use: UseEmbedder,
 ) -> None:
     """With the shipped model and weights: the Chinese paper's own report joins the English
     wire story; a Chinese report of another meeting of one of them the same day does not."""
+    use = shipped_use
     texts = [WIRE, OWN, ("习近平会见法国总统马克龙", "国家主席习近平在北京会见法国总统马克龙。")]
     vecs = use.embed([embedding_text(t, lead) for t, lead in texts])
     cl = EventClusterer(ClusterConfig(), use.dim, weights=default_weights(use.name))

@@ -12,7 +12,7 @@ import pytest
 
 from aggregator.cluster import evidence, sidelines
 from aggregator.cluster.clusterer import ClusterInput, EventClusterer
-from aggregator.cluster.embed import UseEmbedder, embedding_text, fold_chinese, make_embedder
+from aggregator.cluster.embed import UseEmbedder, embedding_text, fold_chinese
 from aggregator.cluster.weights import default_weights
 from aggregator.config import ClusterConfig
 
@@ -122,18 +122,12 @@ def test_two_named_storms_are_two_events() -> None:
 NOW = datetime(2024, 7, 3, 8, 0, tzinfo=UTC)
 
 
-@pytest.fixture(scope="module")
-def use() -> UseEmbedder:
-    emb = make_embedder(ClusterConfig(backend="use"))
-    assert isinstance(emb, UseEmbedder)
-    return emb
-
-
 def test_two_meetings_and_the_summit_are_three_events_with_the_real_model(
-    use: UseEmbedder,
+    shipped_use: UseEmbedder,
 ) -> None:
     """With the shipped model and weights: a leader's two meetings beside one summit and the
     summit's declaration stay three events; a second report of each joins its own."""
+    use = shipped_use
     stream = [
         (XI_PUTIN, "Chinese President Xi Jinping met Russian President Vladimir Putin in Astana "
          "on the sidelines of the Shanghai Cooperation Organisation summit."),
