@@ -348,11 +348,6 @@ def _add_company_countries() -> None:
 
 _add_company_countries()
 
-#: The country a person's name stands for in a headline, as a capital's does ("Washington",
-#: "Kremlin"): "Li Qiang meets Luxon" names New Zealand as "… in Wellington" would, so a report
-#: of his meeting with Australia's prime minister the same week conflicts with it (session 9).
-#: Heads of state and government, ministers and envoys of one country; not the heads of
-#: international bodies (Guterres, Rutte, Stoltenberg) nor business people.
 #: The country a central bank's name stands for, as a leader's does (session 11: "Swiss
 #: central bank cuts" and "Bank of England holds", the same noon, named no country in common
 #: and no bank of both headlines; now Switzerland vs the UK conflict). Read by ``evidence``.
@@ -362,6 +357,11 @@ BANK_COUNTRY: dict[str, str] = {
     "bok": "south_korea", "cbrt": "turkey",
 }
 
+#: The country a person's name stands for in a headline, as a capital's does ("Washington",
+#: "Kremlin"): "Li Qiang meets Luxon" names New Zealand as "… in Wellington" would, so a report
+#: of his meeting with Australia's prime minister the same week conflicts with it (session 9).
+#: Heads of state and government, ministers and envoys of one country; not the heads of
+#: international bodies (Guterres, Rutte, Stoltenberg) nor business people.
 PERSON_COUNTRY: dict[str, str] = {
     **dict.fromkeys(
         ("trump", "biden", "bessent", "lutnick", "blinken", "rubio", "harris", "yellen"), "us"

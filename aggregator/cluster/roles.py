@@ -81,7 +81,7 @@ def _han_before(title: str, end: int) -> str | None:
 
 
 def _latin_in(words: list[str]) -> str | None:
-    """The country named by the last (``reverse``: first) 1–4 of ``words``, longest first."""
+    """The country named by the last 1–4 of ``words``, longest first."""
     for n in range(min(_LATIN_WORDS, len(words)), 0, -1):
         cid = _LATIN.get(" ".join(words[-n:]).casefold())
         if cid:
@@ -146,11 +146,12 @@ def _met(x: str, others: Collection[str]) -> bool:
 
 
 def two_meetings(a: Collection[str], b: Collection[str]) -> bool:
-    """Whether the parties of two headlines (``person:`` and ``role:`` keys, two or more each,
-    no summit named) name two meetings: they share a party and each names one the other does
-    not (Xi with Trong, then Xi with Thuong: two talks of one visit; the lead of the second
-    names the first, so headlines only). At a summit everyone meets everyone: not asked there.
-    People only, this is session 10's rule; an office matches a person of its country."""
+    """Whether the parties of two headlines (``person:`` and ``role:`` keys, two or more each)
+    name two meetings: they share a party and each names one the other does not (Xi with
+    Trong, then Xi with Thuong: two talks of one visit; the lead of the second names the first,
+    so headlines only). At a summit everyone meets everyone: ``conflicts`` asks it there only
+    where a headline reports a meeting (``sidelines``). People only, this is session 10's
+    rule; an office matches a person of its country."""
     return (
         any(_met(x, b) for x in a)
         and any(not _met(x, b) for x in a)

@@ -144,12 +144,12 @@ def find(text: str) -> set[str]:
     out = {n for m in _EN.finditer(text) if (n := _en_name(m.group(1)))}
     if not _may_name_zh(text):
         return out
-    listed = [m.group(1) or m.group(2) for m in _ZH_LISTED.finditer(text)]
+    zh_listed = [m.group(1) or m.group(2) for m in _ZH_LISTED.finditer(text)]
     for m in _ZH.finditer(text):
-        if m.group(2) and text[: m.start()].endswith(tuple(listed)):
+        if m.group(2) and text[: m.start()].endswith(tuple(zh_listed)):
             continue  # 凯米台风袭台｜: the kind is the listed name's, what follows is no name
         out.add(m.group(1) or m.group(2) or m.group(3))
-    out.update(listed)
+    out.update(zh_listed)
     return out
 
 
