@@ -34,6 +34,21 @@ log = logging.getLogger("aggregator")
 ONE_SHOT_GC_THRESHOLD = (10_000, 50, 100)
 
 
+#: OpenBLAS's idle worker threads busy-wait 2**28 cycles (~0.1 s of CPU on this class of
+#: machine) after they start and after every threaded product before they sleep: ~0.2 s of a
+#: one-shot ``poll`` that clusters and publishes, ~10 % of what peer.py's pass 5 costs reader.
+#: 2**4 cycles (OpenBLAS's minimum) lets them sleep at once. The thread count, and so every
+#: product's bits, stay as they were (a different count changes ``a @ a.T``'s last bits).
+BLAS_THREAD_TIMEOUT = ("OPENBLAS_THREAD_TIMEOUT", "4")
+
+
+def _quiet_blas_threads() -> None:
+    """Apply :data:`BLAS_THREAD_TIMEOUT` (unless the environment sets it) before numpy loads
+    OpenBLAS, which reads it once; the processes we start inherit it."""
+    name, value = BLAS_THREAD_TIMEOUT
+    os.environ.setdefault(name, value)
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -419,6 +434,7 @@ def _add_browse_commands(sub: argparse._SubParsersAction) -> None:  # type: igno
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    _quiet_blas_threads()
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -228,3 +229,29 @@ def test_a_poll_pass_collects_garbage_less_often_then_restores_the_setting(
     assert cli.main(["--config", str(tmp_path / "config.toml"), "poll", "--all"]) == 0
     assert seen == [cli.ONE_SHOT_GC_THRESHOLD]  # ~420 -> ~19 collections in a new2 pass
     assert gc.get_threshold() == before
+
+
+#: Prints OpenBLAS's idle-thread timeout as the CLI leaves it, and whether numpy was loaded
+#: before (it reads the variable once, when it loads OpenBLAS).
+_BLAS_PROBE = (
+    "import json, os, sys\n"
+    "from aggregator.cli import main\n"
+    "before = 'numpy' in sys.modules\n"
+    "try:\n"
+    "    main(['--help'])\n"
+    "except SystemExit:\n"
+    "    pass\n"
+    "print(json.dumps([before, os.environ.get('OPENBLAS_THREAD_TIMEOUT')]))\n"
+)
+
+
+@pytest.mark.parametrize("given", [None, "20"])
+def test_blas_idle_threads_sleep_unless_the_environment_says(given: str | None) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_THREAD_TIMEOUT"}
+    if given is not None:
+        env["OPENBLAS_THREAD_TIMEOUT"] = given
+    proc = subprocess.run([sys.executable, "-c", _BLAS_PROBE], capture_output=True, text=True,
+                          env=env, timeout=60, check=True)
+    before, value = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert before is False  # set before numpy (OpenBLAS) is loaded
+    assert value == (given or "4")

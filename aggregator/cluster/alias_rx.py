@@ -151,4 +151,9 @@ def compile_grouped(alts: Sequence[Alt]) -> re.Pattern[str]:
     """The alternation of ``alts`` (already :func:`ordered`) grouped by first character and
     then by second; it finds exactly what :func:`compile_flat` finds (see the module
     docstring)."""
-    return re.compile(f"{_PREFIX}{grouped(alts, depth=2)}{_SUFFIX}")
+    return re.compile(pattern_grouped(alts))
+
+
+def pattern_grouped(alts: Sequence[Alt]) -> str:
+    """:func:`compile_grouped`'s pattern, not compiled."""
+    return f"{_PREFIX}{grouped(alts, depth=2)}{_SUFFIX}"

@@ -10,11 +10,12 @@ Traditional Chinese must be folded to Simplified before extraction (``embed.fold
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from aggregator.cluster import alias_rx, incidents, places, roles, sidelines, storms, tolls
+from aggregator.cluster import alias_rx, incidents, places, roles, rx_code, sidelines, storms, tolls
 from aggregator.cluster.aliases import ALIASES as _ALIASES
 from aggregator.cluster.aliases import BANK_COUNTRY, EXACT_CASE, PERSON_COUNTRY
 from aggregator.cluster.conflicts import COMPANY as COMPANY
@@ -178,8 +179,9 @@ class Evidence:
         return self.title_keys | self.text_keys
 
 
-def _compile_aliases() -> tuple[re.Pattern[str], dict[str, set[str]], list[tuple[str, str]]]:
-    """One alternation regex for all Latin aliases (one pass per text instead of ~300)."""
+def _compile_aliases() -> tuple[str, dict[str, set[str]], list[tuple[str, str]]]:
+    """One alternation regex for all Latin aliases (one pass per text instead of ~300): its
+    pattern, compiled by :func:`latin_re`."""
     latin: dict[str, set[str]] = {}
     han: list[tuple[str, str]] = []
     alts: list[alias_rx.Alt] = []
@@ -205,10 +207,20 @@ def _compile_aliases() -> tuple[re.Pattern[str], dict[str, set[str]], list[tuple
             inner = latin[alias if alias.isupper() else alias.casefold()]
             latin[shadow.casefold()] = {k for k in inner if not k.startswith(places.PREFIX)}
     # Longest alternative first ("Xi Jinping" before "Xi"), grouped by first character.
-    return alias_rx.compile_grouped(alias_rx.ordered(alts)), latin, han
+    return alias_rx.pattern_grouped(alias_rx.ordered(alts)), latin, han
 
 
-_LATIN_RE, _LATIN_KEYS, _HAN_ALIASES = _compile_aliases()
+_LATIN_PATTERN, _LATIN_KEYS, _HAN_ALIASES = _compile_aliases()
+
+
+@functools.cache
+def latin_re() -> re.Pattern[str]:
+    """The Latin aliases' regex, compiled at its first use (~0.1 s; from the compiled code a
+    cache installed with ``rx_code.use_cache`` keeps, when there is one: the cluster stage's
+    ``pipeline/model_caches.py``)."""
+    return rx_code.compiled(_LATIN_PATTERN)
+
+
 #: The Han aliases by first character: a text is searched only for those whose first character
 #: it holds (the same hits; ~1,600 substring tests a Chinese text otherwise, session 10).
 _HAN_BY_FIRST: dict[str, list[tuple[str, str]]] = {}
@@ -359,7 +371,7 @@ def names(text: str, storm_names: Collection[str] = ()) -> set[str]:
         firsts = _HAN_FIRST.intersection(text)
         hits = [(a, key) for c in firsts for a, key in _HAN_BY_FIRST[c] if a in text]
         out |= {key for alias, key in hits if not _shadowed(alias, key, hits, text)}
-    for m in _LATIN_RE.finditer(text):
+    for m in latin_re().finditer(text):
         hit = m.group(0)
         out.update(_LATIN_KEYS.get(hit) or _LATIN_KEYS.get(hit.casefold()) or ())
     places.expand(out)

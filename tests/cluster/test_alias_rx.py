@@ -74,7 +74,7 @@ def test_grouped_finds_what_the_flat_alternation_finds() -> None:
 
 
 def test_evidence_uses_the_grouped_regex() -> None:
-    assert evidence._LATIN_RE.pattern == alias_rx.compile_grouped(_alts()).pattern
+    assert evidence.latin_re().pattern == alias_rx.compile_grouped(_alts()).pattern
 
 
 def test_no_alias_starts_with_a_character_beyond_the_bmp() -> None:
