@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Container, Iterable, Mapping
 
-from aggregator.cluster import datekeys, incidents, places, roles, sidelines, storms
+from aggregator.cluster import datekeys, incidents, perpetrators, places, roles, sidelines, storms
 from aggregator.cluster.occurrence import DISASTERS, SUMMITS
 
 #: Kinds whose disagreement between two headlines signals two different events (see
@@ -149,6 +149,8 @@ def conflict_candidates(
     local = disaster or incidents.is_local_incident(title_keys)
     if local and (regions := places.headline_regions(title_keys)):
         out[places.KIND] = set(regions)
+    if not disaster and local:  # a perpetrator's age, a repeat (session 13, ``perpetrators``)
+        out.update((k, set(v)) for k, v in perpetrators.candidates(title_keys).items())
     if disaster and (stated := {k for k in all_keys if k.startswith(datekeys.DATE_PREFIX)}):
         out[datekeys.DATE_KIND] = stated
     return {kind: frozenset(v) for kind, v in out.items()}
@@ -200,6 +202,12 @@ def conflicts_between(
     a, b = item_cands.get(places.KIND), event_cands.get(places.KIND)
     if a and b and places.regions_conflict(a, item_all, b, event_all):
         out.append(places.KIND)
+    a, b = item_cands.get(perpetrators.AGE_KIND), event_cands.get(perpetrators.AGE_KIND)
+    if a and b and perpetrators.ages_conflict(a, b):
+        out.append(perpetrators.AGE_KIND)
+    x, y = item_cands.get(perpetrators.AGAIN_KIND), event_cands.get(perpetrators.AGAIN_KIND)
+    if (x and b and perpetrators.recalls(x, b)) or (y and a and perpetrators.recalls(y, a)):
+        out.append(perpetrators.AGAIN_KIND)
     return out
 
 

@@ -15,7 +15,17 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from aggregator.cluster import alias_rx, incidents, places, roles, rx_code, sidelines, storms, tolls
+from aggregator.cluster import (
+    alias_rx,
+    incidents,
+    perpetrators,
+    places,
+    roles,
+    rx_code,
+    sidelines,
+    storms,
+    tolls,
+)
 from aggregator.cluster.aliases import ALIASES as _ALIASES
 from aggregator.cluster.aliases import BANK_COUNTRY, EXACT_CASE, PERSON_COUNTRY
 from aggregator.cluster.conflicts import COMPANY as COMPANY
@@ -62,6 +72,9 @@ KIND_WEIGHT = {
     "meet": 0.0,
     # Session 12: a local incident's word in a headline (``incidents``): places exclusive.
     "incident": 0.0,
+    # Session 13: an incident's perpetrator age and repeat marker (``perpetrators``).
+    "age": 0.0,
+    "again": 0.0,
 }
 
 _MONTHS = {
@@ -396,6 +409,10 @@ def extract(title: str, lead: str = "") -> Evidence:
     tk |= sidelines.keys(title)
     tk |= incidents.keys(title)
     xk = names(body, named) | numbers(body) | dates(body)
+    if incidents.is_local_incident(tk):  # the perpetrator's age is no figure (session 13)
+        facts = perpetrators.keys(title, body)
+        ages = {"num:" + k[len(perpetrators.AGE_PREFIX) :] for k in facts}
+        tk, xk = (tk - ages) | facts, xk - ages
     return Evidence(frozenset(tk), frozenset(xk - tk))
 
 

@@ -40,6 +40,10 @@ _WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "gunmen",
             "gunfire",
             "mass shooting",
+            # Session 13: "teenage boy opens fire at school", "shots fired at Texas outlet mall".
+            "opens fire",
+            "opened fire",
+            "shots fired",
         ),
         ("枪击", "枪案", "开枪", "枪杀"),
     ),

@@ -22,7 +22,10 @@ Sources (consulted 2026-12-07, through the stored-pages search; no list was copi
   hkww.org TC reviews, Wikipedia.
 - North Atlantic: 2024 Helene and Milton, 2025 Melissa (NTDTV, chwang.com, am730, Yahoo TW/HK,
   swissinfo / AFP, jqjo). Eastern North Pacific: 2023 Otis (weitt / CP24, Liberty Times).
-  North Indian Ocean names: none verified (Mocha 2023: no Chinese form found), none listed.
+  North Indian Ocean (session 13): Mocha 2023 as 穆查, Xinhua's form (新华社仰光 in
+  shm.com.cn, 2023-05-18, and the other Chinese reports of ``bench/realtext/heldout13.tsv``,
+  a development set: this entry was written after reading them, so a gain on that set
+  proves little). 摩卡 (a coffee as well) was not found for it in any source; not listed.
 
 Names of the 2025 list not found in any source above are left out (see
 ``docs/session-9/report-storms-9.md``); a storm missing here keeps its own-language keys.
@@ -182,4 +185,9 @@ NORTH_ATLANTIC: dict[str, tuple[str, ...]] = {
 #: Eastern North Pacific hurricanes whose Chinese names a source above gave.
 EASTERN_NORTH_PACIFIC: dict[str, tuple[str, ...]] = {
     "otis": ("奥蒂斯", "欧蒂斯"),
+}
+
+#: North Indian Ocean cyclones (IMD / WMO panel names) whose Chinese names a source gave.
+NORTH_INDIAN: dict[str, tuple[str, ...]] = {
+    "mocha": ("穆查",),
 }

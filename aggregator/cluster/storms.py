@@ -23,10 +23,11 @@ from collections.abc import Iterable
 from aggregator.cluster.storm_names import (
     EASTERN_NORTH_PACIFIC,
     NORTH_ATLANTIC,
+    NORTH_INDIAN,
     WESTERN_NORTH_PACIFIC,
 )
 
-_TABLES = (WESTERN_NORTH_PACIFIC, NORTH_ATLANTIC, EASTERN_NORTH_PACIFIC)
+_TABLES = (WESTERN_NORTH_PACIFIC, NORTH_ATLANTIC, EASTERN_NORTH_PACIFIC, NORTH_INDIAN)
 
 
 def _zh_to_en() -> dict[str, str]:
@@ -44,8 +45,10 @@ ZH_TO_EN = _zh_to_en()
 #: English names the table lists, hyphenated ones included ("kong-rey", "man-yi").
 _EN_LISTED = frozenset(en for table in _TABLES for en in table)
 
+#: A name may stand in quotes ('Tropical Cyclone “Mocha”', session 13: the wire style of
+#: agencies that quote a cyclone's name).
 _EN = re.compile(
-    r"\b(?:Super\s+)?(?:Typhoon|Hurricane|Cyclone|Tropical\s+Storm)\s+"
+    r"\b(?:Super\s+)?(?:Typhoon|Hurricane|Cyclone|Tropical\s+Storm)\s+[“\"‘']?"
     r"([A-Z][a-z]+(?:-[A-Za-z][a-z]+)?)\b"
 )
 #: Capitalised words that follow "Typhoon" in a title-case headline without being its name.
@@ -95,7 +98,8 @@ _NOT_NAMES = frozenset(
         "whips",
     ]
 )
-_ZH_KIND = r"(?:超强台风|强台风|台风|飓风|强热带风暴|热带风暴|气旋)"
+#: 气旋风暴 (cyclonic storm, IMD's grades 强 / 特强 / 超级气旋风暴, session 13) before 气旋.
+_ZH_KIND = r"(?:超强台风|强台风|台风|飓风|强热带风暴|热带风暴|气旋风暴|气旋)"
 _HAN = "\u4e00-\u9fff"
 #: 台风“摩羯” / 颱風樺加沙｜ (unquoted, a name must end at a bar, slash or space: "台风来袭期间"
 #: and "台风山竹重创广东" give nothing rather than a wrong name), and “摩羯”台风. A listed name

@@ -10,12 +10,15 @@ import re
 
 #: A count of people hit ("1,644 people were killed", "49 people die", "death toll passes
 #: 1,600", "逾800伤", "遇难人数升至1644人", "夺41命", "41条人命", "45 miners trapped", "30
-#: rescued") is keyed ``toll:N``, not ``num:N``: it changes as a story develops, so two
-#: reports of one disaster or rescue disagree on it (a follow-up, not a decoy) and it never
-#: conflicts (kind not in CONFLICT_KINDS). Two reports that agree on it still share the key.
+#: rescued"; session 13: "More than 450 fatalities", "死亡人数增至最少145人", Cyclone Mocha's
+#: rising toll, which was keyed ``num`` and conflicted) is keyed ``toll:N``, not ``num:N``: it
+#: changes as a story develops, so two reports of one disaster or rescue disagree on it (a
+#: follow-up, not a decoy) and it never conflicts (kind not in CONFLICT_KINDS). Two reports
+#: that agree on it still share the key.
 _TOLL_AFTER = re.compile(
     r"\s*(?:多|余|餘)?\s*(?:[A-Za-z]+\s+|人|名)?(?:have been |had been |were |are |was )?"
-    r"(?:dead|deaths?|killed|die[sd]?|injured|wounded|hurt|missing|casualties|victims|trapped|"
+    r"(?:dead|deaths?|killed|die[sd]?|injured|wounded|hurt|missing|casualties|fatalities|"
+    r"victims|trapped|lives lost|"
     r"rescued|evacuated|stranded|死|亡|伤|傷|遇难|罹难|失踪|受伤|丧生|被困|受困|获救|撤离|"
     r"(?:条)?(?:人)?命)",
     re.I,
@@ -23,7 +26,7 @@ _TOLL_AFTER = re.compile(
 _TOLL_BEFORE = re.compile(
     r"(?:toll|kills|killing|killed|deaths?|injur(?:ed|ing|ies)|rescued|evacuated|死亡人数|"
     r"遇难人数|罹难人数|伤亡人数|受伤人数|失踪人数|被困人数|获救人数)\s*(?:[A-Za-z]+\s+){0,2}?(?:to\s+|at\s+)?"
-    r"(?:升至|增至|上升至|达到|达|超过|超|逾|已达|为)?\s*$",
+    r"(?:升至|增至|上升至|达到|达|超过|超|逾|已达|为)?\s*(?:最少|至少|起码)?\s*$",
     re.I,
 )
 #: A toll named earlier in the clause and the figure it rose to: "Death toll in Tibet
@@ -31,7 +34,8 @@ _TOLL_BEFORE = re.compile(
 _TOLL_CLAUSE = re.compile(
     r"(?:\btoll|死亡人数|遇难人数|罹难人数|伤亡人数)[^.;!?。；！？\n]*?"
     r"(?:\b(?:to|at|reached|reaches|passed|passes|tops|topped|hits|hit)\s+"
-    r"(?:at least\s+|more than\s+|over\s+|nearly\s+|almost\s+)?|升至|增至|上升至|达到|超过)$",
+    r"(?:at least\s+|more than\s+|over\s+|nearly\s+|almost\s+)?|"
+    r"(?:升至|增至|上升至|达到|超过)(?:最少|至少|起码)?)$",
     re.I,
 )
 #: Characters read on each side of a figure for a casualty context.
