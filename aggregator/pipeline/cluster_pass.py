@@ -149,11 +149,13 @@ class EventBuilder:
         clusterer = EventClusterer(self.cfg.cluster, self.embedder.dim, weights=self.weights)
         clusterer.df.load(*store_events.load_doc_freq(self.store))
         # Stored term counts are read and weighed when their event is first needed.
-        clusterer.defer_stored_terms(_stored_terms, _stored_parts)
+        clusterer.defer_stored_terms(
+            _stored_terms, _stored_parts, functools.partial(store_events.stored_terms, self.store)
+        )
         store_events.ensure_terms_version(self.store, lexical.TERMS_VERSION)
         extractor = evidence_extractor_id()
         members = store_events.window_members(
-            self.store, utc_iso(since), extractor, self.embedder.name
+            self.store, utc_iso(since), extractor, self.embedder.name, terms_text=False
         )
         missing = [m for m in members if m.vector is None or m.model != self.embedder.name]
         fresh: dict[int, np.ndarray] = {}
@@ -196,7 +198,7 @@ class EventBuilder:
                     title=m.title,
                     terms=terms,
                 ),
-                stored_terms=m.terms or "",
+                terms_stored=m.terms is not None,
             )
         if computed or extracted:  # stored for the next start (older store, new extractor)
             with self.store.transaction():
