@@ -44,6 +44,7 @@ from aggregator.models import Decision
 from aggregator.pipeline.code_id import code_fingerprint
 from aggregator.pipeline.model_caches import use_model_caches
 from aggregator.pipeline.window_values import SharedSets as _SharedSets
+from aggregator.pipeline.window_values import consumed as _consumed
 from aggregator.pipeline.window_values import stored_parts as _stored_parts
 from aggregator.pipeline.window_values import stored_terms as _stored_terms
 from aggregator.store import events as store_events
@@ -149,9 +150,8 @@ class EventBuilder:
         clusterer = EventClusterer(self.cfg.cluster, self.embedder.dim, weights=self.weights)
         clusterer.df.load(*store_events.load_doc_freq(self.store))
         # Stored term counts are read and weighed when their event is first needed.
-        clusterer.defer_stored_terms(
-            _stored_terms, _stored_parts, functools.partial(store_events.stored_terms, self.store)
-        )
+        reader = functools.partial(store_events.stored_terms, self.store)  # by item id
+        clusterer.defer_stored_terms(_stored_terms, _stored_parts, reader)
         store_events.ensure_terms_version(self.store, lexical.TERMS_VERSION)
         extractor = evidence_extractor_id()
         members = store_events.window_members(
@@ -174,7 +174,7 @@ class EventBuilder:
         # touched (the matrix is mmapped), so the room costs no RSS.
         pending = min(store_events.pending_count(self.store), IVF_MIN_ROWS)
         clusterer.reserve(len(members) + max(len(members) // 8, pending))
-        for m in members:
+        for m in _consumed(members):  # each row freed once put back: not all held to the end
             vec = fresh.get(m.item_id)
             if vec is None:
                 assert m.vector is not None
