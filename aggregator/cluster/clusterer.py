@@ -130,11 +130,17 @@ class EventClusterer(Machinery):
         self.index.reserve(len(self.index) + members)
 
     def add_existing(
-        self, member: ClusterMember, lex: ItemLex | None = None, *, stored_terms: str = ""
+        self,
+        member: ClusterMember,
+        lex: ItemLex | None = None,
+        *,
+        stored_terms: str = "",
+        terms_stored: bool = False,
     ) -> None:
         """Put a stored member back (start-up), or record a decided one. Document frequencies
         are not touched (on start-up they come from the store). ``stored_terms``: its term
-        counts as stored (see :meth:`defer_stored_terms`)."""
+        counts as stored; ``terms_stored``: they are stored, to be read back by item id
+        (see :meth:`defer_stored_terms`)."""
         row = self.index.add(member.vector)
         ev = self._events.get(member.event_id)
         if ev is None:
@@ -164,8 +170,8 @@ class EventClusterer(Machinery):
             keys(member.evidence.title_keys),
             keys(member.evidence.text_keys),
         )
-        if lex is None and stored_terms:
-            lex = self._defer(ev.id, row, member, stored_terms)
+        if lex is None and (stored_terms or (terms_stored and self._deferred.fetch)):
+            lex = self._defer(ev.id, row, member, stored_terms or member.item_id)
             if lex is None:
                 return  # weighed when the event is first needed
         if lex is None:

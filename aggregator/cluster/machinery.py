@@ -19,7 +19,7 @@ import numpy.typing as npt
 
 from aggregator.cluster import batch_search, lexical
 from aggregator.cluster import evidence as entities
-from aggregator.cluster.deferred import DeferredTerms
+from aggregator.cluster.deferred import DeferredTerms, Fetch
 from aggregator.cluster.index import VectorIndex
 from aggregator.cluster.records import ClusterMember
 from aggregator.cluster.state import EventState, ItemLex
@@ -121,11 +121,14 @@ class Machinery:
         self,
         decode: Callable[[str], Counter[str]],
         parts: Callable[[str, bool], lexical.Parts] | None = None,
+        fetch: Fetch | None = None,
     ) -> None:
         """Let ``add_existing`` take members' stored term counts still encoded, weighed when
         their event is first needed; ``decode`` reads one, ``parts`` (optional, faster) reads
-        one already split for weighing (``lexical.split``; the same weights)."""
-        self._deferred = DeferredTerms(decode, parts)
+        one already split for weighing (``lexical.split``; the same weights); ``fetch``
+        (optional) reads members' stored counts back by item id, so a member put back with
+        ``terms_stored`` is held without them (``deferred``)."""
+        self._deferred = DeferredTerms(decode, parts, fetch)
 
     def _weigh(
         self, item_id: int, lang: str, counts: Counter[str], df: lexical.DocFreq | None = None
@@ -135,13 +138,17 @@ class Machinery:
     def _wants_native(self, lang: str) -> bool:
         raise NotImplementedError
 
-    def _defer(self, event_id: int, row: int, m: ClusterMember, stored: str) -> ItemLex | None:
-        """None when the member is deferred, else its vectors weighed now."""
+    def _defer(
+        self, event_id: int, row: int, m: ClusterMember, stored: str | int
+    ) -> ItemLex | None:
+        """None when the member is deferred, else its vectors weighed now (``stored``: its
+        stored counts, or its item id to read them back by)."""
         d = self._deferred
         if d.defer(self.df, event_id, row, m.lang, stored):
             return None
         assert d.decode is not None
-        return self._weigh(m.item_id, m.lang, d.decode(stored))
+        raw = stored if isinstance(stored, str) else d.resolve([(row, m.lang, stored)])[0][2]
+        return self._weigh(m.item_id, m.lang, d.decode(raw))
 
     def _put_lex(self, ev: EventState, row: int, lex: ItemLex) -> None:
         self._put_vectors(ev, row, lex.vector, lex.native)

@@ -44,6 +44,7 @@ from aggregator.models import Decision
 from aggregator.pipeline.code_id import code_fingerprint
 from aggregator.pipeline.model_caches import use_model_caches
 from aggregator.pipeline.window_values import SharedSets as _SharedSets
+from aggregator.pipeline.window_values import consumed as _consumed
 from aggregator.pipeline.window_values import stored_parts as _stored_parts
 from aggregator.pipeline.window_values import stored_terms as _stored_terms
 from aggregator.store import events as store_events
@@ -149,11 +150,12 @@ class EventBuilder:
         clusterer = EventClusterer(self.cfg.cluster, self.embedder.dim, weights=self.weights)
         clusterer.df.load(*store_events.load_doc_freq(self.store))
         # Stored term counts are read and weighed when their event is first needed.
-        clusterer.defer_stored_terms(_stored_terms, _stored_parts)
+        reader = functools.partial(store_events.stored_terms, self.store)  # by item id
+        clusterer.defer_stored_terms(_stored_terms, _stored_parts, reader)
         store_events.ensure_terms_version(self.store, lexical.TERMS_VERSION)
         extractor = evidence_extractor_id()
         members = store_events.window_members(
-            self.store, utc_iso(since), extractor, self.embedder.name
+            self.store, utc_iso(since), extractor, self.embedder.name, terms_text=False
         )
         missing = [m for m in members if m.vector is None or m.model != self.embedder.name]
         fresh: dict[int, np.ndarray] = {}
@@ -172,7 +174,7 @@ class EventBuilder:
         # touched (the matrix is mmapped), so the room costs no RSS.
         pending = min(store_events.pending_count(self.store), IVF_MIN_ROWS)
         clusterer.reserve(len(members) + max(len(members) // 8, pending))
-        for m in members:
+        for m in _consumed(members):  # each row freed once put back: not all held to the end
             vec = fresh.get(m.item_id)
             if vec is None:
                 assert m.vector is not None
@@ -196,7 +198,7 @@ class EventBuilder:
                     title=m.title,
                     terms=terms,
                 ),
-                stored_terms=m.terms or "",
+                terms_stored=m.terms is not None,
             )
         if computed or extracted:  # stored for the next start (older store, new extractor)
             with self.store.transaction():

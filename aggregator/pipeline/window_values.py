@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
+from collections.abc import Iterator
+from typing import TypeVar
 
 from aggregator.cluster import lexical
 
@@ -28,6 +30,19 @@ def stored_parts(raw: str, native: bool) -> lexical.Parts:
     :func:`stored_terms` picks, decoded and filtered in one pass, without the ``Counter``
     (nor interning every term: ``weigh_chosen(…, intern=True)`` interns those it keeps)."""
     return lexical.split(json.loads(raw).items(), native)
+
+
+T = TypeVar("T")
+
+
+def consumed(items: list[T]) -> Iterator[T]:
+    """``items`` in order, each dropped from the list as it is given (the list ends empty): a
+    window load's rows, each with its vector's bytes (2 KB), are freed one by one as they are
+    put back, instead of all of them (8 MB of 4,000) staying beside the index's copy to the
+    end of the load."""
+    items.reverse()
+    while items:
+        yield items.pop()
 
 
 class SharedSets(dict[tuple[str, ...], frozenset[str]]):

@@ -59,7 +59,12 @@ def oldest_pending_at(store: Store) -> str | None:
 
 
 def window_members(
-    store: Store, since: str, extractor: str = "", model: str | None = None
+    store: Store,
+    since: str,
+    extractor: str = "",
+    model: str | None = None,
+    *,
+    terms_text: bool = True,
 ) -> list[WindowMember]:
     """Original members of every event that has a member whose own time is ≥ ``since``,
     oldest first (the order the clusterer met them in a live run); with the entity keys
@@ -67,7 +72,9 @@ def window_members(
     (summary, content) is read only for a member whose terms, keys or vector of that model
     are not stored, the only ones that need it; the records are built straight from the
     cursor (a window load held every row twice, row dicts and records, with both leads),
-    then put in order."""
+    then put in order. Without ``terms_text`` a member's stored term counts come as "" (read
+    them with :func:`stored_terms` when needed), None still when not stored."""
+    terms = "t.terms" if terms_text else "CASE WHEN t.terms IS NOT NULL THEN '' END"
     need = (
         "CASE WHEN ? IS NULL OR t.terms IS NULL OR k.keys IS NULL OR v.vector IS NULL"
         " OR v.model IS NOT ? THEN substr(i.{col}, 1, ?) END"
@@ -76,7 +83,7 @@ def window_members(
         "SELECT i.id, i.event_id, i.title,"
         f" {need.format(col='summary')}, {need.format(col='content_text')},"
         " i.lang, i.published_at, i.fetched_at,"
-        " v.vector, v.model, t.terms, k.keys FROM items i"
+        f" v.vector, v.model, {terms}, k.keys FROM items i"
         " LEFT JOIN item_vectors v ON v.item_id = i.id"
         " LEFT JOIN item_terms t ON t.item_id = i.id"
         " LEFT JOIN item_evidence k ON k.item_id = i.id AND k.extractor = ?"
@@ -107,6 +114,17 @@ def window_members(
     # term counts (~4 KB a member) through a temporary B-tree, ~25% of the query's CPU.
     members.sort(key=_window_order)
     return members
+
+
+def stored_terms(store: Store, item_ids: Sequence[int]) -> dict[int, str]:
+    """Item id → its stored term counts (JSON, as :func:`save_terms` wrote), for those stored."""
+    out: dict[int, str] = {}
+    for i in range(0, len(item_ids), 500):  # 500 bound ids a query
+        chunk = item_ids[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        sql = f"SELECT item_id, terms FROM item_terms WHERE item_id IN ({marks})"
+        out.update(store.conn.execute(sql, chunk).fetchall())
+    return out
 
 
 def _window_order(m: WindowMember) -> tuple[bool, str, int]:

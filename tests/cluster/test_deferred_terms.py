@@ -61,10 +61,18 @@ PARTS = pytest.mark.parametrize("split", [False, True], ids=["decode", "split"])
 
 
 def _pair(
-    split: bool = True, weights: ScoreWeights | None = None
+    split: bool = True, weights: ScoreWeights | None = None, by_id: bool = False
 ) -> tuple[EventClusterer, EventClusterer, list[ClusterInput]]:
     """Two clusterers holding one window, weighed at load (``eager``) and deferred
-    (``lazy``, from the stored JSON), and the items that arrive next."""
+    (``lazy``, from the stored JSON; ``by_id``: read back by item id when needed), and the
+    items that arrive next."""
+    stored: dict[int, str] = {}
+    fetched: list[list[int]] = []
+
+    def fetch(ids: Any) -> dict[int, str]:
+        fetched.append(list(ids))
+        return {i: stored[i] for i in ids if i in stored}
+
     rng = random.Random(7)
     items = _stories(rng, 90)
     vecs = LexicalEmbedder(dim=64).embed([t for _, t in items])
@@ -74,7 +82,7 @@ def _pair(
         df.add(c)
     n, rows = df.take_changes()
     eager, lazy = (EventClusterer(ClusterConfig(), 64, weights=weights) for _ in "el")
-    lazy.defer_stored_terms(_decode, stored_parts if split else None)
+    lazy.defer_stored_terms(_decode, stored_parts if split else None, fetch if by_id else None)
     for cl in (eager, lazy):
         cl.df.load(n, rows)
     event = 0
@@ -84,7 +92,13 @@ def _pair(
         at = NOW - timedelta(hours=WINDOW - i)
         m = ClusterMember(i, event, lang, vecs[i], at, evidence_for(title, ""), title)
         eager.add_existing(dataclasses.replace(m, terms=counts[i]))
-        lazy.add_existing(m, stored_terms=json.dumps(counts[i], ensure_ascii=False))
+        raw = json.dumps(counts[i], ensure_ascii=False)
+        if by_id:
+            stored[i] = raw
+            lazy.add_existing(m, terms_stored=True)
+        else:
+            lazy.add_existing(m, stored_terms=raw)
+    lazy.fetched = fetched  # type: ignore[attr-defined]  # what fetch was asked, per call
     new = [
         ClusterInput(1000 + i, lang, title, "", NOW, vecs[WINDOW + i], terms=counts[WINDOW + i])
         for i, (lang, title) in enumerate(items[WINDOW:])
@@ -120,6 +134,37 @@ def test_deferred_window_gives_the_decisions_of_weighing_at_load(split: bool) ->
     assert {r: list(v.items()) for r, v in lazy._lex.items()} == {
         r: list(v.items()) for r, v in eager._lex.items()
     }
+
+
+@PARTS
+def test_members_read_back_by_item_id_give_the_decisions_of_weighing_at_load(
+    split: bool,
+) -> None:
+    """A window held without its members' stored counts (read back by item id, one call per
+    event, when the event is weighed) decides as one weighed at load."""
+    eager, lazy, new = _pair(split, by_id=True)
+    assert len(lazy._deferred) == WINDOW and not lazy._lex
+    assert all(isinstance(raw, int) for v in lazy._deferred._events.values() for *_, raw in v)
+    assert _stream(lazy, new) == _stream(eager, new)
+    calls = lazy.fetched  # type: ignore[attr-defined]
+    assert calls and 0 < len(lazy._deferred) < WINDOW
+    assert _state(lazy) == _state(eager)
+    assert sorted(i for c in lazy.fetched for i in c) == list(range(WINDOW))  # type: ignore[attr-defined]
+    for c in (eager, lazy):
+        c.merge_events(2, 5)
+    assert _state(lazy) == _state(eager)
+
+
+def test_a_member_whose_stored_counts_are_gone_is_weighed_without_terms() -> None:
+    c = EventClusterer(ClusterConfig(), 4)
+    c.defer_stored_terms(_decode, stored_parts, lambda ids: {})
+    v = LexicalEmbedder(dim=4).embed(["storm coast"])[0]
+    c.add_existing(
+        ClusterMember(1, 1, "en", v, NOW, evidence_for("storm coast", ""), "storm coast"),
+        terms_stored=True,
+    )
+    c._undefer(1)
+    assert not len(c._deferred) and c._lex[0].as_dict() == {}
 
 
 def test_a_member_put_back_after_the_frequencies_changed_is_weighed_at_once() -> None:
