@@ -117,6 +117,7 @@ class EventClusterer(Machinery):
         self._pending_lex: ItemLex | None = None
         self._deferred = DeferredTerms()
         self._batch = None
+        self._batch_norms = None
 
     def __len__(self) -> int:
         return len(self._members)
