@@ -115,6 +115,9 @@ class EventClusterer(Machinery):
         #: Chinese members' native-word vectors, by row (``lexical.weigh(native=True)``).
         self._nat: dict[int, lexical.Packed] = {}
         self._pending_lex: ItemLex | None = None
+        #: The last item's keys as ``assign`` scored them, for its ``add_member`` (the same
+        #: Evidence object: its conflict candidates are not computed twice).
+        self._pending_keys: ItemKeys | None = None
         self._deferred = DeferredTerms()
         self._batch = None
         self._batch_norms = None
@@ -148,7 +151,9 @@ class EventClusterer(Machinery):
         ev.updated = max(ev.updated, t)
         ev.keys.update(member.evidence.keys)
         ev.title_keys.update(member.evidence.title_keys)
-        for kind, ks in conflict_keys(member.evidence).items():
+        pk = self._pending_keys
+        conflict = pk.conflict if pk is not None and pk.evidence is member.evidence else None
+        for kind, ks in (conflict_keys(member.evidence) if conflict is None else conflict).items():
             ev.conflict_title.setdefault(kind, set()).update(ks)
         self._row_event[row] = member.event_id
         self._row_lang[row] = base_lang(member.lang)
@@ -188,6 +193,7 @@ class EventClusterer(Machinery):
         self.add_existing(member, lex)
         self.df.add(lex.counts)
         self._pending_lex = None
+        self._pending_keys = None
         return member
 
     def _weigh(
@@ -294,7 +300,8 @@ class EventClusterer(Machinery):
         lexv = self._item_lex(item)
         if w.centre:
             qc = self.means.centre(q, [lang])[0]
-        score, eid, feats, others = self._score(qc, lang, t, ItemKeys(evidence), lexv, cands)
+        keys = self._pending_keys = ItemKeys(evidence)
+        score, eid, feats, others = self._score(qc, lang, t, keys, lexv, cands)
         feats["candidates"] = len(cands)
         if score >= self.w.join_score:
             merge = self._merge_targets(eid, bool(feats["signature"]), others)

@@ -50,9 +50,10 @@ class EventState:
 class ItemKeys:
     """One item's evidence in the shapes the scorer needs, computed once per item."""
 
-    __slots__ = ("all", "conflict", "title")
+    __slots__ = ("all", "conflict", "evidence", "title")
 
     def __init__(self, evidence: Evidence) -> None:
+        self.evidence = evidence
         self.title = evidence.title_keys
         self.all = evidence.keys
         self.conflict = conflict_keys(evidence)
