@@ -256,7 +256,8 @@ class EventClusterer(Machinery):
         ev = self._events.get(event_id)
         if not ev:
             return "", None
-        order = central_order(self.index.vectors(ev.rows))
+        # One member (most events of a first poll): central_order would give [0].
+        order = [0] if len(ev.rows) == 1 else central_order(self.index.vectors(ev.rows))
         return pick_titles(order, ev.langs, ev.titles, preferred_language)
 
     # -- decision --------------------------------------------------------------------------
