@@ -115,9 +115,7 @@ class EventClusterer(Machinery):
         #: Chinese members' native-word vectors, by row (``lexical.weigh(native=True)``).
         self._nat: dict[int, lexical.Packed] = {}
         self._pending_lex: ItemLex | None = None
-        #: The last item's keys as ``assign`` scored them, for its ``add_member`` (the same
-        #: Evidence object: its conflict candidates are not computed twice).
-        self._pending_keys: ItemKeys | None = None
+        self._pending_keys: ItemKeys | None = None  # assign's, for the item's add_member
         self._deferred = DeferredTerms()
         self._batch = None
         self._batch_norms = None
@@ -151,9 +149,7 @@ class EventClusterer(Machinery):
         ev.updated = max(ev.updated, t)
         ev.keys.update(member.evidence.keys)
         ev.title_keys.update(member.evidence.title_keys)
-        pk = self._pending_keys
-        conflict = pk.conflict if pk is not None and pk.evidence is member.evidence else None
-        for kind, ks in (conflict_keys(member.evidence) if conflict is None else conflict).items():
+        for kind, ks in conflict_keys(member.evidence, self._pending_keys).items():
             ev.conflict_title.setdefault(kind, set()).update(ks)
         self._row_event[row] = member.event_id
         self._row_lang[row] = base_lang(member.lang)
@@ -256,7 +252,6 @@ class EventClusterer(Machinery):
         ev = self._events.get(event_id)
         if not ev:
             return "", None
-        # One member (most events of a first poll): central_order would give [0].
         order = [0] if len(ev.rows) == 1 else central_order(self.index.vectors(ev.rows))
         return pick_titles(order, ev.langs, ev.titles, preferred_language)
 
