@@ -46,7 +46,7 @@ def make(out: Path, feeds: int) -> int:
     import peer  # bench/peer.py, next to this file
 
     from aggregator import cli
-    from aggregator.pipeline import cluster_pass
+    from aggregator.pipeline import cluster_child, cluster_pass
 
     origin, urls = peer.workload(feeds, 20, datetime.now(UTC))
     shutil.rmtree(out, ignore_errors=True)
@@ -56,6 +56,7 @@ def make(out: Path, feeds: int) -> int:
         return 0
 
     cluster_pass.EventBuilder.cluster_pending_async = no_clustering  # type: ignore[method-assign]
+    cluster_child.worth_a_child = lambda store: False  # the stage would run in a child instead
     origin.version = "v1"
     try:
         rc = cli.main(["--config", str(out / "pre" / "config.toml"), "poll", "--all"])

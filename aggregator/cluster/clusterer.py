@@ -115,8 +115,10 @@ class EventClusterer(Machinery):
         #: Chinese members' native-word vectors, by row (``lexical.weigh(native=True)``).
         self._nat: dict[int, lexical.Packed] = {}
         self._pending_lex: ItemLex | None = None
+        self._pending_keys: ItemKeys | None = None  # assign's, for the item's add_member
         self._deferred = DeferredTerms()
         self._batch = None
+        self._batch_norms = None
 
     def __len__(self) -> int:
         return len(self._members)
@@ -153,7 +155,7 @@ class EventClusterer(Machinery):
         ev.updated = max(ev.updated, t)
         ev.keys.update(member.evidence.keys)
         ev.title_keys.update(member.evidence.title_keys)
-        for kind, ks in conflict_keys(member.evidence).items():
+        for kind, ks in conflict_keys(member.evidence, self._pending_keys).items():
             ev.conflict_title.setdefault(kind, set()).update(ks)
         self._row_event[row] = member.event_id
         self._row_lang[row] = base_lang(member.lang)
@@ -193,6 +195,7 @@ class EventClusterer(Machinery):
         self.add_existing(member, lex)
         self.df.add(lex.counts)
         self._pending_lex = None
+        self._pending_keys = None
         return member
 
     def _weigh(
@@ -255,7 +258,7 @@ class EventClusterer(Machinery):
         ev = self._events.get(event_id)
         if not ev:
             return "", None
-        order = central_order(self.index.vectors(ev.rows))
+        order = [0] if len(ev.rows) == 1 else central_order(self.index.vectors(ev.rows))
         return pick_titles(order, ev.langs, ev.titles, preferred_language)
 
     # -- decision --------------------------------------------------------------------------
@@ -299,7 +302,8 @@ class EventClusterer(Machinery):
         lexv = self._item_lex(item)
         if w.centre:
             qc = self.means.centre(q, [lang])[0]
-        score, eid, feats, others = self._score(qc, lang, t, ItemKeys(evidence), lexv, cands)
+        keys = self._pending_keys = ItemKeys(evidence)
+        score, eid, feats, others = self._score(qc, lang, t, keys, lexv, cands)
         feats["candidates"] = len(cands)
         if score >= self.w.join_score:
             merge = self._merge_targets(eid, bool(feats["signature"]), others)

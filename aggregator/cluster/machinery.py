@@ -52,6 +52,7 @@ class Machinery:
     _blas: Callable[[], AbstractContextManager[object]]
     _blas_held: bool
     _batch: batch_search.BatchSims | None
+    _batch_norms: batch_search.NormState | None
     w: ScoreWeights
     index: VectorIndex
     _row_event: dict[int, int]
@@ -69,10 +70,14 @@ class Machinery:
         provably gives the per-item search's."""
         # A centred scorer re-ranks the raw rows in their exact order: it searches per item.
         if not self.w.centre:
-            self._batch = batch_search.BatchSims(self.index, keys, np.asarray(vectors))
+            self._batch = batch_search.BatchSims(
+                self.index, keys, np.asarray(vectors), self._batch_norms
+            )
         try:
             yield
         finally:
+            if self._batch is not None:
+                self._batch_norms = self._batch.norm_state()
             self._batch = None
 
     def _batch_candidates(

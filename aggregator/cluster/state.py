@@ -50,9 +50,10 @@ class EventState:
 class ItemKeys:
     """One item's evidence in the shapes the scorer needs, computed once per item."""
 
-    __slots__ = ("all", "conflict", "title")
+    __slots__ = ("all", "conflict", "evidence", "title")
 
     def __init__(self, evidence: Evidence) -> None:
+        self.evidence = evidence
         self.title = evidence.title_keys
         self.all = evidence.keys
         self.conflict = conflict_keys(evidence)
@@ -77,9 +78,13 @@ class ItemLex:
         self.native = native
 
 
-def conflict_keys(evidence: Evidence) -> dict[str, frozenset[str]]:
+def conflict_keys(evidence: Evidence, known: ItemKeys | None = None) -> dict[str, frozenset[str]]:
     """The keys of one item that may conflict, by kind: its headline's exclusive keys and
-    every date it states (``evidence.conflict_candidates``)."""
+    every date it states (``evidence.conflict_candidates``). ``known``: keys the scorer
+    already made; used when they were made from this very ``evidence`` (not computed twice
+    for an item that ``assign`` scored and ``add_member`` then records)."""
+    if known is not None and known.evidence is evidence:
+        return known.conflict
     return entities.conflict_candidates(evidence.title_keys, evidence.keys)
 
 

@@ -110,6 +110,26 @@ def test_batch_sims_cover_rows_added_during_the_batch_and_refuse_a_changed_windo
     assert sims.sims(index, 9, qs[2]) is None  # rows gone: search item by item
 
 
+def test_a_batch_norms_only_the_rows_appended_since_the_last_one() -> None:
+    rng = np.random.default_rng(5)
+    index = VectorIndex(8)
+    for v in rng.standard_normal((30, 8)).astype(np.float32):
+        index.add(v)
+    qs = rng.standard_normal((2, 8)).astype(np.float32)
+    first = batch_search.BatchSims(index, [1, 2], qs)
+    index.add(3.0 * qs[0])  # a longer row than any before: the largest norm grows
+    first.sims(index, 2, qs[1])
+    index.add(qs[1])
+    prior = first.norm_state()
+    assert prior[1] == 31
+    later = batch_search.BatchSims(index, [3], qs[:1], prior)
+    whole = batch_search.BatchSims(index, [3], qs[:1])
+    assert later.norm_state() == whole.norm_state()
+    index.remove([4])  # another layout: the prior state is not used
+    after = batch_search.BatchSims(index, [3], qs[:1], (prior[0], prior[1], 99.0))
+    assert after.norm_state()[2] == batch_search.BatchSims(index, [3], qs[:1]).norm_state()[2]
+
+
 @pytest.mark.parametrize("seed", [1, 2])
 def test_a_batched_stream_decides_as_one_searched_item_by_item(
     seed: int, monkeypatch: pytest.MonkeyPatch
