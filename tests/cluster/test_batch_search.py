@@ -92,11 +92,17 @@ def test_dot_error_bounds_a_matrix_product_against_matrix_vector_products() -> N
     assert np.abs(gemm.astype(np.float64) - gemv).max() < bound / 100
 
 
-def test_batch_sims_cover_rows_added_during_the_batch_and_refuse_a_changed_window() -> None:
-    rng = np.random.default_rng(9)
+def _random_index(seed: int, rows: int) -> tuple[np.random.Generator, VectorIndex]:
+    """An 8-dimensional index of ``rows`` random rows, and the generator that made them."""
+    rng = np.random.default_rng(seed)
     index = VectorIndex(8)
-    for v in rng.standard_normal((20, 8)).astype(np.float32):
+    for v in rng.standard_normal((rows, 8)).astype(np.float32):
         index.add(v)
+    return rng, index
+
+
+def test_batch_sims_cover_rows_added_during_the_batch_and_refuse_a_changed_window() -> None:
+    rng, index = _random_index(9, 20)
     qs = rng.standard_normal((3, 8)).astype(np.float32)
     sims = batch_search.BatchSims(index, [7, 8, 9], qs)
     index.add(qs[0])  # the first item joined: the second must see its row
@@ -111,10 +117,7 @@ def test_batch_sims_cover_rows_added_during_the_batch_and_refuse_a_changed_windo
 
 
 def test_a_batch_norms_only_the_rows_appended_since_the_last_one() -> None:
-    rng = np.random.default_rng(5)
-    index = VectorIndex(8)
-    for v in rng.standard_normal((30, 8)).astype(np.float32):
-        index.add(v)
+    rng, index = _random_index(5, 30)
     qs = rng.standard_normal((2, 8)).astype(np.float32)
     first = batch_search.BatchSims(index, [1, 2], qs)
     index.add(3.0 * qs[0])  # a longer row than any before: the largest norm grows
