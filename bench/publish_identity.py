@@ -102,6 +102,8 @@ def main() -> int:
                 print(f"trial {trial + 1} {kind} publish: {n} files, differing: {bad or 'none'}")
                 ok = ok and not bad
         for label, d in (("first publish", first), ("re-publish", again)):
+            if not d["A"]:  # --repeats 1: no re-publish
+                continue
             ma, mb = statistics.median(d["A"]), statistics.median(d["B"])
             print(f"{label}: A {ma:.3f} s  B {mb:.3f} s  B/A {mb / ma:.3f}  (n={len(d['A'])})")
     finally:

@@ -172,6 +172,8 @@ def _similarities(
         mat = np.stack([vectors[m.item_id] for m in same]).astype(np.float64)
         norms = np.linalg.norm(mat, axis=1, keepdims=True)
         mat = mat / np.where(norms == 0, 1.0, norms)
+        if n > SIMILARITY_BLOCK:
+            return _blocked_mean_similarity(mat)
         sim = mat @ mat.T
     else:
         sets = [terms(f"{m.title} {m.lead[:300]}", lang) for m in same]
@@ -182,6 +184,26 @@ def _similarities(
                 sim[i, j] = sim[j, i] = len(sets[i] & sets[j]) / union if union else 0.0
     np.fill_diagonal(sim, 0.0)
     return np.asarray(sim.sum(axis=1) / (n - 1))
+
+
+#: Rows of the similarity matrix computed at once for a large event: an event's members are
+#: unbounded (a long story gathers thousands), and its full n×n float64 matrix would be
+#: 8·n² bytes (3.5 MB at 659 members, 3.2 GB at 20,000); in blocks it is 8·128·n.
+SIMILARITY_BLOCK = 128
+
+
+def _blocked_mean_similarity(mat: np.ndarray) -> np.ndarray:
+    """Each row's mean cosine to the other rows of ``mat`` (unit rows), :data:`SIMILARITY_BLOCK`
+    rows at a time. Equal to the full product's to the last bits or so (a block is a general
+    product, the full one a symmetric one): the headline's choice rounds to 6 decimals."""
+    n = len(mat)
+    out = np.empty(n)
+    for start in range(0, n, SIMILARITY_BLOCK):
+        block = mat[start : start + SIMILARITY_BLOCK] @ mat.T
+        rows = np.arange(len(block))
+        block[rows, rows + start] = 0.0
+        out[start : start + len(block)] = block.sum(axis=1)
+    return np.asarray(out / (n - 1))
 
 
 def sentences(lead: str, lang: str) -> list[str]:
