@@ -16,12 +16,12 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from aggregator.store.limits import chunks
+
 log = logging.getLogger(__name__)
 
 #: How long to wait for another process writing the file before doing without it (seconds).
 BUSY_TIMEOUT_S = 0.2
-#: Keys per ``IN (…)`` list.
-CHUNK = 500
 
 
 class BlobCache:
@@ -53,8 +53,7 @@ class BlobCache:
         if self.conn is None:
             return found
         try:
-            for at in range(0, len(keys), CHUNK):
-                part = keys[at : at + CHUNK]
+            for part in chunks(keys):
                 q = ",".join("?" * len(part))
                 for k, data in self.conn.execute(
                     f"SELECT key, data FROM entries WHERE key IN ({q})", part

@@ -28,6 +28,7 @@ from aggregator.models import Decision, Item
 from aggregator.store.credentials import CredentialFile, credentials_path
 from aggregator.store.feeds import FeedTable
 from aggregator.store.feeds import feed_record as feed_record
+from aggregator.store.limits import chunks
 from aggregator.store.migrations import MIGRATIONS, split_sql
 from aggregator.store.outlets import (
     backfill_outlets,
@@ -246,7 +247,7 @@ class Store(FeedTable):
     # -- items ------------------------------------------------------------------------------
     def existing_by_guid(self, feed_id: int, guids: Sequence[str]) -> dict[str, ExistingItem]:
         out: dict[str, ExistingItem] = {}
-        for chunk in _chunks(list(guids), 500):
+        for chunk in chunks(guids):
             q = ",".join("?" * len(chunk))
             for r in self.conn.execute(
                 "SELECT id, feed_id, guid, content_hash, duplicate_of, event_id FROM items"
@@ -275,7 +276,7 @@ class Store(FeedTable):
 
     def _first_by(self, column: str, keys: Sequence[str]) -> dict[str, ExistingItem]:
         out: dict[str, ExistingItem] = {}
-        for chunk in _chunks(list(dict.fromkeys(keys)), 500):
+        for chunk in chunks(dict.fromkeys(keys)):
             q = ",".join("?" * len(chunk))
             # No ORDER BY (it would sort in a temporary B-tree): the lowest id is kept here.
             for r in self.conn.execute(
@@ -486,8 +487,3 @@ def _decision_row(d: Decision) -> tuple[Any, ...]:
         _features_json(f if type(f) is dict else dict(f)),
         d.at,
     )
-
-
-def _chunks(seq: list[str], n: int) -> Iterator[list[str]]:
-    for i in range(0, len(seq), n):
-        yield seq[i : i + n]

@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from aggregator.store.core import Store, utc_iso
+from aggregator.store.limits import chunks
 from aggregator.store.outlets import OUTLET_NAME_SQL, outlets_json
 
 #: An item's own time: published, else first fetched (ISO-8601 UTC text sorts as time).
@@ -119,8 +120,7 @@ def window_members(
 def stored_terms(store: Store, item_ids: Sequence[int]) -> dict[int, str]:
     """Item id → its stored term counts (JSON, as :func:`save_terms` wrote), for those stored."""
     out: dict[int, str] = {}
-    for i in range(0, len(item_ids), 500):  # 500 bound ids a query
-        chunk = item_ids[i : i + 500]
+    for chunk in chunks(item_ids):
         marks = ",".join("?" * len(chunk))
         sql = f"SELECT item_id, terms FROM item_terms WHERE item_id IN ({marks})"
         out.update(store.conn.execute(sql, chunk).fetchall())

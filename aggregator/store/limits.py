@@ -1,5 +1,6 @@
 """Store stage, limits on a read-only connection that serves untrusted queries (Datasette):
-the longest value, the longest LIKE/GLOB pattern, and SQLite's heap (I/O: the connection).
+the longest value, the longest LIKE/GLOB pattern, and SQLite's heap (I/O: the connection);
+and how many values one statement binds (:func:`chunks`, pure).
 
 Kept free of other aggregator imports: the Datasette plugin imports it inside Datasette's
 process.
@@ -8,6 +9,26 @@ process.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable, Iterator
+from typing import TypeVar
+
+T = TypeVar("T")
+
+#: Values bound per statement by ``IN (?, …)`` queries: far below SQLite's smallest
+#: ``SQLITE_MAX_VARIABLE_NUMBER`` (999 before 3.32).
+BOUND_VALUES = 500
+
+
+def chunks(values: Iterable[T], n: int = BOUND_VALUES) -> Iterator[list[T]]:
+    """``values`` in lists of at most ``n``, in order: one ``IN (?, …)`` statement each."""
+    batch: list[T] = []
+    for v in values:
+        batch.append(v)
+        if len(batch) == n:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def cap_reader_connection(

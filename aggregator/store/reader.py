@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,12 +20,11 @@ import numpy as np
 
 from aggregator.models import EventMember
 from aggregator.store.core import Store
+from aggregator.store.limits import chunks
 from aggregator.store.outlets import OUTLET_NAME_SQL
 
 #: Characters of an item's lead read for the event summary.
 LEAD_CHARS = 800
-#: Ids per ``IN (…)`` list (SQLite's default limit on host parameters is 32766; stay small).
-CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -71,11 +70,6 @@ class ViewRow:
     members_key: str | None = None
 
 
-def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
-    for i in range(0, len(ids), CHUNK):
-        yield list(ids[i : i + CHUNK])
-
-
 def recent_events(store: Store, *, limit: int, since: str | None = None) -> list[EventRow]:
     """The most recently changed events (``events.updated_at``), newest first."""
     where, params = ("WHERE e.updated_at >= ?", [since]) if since else ("", [])
@@ -104,7 +98,7 @@ def stale_events(store: Store, *, limit: int) -> list[EventRow]:
 
 def events_by_id(store: Store, ids: Sequence[int]) -> list[EventRow]:
     out: list[EventRow] = []
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         out += [
             EventRow(*r)
             for r in store.conn.execute(
@@ -130,7 +124,7 @@ _MEMBER_SQL = (
 def event_members(store: Store, event_ids: Sequence[int]) -> dict[int, list[EventMember]]:
     """Every member of each event (duplicates included), by item id."""
     members: dict[int, list[EventMember]] = defaultdict(list)
-    for chunk in _chunks(event_ids):
+    for chunk in chunks(event_ids):
         for r in store.conn.execute(_MEMBER_SQL.format(q=",".join("?" * len(chunk))), chunk):
             members[r[7]].append(
                 EventMember(
@@ -163,7 +157,7 @@ def item_vectors(store: Store, item_ids: Iterable[int]) -> dict[int, tuple[str, 
     """Stored embeddings of the given items: id → (model, float32 vector)."""
     ids = list(item_ids)
     out: dict[int, tuple[str, np.ndarray]] = {}
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         for item_id, model, blob in store.conn.execute(
             "SELECT item_id, model, vector FROM item_vectors"
             f" WHERE item_id IN ({','.join('?' * len(chunk))})",
@@ -175,7 +169,7 @@ def item_vectors(store: Store, item_ids: Iterable[int]) -> dict[int, tuple[str, 
 
 def stored_views(store: Store, event_ids: Sequence[int]) -> dict[int, StoredView]:
     out: dict[int, StoredView] = {}
-    for chunk in _chunks(event_ids):
+    for chunk in chunks(event_ids):
         for r in store.conn.execute(
             "SELECT event_id, signature, published_at, updated_at, event_updated_at,"
             " members_key, title_en, title_zh, summary_en, summary_zh, machine_translated"
@@ -321,7 +315,7 @@ class StoredEventView:
 
 def stored_event_views(store: Store, ids: Sequence[int]) -> list[StoredEventView]:
     out: list[StoredEventView] = []
-    for chunk in _chunks(list(ids)):
+    for chunk in chunks(list(ids)):
         for r in store.conn.execute(
             "SELECT v.event_id, e.title, e.first_seen_at, v.published_at, v.updated_at,"
             " v.title_en, v.title_zh, v.summary_en, v.summary_zh, v.machine_translated,"
@@ -353,7 +347,7 @@ def update_topic_matches(
     """Matches of ``topic`` among the ``considered`` events become exactly ``matches``;
     stored matches of other events stay."""
     with store.transaction():
-        for chunk in _chunks(list(considered)):
+        for chunk in chunks(list(considered)):
             store.conn.execute(
                 f"DELETE FROM topic_matches WHERE topic = ? AND event_id IN"
                 f" ({','.join('?' * len(chunk))})",
@@ -391,9 +385,7 @@ def recent_originals(store: Store, limit: int) -> list[dict[str, Any]]:
 def duplicates_with_feeds(store: Store, original_ids: Sequence[int]) -> list[dict[str, Any]]:
     """The duplicates of these items: ``duplicate_of``, ``url``, and their feed's title/URL."""
     out: list[dict[str, Any]] = []
-    ids = list(original_ids)
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
+    for chunk in chunks(original_ids):
         marks = ",".join("?" * len(chunk))
         out += store.rows(
             "SELECT i.duplicate_of, i.url, f.title AS feed_title, f.url AS feed_url FROM items i"
