@@ -411,7 +411,8 @@ def extract(title: str, lead: str = "") -> Evidence:
     xk = names(body, named) | numbers(body) | dates(body)
     if incidents.is_local_incident(tk):  # the perpetrator's age is no figure (session 13)
         facts = perpetrators.keys(title, body)
-        ages = {"num:" + k[len(perpetrators.AGE_PREFIX) :] for k in facts}
+        age = perpetrators.AGE_PREFIX
+        ages = {"num:" + k[len(age) :] for k in facts if k.startswith(age)}
         tk, xk = (tk - ages) | facts, xk - ages
     return Evidence(frozenset(tk), frozenset(xk - tk))
 
