@@ -122,16 +122,32 @@ def test_revisions_and_deletes_inside_a_batch_keep_the_index_consistent(
     consistent(store)
 
 
-def test_a_store_from_before_migration_14_upgrades(tmp_path: Path) -> None:
-    """A store whose insert trigger is the old one (no batch condition) and whose
-    schema_migrations stops at 13 opens: migration 14 applies, the trigger is replaced, the
-    index is kept (not rebuilt) and stays consistent."""
-    path = tmp_path / "old.db"
+def _closed_store_with_one_item(path: Path) -> int:
+    """A store at ``path`` holding one indexed walrus item, closed; its feed's id."""
     store = Store.open(path, StoreConfig())
     with store.transaction():
         fid = store.add_feed("https://example.test/rss", now=FIXED_NOW)
         store.insert_item(item(fid, "old", "Walrus colony", "A walrus lead."))
     store.close()
+    return fid
+
+
+def _reopened_with_current_triggers(path: Path) -> Store:
+    """The store at ``path`` opened, after checking that opening installed today's FTS
+    triggers."""
+    store = Store.open(path, StoreConfig())
+    rows = store.conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+    triggers = dict(rows.fetchall())
+    assert [triggers.get(t) for t in TRIGGERS] == statements("lead")[2:]
+    return store
+
+
+def test_a_store_from_before_migration_14_upgrades(tmp_path: Path) -> None:
+    """A store whose insert trigger is the old one (no batch condition) and whose
+    schema_migrations stops at 13 opens: migration 14 applies, the trigger is replaced, the
+    index is kept (not rebuilt) and stays consistent."""
+    path = tmp_path / "old.db"
+    fid = _closed_store_with_one_item(path)
     conn = sqlite3.connect(path)
     old_trigger = statements("lead")[2].replace(
         " WHEN NOT EXISTS (SELECT 1 FROM pragma_table_list('open') WHERE schema ="
@@ -145,10 +161,7 @@ def test_a_store_from_before_migration_14_upgrades(tmp_path: Path) -> None:
     conn.execute("DELETE FROM schema_migrations WHERE version = 14")
     conn.commit()
     conn.close()
-    store = Store.open(path, StoreConfig())
-    rows = store.conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
-    triggers = dict(rows.fetchall())
-    assert [triggers.get(t) for t in TRIGGERS] == statements("lead")[2:]
+    store = _reopened_with_current_triggers(path)
     assert store.conn.execute("SELECT 1 FROM schema_migrations WHERE version = 14").fetchone()
     with store.transaction():
         store.insert_item(item(fid, "new", "Walrus census", "A second walrus lead."))
@@ -161,11 +174,7 @@ def test_triggers_of_the_whole_table_list_form_are_replaced(tmp_path: Path) -> N
     12) opens with the one-name form, keeps its index, and indexes inside and outside
     batches as before."""
     path = tmp_path / "s11.db"
-    store = Store.open(path, StoreConfig())
-    with store.transaction():
-        fid = store.add_feed("https://example.test/rss", now=FIXED_NOW)
-        store.insert_item(item(fid, "old", "Walrus colony", "A walrus lead."))
-    store.close()
+    fid = _closed_store_with_one_item(path)
     old_cond = (
         "EXISTS (SELECT 1 FROM pragma_table_list WHERE schema = 'aggregator_fts_batch'"
         " AND name = 'open')"
@@ -181,10 +190,7 @@ def test_triggers_of_the_whole_table_list_form_are_replaced(tmp_path: Path) -> N
     assert conn.execute("SELECT count(*) FROM sqlite_master WHERE sql LIKE ?",
                         (f"%{old_cond}%",)).fetchone()[0] == 3  # fmt: skip
     conn.close()
-    store = Store.open(path, StoreConfig())
-    rows = store.conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
-    triggers = dict(rows.fetchall())
-    assert [triggers.get(t) for t in TRIGGERS] == statements("lead")[2:]
+    store = _reopened_with_current_triggers(path)
     with store.transaction():
         store.insert_item(item(fid, "new", "Walrus census", "A second walrus lead."))
     other = sqlite3.connect(path)
