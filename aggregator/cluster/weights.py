@@ -216,12 +216,14 @@ def default_weights(embedder_name: str) -> ScoreWeights:
     """Scorer weights for an embedder (``Embedder.name``). e5 reuses USE's, untuned."""
     if embedder_name == "lexical":
         # Hashed n-grams have no shared language offset to remove: no centring.
-        # Lexical evidence on top of a lexical embedder is untuned: off.
+        # Lexical evidence on top of a lexical embedder is untuned: off. So are margin merges
+        # (MERGE_MARGIN was chosen on the USE scorer's scale).
         return ScoreWeights(
             join_score=LEXICAL_JOIN_SCORE,
             cross_lingual_bonus=0.0,
             centre=False,
             lex_same=0.0,
             lex_cross=0.0,
+            merge_margin=float("inf"),
         )
     return ScoreWeights()

@@ -114,3 +114,9 @@ def test_a_shared_key_does_not_merge_conflicting_events() -> None:
         dataclasses.replace(W, merge_key_weight=0.0),
     )
     assert eid in (1, 2) and merge == ()
+
+
+def test_the_lexical_fallback_keeps_margin_merges_off() -> None:
+    # The margin was chosen on the USE scorer's scale; the hashed-n-gram fallback is untuned.
+    assert weights.default_weights("lexical").merge_margin == float("inf")
+    assert weights.default_weights("use-m3").merge_margin == weights.MERGE_MARGIN
