@@ -221,8 +221,21 @@ class Machinery:
         return tuple(
             e
             for s, e, g in others
-            if e != eid and (s >= bar or (g and s >= sig_bar)) and not self._events_conflict(eid, e)
+            if e != eid
+            and ((s >= bar and self._events_share_key(eid, e)) or (g and s >= sig_bar))
+            and not self._events_conflict(eid, e)
         )
+
+    def _events_share_key(self, a: int, b: int) -> bool:
+        """A margin merge's own evidence: the two events' headlines share a key weighing at
+        least ``merge_key_weight`` (a person, organisation, city, figure, storm …, not a
+        country or a date alone), so an item close to both does not chain two stories that
+        only it connects."""
+        least = self.w.merge_key_weight
+        if least <= 0:
+            return True
+        ta, tb = self._events[a].title_keys, self._events[b].title_keys
+        return any(entities.key_weight(k) >= least for k in ta & tb)
 
     def _events_conflict(self, a: int, b: int) -> bool:
         """Two events whose headlines carry conflicting evidence (two countries, central

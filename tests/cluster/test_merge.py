@@ -72,7 +72,10 @@ def test_no_merge_without_the_margin() -> None:
 
 
 # -- signature merges (session 8): no margin, a signature shared with both halves ---------------
-SIG = ScoreWeights(centre=False, cross_lingual_bonus=0.0, join_score=0.6, **NO_LEX)
+#: Margin merges off (shipped at 0.15 since session 14): the signature path alone.
+SIG = ScoreWeights(
+    centre=False, cross_lingual_bonus=0.0, join_score=0.6, merge_margin=float("inf"), **NO_LEX
+)
 
 
 def _halves(
@@ -107,7 +110,12 @@ def test_no_signature_merge_without_a_signature_or_when_switched_off() -> None:
     a = cl.assign(ClusterInput(3, "en", "Apple launches its phone", "", NOW, bridge), NOW)
     assert a.event_id is not None and a.features["signature"] is False and a.merge_with == ()
     off = ScoreWeights(
-        centre=False, cross_lingual_bonus=0.0, join_score=0.6, signature_merge=False, **NO_LEX
+        centre=False,
+        cross_lingual_bonus=0.0,
+        join_score=0.6,
+        signature_merge=False,
+        merge_margin=float("inf"),
+        **NO_LEX,
     )
     cl, bridge = _halves("Earthquake kills 20 in Myanmar", "zh", "缅甸地震死亡人数升至144人", off)
     a = cl.assign(ClusterInput(3, "en", "Myanmar quake toll passes 1,000", "", NOW, bridge), NOW)

@@ -106,7 +106,15 @@ def test_two_events_merge_when_a_later_item_shows_they_are_one_and_unmerge_split
     from aggregator.cluster.embed import LexicalEmbedder
     from aggregator.pipeline.cluster_pass import EventBuilder
 
-    weights = ScoreWeights(join_score=0.35, cross_lingual_bonus=0.0, centre=False, merge_margin=0.1)
+    # The merge's store side (ids, decisions, unmerge): the margin alone decides here, the
+    # two halves sharing no headline entity (``merge_key_weight``, tests/cluster/test_merge_key).
+    weights = ScoreWeights(
+        join_score=0.35,
+        cross_lingual_bonus=0.0,
+        centre=False,
+        merge_margin=0.1,
+        merge_key_weight=0.0,
+    )
 
     def cluster() -> None:
         EventBuilder(cfg, store, LexicalEmbedder(), weights).cluster_pending(now)
