@@ -4,8 +4,9 @@ bench/peer.py's workload (200 feeds × 20 items of WMT21 text on a local ETag or
 ``[cluster] backend = "none"``): pass 1 (every item new) once on an empty store, then
 ``--trials`` runs of ``--pass`` (new2: 2 new items per feed; or new) on fresh copies of it,
 each ``aggregator poll --all`` run in-process by a small driver with ``PYTHONPATH=<tree>``
-that adds ``time.process_time`` (user + sys of the poll process, all its threads; not the
-parse worker's, printed apart from its rusage) around the stages: the imports, the store loop
+that adds ``time.process_time`` (user + sys of the poll process, all its threads; not its
+children's, printed apart from their rusage: the cluster child, which a pass of ≥ 1,000 new
+items clusters in, and the parse worker) around the stages: the imports, the store loop
 (``Pipeline._store_entries``) and feed state, the cluster stage's window load
 (``EventBuilder._prepare``) and batches, publishing, closing the store; "rest" is everything
 else (fetching, the parse pool's calls, the event loop, logging). The driver applies the
@@ -66,6 +67,17 @@ wrap(cluster_pass.EventBuilder, "_prepare", "cluster window load")
 wrap(cluster_pass.EventBuilder, "_commit_batch", "cluster batches")
 wrap(publish_pass, "publish_outputs", "publish")
 wrap(core.Store, "close", "store close")
+from aggregator.pipeline import cluster_child
+kid = collections.Counter()
+_in_child = cluster_child.cluster_in_child
+async def in_child(*a, **k):
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    try:
+        return await _in_child(*a, **k)
+    finally:
+        r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        kid["cluster child (reaped)"] += r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime
+cluster_child.cluster_in_child = in_child
 sys.argv = ["aggregator", *sys.argv[1:]]
 try:
     rc = cli.main()
@@ -74,7 +86,8 @@ finally:
     acc["rest"] = total - t0 - sum(acc.values())
     acc["total (poll process)"] = total
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    acc["children reaped (parse worker)"] = kids.ru_utime + kids.ru_stime
+    acc.update(kid)
+    acc["parse worker (reaped)"] = kids.ru_utime + kids.ru_stime - sum(kid.values())
     for name, s in acc.items():
         print(f"STAGE {s:.4f} {name}", file=sys.stderr)
 sys.exit(rc)

@@ -13,7 +13,8 @@ a new store copies it from there instead of building it (~0.5 s of CPU). The glo
 senses (~5 MB, each word's read once, when it is first glossed) are also kept as a plain file
 in the store's cache folder and read from it (:class:`SensesFile`), not held in the process.
 The Latin aliases' regex is kept there compiled (``cluster/rx_code.py``: ~0.1 s of compiling
-per process), keyed by its pattern's digest and the interpreter.
+per process), keyed by its pattern's digest and the interpreter, and like the glossary also in
+the user's shared folder, which a new store copies it from.
 Installed by :class:`~aggregator.pipeline.cluster_pass.EventBuilder`, so every command that
 clusters (``poll``, ``run``, ``recluster``, ``unmerge``) reads them.
 """
@@ -67,7 +68,37 @@ def use_model_caches(store_path: Path) -> None:
         lambda key, build: file_cache.load_or_build(path, key, tuple, build)
     )
     rx_path = file_cache.cache_path(store_path, ALIAS_REGEX_CACHE_FILE)
-    rx_code.use_cache(lambda key, build: file_cache.load_or_build(rx_path, key, tuple, build))
+    rx_code.use_cache(functools.partial(_alias_regex_code, rx_path))
+
+
+#: The alias regex's code in the user's shared cache folder, named by its key's digest (the
+#: key names the pattern and the engine: ``rx_code.key_of``).
+SHARED_ALIAS_REGEX_PREFIX = "alias-regex-"
+
+
+def _alias_regex_code(path: Path, key: str, build: Callable[[], rx_code.Code]) -> object:
+    """The alias regex's code kept in the store's cache file ``path`` under ``key``; a new
+    store copies it from the user's shared folder when that holds it under the same key
+    (the first poll of a new store compiled it: ~0.1 s of CPU), else it is built and kept in
+    both places. Whatever is read is checked by ``rx_code.from_code`` before use."""
+    got = file_cache.read(path, key, tuple)
+    if got is not None:
+        return got
+    folder = file_cache.shared_dir()
+    if folder is None:
+        return file_cache.load_or_build(path, key, tuple, build)
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+    shared = folder / f"{SHARED_ALIAS_REGEX_PREFIX}{digest}.marshal"
+    found = file_cache.read_with_bytes(shared, key, tuple)
+    if found is not None:
+        file_cache.write_bytes(path, found[1])
+        _touch(shared)
+        return found[0]
+    code = build()
+    file_cache.write(path, key, code)
+    if file_cache.write(shared, key, code, quiet=True):
+        _prune(folder, shared, SHARED_ALIAS_REGEX_PREFIX)
+    return code
 
 
 def use_glossary_cache(store_path: Path) -> None:
@@ -155,11 +186,12 @@ def _touch(path: Path) -> None:
         os.utime(path)  # used: not pruned by another install's write
 
 
-def _prune(folder: Path, keep: Path) -> None:
-    """Remove the shared glossaries of other keys not used for :data:`SHARED_STALE_S` (an
-    older dictionary or code; another install of the user may still use a recent one)."""
+def _prune(folder: Path, keep: Path, prefix: str = SHARED_GLOSSARY_PREFIX) -> None:
+    """Remove the shared files of ``prefix`` (glossaries) of other keys not used for
+    :data:`SHARED_STALE_S` (an older dictionary, code or interpreter; another install of the
+    user may still use a recent one)."""
     limit = time.time() - SHARED_STALE_S
-    for old in folder.glob(f"{SHARED_GLOSSARY_PREFIX}*.marshal"):
+    for old in folder.glob(f"{prefix}*.marshal"):
         try:
             if old != keep and old.stat().st_mtime < limit:
                 old.unlink()

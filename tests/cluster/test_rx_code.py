@@ -4,6 +4,8 @@ that is not the engine's is refused and the pattern compiled instead."""
 
 from __future__ import annotations
 
+import functools
+import marshal
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -78,3 +80,50 @@ def test_code_that_is_not_the_engines_is_refused(kept: object) -> None:
 def test_the_key_names_the_pattern_and_the_engine() -> None:
     assert rx_code.key_of("a") != rx_code.key_of("b")
     assert str(re._constants.MAGIC) in rx_code.key_of("a")  # type: ignore[attr-defined]
+
+
+def test_a_new_store_copies_the_code_from_the_shared_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The alias regex's code is kept in the user's shared folder too: a second store copies
+    it from there without compiling; a shared file under another key or unreadable is not
+    used (the code is built and the store's file written)."""
+    from aggregator.pipeline import model_caches
+
+    shared = tmp_path / "user-cache"
+    monkeypatch.setenv(file_cache.SHARED_DIR_ENV, str(shared))
+    pattern = evidence._LATIN_PATTERN
+    key = rx_code.key_of(pattern)
+    builds: list[str] = []
+    real = rx_code.code_of
+
+    def counted(p: str) -> rx_code.Code:
+        builds.append(p)
+        return real(p)
+
+    monkeypatch.setattr(rx_code, "code_of", counted)
+
+    def compiled_for(store: str) -> tuple[re.Pattern[str], Path]:
+        # As model_caches.use_model_caches installs it for a store.
+        db = tmp_path / store / "aggregator.db"
+        path = file_cache.cache_path(db, model_caches.ALIAS_REGEX_CACHE_FILE)
+        rx_code.use_cache(functools.partial(model_caches._alias_regex_code, path))
+        try:
+            return rx_code.compiled(pattern), path
+        finally:
+            rx_code.use_cache(None)
+
+    first, first_file = compiled_for("one")
+    assert len(builds) == 1
+    (kept,) = shared.glob(f"{model_caches.SHARED_ALIAS_REGEX_PREFIX}*.marshal")
+    assert kept.read_bytes() == first_file.read_bytes()
+    second, second_file = compiled_for("two")
+    assert len(builds) == 1  # copied, not compiled
+    assert second_file.read_bytes() == kept.read_bytes()
+    assert first == second == re.compile(pattern)
+    for n, data in enumerate([marshal.dumps((key + "-other", ("x",))), b"\x00garbage"]):
+        kept.write_bytes(data)
+        got, store_file = compiled_for(f"s{n}")
+        assert got == re.compile(pattern)
+        assert len(builds) == 2 + n
+        assert file_cache.read(store_file, key, tuple) is not None

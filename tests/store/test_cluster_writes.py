@@ -99,3 +99,18 @@ def test_add_decisions_equals_add_decision(store: Store, now: datetime) -> None:
             k: v for k, v in b.items() if k != "id"
         }
     assert '"名"' in rows[0]["features"]  # not ASCII-escaped; the datetime by str()
+
+
+def test_save_doc_freq_adds_updates_and_forgets_terms(store: Store) -> None:
+    """Changed frequencies replace the stored ones, new terms are added, a df of 0 deletes
+    the term, untouched terms stay; the document count is the ``''`` row."""
+    with store.transaction():
+        store_events.save_doc_freq(store, 3, [("fed", 2), ("rate", 1), ("美联储", 1)])
+    with store.transaction():
+        store_events.save_doc_freq(store, 5, [("cut", 1), ("fed", 4), ("rate", 0)])
+    n, rows = store_events.load_doc_freq(store)
+    assert n == 5
+    assert dict(rows) == {"cut": 1, "fed": 4, "美联储": 1}
+    with store.transaction():
+        store_events.save_doc_freq(store, 5, [])
+    assert store_events.load_doc_freq(store) == (n, rows)
