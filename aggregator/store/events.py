@@ -75,11 +75,11 @@ def window_members(
     are not stored, the only ones that need it; the records are built straight from the
     cursor (a window load held every row twice, row dicts and records, with both leads),
     then put in order. Without ``terms_text`` (``vector_blobs``) stored term counts come as ""
-    (a vector as b"": read them by item id, ``stored_terms``, ``item_vectors.stored``)."""
+    (a vector as b"": read them by item id: ``stored_terms``, ``window_reads``)."""
     terms = "t.terms" if terms_text else "CASE WHEN t.terms IS NOT NULL THEN '' END"
-    vector = "v.vector" if vector_blobs else "CASE WHEN v.vector IS NOT NULL THEN x'' END"
+    vector = "v.vector" if vector_blobs else "CASE WHEN v.item_id IS NOT NULL THEN x'' END"
     need = (
-        "CASE WHEN ? IS NULL OR t.terms IS NULL OR k.keys IS NULL OR v.vector IS NULL"
+        "CASE WHEN ? IS NULL OR t.terms IS NULL OR k.keys IS NULL OR v.item_id IS NULL"
         " OR v.model IS NOT ? THEN substr(i.{col}, 1, ?) END"
     )
     cur = store.conn.execute(

@@ -206,11 +206,11 @@ def test_window_vectors_read_back_by_item_id(
     cfg: Config, store: Store, origin: Origin, now: datetime
 ) -> None:
     """Without ``vector_blobs`` the window query marks a stored vector ``b""``, and
-    ``item_vectors.stored`` gives the bytes the full query gives, for that embedder only;
+    ``window_reads.stored_vectors`` gives the bytes the full query gives, for that embedder only;
     ``with_blobs`` hands every member its bytes, in order, reading a few at a time."""
     from aggregator.pipeline import window_values
     from aggregator.store import events as store_events
-    from aggregator.store import item_vectors
+    from aggregator.store import window_reads
 
     origin.static("/w.xml", _rss(STORIES))
     _poll(cfg, store, origin.url("/w.xml"), now)
@@ -222,15 +222,15 @@ def test_window_vectors_read_back_by_item_id(
     assert len(full) == 4 and all(m.vector and len(m.vector) > 0 for m in full)
     assert [m.vector for m in lean] == [b""] * 4
     ids = [m.item_id for m in lean]
-    got = item_vectors.stored(store, model, [*ids, 10**9])  # an id not stored is left out
+    got = window_reads.stored_vectors(store, model, [*ids, 10**9])  # an id not stored is left out
     assert got == {m.item_id: m.vector for m in full}
-    assert item_vectors.stored(store, model + "-other", ids) == {}
+    assert window_reads.stored_vectors(store, model + "-other", ids) == {}
 
     reads: list[list[int]] = []
 
     def fetch(asked: list[int]) -> dict[int, bytes]:
         reads.append(asked)
-        return item_vectors.stored(store, model, asked)
+        return window_reads.stored_vectors(store, model, asked)
 
     old, window_values.BLOB_ROWS = window_values.BLOB_ROWS, 3
     try:
