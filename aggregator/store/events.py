@@ -74,8 +74,8 @@ def window_members(
     (summary, content) is read only for a member whose terms, keys or vector of that model
     are not stored, the only ones that need it; the records are built straight from the
     cursor (a window load held every row twice, row dicts and records, with both leads),
-    then put in order. Without ``terms_text`` (``vector_blobs``) stored term counts come as ""
-    (a vector as b"": read them by item id: ``stored_terms``, ``window_reads``)."""
+    then put in order. Without ``terms_text`` (``vector_blobs``) stored counts come as "" (a
+    vector as b""; None if not stored): read by item id (``stored_terms``, ``window_reads``)."""
     terms = "t.terms" if terms_text else "CASE WHEN t.terms IS NOT NULL THEN '' END"
     vector = "v.vector" if vector_blobs else "CASE WHEN v.item_id IS NOT NULL THEN x'' END"
     need = (
