@@ -39,6 +39,8 @@ IVF_TRAIN_PER_CELL = 16
 #: Retrain when the row count has grown by this factor since the last training.
 IVF_RETRAIN_GROWTH = 2.0
 _INITIAL_CAP = 64
+#: Rows gathered per step by :meth:`VectorIndex.vectors64` (128 × 512 float32: 256 KB).
+GATHER_ROWS = 128
 
 
 class _Cell:
@@ -174,6 +176,17 @@ class VectorIndex:
     def vectors(self, rows: IntArray | list[int]) -> FloatMatrix:
         """The stored vectors of ``rows`` (live rows only), one per row, in order."""
         out: FloatMatrix = self._data[self._loc_pos[np.asarray(rows, dtype=np.int64)]]
+        return out
+
+    def vectors64(self, rows: IntArray | list[int]) -> npt.NDArray[np.float64]:
+        """:meth:`vectors` as float64 (the same values: the cast is exact), gathered
+        :data:`GATHER_ROWS` rows at a time: ``vectors(rows).astype(float64)`` held the
+        float32 gather beside its float64 copy (a 659-member event's headline: 1.3 + 2.7 MB
+        at once, each retitle, at the pass's peak)."""
+        pos = self._loc_pos[np.asarray(rows, dtype=np.int64)]
+        out = np.empty((len(pos), self.dim), dtype=np.float64)
+        for a in range(0, len(pos), GATHER_ROWS):
+            out[a : a + GATHER_ROWS] = self._data[pos[a : a + GATHER_ROWS]]
         return out
 
     def exact_block(self) -> tuple[FloatMatrix, IntArray] | None:

@@ -12,6 +12,7 @@ import numpy.typing as npt
 
 if TYPE_CHECKING:
     from aggregator.cluster.clusterer import ClusterMember
+    from aggregator.cluster.index import VectorIndex
 
 FloatVector = npt.NDArray[np.float32]
 
@@ -28,7 +29,7 @@ def base_lang(lang: str) -> str:
 GRAM_MAX_MEMBERS = 64
 
 
-def central_order(vecs: FloatVector) -> list[int]:
+def central_order(vecs: FloatVector | npt.NDArray[np.float64]) -> list[int]:
     """Member indices, most central first (mean cosine to the other members, stable).
 
     Small events: row sums of the float32 Gram matrix. Above GRAM_MAX_MEMBERS, Σ_j v_i·v_j =
@@ -44,6 +45,16 @@ def central_order(vecs: FloatVector) -> list[int]:
         centrality = v64 @ v64.sum(axis=0)
     order: list[int] = np.argsort(-centrality, kind="stable").tolist()
     return order
+
+
+def central_order_of(index: VectorIndex, rows: list[int]) -> list[int]:
+    """:func:`central_order` of the members at ``rows`` of ``index``: ``[0]`` for one member
+    (no gather); a large event's vectors gathered as float64 (``VectorIndex.vectors64``: the
+    values it casts them to, without a float32 copy beside them)."""
+    n = len(rows)
+    if n == 1:
+        return [0]
+    return central_order(index.vectors64(rows) if n > GRAM_MAX_MEMBERS else index.vectors(rows))
 
 
 def pick_titles(

@@ -44,10 +44,11 @@ from aggregator.models import Decision
 from aggregator.pipeline.code_id import code_fingerprint
 from aggregator.pipeline.model_caches import use_model_caches
 from aggregator.pipeline.window_values import SharedSets as _SharedSets
-from aggregator.pipeline.window_values import consumed as _consumed
 from aggregator.pipeline.window_values import stored_parts as _stored_parts
 from aggregator.pipeline.window_values import stored_terms as _stored_terms
+from aggregator.pipeline.window_values import with_blobs as _with_blobs
 from aggregator.store import events as store_events
+from aggregator.store import window_reads
 from aggregator.store.core import Store, parse_iso, utc_iso
 
 log = logging.getLogger("aggregator.pipeline.cluster_pass")
@@ -148,16 +149,13 @@ class EventBuilder:
         """Rebuild the clusterer from the members of events that have a member whose own
         time is ≥ ``since`` (item time, not the wall clock), oldest first."""
         clusterer = EventClusterer(self.cfg.cluster, self.embedder.dim, weights=self.weights)
-        clusterer.df.load(*store_events.load_doc_freq(self.store))
         # Stored term counts are read and weighed when their event is first needed.
         reader = functools.partial(store_events.stored_terms, self.store)  # by item id
         clusterer.defer_stored_terms(_stored_terms, _stored_parts, reader)
         store_events.ensure_terms_version(self.store, lexical.TERMS_VERSION)
-        extractor = evidence_extractor_id()
-        members = store_events.window_members(
-            self.store, utc_iso(since), extractor, self.embedder.name, terms_text=False
-        )
-        missing = [m for m in members if m.vector is None or m.model != self.embedder.name]
+        extractor, name, df = evidence_extractor_id(), self.embedder.name, clusterer.df
+        members = window_reads.window(self.store, utc_iso(since), extractor, name, df.load)
+        missing = [m for m in members if m.vector is None or m.model != name]
         fresh: dict[int, np.ndarray] = {}
         if missing:  # first start with this embedder: embed the window once
             vecs = self._embed([_member_row(m) for m in missing])
@@ -174,11 +172,11 @@ class EventBuilder:
         # touched (the matrix is mmapped), so the room costs no RSS.
         pending = min(store_events.pending_count(self.store), IVF_MIN_ROWS)
         clusterer.reserve(len(members) + max(len(members) // 8, pending))
-        for m in _consumed(members):  # each row freed once put back: not all held to the end
+        blobs = functools.partial(window_reads.stored_vectors, self.store, name)  # 500 a read
+        for m, blob in _with_blobs(members, blobs):  # each row freed once put back
             vec = fresh.get(m.item_id)
-            if vec is None:
-                assert m.vector is not None
-                vec = np.frombuffer(m.vector, dtype=np.float32)
+            if vec is None:  # a vector of this embedder is stored (else it is in ``fresh``)
+                vec = np.frombuffer(blob or b"", dtype=np.float32)
             row = _member_row(m)
             terms: Counter[str] | None = None
             if m.terms is None:  # else stored when it was clustered: no segmenting again

@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
-from collections.abc import Iterator
-from typing import TypeVar
+from collections.abc import Callable, Iterator
+from typing import Protocol, TypeVar
 
 from aggregator.cluster import lexical
 
@@ -43,6 +43,35 @@ def consumed(items: list[T]) -> Iterator[T]:
     items.reverse()
     while items:
         yield items.pop()
+
+
+#: Window members whose stored vectors :func:`with_blobs` reads per query.
+BLOB_ROWS = 500
+
+
+class HasItemId(Protocol):
+    @property
+    def item_id(self) -> int: ...
+
+
+M = TypeVar("M", bound=HasItemId)
+
+
+def with_blobs(
+    members: list[M], fetch: Callable[[list[int]], dict[int, bytes]]
+) -> Iterator[tuple[M, bytes | None]]:
+    """:func:`consumed` ``members``, each with its stored bytes (``fetch``: item ids → bytes,
+    of those stored), read :data:`BLOB_ROWS` at a time: a window load held every member's
+    vector (2 KB; 8 MB of 4,000) from its query to its end, and left as many freed bytes in
+    malloc's heap beside the index's copy (peer 2-new pass: 97.6 → 90.6 MB when loaded)."""
+    part: list[M] = []
+    for m in consumed(members):
+        part.append(m)
+        if len(part) == BLOB_ROWS or not members:
+            got = fetch([p.item_id for p in part])
+            for p in part:
+                yield p, got.pop(p.item_id, None)
+            part = []
 
 
 class SharedSets(dict[tuple[str, ...], frozenset[str]]):

@@ -66,6 +66,7 @@ def window_members(
     model: str | None = None,
     *,
     terms_text: bool = True,
+    vector_blobs: bool = True,
 ) -> list[WindowMember]:
     """Original members of every event that has a member whose own time is ≥ ``since``,
     oldest first (the order the clusterer met them in a live run); with the entity keys
@@ -73,18 +74,19 @@ def window_members(
     (summary, content) is read only for a member whose terms, keys or vector of that model
     are not stored, the only ones that need it; the records are built straight from the
     cursor (a window load held every row twice, row dicts and records, with both leads),
-    then put in order. Without ``terms_text`` a member's stored term counts come as "" (read
-    them with :func:`stored_terms` when needed), None still when not stored."""
+    then put in order. Without ``terms_text`` (``vector_blobs``) stored counts come as "" (a
+    vector as b""; None if not stored): read by item id (``stored_terms``, ``window_reads``)."""
     terms = "t.terms" if terms_text else "CASE WHEN t.terms IS NOT NULL THEN '' END"
+    vector = "v.vector" if vector_blobs else "CASE WHEN v.item_id IS NOT NULL THEN x'' END"
     need = (
-        "CASE WHEN ? IS NULL OR t.terms IS NULL OR k.keys IS NULL OR v.vector IS NULL"
+        "CASE WHEN ? IS NULL OR t.terms IS NULL OR k.keys IS NULL OR v.item_id IS NULL"
         " OR v.model IS NOT ? THEN substr(i.{col}, 1, ?) END"
     )
     cur = store.conn.execute(
         "SELECT i.id, i.event_id, i.title,"
         f" {need.format(col='summary')}, {need.format(col='content_text')},"
         " i.lang, i.published_at, i.fetched_at,"
-        f" v.vector, v.model, {terms}, k.keys FROM items i"
+        f" {vector}, v.model, {terms}, k.keys FROM items i"
         " LEFT JOIN item_vectors v ON v.item_id = i.id"
         " LEFT JOIN item_terms t ON t.item_id = i.id"
         " LEFT JOIN item_evidence k ON k.item_id = i.id AND k.extractor = ?"

@@ -200,3 +200,42 @@ def test_a_batch_stores_vectors_terms_and_keys_in_one_statement_per_table(
         assert json.loads(r["terms"]) == dict(lexical.terms(r["title"], lead))
         ev = _fresh(store, r["id"])
         assert json.loads(r["keys"]) == [sorted(ev.title_keys), sorted(ev.text_keys)]
+
+
+def test_window_vectors_read_back_by_item_id(
+    cfg: Config, store: Store, origin: Origin, now: datetime
+) -> None:
+    """Without ``vector_blobs`` the window query marks a stored vector ``b""``, and
+    ``window_reads.stored_vectors`` gives the bytes the full query gives, for that embedder only;
+    ``with_blobs`` hands every member its bytes, in order, reading a few at a time."""
+    from aggregator.pipeline import window_values
+    from aggregator.store import events as store_events
+    from aggregator.store import window_reads
+
+    origin.static("/w.xml", _rss(STORIES))
+    _poll(cfg, store, origin.url("/w.xml"), now)
+    ext = cluster_pass.evidence_extractor_id()
+    since = (now - timedelta(days=30)).isoformat()
+    model = EventBuilder(cfg, store).embedder.name
+    full = store_events.window_members(store, since, ext, model)
+    lean = store_events.window_members(store, since, ext, model, vector_blobs=False)
+    assert len(full) == 4 and all(m.vector and len(m.vector) > 0 for m in full)
+    assert [m.vector for m in lean] == [b""] * 4
+    ids = [m.item_id for m in lean]
+    got = window_reads.stored_vectors(store, model, [*ids, 10**9])  # an id not stored is left out
+    assert got == {m.item_id: m.vector for m in full}
+    assert window_reads.stored_vectors(store, model + "-other", ids) == {}
+
+    reads: list[list[int]] = []
+
+    def fetch(asked: list[int]) -> dict[int, bytes]:
+        reads.append(asked)
+        return window_reads.stored_vectors(store, model, asked)
+
+    old, window_values.BLOB_ROWS = window_values.BLOB_ROWS, 3
+    try:
+        given = list(window_values.with_blobs(lean, fetch))
+    finally:
+        window_values.BLOB_ROWS = old
+    assert [(m.item_id, b) for m, b in given] == [(m.item_id, m.vector) for m in full]
+    assert reads == [ids[:3], ids[3:]] and lean == []  # the list is consumed
