@@ -117,15 +117,21 @@ class NearDupIndex:
         self._held.clear()
 
     def rolled_back(self) -> None:
-        """Drop the held rows of items a rollback removed (their ids may be given again)."""
+        """Drop the held rows of items a rollback removed (their ids may be given again).
+        Runs while the caller's error propagates: if the store cannot be read now, every
+        held row is dropped (an item left unindexed is a near-duplicate missed later, never
+        a wrong one) rather than raising over that error."""
         ids = {i for by in self._held.values() for i in by}
         if not ids:
             return
         kept: set[int] = set()
-        for chunk in chunks(sorted(ids)):
-            marks = ",".join("?" * len(chunk))
-            q = f"SELECT id FROM items WHERE id IN ({marks})"
-            kept.update(r[0] for r in self.conn.execute(q, chunk))
+        try:
+            for chunk in chunks(sorted(ids)):
+                marks = ",".join("?" * len(chunk))
+                q = f"SELECT id FROM items WHERE id IN ({marks})"
+                kept.update(r[0] for r in self.conn.execute(q, chunk))
+        except sqlite3.Error:
+            kept.clear()
         for k in list(self._held):
             by = {i: a for i, a in self._held[k].items() if i in kept}
             if by:

@@ -128,3 +128,19 @@ def test_a_rolled_back_transaction_drops_every_held_row(tmp_path: Path) -> None:
         assert _table(store) == [(7, item_id, S)]  # written by the commit
     finally:
         store.close()
+
+
+def test_a_rollback_the_store_cannot_be_read_after_drops_every_held_row() -> None:
+    """No ``items`` to ask (here: the table is missing): every held row goes, nothing raises
+    over the error being handled."""
+    import sqlite3
+
+    from aggregator.store.sqldb import Database
+
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    db = Database(conn)
+    index = NearDupIndex(conn, hold=db)
+    index.add_keys(1, [5, 6], AT)
+    assert index.candidates_for_keys([5]) == [1]
+    db.rolled_back()
+    assert index.candidates_for_keys([5, 6]) == []
