@@ -93,8 +93,13 @@ class NearDupIndex:
         """Index an item by its band keys (:meth:`keys`) at ISO-8601 time ``at``."""
         at_s = _epoch_s(at)
         if self._holding:
+            held = self._held
             for k in keys:  # INSERT OR IGNORE: an existing (key, item) row is kept as it is
-                self._held.setdefault(k, {}).setdefault(item_id, at_s)
+                by = held.get(k)
+                if by is None:
+                    held[k] = {item_id: at_s}
+                elif item_id not in by:
+                    by[item_id] = at_s
             return
         self._write(item_id, keys, at_s)
 
@@ -110,11 +115,17 @@ class NearDupIndex:
 
     def flush(self) -> None:
         """Write the held rows (right before the transaction's ``COMMIT``), in key order."""
-        rows = [(k, i, a) for k in sorted(self._held) for i, a in sorted(self._held[k].items())]
-        for start in range(0, len(rows), ADD_ROWS_PER_STATEMENT):
-            chunk = rows[start : start + ADD_ROWS_PER_STATEMENT]
-            self.conn.execute(_insert_rows_sql(len(chunk)), [v for r in chunk for v in r])
-        self._held.clear()
+        held = self._held
+        args: list[int] = []
+        for k in sorted(held):
+            by = held[k]
+            for i, a in sorted(by.items()) if len(by) > 1 else by.items():
+                args += (k, i, a)
+        per = 3 * ADD_ROWS_PER_STATEMENT
+        for start in range(0, len(args), per):
+            chunk = args[start : start + per]
+            self.conn.execute(_insert_rows_sql(len(chunk) // 3), chunk)
+        held.clear()
 
     def rolled_back(self) -> None:
         """Drop the held rows of items a rollback removed (their ids may be given again).
