@@ -36,7 +36,10 @@ class NearDuplicates:
     """The near-duplicate layer over the store's connection (I/O: reads candidate items,
     writes band rows inside the caller's transaction)."""
 
-    def __init__(self, store: Store, window_days: float | None = None) -> None:
+    def __init__(
+        self, store: Store, window_days: float | None = None, *, hold: bool = False
+    ) -> None:
+        """``hold``: band rows are written at the transaction's commit (``NearDupIndex``)."""
         from aggregator.store.band_index import NearDupIndex
 
         self.store = store
@@ -44,7 +47,7 @@ class NearDuplicates:
         #: else fetched), never of the wall clock: a backfill decides as the live stream did
         #: (issue 13 item 1). None: no time limit (tests, tools).
         self.window_s = window_days * 86400.0 if window_days is not None else None
-        self.index = NearDupIndex(store.conn)
+        self.index = NearDupIndex(store.conn, hold=store.db if hold else None)
         self._cache: dict[int, neardup.TextRecord] = {}
         #: Items probed, and candidates verified for them (stray candidates cost ~0.5 ms
         #: each: reading and shingling the stored item).

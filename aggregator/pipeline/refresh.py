@@ -129,7 +129,7 @@ class Pipeline:
     def _build_near(self) -> None:
         from aggregator.pipeline.near_duplicates import NearDuplicates
 
-        self._near = NearDuplicates(self.store, self.cfg.dedupe.window_days)
+        self._near = NearDuplicates(self.store, self.cfg.dedupe.window_days, hold=True)
 
     def _release_refresh_memory(self, *, trim: bool) -> None:
         """Before a one-shot pass clusters, drop what only refreshing used: the near-duplicate

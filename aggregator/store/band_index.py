@@ -20,6 +20,8 @@ from aggregator.dedupe.neardup import (
     band_keys,
 )
 from aggregator.dedupe.textsim import U32
+from aggregator.store.limits import chunks
+from aggregator.store.sqldb import Database
 
 #: Band rows per INSERT statement in :meth:`NearDupIndex.add_keys` (an item has 24-44 keys;
 #: 3 parameters a row stays far below SQLite's parameter limit).
@@ -48,6 +50,11 @@ class NearDupIndex:
     (page writes) costs more than the query (bench/dedup_index.py ``--probe``).
 
     Writes join the caller's transaction: the caller commits with the item row (one writer).
+    With ``hold`` (the store's :class:`~aggregator.store.sqldb.Database`), added rows are
+    held back and written at the transaction's ``COMMIT``, all at once in key order: a poll's
+    per-feed savepoints then journal no band page, and each page is written once per commit,
+    not once per item (``bench/pass_stages.py``). Lookups see held rows as if written; a
+    rollback drops the held rows of the items it removed.
     """
 
     def __init__(
@@ -58,10 +65,16 @@ class NearDupIndex:
         rows: int = LSH_ROWS_PER_BAND,
         lead_bands: int = LEAD_BANDS,
         max_candidates: int = MAX_CANDIDATES,
+        hold: Database | None = None,
     ) -> None:
         self.conn = conn
         self.bands, self.rows, self.lead_bands = bands, rows, lead_bands
         self.max_candidates = max_candidates
+        #: Held rows by band key: item id → at_s (an item's key once, as the primary key).
+        self._held: dict[int, dict[int, int]] = {}
+        self._holding = hold is not None
+        if hold is not None:
+            hold.hold(self)
         conn.execute(
             "CREATE TABLE IF NOT EXISTS minhash_bands ("
             " band_key INTEGER NOT NULL, item_id INTEGER NOT NULL, at_s INTEGER NOT NULL,"
@@ -79,6 +92,18 @@ class NearDupIndex:
     def add_keys(self, item_id: int, keys: list[int], at: str) -> None:
         """Index an item by its band keys (:meth:`keys`) at ISO-8601 time ``at``."""
         at_s = _epoch_s(at)
+        if self._holding:
+            held = self._held
+            for k in keys:  # INSERT OR IGNORE: an existing (key, item) row is kept as it is
+                by = held.get(k)
+                if by is None:
+                    held[k] = {item_id: at_s}
+                elif item_id not in by:
+                    by[item_id] = at_s
+            return
+        self._write(item_id, keys, at_s)
+
+    def _write(self, item_id: int, keys: list[int], at_s: int) -> None:
         # One statement of up to ADD_ROWS_PER_STATEMENT rows rather than executemany's one
         # step per row (the same rows in the same order; docs/session-7/report-ingest-7.md).
         for start in range(0, len(keys), ADD_ROWS_PER_STATEMENT):
@@ -87,6 +112,43 @@ class NearDupIndex:
             for k in chunk:
                 args += (k, item_id, at_s)
             self.conn.execute(_insert_rows_sql(len(chunk)), args)
+
+    def flush(self) -> None:
+        """Write the held rows (right before the transaction's ``COMMIT``), in key order."""
+        held = self._held
+        args: list[int] = []
+        for k in sorted(held):
+            by = held[k]
+            for i, a in sorted(by.items()) if len(by) > 1 else by.items():
+                args += (k, i, a)
+        per = 3 * ADD_ROWS_PER_STATEMENT
+        for start in range(0, len(args), per):
+            chunk = args[start : start + per]
+            self.conn.execute(_insert_rows_sql(len(chunk) // 3), chunk)
+        held.clear()
+
+    def rolled_back(self) -> None:
+        """Drop the held rows of items a rollback removed (their ids may be given again).
+        Runs while the caller's error propagates: if the store cannot be read now, every
+        held row is dropped (an item left unindexed is a near-duplicate missed later, never
+        a wrong one) rather than raising over that error."""
+        ids = {i for by in self._held.values() for i in by}
+        if not ids:
+            return
+        kept: set[int] = set()
+        try:
+            for chunk in chunks(sorted(ids)):
+                marks = ",".join("?" * len(chunk))
+                q = f"SELECT id FROM items WHERE id IN ({marks})"
+                kept.update(r[0] for r in self.conn.execute(q, chunk))
+        except sqlite3.Error:
+            kept.clear()
+        for k in list(self._held):
+            by = {i: a for i, a in self._held[k].items() if i in kept}
+            if by:
+                self._held[k] = by
+            else:
+                del self._held[k]
 
     def candidates(self, sig: U32, exclude: Iterable[int] = ()) -> list[int]:
         """Items sharing at least one band with ``sig``, most shared bands first, at most
@@ -118,6 +180,15 @@ class NearDupIndex:
                 f"SELECT item_id FROM minhash_bands WHERE band_key IN ({marks}){span}", args
             )
         )
+        if self._held:  # held rows, as the query would find them once written
+            held = self._held
+            lo, hi = (args[-2], args[-1]) if around is not None else (None, None)
+            for k in set(keys):
+                by = held.get(k)
+                if by is not None:
+                    for i, at_s in by.items():
+                        if lo is None or hi is None or lo <= at_s <= hi:
+                            shared[i] += 1
         skip = set(exclude)
         ranked = sorted((i for i in shared if i not in skip), key=lambda i: (-shared[i], -i))
         return ranked[: self.max_candidates]
@@ -138,6 +209,10 @@ class NearDupIndex:
 
     def remove(self, item_id: int, sig: U32) -> None:
         """Drop one item (e.g. deleted from the store), given its sketch."""
+        for k in self.keys(sig):
+            by = self._held.get(k)
+            if by is not None and by.pop(item_id, None) is not None and not by:
+                del self._held[k]
         self.conn.executemany(
             "DELETE FROM minhash_bands WHERE band_key = ? AND item_id = ?",
             [(k, item_id) for k in self.keys(sig)],

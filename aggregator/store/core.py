@@ -207,8 +207,10 @@ class Store(FeedTable):
                     self._batch_end()
                     self.conn.execute("COMMIT")
                 self._committed()
-            elif self.search_batch is not None:
-                self.search_batch.abandon()  # SQLite rolled the group back on its own
+            else:
+                self.db.rolled_back()  # SQLite rolled the group back on its own
+                if self.search_batch is not None:
+                    self.search_batch.abandon()
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
@@ -229,6 +231,7 @@ class Store(FeedTable):
             except BaseException:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
+                self.db.rolled_back()
                 if self.search_batch is not None:
                     self.search_batch.abandon()
                 raise
@@ -241,6 +244,7 @@ class Store(FeedTable):
             self.search_batch.begin()
 
     def _batch_end(self) -> None:
+        self.db.flush_held()  # right before COMMIT: held rows (band_index) join the commit
         if self.search_batch is not None:
             self.search_batch.end()
 

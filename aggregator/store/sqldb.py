@@ -14,8 +14,9 @@ from __future__ import annotations
 import contextlib
 import secrets
 import sqlite3
+import weakref
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -45,13 +46,43 @@ def _first_keyword(sql: str) -> str:
     return sql[i:j].upper()
 
 
+class HeldWrites(Protocol):
+    """Rows a writer holds back to the end of the transaction it wrote them in (the band rows
+    of ``band_index``), registered with :meth:`Database.hold`."""
+
+    def flush(self) -> None:
+        """Write the held rows (called right before the transaction's ``COMMIT``)."""
+
+    def rolled_back(self) -> None:
+        """A rollback (of a savepoint or the whole transaction) happened: drop the held rows
+        it undid (called right after it)."""
+
+
 class Database:
     """A connection with sqlite-utils' ``execute`` and ``atomic`` (see the module docstring)."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self._utils: sqlite_utils.Database | None = None
+        #: Writers holding rows back to a commit (weakly: an owner keeps its writer alive
+        #: at least until its transaction ends).
+        self._held: weakref.WeakSet[HeldWrites] = weakref.WeakSet()
         self.execute("PRAGMA recursive_triggers=on;")
+
+    def hold(self, writer: HeldWrites) -> None:
+        """Have ``writer``'s held rows flushed before every ``COMMIT`` (:meth:`atomic`'s and
+        the store's) and told of every rollback."""
+        self._held.add(writer)
+
+    def flush_held(self) -> None:
+        """Right before a ``COMMIT``: every held row is written inside the transaction."""
+        for w in list(self._held):
+            w.flush()
+
+    def rolled_back(self) -> None:
+        """Right after a rollback: writers drop the held rows it undid."""
+        for w in list(self._held):
+            w.rolled_back()
 
     def execute(self, sql: str, parameters: Sequence[Any] | dict[str, Any] | None = None,
                 ) -> sqlite3.Cursor:
@@ -85,6 +116,7 @@ class Database:
                 if self.conn.in_transaction:
                     self.conn.execute(f"ROLLBACK TO SAVEPOINT {savepoint};")
                     self.conn.execute(f"RELEASE SAVEPOINT {savepoint};")
+                self.rolled_back()
                 raise
             else:
                 self.conn.execute(f"RELEASE SAVEPOINT {savepoint};")
@@ -97,6 +129,7 @@ class Database:
             raise
         else:
             try:
+                self.flush_held()
                 self.conn.execute("COMMIT")
             except BaseException:
                 self._rollback()
@@ -105,6 +138,7 @@ class Database:
     def _rollback(self) -> None:
         if self.conn.in_transaction:
             self.conn.execute("ROLLBACK")
+        self.rolled_back()
 
     def __getitem__(self, table_name: str) -> Any:
         """A sqlite-utils ``Table`` or ``View`` on this connection (imports sqlite-utils)."""
