@@ -120,6 +120,16 @@ def _count_extractions(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     return calls
 
 
+def _polled_window(
+    cfg: Config, store: Store, origin: Origin, now: datetime
+) -> tuple[str, str, str]:
+    """Poll STORIES once; the window's (extractor id, since, embedder name) for ``now``."""
+    origin.static("/w.xml", _rss(STORIES))
+    _poll(cfg, store, origin.url("/w.xml"), now)
+    since = (now - timedelta(days=30)).isoformat()
+    return cluster_pass.evidence_extractor_id(), since, EventBuilder(cfg, store).embedder.name
+
+
 def test_window_reads_leads_only_for_members_that_need_them(
     cfg: Config, store: Store, origin: Origin, now: datetime
 ) -> None:
@@ -128,11 +138,7 @@ def test_window_reads_leads_only_for_members_that_need_them(
     of another model is embedded again, from title + lead, so it still gets its lead."""
     from aggregator.store import events as store_events
 
-    origin.static("/w.xml", _rss(STORIES))
-    _poll(cfg, store, origin.url("/w.xml"), now)
-    ext = cluster_pass.evidence_extractor_id()
-    since = (now - timedelta(days=30)).isoformat()
-    model = EventBuilder(cfg, store).embedder.name
+    ext, since, model = _polled_window(cfg, store, origin, now)
     lean = store_events.window_members(store, since, ext, model)
     assert len(lean) == 4 and all(m.summary == "" and m.content_text == "" for m in lean)
     full = store_events.window_members(store, since, ext)
@@ -212,11 +218,7 @@ def test_window_vectors_read_back_by_item_id(
     from aggregator.store import events as store_events
     from aggregator.store import window_reads
 
-    origin.static("/w.xml", _rss(STORIES))
-    _poll(cfg, store, origin.url("/w.xml"), now)
-    ext = cluster_pass.evidence_extractor_id()
-    since = (now - timedelta(days=30)).isoformat()
-    model = EventBuilder(cfg, store).embedder.name
+    ext, since, model = _polled_window(cfg, store, origin, now)
     full = store_events.window_members(store, since, ext, model)
     lean = store_events.window_members(store, since, ext, model, vector_blobs=False)
     assert len(full) == 4 and all(m.vector and len(m.vector) > 0 for m in full)
