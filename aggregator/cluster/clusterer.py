@@ -35,7 +35,7 @@ from aggregator.cluster.machinery import Held, KeySets, Machinery, Scored
 from aggregator.cluster.records import Assignment, ClusterInput, ClusterMember, evidence_for
 from aggregator.cluster.state import EventState, ItemKeys, ItemLex, conflict_keys, shared_weight
 from aggregator.cluster.titles import GRAM_MAX_MEMBERS as GRAM_MAX_MEMBERS
-from aggregator.cluster.titles import base_lang, central_order_of, pick_titles
+from aggregator.cluster.titles import base_lang, representative_of
 from aggregator.cluster.titles import representative_title as representative_title
 from aggregator.cluster.weights import (
     CROSS_LINGUAL_BONUS,
@@ -258,8 +258,7 @@ class EventClusterer(Machinery):
         ev = self._events.get(event_id)
         if not ev:
             return "", None
-        order = central_order_of(self.index, ev.rows)
-        return pick_titles(order, ev.langs, ev.titles, preferred_language)
+        return representative_of(self.index, ev.rows, ev.langs, ev.titles, preferred_language)
 
     # -- decision --------------------------------------------------------------------------
     def assign(self, item: ClusterInput, now: datetime) -> Assignment:
