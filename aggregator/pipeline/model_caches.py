@@ -32,6 +32,7 @@ import time
 import weakref
 from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 from aggregator.cluster import cedict, lexical, rx_code
 from aggregator.cluster import embed as cluster_embed
@@ -78,27 +79,16 @@ SHARED_ALIAS_REGEX_PREFIX = "alias-regex-"
 
 def _alias_regex_code(path: Path, key: str, build: Callable[[], rx_code.Code]) -> object:
     """The alias regex's code kept in the store's cache file ``path`` under ``key``; a new
-    store copies it from the user's shared folder when that holds it under the same key
-    (the first poll of a new store compiled it: ~0.1 s of CPU), else it is built and kept in
-    both places. Whatever is read is checked by ``rx_code.from_code`` before use."""
+    store copies it from the user's shared folder (the first poll of a new store compiled
+    it: ~0.1 s of CPU). Whatever is read is checked by ``rx_code.from_code`` before use."""
     got = file_cache.read(path, key, tuple)
     if got is not None:
         return got
-    folder = file_cache.shared_dir()
-    if folder is None:
-        return file_cache.load_or_build(path, key, tuple, build)
-    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
-    shared = folder / f"{SHARED_ALIAS_REGEX_PREFIX}{digest}.marshal"
-    found = file_cache.read_with_bytes(shared, key, tuple)
-    if found is not None:
-        file_cache.write_bytes(path, found[1])
-        _touch(shared)
-        return found[0]
-    code = build()
-    file_cache.write(path, key, code)
-    if file_cache.write(shared, key, code, quiet=True):
-        _prune(folder, shared, SHARED_ALIAS_REGEX_PREFIX)
-    return code
+    return _via_shared(path, key, lambda: key, SHARED_ALIAS_REGEX_PREFIX, build, _any)
+
+
+def _any(value: object) -> bool:
+    return True
 
 
 def use_glossary_cache(store_path: Path) -> None:
@@ -154,30 +144,45 @@ def shared_glossary_key(full: str) -> str | None:
 
 
 def _shared_glossary(path: Path, full: str, build: Callable[[], cedict.Packed]) -> cedict.Packed:
-    """The packed glossary for the store cache ``path`` that lacks it: copied from the user's
-    shared folder when it holds it under the same key (no build: ~0.5 s of CPU saved per new
-    store), else built and kept in both places. The shared copy is only a source: any file
-    there that does not read back as a consistent table under its key is ignored."""
+    """The packed glossary for the store cache ``path`` that lacks it (:func:`_via_shared`:
+    no build, ~0.5 s of CPU saved per new store, when the user's shared folder holds it).
+    The dictionary's digest is in the shared file's name (:func:`shared_glossary_key`); the
+    file holds the store's key, so the store's copy is the same bytes."""
+    skey = functools.partial(shared_glossary_key, full)
+    got = _via_shared(path, full, skey, SHARED_GLOSSARY_PREFIX, build, cedict.is_packed)
+    return cast("cedict.Packed", got)
+
+
+def _via_shared(
+    path: Path,
+    key: str,
+    shared_key: Callable[[], str | None],
+    prefix: str,
+    build: Callable[[], object],
+    valid: Callable[[object], bool],
+) -> object:
+    """The value under ``key`` for the store cache file ``path`` that lacks it: copied from
+    the user's shared folder (``file_cache.shared_dir``; the file ``<prefix><digest of
+    shared_key()>.marshal``) when that holds a ``valid`` value under ``key``, else built and
+    kept in both places (other keys' stale files of ``prefix`` pruned). The shared copy is
+    only a source: a file there that does not read back as ``valid`` is ignored."""
     folder = file_cache.shared_dir()
-    skey = None if folder is None else shared_glossary_key(full)
+    skey = None if folder is None else shared_key()
     if folder is None or skey is None:
         got = build()
-        file_cache.write(path, full, got)
+        file_cache.write(path, key, got)
         return got
     digest = hashlib.sha256(skey.encode("utf-8")).hexdigest()[:16]
-    shared = folder / f"{SHARED_GLOSSARY_PREFIX}{digest}.marshal"
-    # Held under the store's key, so the store's copy is the same bytes; the dictionary's
-    # digest is in the file's name.
-    found = file_cache.read_with_bytes(shared, full, tuple)
-    if found is not None and cedict.is_packed(found[0]):
-        packed, data = found
-        file_cache.write_bytes(path, data)
+    shared = folder / f"{prefix}{digest}.marshal"
+    found = file_cache.read_with_bytes(shared, key, tuple)
+    if found is not None and valid(found[0]):
+        file_cache.write_bytes(path, found[1])
         _touch(shared)
-        return packed
+        return found[0]
     got = build()
-    file_cache.write(path, full, got)
-    if file_cache.write(shared, full, got, quiet=True):
-        _prune(folder, shared)
+    file_cache.write(path, key, got)
+    if file_cache.write(shared, key, got, quiet=True):
+        _prune(folder, shared, prefix)
     return got
 
 
@@ -186,8 +191,8 @@ def _touch(path: Path) -> None:
         os.utime(path)  # used: not pruned by another install's write
 
 
-def _prune(folder: Path, keep: Path, prefix: str = SHARED_GLOSSARY_PREFIX) -> None:
-    """Remove the shared files of ``prefix`` (glossaries) of other keys not used for
+def _prune(folder: Path, keep: Path, prefix: str) -> None:
+    """Remove the shared files of ``prefix`` of other keys not used for
     :data:`SHARED_STALE_S` (an older dictionary, code or interpreter; another install of the
     user may still use a recent one)."""
     limit = time.time() - SHARED_STALE_S
