@@ -315,7 +315,7 @@ class StoredEventView:
 
 def stored_event_views(store: Store, ids: Sequence[int]) -> list[StoredEventView]:
     out: list[StoredEventView] = []
-    for chunk in chunks(list(ids)):
+    for chunk in chunks(ids):
         for r in store.conn.execute(
             "SELECT v.event_id, e.title, e.first_seen_at, v.published_at, v.updated_at,"
             " v.title_en, v.title_zh, v.summary_en, v.summary_zh, v.machine_translated,"
@@ -347,7 +347,7 @@ def update_topic_matches(
     """Matches of ``topic`` among the ``considered`` events become exactly ``matches``;
     stored matches of other events stay."""
     with store.transaction():
-        for chunk in chunks(list(considered)):
+        for chunk in chunks(considered):
             store.conn.execute(
                 f"DELETE FROM topic_matches WHERE topic = ? AND event_id IN"
                 f" ({','.join('?' * len(chunk))})",
